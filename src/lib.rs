@@ -1,0 +1,18 @@
+//! namecard: signed, expiring namecard QR codes for exchanging business contacts.
+//!
+//! Data flows inward from two thin adapters, [`http`] and [`cli`], to pure modules:
+//!
+//! - [`card`]: the credential itself: the v1 binary format, its QR text encoding, Ed25519 keys
+//!   and key ids, issuing, offline verification and the signed revocation list.
+//! - [`qr`]: renders a card's text as a QR matrix, PNG, SVG or a printable namecard image.
+//! - [`scan`]: photo bytes -> image (with limits) -> the QR texts found in it.
+//! - [`domain`]: organizations, members, policies and contact requests, as pure rules.
+//! - [`store`]: the `Store` trait with its SQLite and PostgreSQL implementations; all SQL.
+//!
+//! `card`, `qr`, `scan` and `domain` know nothing of HTTP, SQL or the command line.
+#![forbid(unsafe_code)]
+
+pub mod card;
+pub mod cli;
+pub mod qr;
+pub mod scan;

@@ -1,0 +1,1 @@
+//! Rendering a card's text as a QR code.

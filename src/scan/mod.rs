@@ -1,0 +1,1 @@
+//! Reading QR codes from photos.
