@@ -366,10 +366,27 @@ pub fn encode_text(bytes: &[u8]) -> String {
     out
 }
 
+const NOT_A_DIGIT: u8 = u8::MAX;
+
+/// Digit value of every byte, [`NOT_A_DIGIT`] outside the alphabet (a table: decoding sits on
+/// the verification hot path).
+const DIGITS: [u8; 256] = {
+    let mut table = [NOT_A_DIGIT; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Decodes [`encode_text`]'s output; rejects any other character, a length of 1 mod 3, and
 /// groups whose value overflows, so each byte string has exactly one text.
 pub fn decode_text(text: &str) -> Option<Vec<u8>> {
-    let digit = |c: u8| ALPHABET.iter().position(|&a| a == c).map(|d| d as u32);
+    let digit = |c: u8| match DIGITS[usize::from(c)] {
+        NOT_A_DIGIT => None,
+        d => Some(u32::from(d)),
+    };
     let t = text.as_bytes();
     if t.len() % 3 == 1 {
         return None;

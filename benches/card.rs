@@ -1,0 +1,51 @@
+//! Card issuing and verification beside raw ed25519-dalek, in one run so the ratio is fair.
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use ed25519_dalek::{Signer as _, Verifier as _};
+use namecard::card::{
+    CardRequest, Issuer, KeyRecord, Keyset, SigningKey, VerifyOptions, issue_card, verify_card,
+};
+
+const NOW: i64 = 1_763_800_000;
+
+fn bench(c: &mut Criterion) {
+    let issuer = Issuer::parse("https://nc.example.com").unwrap();
+    let key = SigningKey::from_seed(&[3; 32]);
+    let keyset = Keyset::new(issuer.clone(), vec![KeyRecord::active(&key, NOW)]).unwrap();
+    let request = CardRequest {
+        org_id: 10_482,
+        org_name: "深圳华星光电技术有限公司".into(),
+        member_id: 31_905,
+        member_name: "张伟明".into(),
+        title: Some("销售总监".into()),
+        not_before: None,
+        expires_at: NOW + 30 * 86_400,
+        one_time: false,
+        channel: None,
+    };
+    let card = issue_card(&issuer, &key, &request, NOW).unwrap();
+    let opts = VerifyOptions::at(NOW);
+
+    // The same number of signed bytes as a card's signed message (context + issuer + body).
+    let raw = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let message = vec![0x5a_u8; 17 + 1 + 22 + 99];
+    let signature = raw.sign(&message);
+    let public = raw.verifying_key();
+
+    let mut g = c.benchmark_group("card");
+    g.bench_function("raw ed25519-dalek sign", |b| b.iter(|| raw.sign(black_box(&message))));
+    g.bench_function("issue_card", |b| b.iter(|| issue_card(&issuer, &key, black_box(&request), NOW).unwrap()));
+    g.bench_function("raw ed25519-dalek verify_strict", |b| {
+        b.iter(|| public.verify_strict(black_box(&message), &signature).unwrap())
+    });
+    g.bench_function("raw ed25519-dalek verify", |b| {
+        b.iter(|| public.verify(black_box(&message), &signature).unwrap())
+    });
+    g.bench_function("verify_card", |b| {
+        b.iter(|| verify_card(black_box(&card.text), &keyset, None, &opts).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
