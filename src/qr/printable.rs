@@ -40,6 +40,17 @@ pub struct CardFace<'a> {
     pub footer: Option<&'a str>,
 }
 
+/// Whether the printable card can draw `c`, in both the regular and the bold weight.
+///
+/// The bundled fonts cover Latin, Greek, Cyrillic, GB2312 (all common simplified Chinese) and CJK punctuation;
+/// characters it lacks, such as emoji or rare and traditional-only hanzi, are skipped on the card
+/// rather than drawn as empty boxes. Callers can use this to warn when a name will print
+/// incompletely.
+pub fn has_glyph(c: char) -> bool {
+    let fonts = text::fonts();
+    fonts.regular.has_glyph(c) && fonts.bold.has_glyph(c)
+}
+
 /// Module size and top-left corner (of the modules, not the quiet zone) of the QR code on the
 /// card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,49 +105,37 @@ pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
     let width = column.right.saturating_sub(column.left) as f32;
     let x = column.left as f32;
 
-    let organization = Style {
-        font: &fonts.regular,
-        max_px: 36.0,
-        min_px: 24.0,
-        color: ACCENT,
-    };
-    let name = Style {
-        font: &fonts.bold,
-        max_px: 84.0,
-        min_px: 44.0,
-        color: INK,
-    };
-    let title = Style {
-        font: &fonts.regular,
-        max_px: 38.0,
-        min_px: 26.0,
-        color: GREY,
-    };
-    let footer = Style {
-        font: &fonts.regular,
-        max_px: 26.0,
-        min_px: 20.0,
-        color: LIGHT_GREY,
-    };
-
-    // Baselines are fixed so every card of an organization lines up the same way; a line that
-    // shrinks keeps its baseline.
+    // Text, weight, largest and smallest em size, colour, baseline. Baselines are fixed so every
+    // card of an organization lines up the same way; a line that shrinks keeps its baseline.
     let lines = [
-        (Some(face.organization), organization, 118.0),
-        (Some(face.name), name, 300.0),
-        (face.title, title, 366.0),
-        (face.footer, footer, (CARD_HEIGHT - MARGIN) as f32),
+        (
+            Some(face.organization),
+            &fonts.regular,
+            36.0,
+            24.0,
+            ACCENT,
+            102.0,
+        ),
+        (Some(face.name), &fonts.bold, 84.0, 44.0, INK, 300.0),
+        (face.title, &fonts.regular, 38.0, 26.0, GREY, 366.0),
+        (face.footer, &fonts.regular, 26.0, 20.0, LIGHT_GREY, 528.0),
     ];
-    for (raw, style, baseline) in lines {
+    for (raw, weight, max_px, min_px, color, baseline) in lines {
         let Some(raw) = raw else { continue };
-        let chars = text::drawable_chars(raw, style.font);
+        let style = Style {
+            face: weight,
+            max_px,
+            min_px,
+            color,
+        };
+        let chars = text::drawable_chars(raw, style.face);
         if let Some(line) = text::fit(&chars, &style, width) {
             text::draw(&mut img, &line, &style, x, baseline, column);
         }
     }
 
     // A short accent rule between the organization and the name.
-    for y in 160..166 {
+    for y in 146..152 {
         for x in MARGIN..(MARGIN + 64).min(column.right) {
             img.put_pixel(x, y, ACCENT);
         }
