@@ -284,6 +284,16 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
+    fn any_text_round_trips_through_png_and_rqrr(
+        text in prop_oneof!["[0-9]{1,200}", "[0-9A-Z $%*+./:-]{1,300}", "\\PC{1,100}"],
+        ecc in prop_oneof![Just(Ecc::L), Just(Ecc::M), Just(Ecc::Q), Just(Ecc::H)],
+    ) {
+        let m = QrMatrix::encode(&text, ecc).expect("short text fits");
+        prop_assert_eq!(m.width(), 17 + 4 * usize::from(m.version()));
+        prop_assert_eq!(decode_png(&render_png(&m, 2).expect("renders")), vec![text]);
+    }
+
+    #[test]
     fn printable_card_keeps_hostile_text_off_the_qr_code(
         name in ".{0,300}",
         title in proptest::option::of("\\PC{0,80}"),

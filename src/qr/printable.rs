@@ -20,6 +20,8 @@ pub const PREFERRED_MODULE_PX: u32 = 8;
 pub const MIN_PRINT_MODULE_PX: u32 = 6;
 
 const MARGIN: u32 = 72;
+/// Baseline-to-baseline distance, in ems.
+const LINE_HEIGHT: f32 = 1.2;
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 const INK: Rgb<u8> = Rgb([26, 26, 26]);
 const GREY: Rgb<u8> = Rgb([96, 96, 96]);
@@ -105,22 +107,17 @@ pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
     let width = column.right.saturating_sub(column.left) as f32;
     let x = column.left as f32;
 
-    // Text, weight, largest and smallest em size, colour, baseline. Baselines are fixed so every
+    // Text, weight, largest and smallest em size, colour, baseline of the last line, and the
+    // largest size on two lines for the one field that may wrap. Baselines are fixed so every
     // card of an organization lines up the same way; a line that shrinks keeps its baseline.
+    #[rustfmt::skip]
     let lines = [
-        (
-            Some(face.organization),
-            &fonts.regular,
-            36.0,
-            24.0,
-            ACCENT,
-            102.0,
-        ),
-        (Some(face.name), &fonts.bold, 84.0, 44.0, INK, 300.0),
-        (face.title, &fonts.regular, 38.0, 26.0, GREY, 366.0),
-        (face.footer, &fonts.regular, 26.0, 20.0, LIGHT_GREY, 528.0),
+        (Some(face.organization), &fonts.regular, 36.0, 24.0, ACCENT, 102.0, None),
+        (Some(face.name), &fonts.bold, 84.0, 44.0, INK, 300.0, Some(58.0)),
+        (face.title, &fonts.regular, 38.0, 26.0, GREY, 366.0, None),
+        (face.footer, &fonts.regular, 26.0, 20.0, LIGHT_GREY, 528.0, None),
     ];
-    for (raw, weight, max_px, min_px, color, baseline) in lines {
+    for (raw, weight, max_px, min_px, color, baseline, two_line_max_px) in lines {
         let Some(raw) = raw else { continue };
         let style = Style {
             face: weight,
@@ -129,8 +126,16 @@ pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
             color,
         };
         let chars = text::drawable_chars(raw, style.face);
-        if let Some(line) = text::fit(&chars, &style, width) {
-            text::draw(&mut img, &line, &style, x, baseline, column);
+        // A second line goes above the first, towards the accent rule.
+        let fitted = match two_line_max_px {
+            Some(two_line_max_px) => text::fit_wrapped(&chars, &style, width, two_line_max_px),
+            None => text::fit(&chars, &style, width).into_iter().collect(),
+        };
+        let line_count = fitted.len() as f32;
+        for (i, line) in fitted.iter().enumerate() {
+            let lines_below = line_count - 1.0 - i as f32;
+            let y = baseline - lines_below * line.px * LINE_HEIGHT;
+            text::draw(&mut img, line, &style, x, y, column);
         }
     }
 

@@ -169,6 +169,8 @@ pub(super) struct Line {
     pub(super) px: f32,
     /// Glyphs with their pen offset from the line's left edge, in pixels.
     glyphs: Vec<(Script, GlyphId, f32)>,
+    /// Whether the text was cut and ends with an ellipsis.
+    cut: bool,
 }
 
 /// Converts an em size in pixels to ab_glyph's scale, which is the ascent-to-descent height.
@@ -229,6 +231,7 @@ pub(super) fn fit(chars: &[char], style: &Style<'_>, max_width: f32) -> Option<L
         return Some(Line {
             px,
             glyphs: place(&glyphs, &pens, px),
+            cut: false,
         });
     }
 
@@ -247,10 +250,76 @@ pub(super) fn fit(chars: &[char], style: &Style<'_>, max_width: f32) -> Option<L
             return Some(Line {
                 px,
                 glyphs: place(&cut, &cut_pens, px),
+                cut: true,
             });
         }
     }
     None
+}
+
+/// Like [`fit`], but breaks the text at one space into two lines when that draws it larger (by
+/// more than a few pixels) or when one line would have to be cut. Names in Latin scripts are
+/// often several words long, and the text column beside the QR code is narrow. Two lines use at
+/// most `two_line_max_px`, so the pair stays about as tall as one line at `style.max_px`; both
+/// lines get the same size.
+pub(super) fn fit_wrapped(
+    chars: &[char],
+    style: &Style<'_>,
+    max_width: f32,
+    two_line_max_px: f32,
+) -> Vec<Line> {
+    let Some(one) = fit(chars, style, max_width) else {
+        return Vec::new();
+    };
+    if one.px >= two_line_max_px {
+        return vec![one];
+    }
+    let width_em = |part: &[char]| {
+        let glyphs: Vec<(Script, GlyphId)> = part
+            .iter()
+            .filter_map(|&c| style.face.glyph(c, false))
+            .collect();
+        pen_positions(style.face, &glyphs)
+            .last()
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let spaces = || {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == ' ')
+            .map(|(i, _)| i)
+    };
+
+    // The break that makes the wider of the two lines narrowest, if it draws the text larger
+    // than one line does without cutting it.
+    let balanced = spaces()
+        .map(|i| (i, width_em(&chars[..i]).max(width_em(&chars[i + 1..]))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, widest_em)| (i, (max_width / widest_em).floor().min(two_line_max_px)))
+        .filter(|&(_, px)| px >= style.min_px && (one.cut || px >= one.px + 4.0));
+    // Otherwise, if one line would be cut anyway, as many whole words as fit at the minimum
+    // size go on the first line and the second line takes the cut.
+    let greedy = || {
+        spaces()
+            .take_while(|&i| width_em(&chars[..i]) * style.min_px <= max_width)
+            .last()
+            .filter(|_| one.cut)
+            .map(|i| (i, style.min_px))
+    };
+    let Some((split, px)) = balanced.or_else(greedy) else {
+        return vec![one];
+    };
+    let two = Style {
+        max_px: px,
+        min_px: px,
+        ..*style
+    };
+    [&chars[..split], &chars[split + 1..]]
+        .into_iter()
+        .filter_map(|part| fit(part, &two, max_width))
+        .collect()
 }
 
 /// East Asian wide characters (CJK ideographs, kana, Hangul, fullwidth forms), after which a
@@ -359,6 +428,59 @@ mod tests {
         let line = fit(&chars, &style, 200.0).expect("something fits");
         assert_eq!(line.px, 20.0);
         assert!(line.glyphs.len() < 100);
+        let short: Vec<char> = "Ann".chars().collect();
+        assert_eq!(fit(&short, &style, 1000.0).map(|l| l.px), Some(40.0));
+    }
+
+    #[test]
+    fn fit_wrapped_breaks_a_long_name_at_the_best_space() {
+        let fonts = fonts();
+        let style = Style {
+            face: &fonts.bold,
+            max_px: 80.0,
+            min_px: 40.0,
+            color: Rgb([0, 0, 0]),
+        };
+        let name: Vec<char> = "Anna Maria Konstantinidou".chars().collect();
+        let lines = fit_wrapped(&name, &style, 420.0, 60.0);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].px, lines[1].px);
+        assert!(lines[0].px > 40.0);
+        // "Anna Maria" on the first line, "Konstantinidou" on the second.
+        assert_eq!(lines[0].glyphs.len(), 10);
+        let short: Vec<char> = "张伟明".chars().collect();
+        assert_eq!(fit_wrapped(&short, &style, 420.0, 60.0).len(), 1);
+    }
+
+    #[test]
+    fn fit_wrapped_cuts_the_second_line_when_two_lines_are_not_enough() {
+        let fonts = fonts();
+        let style = Style {
+            face: &fonts.bold,
+            max_px: 80.0,
+            min_px: 40.0,
+            color: Rgb([0, 0, 0]),
+        };
+        let name: Vec<char> = "Maximilian Alexander von Hohenzollern-Sigmaringen"
+            .chars()
+            .collect();
+        let lines = fit_wrapped(&name, &style, 420.0, 60.0);
+        assert_eq!(lines.len(), 2);
+        assert!(!lines[0].cut);
+        assert!(lines[1].cut);
+        assert_eq!((lines[0].px, lines[1].px), (40.0, 40.0));
+    }
+
+    #[test]
+    fn fit_returns_nothing_for_empty_text() {
+        let fonts = fonts();
+        let style = Style {
+            face: &fonts.regular,
+            max_px: 40.0,
+            min_px: 20.0,
+            color: Rgb([0, 0, 0]),
+        };
+        assert!(fit(&[], &style, 100.0).is_none());
         let short: Vec<char> = "Ann".chars().collect();
         assert_eq!(fit(&short, &style, 1000.0).map(|l| l.px), Some(40.0));
     }
