@@ -380,6 +380,15 @@ pub(super) fn draw(
 mod tests {
     use super::*;
 
+    fn style(face: &Face, max_px: f32, min_px: f32) -> Style<'_> {
+        Style {
+            face,
+            max_px,
+            min_px,
+            color: Rgb([0, 0, 0]),
+        }
+    }
+
     #[test]
     fn bundled_fonts_parse() {
         let fonts = fonts();
@@ -417,13 +426,7 @@ mod tests {
 
     #[test]
     fn fit_ellipsises_text_that_is_too_wide_at_the_minimum_size() {
-        let fonts = fonts();
-        let style = Style {
-            face: &fonts.regular,
-            max_px: 40.0,
-            min_px: 20.0,
-            color: Rgb([0, 0, 0]),
-        };
+        let style = style(&fonts().regular, 40.0, 20.0);
         let chars: Vec<char> = "W".repeat(100).chars().collect();
         let line = fit(&chars, &style, 200.0).expect("something fits");
         assert_eq!(line.px, 20.0);
@@ -434,13 +437,7 @@ mod tests {
 
     #[test]
     fn fit_wrapped_breaks_a_long_name_at_the_best_space() {
-        let fonts = fonts();
-        let style = Style {
-            face: &fonts.bold,
-            max_px: 80.0,
-            min_px: 40.0,
-            color: Rgb([0, 0, 0]),
-        };
+        let style = style(&fonts().bold, 80.0, 40.0);
         let name: Vec<char> = "Anna Maria Konstantinidou".chars().collect();
         let lines = fit_wrapped(&name, &style, 420.0, 60.0);
         assert_eq!(lines.len(), 2);
@@ -454,13 +451,7 @@ mod tests {
 
     #[test]
     fn fit_wrapped_cuts_the_second_line_when_two_lines_are_not_enough() {
-        let fonts = fonts();
-        let style = Style {
-            face: &fonts.bold,
-            max_px: 80.0,
-            min_px: 40.0,
-            color: Rgb([0, 0, 0]),
-        };
+        let style = style(&fonts().bold, 80.0, 40.0);
         let name: Vec<char> = "Maximilian Alexander von Hohenzollern-Sigmaringen"
             .chars()
             .collect();
@@ -473,13 +464,7 @@ mod tests {
 
     #[test]
     fn fit_returns_nothing_for_empty_text() {
-        let fonts = fonts();
-        let style = Style {
-            face: &fonts.regular,
-            max_px: 40.0,
-            min_px: 20.0,
-            color: Rgb([0, 0, 0]),
-        };
+        let style = style(&fonts().regular, 40.0, 20.0);
         assert!(fit(&[], &style, 100.0).is_none());
         let short: Vec<char> = "Ann".chars().collect();
         assert_eq!(fit(&short, &style, 1000.0).map(|l| l.px), Some(40.0));
