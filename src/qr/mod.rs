@@ -17,7 +17,7 @@ pub mod printable;
 pub mod render;
 mod text;
 
-pub use matrix::{Ecc, QrMatrix};
+pub use matrix::{Ecc, ParseEccError, QrMatrix};
 pub use printable::{CardFace, has_glyph, printable_png, render_printable};
 pub use render::{render_png, render_svg};
 
