@@ -13,8 +13,10 @@ pub const CARD_WIDTH: u32 = 1050;
 pub const CARD_HEIGHT: u32 = 600;
 /// Print resolution written into the PNG, so printers use the intended size.
 pub const CARD_DPI: u32 = 300;
-/// Module size the card aims for: 8 px is 0.68 mm at 300 dpi, comfortable for phone cameras.
-pub const PREFERRED_MODULE_PX: u32 = 8;
+/// Largest side of the QR modules on the card, so every card looks alike: a ~270 character card
+/// URI (version 10 or 11) gets 8 px modules, 0.68 mm at 300 dpi, comfortable for phone cameras;
+/// shorter texts get larger modules.
+pub const QR_TARGET_PX: u32 = 488;
 /// Smallest module size [`printable_png`] accepts: 6 px (0.5 mm) is the usual floor for
 /// reliable scanning of print.
 pub const MIN_PRINT_MODULE_PX: u32 = 6;
@@ -63,12 +65,14 @@ struct QrPlacement {
 }
 
 impl QrPlacement {
-    /// The largest whole module size up to [`PREFERRED_MODULE_PX`] that fits the card's height
-    /// with the quiet zone (on a white card the quiet zone may reach the edge), vertically
-    /// centred, with the same margin on the right as above the modules.
+    /// The largest whole module size that keeps the modules within [`QR_TARGET_PX`] and fits
+    /// the card's height with the quiet zone (on a white card the quiet zone may reach the
+    /// edge), vertically centred, with the same margin on the right as above the modules.
     fn for_matrix(m: &QrMatrix) -> Self {
         let side_modules = (m.width() + 2 * QUIET_ZONE) as u32;
-        let module_px = (CARD_HEIGHT / side_modules).clamp(1, PREFERRED_MODULE_PX);
+        let module_px = (CARD_HEIGHT / side_modules)
+            .min(QR_TARGET_PX / m.width() as u32)
+            .max(1);
         let modules_px = m.width() as u32 * module_px;
         let top = (CARD_HEIGHT - modules_px) / 2;
         let left = CARD_WIDTH - modules_px - top.max(MARGIN / 2);
@@ -87,9 +91,9 @@ impl QrPlacement {
 
 /// Draws the printable namecard for `face` with the QR code `m`.
 ///
-/// The QR code gets whole-pixel modules (8 px for the ~270 character card URI, version 10);
-/// the text column to its left never reaches the QR code's quiet zone. Each line shrinks to fit
-/// and is then ellipsised. This never panics and never draws outside the card, whatever the
+/// The QR code gets whole-pixel modules (8 px for the ~270 character card URI, version 10,
+/// larger for shorter texts); the text column to its left never reaches the QR code's quiet
+/// zone. Each line shrinks to fit and is then ellipsised (the name may first take two lines). This never panics and never draws outside the card, whatever the
 /// strings contain. For very dense codes (above version ~17) the modules fall below
 /// [`MIN_PRINT_MODULE_PX`]; the image is still drawn, but [`printable_png`] refuses it.
 pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
@@ -185,10 +189,10 @@ pub fn printable_png(face: &CardFace<'_>, m: &QrMatrix) -> Result<Vec<u8>, QrErr
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
-    // 300 dpi = 11,811 pixels per metre.
+    let pixels_per_metre = (f64::from(CARD_DPI) / 0.0254).round() as u32;
     encoder.set_pixel_dims(Some(png::PixelDimensions {
-        xppu: 11_811,
-        yppu: 11_811,
+        xppu: pixels_per_metre,
+        yppu: pixels_per_metre,
         unit: png::Unit::Meter,
     }));
     let mut writer = encoder.write_header()?;
