@@ -30,8 +30,11 @@ const GREY: Rgb<u8> = Rgb([96, 96, 96]);
 const LIGHT_GREY: Rgb<u8> = Rgb([140, 140, 140]);
 const ACCENT: Rgb<u8> = Rgb([24, 78, 140]);
 
-/// The text printed next to the QR code. All of it is untrusted: see the `text` module for
-/// how hostile strings are handled.
+/// The text printed next to the QR code. All of it is untrusted, so the card drawing treats it
+/// defensively: only the first 2,048 characters are read and at most 200 kept; whitespace runs
+/// become one space; control, bidi-override and other invisible characters are dropped; text is
+/// drawn left to right; characters the bundled fonts lack (emoji, Arabic, Hebrew, hanzi outside
+/// GB2312, ...) are skipped, never drawn as empty boxes (see [`has_glyph`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CardFace<'a> {
     /// The member's name, printed large and bold.
