@@ -97,7 +97,7 @@ impl QrPlacement {
 /// The QR code gets whole-pixel modules (8 px for the ~270 character card URI, version 10,
 /// larger for shorter texts); the text column to its left never reaches the QR code's quiet
 /// zone. Each line shrinks to fit and is then ellipsised (the name may first take two lines). This never panics and never draws outside the card, whatever the
-/// strings contain. For very dense codes (above version ~17) the modules fall below
+/// strings contain. For very dense codes (above version 18) the modules fall below
 /// [`MIN_PRINT_MODULE_PX`]; the image is still drawn, but [`printable_png`] refuses it.
 pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
     let mut img = RgbImage::from_pixel(CARD_WIDTH, CARD_HEIGHT, WHITE);
