@@ -1,2 +1,143 @@
-//! QR rendering benchmarks (placeholder while the module is written).
-fn main() {}
+//! QR rendering costs, side by side in one run:
+//!
+//! - encoding a 270-character alphanumeric card URI with raw `fast_qr`, with our
+//!   `QrMatrix::encode` (budget: at most 1.2x raw `fast_qr`) and with the `qrcode` crate;
+//! - `render_png` at 8 px per module (budget: at most 0.3 ms on top of encoding), `render_svg`,
+//!   and the printable card PNG.
+//!
+//! Run with `cargo bench --bench qr -- --warm-up-time 1 --measurement-time 3`; results are in
+//! `BENCHMARKS.md`.
+//!
+//! Times are the benchmark thread's CPU time, not wall-clock time: the machine's two cores are
+//! shared with other builds, and waiting for a core would otherwise count as our cost. Everything
+//! measured here runs on the calling thread, so CPU time is the whole cost.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use namecard::qr::{CardFace, Ecc, QrMatrix, printable_png, render_png, render_svg};
+
+/// A card URI shaped like the ones `card` issues: uppercase, QR-alphanumeric, 270 characters.
+fn card_uri() -> String {
+    let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$%*+-./:";
+    let mut uri = String::from("HTTPS://NC.EXAMPLE.COM/C/");
+    let mut i = 7_usize;
+    while uri.len() < 270 {
+        i = (i * 31 + 17) % 997;
+        uri.push(char::from(alphabet[i % alphabet.len()]));
+    }
+    uri
+}
+
+/// Criterion measurement of the current thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`).
+struct ThreadCpuTime;
+
+fn thread_cpu_now() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        thread_cpu_now()
+    }
+    fn end(&self, start: Duration) -> Duration {
+        thread_cpu_now().saturating_sub(start)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NanosFormatter
+    }
+}
+
+/// Formats nanoseconds as ns, µs or ms of CPU time.
+struct NanosFormatter;
+
+impl ValueFormatter for NanosFormatter {
+    fn scale_values(&self, typical_ns: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = if typical_ns < 1e3 {
+            (1.0, "ns")
+        } else if typical_ns < 1e6 {
+            (1e-3, "µs")
+        } else {
+            (1e-6, "ms")
+        };
+        values.iter_mut().for_each(|v| *v *= factor);
+        unit
+    }
+    fn scale_throughputs(&self, _: f64, _: &Throughput, _: &mut [f64]) -> &'static str {
+        "(no throughput)"
+    }
+    fn scale_for_machines(&self, _: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+type Cpu = Criterion<ThreadCpuTime>;
+
+fn encode(c: &mut Cpu) {
+    let uri = card_uri();
+    let mut group = c.benchmark_group("encode_270_char_uri");
+    group.bench_function("fast_qr_raw", |b| {
+        b.iter(|| {
+            fast_qr::QRBuilder::new(black_box(uri.as_bytes()))
+                .ecl(fast_qr::ECL::M)
+                .build()
+                .map(|code| code.size)
+        })
+    });
+    group.bench_function("qr_matrix_encode", |b| {
+        b.iter(|| QrMatrix::encode(black_box(&uri), Ecc::M).map(|m| m.width()))
+    });
+    group.bench_function("qrcode_crate", |b| {
+        b.iter(|| {
+            qrcode::QrCode::with_error_correction_level(black_box(&uri), qrcode::EcLevel::M)
+                .map(|code| code.width())
+        })
+    });
+    group.finish();
+}
+
+fn render(c: &mut Cpu) {
+    let uri = card_uri();
+    let m = QrMatrix::encode(&uri, Ecc::M).expect("a card URI fits");
+    let face = CardFace {
+        name: "张伟明",
+        title: Some("销售总监"),
+        organization: "深圳市华星光电技术有限公司",
+        footer: Some("扫码添加名片 · Scan to add my card"),
+    };
+    let mut group = c.benchmark_group("render_270_char_uri");
+    group.bench_function("png_8px", |b| b.iter(|| render_png(black_box(&m), 8)));
+    group.bench_function("encode_then_png_8px", |b| {
+        b.iter(|| QrMatrix::encode(black_box(&uri), Ecc::M).and_then(|m| render_png(&m, 8)))
+    });
+    group.bench_function("svg_8px", |b| b.iter(|| render_svg(black_box(&m), 8)));
+    group.bench_function("printable_png", |b| {
+        b.iter(|| printable_png(black_box(&face), black_box(&m)))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = encode, render
+}
+criterion_main!(benches);

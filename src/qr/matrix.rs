@@ -195,6 +195,12 @@ mod tests {
     }
 
     #[test]
+    fn encode_accepts_empty_text() {
+        let m = QrMatrix::encode("", Ecc::H).expect("empty text fits");
+        assert_eq!(m.version(), 1);
+    }
+
+    #[test]
     fn encode_rejects_text_longer_than_version_40() {
         let text = "A".repeat(4300);
         assert!(matches!(

@@ -17,8 +17,8 @@ pub mod printable;
 pub mod render;
 mod text;
 
-pub use matrix::{Ecc, QrMatrix};
-pub use printable::{CardFace, printable_png, render_printable};
+pub use matrix::{Ecc, ParseEccError, QrMatrix};
+pub use printable::{CardFace, has_glyph, printable_png, render_printable};
 pub use render::{render_png, render_svg};
 
 /// Everything that can go wrong while encoding or rendering a QR code.

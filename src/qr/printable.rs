@@ -13,21 +13,28 @@ pub const CARD_WIDTH: u32 = 1050;
 pub const CARD_HEIGHT: u32 = 600;
 /// Print resolution written into the PNG, so printers use the intended size.
 pub const CARD_DPI: u32 = 300;
-/// Module size the card aims for: 8 px is 0.68 mm at 300 dpi, comfortable for phone cameras.
-pub const PREFERRED_MODULE_PX: u32 = 8;
+/// Largest side of the QR modules on the card, so every card looks alike: a ~270 character card
+/// URI (version 10 or 11) gets 8 px modules, 0.68 mm at 300 dpi, comfortable for phone cameras;
+/// shorter texts get larger modules.
+pub const QR_TARGET_PX: u32 = 488;
 /// Smallest module size [`printable_png`] accepts: 6 px (0.5 mm) is the usual floor for
 /// reliable scanning of print.
 pub const MIN_PRINT_MODULE_PX: u32 = 6;
 
 const MARGIN: u32 = 72;
+/// Baseline-to-baseline distance, in ems.
+const LINE_HEIGHT: f32 = 1.2;
 const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 const INK: Rgb<u8> = Rgb([26, 26, 26]);
 const GREY: Rgb<u8> = Rgb([96, 96, 96]);
 const LIGHT_GREY: Rgb<u8> = Rgb([140, 140, 140]);
 const ACCENT: Rgb<u8> = Rgb([24, 78, 140]);
 
-/// The text printed next to the QR code. All of it is untrusted: see the `text` module for
-/// how hostile strings are handled.
+/// The text printed next to the QR code. All of it is untrusted, so the card drawing treats it
+/// defensively: only the first 2,048 characters are read and at most 200 kept; whitespace runs
+/// become one space; control, bidi-override and other invisible characters are dropped; text is
+/// drawn left to right; characters the bundled fonts lack (emoji, Arabic, Hebrew, hanzi outside
+/// GB2312, ...) are skipped, never drawn as empty boxes (see [`has_glyph`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CardFace<'a> {
     /// The member's name, printed large and bold.
@@ -40,6 +47,17 @@ pub struct CardFace<'a> {
     pub footer: Option<&'a str>,
 }
 
+/// Whether the printable card can draw `c`, in both the regular and the bold weight.
+///
+/// The bundled fonts cover Latin, Greek, Cyrillic, GB2312 (all common simplified Chinese) and CJK punctuation;
+/// characters it lacks, such as emoji or rare and traditional-only hanzi, are skipped on the card
+/// rather than drawn as empty boxes. Callers can use this to warn when a name will print
+/// incompletely.
+pub fn has_glyph(c: char) -> bool {
+    let fonts = text::fonts();
+    fonts.regular.has_glyph(c) && fonts.bold.has_glyph(c)
+}
+
 /// Module size and top-left corner (of the modules, not the quiet zone) of the QR code on the
 /// card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +68,14 @@ struct QrPlacement {
 }
 
 impl QrPlacement {
-    /// The largest whole module size up to [`PREFERRED_MODULE_PX`] that fits the card's height
-    /// with the quiet zone (on a white card the quiet zone may reach the edge), vertically
-    /// centred, with the same margin on the right as above the modules.
+    /// The largest whole module size that keeps the modules within [`QR_TARGET_PX`] and fits
+    /// the card's height with the quiet zone (on a white card the quiet zone may reach the
+    /// edge), vertically centred, with the same margin on the right as above the modules.
     fn for_matrix(m: &QrMatrix) -> Self {
         let side_modules = (m.width() + 2 * QUIET_ZONE) as u32;
-        let module_px = (CARD_HEIGHT / side_modules).clamp(1, PREFERRED_MODULE_PX);
+        let module_px = (CARD_HEIGHT / side_modules)
+            .min(QR_TARGET_PX / m.width() as u32)
+            .max(1);
         let modules_px = m.width() as u32 * module_px;
         let top = (CARD_HEIGHT - modules_px) / 2;
         let left = CARD_WIDTH - modules_px - top.max(MARGIN / 2);
@@ -74,10 +94,10 @@ impl QrPlacement {
 
 /// Draws the printable namecard for `face` with the QR code `m`.
 ///
-/// The QR code gets whole-pixel modules (8 px for the ~270 character card URI, version 10);
-/// the text column to its left never reaches the QR code's quiet zone. Each line shrinks to fit
-/// and is then ellipsised. This never panics and never draws outside the card, whatever the
-/// strings contain. For very dense codes (above version ~17) the modules fall below
+/// The QR code gets whole-pixel modules (8 px for the ~270 character card URI, version 10,
+/// larger for shorter texts); the text column to its left never reaches the QR code's quiet
+/// zone. Each line shrinks to fit and is then ellipsised (the name may first take two lines). This never panics and never draws outside the card, whatever the
+/// strings contain. For very dense codes (above version 18) the modules fall below
 /// [`MIN_PRINT_MODULE_PX`]; the image is still drawn, but [`printable_png`] refuses it.
 pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
     let mut img = RgbImage::from_pixel(CARD_WIDTH, CARD_HEIGHT, WHITE);
@@ -94,49 +114,40 @@ pub fn render_printable(face: &CardFace<'_>, m: &QrMatrix) -> RgbImage {
     let width = column.right.saturating_sub(column.left) as f32;
     let x = column.left as f32;
 
-    let organization = Style {
-        font: &fonts.regular,
-        max_px: 36.0,
-        min_px: 24.0,
-        color: ACCENT,
-    };
-    let name = Style {
-        font: &fonts.bold,
-        max_px: 84.0,
-        min_px: 44.0,
-        color: INK,
-    };
-    let title = Style {
-        font: &fonts.regular,
-        max_px: 38.0,
-        min_px: 26.0,
-        color: GREY,
-    };
-    let footer = Style {
-        font: &fonts.regular,
-        max_px: 26.0,
-        min_px: 20.0,
-        color: LIGHT_GREY,
-    };
-
-    // Baselines are fixed so every card of an organization lines up the same way; a line that
-    // shrinks keeps its baseline.
+    // Text, weight, largest and smallest em size, colour, baseline of the last line, and the
+    // largest size on two lines for the one field that may wrap. Baselines are fixed so every
+    // card of an organization lines up the same way; a line that shrinks keeps its baseline.
+    #[rustfmt::skip]
     let lines = [
-        (Some(face.organization), organization, 118.0),
-        (Some(face.name), name, 300.0),
-        (face.title, title, 366.0),
-        (face.footer, footer, (CARD_HEIGHT - MARGIN) as f32),
+        (Some(face.organization), &fonts.regular, 36.0, 24.0, ACCENT, 102.0, None),
+        (Some(face.name), &fonts.bold, 84.0, 44.0, INK, 300.0, Some(58.0)),
+        (face.title, &fonts.regular, 38.0, 26.0, GREY, 366.0, None),
+        (face.footer, &fonts.regular, 26.0, 20.0, LIGHT_GREY, 528.0, None),
     ];
-    for (raw, style, baseline) in lines {
+    for (raw, weight, max_px, min_px, color, baseline, two_line_max_px) in lines {
         let Some(raw) = raw else { continue };
-        let chars = text::drawable_chars(raw, style.font);
-        if let Some(line) = text::fit(&chars, &style, width) {
-            text::draw(&mut img, &line, &style, x, baseline, column);
+        let style = Style {
+            face: weight,
+            max_px,
+            min_px,
+            color,
+        };
+        let chars = text::drawable_chars(raw, style.face);
+        // A second line goes above the first, towards the accent rule.
+        let fitted = match two_line_max_px {
+            Some(two_line_max_px) => text::fit_wrapped(&chars, &style, width, two_line_max_px),
+            None => text::fit(&chars, &style, width).into_iter().collect(),
+        };
+        let line_count = fitted.len() as f32;
+        for (i, line) in fitted.iter().enumerate() {
+            let lines_below = line_count - 1.0 - i as f32;
+            let y = baseline - lines_below * line.px * LINE_HEIGHT;
+            text::draw(&mut img, line, &style, x, y, column);
         }
     }
 
     // A short accent rule between the organization and the name.
-    for y in 160..166 {
+    for y in 146..152 {
         for x in MARGIN..(MARGIN + 64).min(column.right) {
             img.put_pixel(x, y, ACCENT);
         }
@@ -181,10 +192,10 @@ pub fn printable_png(face: &CardFace<'_>, m: &QrMatrix) -> Result<Vec<u8>, QrErr
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
-    // 300 dpi = 11,811 pixels per metre.
+    let pixels_per_metre = (f64::from(CARD_DPI) / 0.0254).round() as u32;
     encoder.set_pixel_dims(Some(png::PixelDimensions {
-        xppu: 11_811,
-        yppu: 11_811,
+        xppu: pixels_per_metre,
+        yppu: pixels_per_metre,
         unit: png::Unit::Meter,
     }));
     let mut writer = encoder.write_header()?;

@@ -28,13 +28,66 @@ pub(super) const MAX_SCANNED_CHARS: usize = 2048;
 /// At most this many drawable characters are kept (a 1050 px line at 18 px holds ~100).
 pub(super) const MAX_KEPT_CHARS: usize = 200;
 
-static REGULAR_OTF: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-GB2312.otf");
-static BOLD_OTF: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold-GB2312.otf");
+static CJK_REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-GB2312.otf");
+static CJK_BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold-GB2312.otf");
+static LATIN_REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular-Latin.ttf");
+static LATIN_BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold-Latin.ttf");
 
-/// The two weights of the bundled Noto Sans CJK SC subset (see `assets/fonts/README.md`).
+/// One weight: Noto Sans for Latin, Greek and Cyrillic (the CJK font lacks much of Latin
+/// Extended, e.g. Polish "Ł"), Noto Sans CJK SC for Chinese. Both are Noto designs with the
+/// same em-based sizing, so they mix on one line. See `assets/fonts/README.md`.
+pub(super) struct Face {
+    latin: FontRef<'static>,
+    cjk: FontRef<'static>,
+}
+
+/// Which font of a [`Face`] a glyph comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Cjk,
+}
+
+impl Face {
+    fn parse(latin: &'static [u8], cjk: &'static [u8]) -> Face {
+        Face {
+            latin: FontRef::try_from_slice(latin).expect("bundled Latin font parses"),
+            cjk: FontRef::try_from_slice(cjk).expect("bundled CJK font parses"),
+        }
+    }
+
+    fn font(&self, script: Script) -> &FontRef<'static> {
+        match script {
+            Script::Latin => &self.latin,
+            Script::Cjk => &self.cjk,
+        }
+    }
+
+    /// The glyph for `c`, from the CJK font first for East Asian wide characters (and when
+    /// `prefer_cjk`, e.g. an ellipsis after Chinese text, which the CJK font centres), from the
+    /// Latin font first otherwise; `None` when neither font has it.
+    fn glyph(&self, c: char, prefer_cjk: bool) -> Option<(Script, GlyphId)> {
+        let order = if prefer_cjk || is_wide(c) {
+            [Script::Cjk, Script::Latin]
+        } else {
+            [Script::Latin, Script::Cjk]
+        };
+        order
+            .into_iter()
+            .map(|script| (script, self.font(script).glyph_id(c)))
+            .find(|(_, id)| *id != GlyphId(0))
+    }
+
+    /// Whether either font has a glyph for `c`.
+    pub(super) fn has_glyph(&self, c: char) -> bool {
+        self.glyph(c, false).is_some()
+    }
+}
+
+/// The regular and bold weights of the bundled fonts.
 pub(super) struct Fonts {
-    pub(super) regular: FontRef<'static>,
-    pub(super) bold: FontRef<'static>,
+    pub(super) regular: Face,
+    pub(super) bold: Face,
 }
 
 /// The bundled fonts, parsed once.
@@ -44,8 +97,8 @@ pub(super) struct Fonts {
 pub(super) fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts {
-        regular: FontRef::try_from_slice(REGULAR_OTF).expect("bundled regular font parses"),
-        bold: FontRef::try_from_slice(BOLD_OTF).expect("bundled bold font parses"),
+        regular: Face::parse(LATIN_REGULAR, CJK_REGULAR),
+        bold: Face::parse(LATIN_BOLD, CJK_BOLD),
     })
 }
 
@@ -76,7 +129,7 @@ fn is_invisible_format(c: char) -> bool {
 
 /// The characters of `raw` that will be drawn with `font`, after rules 1 to 4 of the module
 /// documentation.
-pub(super) fn drawable_chars(raw: &str, font: &FontRef<'_>) -> Vec<char> {
+pub(super) fn drawable_chars(raw: &str, face: &Face) -> Vec<char> {
     let mut kept = Vec::new();
     let mut pending_space = false;
     for c in raw.chars().take(MAX_SCANNED_CHARS) {
@@ -84,7 +137,7 @@ pub(super) fn drawable_chars(raw: &str, font: &FontRef<'_>) -> Vec<char> {
             pending_space = !kept.is_empty();
             continue;
         }
-        if c.is_control() || is_invisible_format(c) || font.glyph_id(c) == GlyphId(0) {
+        if c.is_control() || is_invisible_format(c) || !face.has_glyph(c) {
             continue;
         }
         if kept.len() + usize::from(pending_space) >= MAX_KEPT_CHARS {
@@ -102,7 +155,7 @@ pub(super) fn drawable_chars(raw: &str, font: &FontRef<'_>) -> Vec<char> {
 /// How a line of text looks.
 #[derive(Clone, Copy)]
 pub(super) struct Style<'f> {
-    pub(super) font: &'f FontRef<'static>,
+    pub(super) face: &'f Face,
     /// Em size in pixels when the text fits.
     pub(super) max_px: f32,
     /// Smallest em size before the text gets ellipsised.
@@ -115,7 +168,9 @@ pub(super) struct Line {
     /// Em size in pixels.
     pub(super) px: f32,
     /// Glyphs with their pen offset from the line's left edge, in pixels.
-    glyphs: Vec<(GlyphId, f32)>,
+    glyphs: Vec<(Script, GlyphId, f32)>,
+    /// Whether the text was cut and ends with an ellipsis.
+    cut: bool,
 }
 
 /// Converts an em size in pixels to ab_glyph's scale, which is the ascent-to-descent height.
@@ -125,16 +180,22 @@ fn px_scale(font: &FontRef<'_>, em_px: f32) -> PxScale {
 }
 
 /// Pen positions in em units: entry `i` is where glyph `i` starts, the last entry is the width.
-fn pen_positions(font: &FontRef<'_>, ids: &[GlyphId]) -> Vec<f32> {
-    let units_per_em = font.units_per_em().unwrap_or(1000.0);
-    let mut pens = Vec::with_capacity(ids.len() + 1);
+/// Kerning applies between neighbours from the same font.
+fn pen_positions(face: &Face, glyphs: &[(Script, GlyphId)]) -> Vec<f32> {
+    let mut pens = Vec::with_capacity(glyphs.len() + 1);
     let mut pen = 0.0;
-    for (i, &id) in ids.iter().enumerate() {
-        if let Some(&previous) = i.checked_sub(1).and_then(|p| ids.get(p)) {
-            pen += font.kern_unscaled(previous, id) / units_per_em;
+    let mut previous: Option<(Script, GlyphId)> = None;
+    for &(script, id) in glyphs {
+        let font = face.font(script);
+        let units_per_em = font.units_per_em().unwrap_or(1000.0);
+        if let Some((previous_script, previous_id)) = previous {
+            if previous_script == script {
+                pen += font.kern_unscaled(previous_id, id) / units_per_em;
+            }
         }
         pens.push(pen);
         pen += font.h_advance_unscaled(id) / units_per_em;
+        previous = Some((script, id));
     }
     pens.push(pen);
     pens
@@ -144,13 +205,21 @@ fn pen_positions(font: &FontRef<'_>, ids: &[GlyphId]) -> Vec<f32> {
 /// `style.max_px`, and if even `style.min_px` is too wide, cut at the end with an ellipsis.
 /// Returns `None` when there is nothing to draw.
 pub(super) fn fit(chars: &[char], style: &Style<'_>, max_width: f32) -> Option<Line> {
-    let font = style.font;
-    if chars.is_empty() || max_width <= 0.0 {
+    let face = style.face;
+    let glyphs: Vec<(Script, GlyphId)> =
+        chars.iter().filter_map(|&c| face.glyph(c, false)).collect();
+    if glyphs.is_empty() || max_width <= 0.0 {
         return None;
     }
-    let ids: Vec<GlyphId> = chars.iter().map(|&c| font.glyph_id(c)).collect();
-    let pens = pen_positions(font, &ids);
+    let pens = pen_positions(face, &glyphs);
     let width_em = pens.last().copied().unwrap_or(0.0);
+    let place = |glyphs: &[(Script, GlyphId)], pens: &[f32], px: f32| {
+        glyphs
+            .iter()
+            .zip(pens)
+            .map(|(&(script, id), pen)| (script, id, pen * px))
+            .collect::<Vec<_>>()
+    };
 
     let fitting_px = if width_em > 0.0 {
         (max_width / width_em).floor()
@@ -159,39 +228,98 @@ pub(super) fn fit(chars: &[char], style: &Style<'_>, max_width: f32) -> Option<L
     };
     if fitting_px >= style.min_px {
         let px = fitting_px.min(style.max_px);
-        let glyphs = ids.into_iter().zip(pens.iter().map(|p| p * px)).collect();
-        return Some(Line { px, glyphs });
+        return Some(Line {
+            px,
+            glyphs: place(&glyphs, &pens, px),
+            cut: false,
+        });
     }
 
-    // Too wide even at the minimum size: keep the longest prefix that fits with the ellipsis.
-    // Latin text gets three dots; after CJK the centred "…" of the CJK font reads naturally.
+    // Too wide even at the minimum size: keep the longest prefix that fits with the ellipsis,
+    // never ending on a space.
     let px = style.min_px;
-    let mut keep = ids.len();
-    while keep > 0 {
-        let last = chars[keep - 1];
-        let ellipsis = if is_wide(last) { "…" } else { "..." };
-        let ellipsis_ids: Vec<GlyphId> = ellipsis.chars().map(|c| font.glyph_id(c)).collect();
-        let ellipsis_em = pen_positions(font, &ellipsis_ids)
-            .last()
-            .copied()
-            .unwrap_or(0.0);
-        if last != ' ' && (pens[keep] + ellipsis_em) * px <= max_width {
-            let mut glyphs: Vec<(GlyphId, f32)> = ids[..keep]
-                .iter()
-                .copied()
-                .zip(pens.iter().map(|p| p * px))
-                .collect();
-            let ellipsis_pens = pen_positions(font, &ellipsis_ids);
-            glyphs.extend(
-                ellipsis_ids
-                    .into_iter()
-                    .zip(ellipsis_pens.iter().map(|p| (pens[keep] + p) * px)),
-            );
-            return Some(Line { px, glyphs });
+    for keep in (1..glyphs.len()).rev() {
+        let last = chars.get(keep - 1).copied().unwrap_or(' ');
+        let Some(ellipsis) = face.glyph('…', is_wide(last)) else {
+            break;
+        };
+        let mut cut = glyphs[..keep].to_vec();
+        cut.push(ellipsis);
+        let cut_pens = pen_positions(face, &cut);
+        if last != ' ' && cut_pens.last().copied().unwrap_or(f32::MAX) * px <= max_width {
+            return Some(Line {
+                px,
+                glyphs: place(&cut, &cut_pens, px),
+                cut: true,
+            });
         }
-        keep -= 1;
     }
     None
+}
+
+/// Like [`fit`], but breaks the text at one space into two lines when that draws it larger (by
+/// more than a few pixels) or when one line would have to be cut. Names in Latin scripts are
+/// often several words long, and the text column beside the QR code is narrow. Two lines use at
+/// most `two_line_max_px`, so the pair stays about as tall as one line at `style.max_px`; both
+/// lines get the same size.
+pub(super) fn fit_wrapped(
+    chars: &[char],
+    style: &Style<'_>,
+    max_width: f32,
+    two_line_max_px: f32,
+) -> Vec<Line> {
+    let Some(one) = fit(chars, style, max_width) else {
+        return Vec::new();
+    };
+    if one.px >= two_line_max_px {
+        return vec![one];
+    }
+    let width_em = |part: &[char]| {
+        let glyphs: Vec<(Script, GlyphId)> = part
+            .iter()
+            .filter_map(|&c| style.face.glyph(c, false))
+            .collect();
+        pen_positions(style.face, &glyphs)
+            .last()
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let spaces = || {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == ' ')
+            .map(|(i, _)| i)
+    };
+
+    // The break that makes the wider of the two lines narrowest, if it draws the text larger
+    // than one line does without cutting it.
+    let balanced = spaces()
+        .map(|i| (i, width_em(&chars[..i]).max(width_em(&chars[i + 1..]))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, widest_em)| (i, (max_width / widest_em).floor().min(two_line_max_px)))
+        .filter(|&(_, px)| px >= style.min_px && (one.cut || px >= one.px + 4.0));
+    // Otherwise, if one line would be cut anyway, as many whole words as fit at the minimum
+    // size go on the first line and the second line takes the cut.
+    let greedy = || {
+        spaces()
+            .take_while(|&i| width_em(&chars[..i]) * style.min_px <= max_width)
+            .last()
+            .filter(|_| one.cut)
+            .map(|i| (i, style.min_px))
+    };
+    let Some((split, px)) = balanced.or_else(greedy) else {
+        return vec![one];
+    };
+    let two = Style {
+        max_px: px,
+        min_px: px,
+        ..*style
+    };
+    [&chars[..split], &chars[split + 1..]]
+        .into_iter()
+        .filter_map(|part| fit(part, &two, max_width))
+        .collect()
 }
 
 /// East Asian wide characters (CJK ideographs, kana, Hangul, fullwidth forms), after which a
@@ -221,10 +349,10 @@ pub(super) fn draw(
 ) {
     let right = clip.right.min(img.width());
     let bottom = clip.bottom.min(img.height());
-    let scale = px_scale(style.font, line.px);
-    for &(id, pen) in &line.glyphs {
-        let glyph = id.with_scale_and_position(scale, point(x + pen, baseline));
-        let Some(outlined) = style.font.outline_glyph(glyph) else {
+    for &(script, id, pen) in &line.glyphs {
+        let font = style.face.font(script);
+        let glyph = id.with_scale_and_position(px_scale(font, line.px), point(x + pen, baseline));
+        let Some(outlined) = font.outline_glyph(glyph) else {
             continue; // spaces have no outline
         };
         let bounds = outlined.px_bounds();
@@ -252,17 +380,28 @@ pub(super) fn draw(
 mod tests {
     use super::*;
 
+    fn style(face: &Face, max_px: f32, min_px: f32) -> Style<'_> {
+        Style {
+            face,
+            max_px,
+            min_px,
+            color: Rgb([0, 0, 0]),
+        }
+    }
+
     #[test]
     fn bundled_fonts_parse() {
         let fonts = fonts();
-        assert!(fonts.regular.glyph_count() > 7000);
-        assert!(fonts.bold.glyph_count() > 7000);
+        for face in [&fonts.regular, &fonts.bold] {
+            assert!(face.cjk.glyph_count() > 7000);
+            assert!(face.latin.glyph_count() > 700);
+        }
     }
 
     #[test]
     fn drawable_chars_collapse_whitespace_and_drop_controls() {
-        let font = &fonts().regular;
-        let chars: String = drawable_chars("\u{202E} Ann\t\n\u{0007}\u{200B}Lee \r\n", font)
+        let face = &fonts().regular;
+        let chars: String = drawable_chars("\u{202E} Ann\t\n\u{0007}\u{200B}Lee \r\n", face)
             .into_iter()
             .collect();
         assert_eq!(chars, "Ann Lee");
@@ -270,34 +409,63 @@ mod tests {
 
     #[test]
     fn drawable_chars_skip_characters_without_a_glyph() {
-        let font = &fonts().regular;
-        let chars: String = drawable_chars("张😀伟 שלום", font).into_iter().collect();
+        let face = &fonts().regular;
+        let chars: String = drawable_chars("张😀伟 שלום", face).into_iter().collect();
         assert_eq!(chars, "张伟");
     }
 
     #[test]
     fn drawable_chars_keep_a_bounded_number_of_characters() {
-        let font = &fonts().regular;
+        let face = &fonts().regular;
         assert_eq!(
-            drawable_chars(&"名".repeat(100_000), font).len(),
+            drawable_chars(&"名".repeat(100_000), face).len(),
             MAX_KEPT_CHARS
         );
-        assert!(drawable_chars(&"\u{0001}".repeat(100_000), font).is_empty());
+        assert!(drawable_chars(&"\u{0001}".repeat(100_000), face).is_empty());
     }
 
     #[test]
     fn fit_ellipsises_text_that_is_too_wide_at_the_minimum_size() {
-        let fonts = fonts();
-        let style = Style {
-            font: &fonts.regular,
-            max_px: 40.0,
-            min_px: 20.0,
-            color: Rgb([0, 0, 0]),
-        };
+        let style = style(&fonts().regular, 40.0, 20.0);
         let chars: Vec<char> = "W".repeat(100).chars().collect();
         let line = fit(&chars, &style, 200.0).expect("something fits");
         assert_eq!(line.px, 20.0);
         assert!(line.glyphs.len() < 100);
+        let short: Vec<char> = "Ann".chars().collect();
+        assert_eq!(fit(&short, &style, 1000.0).map(|l| l.px), Some(40.0));
+    }
+
+    #[test]
+    fn fit_wrapped_breaks_a_long_name_at_the_best_space() {
+        let style = style(&fonts().bold, 80.0, 40.0);
+        let name: Vec<char> = "Anna Maria Konstantinidou".chars().collect();
+        let lines = fit_wrapped(&name, &style, 420.0, 60.0);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].px, lines[1].px);
+        assert!(lines[0].px > 40.0);
+        // "Anna Maria" on the first line, "Konstantinidou" on the second.
+        assert_eq!(lines[0].glyphs.len(), 10);
+        let short: Vec<char> = "张伟明".chars().collect();
+        assert_eq!(fit_wrapped(&short, &style, 420.0, 60.0).len(), 1);
+    }
+
+    #[test]
+    fn fit_wrapped_cuts_the_second_line_when_two_lines_are_not_enough() {
+        let style = style(&fonts().bold, 80.0, 40.0);
+        let name: Vec<char> = "Maximilian Alexander von Hohenzollern-Sigmaringen"
+            .chars()
+            .collect();
+        let lines = fit_wrapped(&name, &style, 420.0, 60.0);
+        assert_eq!(lines.len(), 2);
+        assert!(!lines[0].cut);
+        assert!(lines[1].cut);
+        assert_eq!((lines[0].px, lines[1].px), (40.0, 40.0));
+    }
+
+    #[test]
+    fn fit_returns_nothing_for_empty_text() {
+        let style = style(&fonts().regular, 40.0, 20.0);
+        assert!(fit(&[], &style, 100.0).is_none());
         let short: Vec<char> = "Ann".chars().collect();
         assert_eq!(fit(&short, &style, 1000.0).map(|l| l.px), Some(40.0));
     }
