@@ -1,6 +1,12 @@
 //! Card issuing and verification beside raw ed25519-dalek, in one run so the ratio is fair.
+//!
+//! Times are the benchmark thread's CPU time (see `support/cpu_time.rs`).
+//! Run: `cargo bench --bench card -- --warm-up-time 2 --measurement-time 6`.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::ThreadCpuTime;
 use ed25519_dalek::{Signer as _, Verifier as _};
 use namecard::card::{
     CardRequest, Issuer, KeyRecord, Keyset, SigningKey, VerifyOptions, issue_card, verify_card,
@@ -8,7 +14,7 @@ use namecard::card::{
 
 const NOW: i64 = 1_763_800_000;
 
-fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion<ThreadCpuTime>) {
     let issuer = Issuer::parse("https://nc.example.com").unwrap();
     let key = SigningKey::from_seed(&[3; 32]);
     let keyset = Keyset::new(issuer.clone(), vec![KeyRecord::active(&key, NOW)]).unwrap();
@@ -33,10 +39,18 @@ fn bench(c: &mut Criterion) {
     let public = raw.verifying_key();
 
     let mut g = c.benchmark_group("card");
-    g.bench_function("raw ed25519-dalek sign", |b| b.iter(|| raw.sign(black_box(&message))));
-    g.bench_function("issue_card", |b| b.iter(|| issue_card(&issuer, &key, black_box(&request), NOW).unwrap()));
+    g.bench_function("raw ed25519-dalek sign", |b| {
+        b.iter(|| raw.sign(black_box(&message)))
+    });
+    g.bench_function("issue_card", |b| {
+        b.iter(|| issue_card(&issuer, &key, black_box(&request), NOW).unwrap())
+    });
     g.bench_function("raw ed25519-dalek verify_strict", |b| {
-        b.iter(|| public.verify_strict(black_box(&message), &signature).unwrap())
+        b.iter(|| {
+            public
+                .verify_strict(black_box(&message), &signature)
+                .unwrap()
+        })
     });
     g.bench_function("raw ed25519-dalek verify", |b| {
         b.iter(|| public.verify(black_box(&message), &signature).unwrap())
@@ -47,5 +61,9 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = bench
+}
 criterion_main!(benches);

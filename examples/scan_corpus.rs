@@ -102,7 +102,10 @@ fn per_step(photos: &[corpus::CorpusPhoto]) -> Result<(), String> {
         for photo in photos.iter().filter(|p| !p.is_negative()) {
             let image = load(photo)?;
             let start = Instant::now();
-            let texts: Vec<String> = (step.run)(image.luma()).into_iter().map(|c| c.text).collect();
+            let texts: Vec<String> = (step.run)(image.luma())
+                .into_iter()
+                .map(|c| c.text)
+                .collect();
             total += start.elapsed();
             wrong += photo.wrong_texts(&texts).len();
             if photo.is_read_by(&texts) {
