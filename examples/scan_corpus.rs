@@ -95,16 +95,26 @@ fn percentile(sorted: &[Duration], q: f64) -> f64 {
 }
 
 fn per_step(photos: &[corpus::CorpusPhoto]) -> Result<(), String> {
+    let only = std::env::var("SCAN_STEP").ok();
     for step in cascade::STEPS {
+        if only.as_deref().is_some_and(|o| o != step.name) {
+            continue;
+        }
         let mut read = Vec::new();
         let mut wrong = 0;
         let mut total = Duration::ZERO;
         for photo in photos.iter().filter(|p| !p.is_negative()) {
             let image = load(photo)?;
             let start = Instant::now();
-            let texts: Vec<String> = (step.run)(image.luma()).into_iter().map(|c| c.text).collect();
+            let texts: Vec<String> = (step.run)(image.luma())
+                .into_iter()
+                .map(|c| c.text)
+                .collect();
             total += start.elapsed();
-            wrong += photo.wrong_texts(&texts).len();
+            for text in photo.wrong_texts(&texts) {
+                wrong += 1;
+                println!("wrong\t{}\t{}\t{text:?}", step.name, photo.name);
+            }
             if photo.is_read_by(&texts) {
                 read.push(photo.name.clone());
             }

@@ -50,8 +50,11 @@ fn assert_still_healthy() {
 #[test]
 fn scan_refuses_a_png_that_claims_100000_by_100000_pixels_at_once() {
     let start = Instant::now();
-    let error = decode_photo(&fixture("bomb_claims_100000x100000.png"), &ScanLimits::default())
-        .expect_err("refused");
+    let error = decode_photo(
+        &fixture("bomb_claims_100000x100000.png"),
+        &ScanLimits::default(),
+    )
+    .expect_err("refused");
     assert_eq!(
         error,
         ScanError::ImageTooLarge {
@@ -59,7 +62,11 @@ fn scan_refuses_a_png_that_claims_100000_by_100000_pixels_at_once() {
             height: 100_000
         }
     );
-    assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
     assert_still_healthy();
 }
 
@@ -69,7 +76,11 @@ fn scan_refuses_a_decompression_bomb_before_decoding_it() {
     assert!(bytes.len() < 64 * 1024, "the bomb is small on disk");
     let start = Instant::now();
     assert_eq!(code_of(&bytes), "image_too_large");
-    assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
     assert_still_healthy();
 }
 
@@ -137,17 +148,25 @@ fn scan_reports_no_qr_found_in_a_blank_image() {
     let blank = GrayImage::from_pixel(300, 200, Luma([255]));
     let mut bytes = Vec::new();
     blank
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .expect("encodes");
     assert_eq!(code_of(&bytes), "no_qr_found");
 }
 
 #[test]
 fn scan_stops_at_the_time_budget() {
-    let noise = GrayImage::from_fn(1200, 900, |x, y| Luma([((x * 7919 + y * 104_729) % 251) as u8]));
+    let noise = GrayImage::from_fn(1200, 900, |x, y| {
+        Luma([((x * 7919 + y * 104_729) % 251) as u8])
+    });
     let mut bytes = Vec::new();
     noise
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .expect("encodes");
     let limits = ScanLimits {
         time_budget: Duration::ZERO,

@@ -74,6 +74,10 @@ pub const STEPS: &[Step] = &[
         run: rxing_blurred,
     },
     Step {
+        name: "rxing_near_white_threshold",
+        run: rxing_near_white,
+    },
+    Step {
         name: "rqrr_adaptive_threshold",
         run: rqrr_adaptive,
     },
@@ -278,6 +282,30 @@ pub fn rxing_downscaled(image: &GrayImage) -> Vec<StepCode> {
             c
         })
         .collect()
+}
+
+/// Everything that is not near-white becomes black: for "artistic" codes whose dark modules
+/// are filled with a picture instead of ink, which every mean-based threshold splits apart.
+pub fn rxing_near_white(image: &GrayImage) -> Vec<StepCode> {
+    let smoothed = image::imageops::fast_blur(image, 1.0);
+    let mut codes = Vec::new();
+    for level in [200u8, 160] {
+        let binary = GrayImage::from_fn(image.width(), image.height(), |x, y| {
+            image::Luma([if smoothed.get_pixel(x, y).0[0] < level {
+                0
+            } else {
+                255
+            }])
+        });
+        codes = rxing_hybrid(&binary);
+        if codes.is_empty() {
+            codes = rqrr_on(&binary);
+        }
+        if !codes.is_empty() {
+            break;
+        }
+    }
+    codes
 }
 
 fn halve_corners(codes: Vec<StepCode>) -> Vec<StepCode> {

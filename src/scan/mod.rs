@@ -17,7 +17,7 @@ mod upload;
 use std::time::{Duration, Instant};
 
 pub use error::ScanError;
-pub use upload::{CheckedUpload, DecodedImage};
+pub use upload::{ACCEPTED_FORMATS, CheckedUpload, DecodedImage};
 
 /// What an upload may cost before it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
