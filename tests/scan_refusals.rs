@@ -175,3 +175,25 @@ fn scan_stops_at_the_time_budget() {
     let error = decode_photo(&bytes, &limits).expect_err("refused");
     assert_eq!(error.code(), "time_budget_exceeded");
 }
+
+#[test]
+fn scan_contains_the_rqrr_panic_and_reports_no_qr_found() {
+    // Arrange: a photo (three skewed finder patterns, found by examples/rqrr_panic_hunt.rs)
+    // on which rqrr 0.11's detect_grids panics (its issue #54).
+    let bytes = fixture("rqrr_panic.png");
+    let luma = image::load_from_memory(&bytes).expect("decodes").to_luma8();
+    let rqrr_panics = std::panic::catch_unwind(move || {
+        let mut prepared = rqrr::PreparedImage::prepare(luma);
+        for grid in prepared.detect_grids() {
+            let _ = grid.decode_to(Vec::new());
+        }
+    })
+    .is_err();
+    assert!(rqrr_panics, "the fixture must still trigger the rqrr panic");
+
+    // Act, twice: the second call proves nothing was left poisoned.
+    for _ in 0..2 {
+        assert_eq!(code_of(&bytes), "no_qr_found");
+    }
+    assert_still_healthy();
+}

@@ -22,7 +22,7 @@ use super::text::bytes_to_text;
 pub struct StepCode {
     /// The payload as text.
     pub text: String,
-    /// Corners: top-left, top-right, bottom-right, bottom-left.
+    /// Corners, clockwise from the one nearest the image's top-left (see [`clockwise`]).
     pub corners: [(f32, f32); 4],
 }
 
@@ -171,12 +171,13 @@ fn rxing_codes(results: Vec<rxing::RXingResult>) -> Vec<StepCode> {
         let p: Vec<(f32, f32)> = result.getPoints().iter().map(|p| (p.x, p.y)).collect();
         let corners = match p.as_slice() {
             // The zxing-cpp port reports the symbol's four corners.
-            [tl, tr, br, bl] => [*tl, *tr, *br, *bl],
+            [a, b, c, d] => [*a, *b, *c, *d],
             // The classic ZXing detector reports finder centres: bottom-left, top-left,
             // top-right (and maybe an alignment pattern); complete the parallelogram.
             [bl, tl, tr, ..] => [*tl, *tr, (tr.0 + bl.0 - tl.0, tr.1 + bl.1 - tl.1), *bl],
             _ => [(0.0, 0.0); 4],
         };
+        let corners = clockwise(corners);
         let text = result.getText().to_owned();
         if !codes.iter().any(|c| c.text == text) {
             codes.push(StepCode { text, corners });
@@ -331,11 +332,30 @@ fn rqrr_on(image: &GrayImage) -> Vec<StepCode> {
             if codes.iter().any(|c| c.text == text) {
                 continue;
             }
-            let corners = grid.bounds.map(|p| (p.x as f32, p.y as f32));
+            let corners = clockwise(grid.bounds.map(|p| (p.x as f32, p.y as f32)));
             codes.push(StepCode { text, corners });
         }
         codes
     })
+}
+
+/// Puts a quadrilateral's corners in one documented order whatever order a decoder used:
+/// clockwise on screen (y down), starting with the corner nearest the image's top-left.
+pub fn clockwise(mut corners: [(f32, f32); 4]) -> [(f32, f32); 4] {
+    let cx = corners.iter().map(|p| p.0).sum::<f32>() / 4.0;
+    let cy = corners.iter().map(|p| p.1).sum::<f32>() / 4.0;
+    corners.sort_by(|a, b| {
+        let angle = |p: &(f32, f32)| (p.1 - cy).atan2(p.0 - cx);
+        angle(a).total_cmp(&angle(b))
+    });
+    let first = (0..4)
+        .min_by(|&i, &j| {
+            let key = |k: usize| corners[k].0 + corners[k].1;
+            key(i).total_cmp(&key(j))
+        })
+        .unwrap_or(0);
+    corners.rotate_left(first);
+    corners
 }
 
 /// Shrinks by an integer factor, averaging each factor x factor block (a box filter: fast,
