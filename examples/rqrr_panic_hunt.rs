@@ -1,73 +1,80 @@
 //! Searches for an image that makes rqrr 0.11 panic (its issue #54) and saves the first one as
 //! `fixtures/scan/rqrr_panic.png`: three finder patterns in an L, each randomly skewed.
 //! `cargo run --example rqrr_panic_hunt`
+
 use image::{GrayImage, Luma};
 
-fn main() {
-    let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+const SIZE: u32 = 160;
+
+fn main() -> Result<(), String> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     let mut rnd = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
     };
     std::panic::set_hook(Box::new(|_| {}));
-    for iter in 0..200_000 {
-        let size = 160u32;
-        let mut img = GrayImage::from_pixel(size, size, Luma([255]));
+    for iteration in 0..200_000 {
+        let mut image = GrayImage::from_pixel(SIZE, SIZE, Luma([255]));
         let (ox, oy) = (20.0 + rnd() * 60.0, 20.0 + rnd() * 60.0);
         let dist = 20.0 + rnd() * 70.0;
-        let ang = rnd() * 6.283;
+        let angle = rnd() * std::f64::consts::TAU;
         let centres = [
             (ox, oy),
             (
-                ox + dist * ang.cos() * (0.5 + rnd()),
-                oy + dist * ang.sin() * (0.5 + rnd()),
+                ox + dist * angle.cos() * (0.5 + rnd()),
+                oy + dist * angle.sin() * (0.5 + rnd()),
             ),
             (
-                ox - dist * ang.sin() * (0.5 + rnd()),
-                oy + dist * ang.cos() * (0.5 + rnd()),
+                ox - dist * angle.sin() * (0.5 + rnd()),
+                oy + dist * angle.cos() * (0.5 + rnd()),
             ),
         ];
-        for (cx, cy) in centres {
+        for centre in centres {
             let m = 1.0 + rnd() * 4.0;
-            let (a, b, c, d) = (
+            let skew = [
                 m * (0.2 + rnd() * 1.6),
                 m * (rnd() - 0.5) * 2.0,
                 m * (rnd() - 0.5) * 2.0,
                 m * (0.2 + rnd() * 1.6),
-            );
-            for y in 0..size {
-                for x in 0..size {
-                    let (dx, dy) = (x as f64 - cx, y as f64 - cy);
-                    let det = a * d - b * c;
-                    if det.abs() < 1e-6 {
-                        continue;
-                    }
-                    let u = (d * dx - b * dy) / det;
-                    let v = (-c * dx + a * dy) / det;
-                    let (ru, rv) = (u.abs().max(v.abs()), 0);
-                    let _ = rv;
-                    if ru < 3.5 {
-                        let ring = ru >= 2.5 || ru < 1.5;
-                        img.put_pixel(x, y, Luma([if ring { 0 } else { 255 }]));
-                    }
-                }
-            }
+            ];
+            draw_finder(&mut image, centre, skew);
         }
-        let candidate = img.clone();
-        let result = std::panic::catch_unwind(move || {
-            let mut p = rqrr::PreparedImage::prepare(img);
-            let grids = p.detect_grids();
-            for g in grids {
-                let _ = g.decode_to(Vec::new());
+        let candidate = image.clone();
+        let panicked = std::panic::catch_unwind(move || {
+            let mut prepared = rqrr::PreparedImage::prepare(image);
+            for grid in prepared.detect_grids() {
+                let _ = grid.decode_to(Vec::new());
             }
-        });
-        if result.is_err() {
-            candidate.save("fixtures/scan/rqrr_panic.png").unwrap();
-            println!("panic at iteration {iter}");
-            return;
+        })
+        .is_err();
+        if panicked {
+            candidate
+                .save("fixtures/scan/rqrr_panic.png")
+                .map_err(|e| e.to_string())?;
+            println!("panic at iteration {iteration}");
+            return Ok(());
         }
     }
-    println!("no panic found");
+    Err("no panic found".into())
+}
+
+/// Draws a 7x7-module finder pattern (ring, gap, stone) mapped by the 2x2 matrix `skew`.
+fn draw_finder(image: &mut GrayImage, (cx, cy): (f64, f64), [a, b, c, d]: [f64; 4]) {
+    let det = a * d - b * c;
+    if det.abs() < 1e-6 {
+        return;
+    }
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+            let (u, v) = ((d * dx - b * dy) / det, (-c * dx + a * dy) / det);
+            let r = u.abs().max(v.abs());
+            if r < 3.5 {
+                let dark = !(1.5..2.5).contains(&r);
+                image.put_pixel(x, y, Luma([if dark { 0 } else { 255 }]));
+            }
+        }
+    }
 }

@@ -25,7 +25,10 @@ fn main() -> Result<(), String> {
         };
         let photo = phone_photo(&card_image(&uri, seed), &params);
         write(&out.join(format!("cards-12mp/card-{seed}.jpg")), &photo)?;
-        write(&out.join(format!("cards-12mp/card-{seed}.txt")), uri.as_bytes())?;
+        write(
+            &out.join(format!("cards-12mp/card-{seed}.txt")),
+            uri.as_bytes(),
+        )?;
     }
     if let Some(photos) = corpus::load_corpus()? {
         for photo in photos.iter().filter(|p| !p.is_negative()).step_by(6) {

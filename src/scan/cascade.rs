@@ -368,7 +368,7 @@ pub fn shrink(image: &GrayImage, factor: u32) -> GrayImage {
     let f = factor as usize;
     let mut out = vec![0u8; w as usize * h as usize];
     let mut sums = vec![0u32; w as usize];
-    let area = (factor * factor) as u32;
+    let area = factor * factor;
     for (oy, out_row) in out.chunks_exact_mut(w as usize).enumerate() {
         sums.iter_mut().for_each(|s| *s = 0);
         for row in src[oy * f * stride..].chunks(stride).take(f) {

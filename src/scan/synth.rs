@@ -212,9 +212,10 @@ fn homography(from: &[(f32, f32); 4], to: &[(f32, f32); 4]) -> [f64; 9] {
         a.swap(col, pivot);
         for row in 0..8 {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..9 {
-                    a[row][k] -= f * a[col][k];
+                let pivot_row = a[col];
+                let f = a[row][col] / pivot_row[col];
+                for (value, pivot_value) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                    *value -= f * pivot_value;
                 }
             }
         }
