@@ -18,11 +18,14 @@ if [ ! -x bench/.venv/bin/python ]; then python3 -m venv bench/.venv; fi
 bench/.venv/bin/pip install -q zxing-cpp pillow numpy
 PY=bench/.venv/bin/python
 
-cargo build --release -q --example scan_corpus --example scan_synth
-EX=$ROOT/target/release/examples
+# PROFILE=dev runs the dev profile (dependencies optimised, this crate not) when no release
+# build is at hand; figures recorded in BENCHMARKS.md say which profile they came from.
+PROFILE=${PROFILE:-release}
+cargo build --profile "$PROFILE" -q --example scan_corpus --example scan_synth
+EX=$ROOT/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/examples
 [ -f "$OUT/cards-12mp/card-1.jpg" ] || "$EX/scan_synth" "$OUT"
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), zxing-cpp $("$PY" -c 'import importlib.metadata as m; print(m.version("zxing-cpp"))')"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), profile $PROFILE, $(nproc) cores, $(uname -m), zxing-cpp $("$PY" -c 'import importlib.metadata as m; print(m.version("zxing-cpp"))')"
 "$EX/scan_corpus" --repeat "$REPEAT" > "$OUT/rust-corpus.tsv"
 "$PY" bench/scan/zxing_time.py corpus "$CORPUS" "$REPEAT" > "$OUT/zxing-corpus.tsv"
 
