@@ -136,7 +136,24 @@ pub fn run(image: &GrayImage, deadline: Instant) -> CascadeResult {
             };
         }
         if factor > 1 && i == 0 {
-            // Nothing in the working copy: the code may be too small for it; try full size.
+            // Nothing in the working copy. A code filling the frame of an upscaled or blurry
+            // photo may have modules too soft for it: try a copy half as large, then (the code
+            // may instead be too small for the working copy) full size.
+            let coarse = shrink(work, 2);
+            let found = rxing_fast(&coarse);
+            if !found.is_empty() {
+                let scale = scale * 2.0;
+                return CascadeResult {
+                    codes: found
+                        .into_iter()
+                        .map(|mut c| {
+                            c.corners = c.corners.map(|(x, y)| (x * scale, y * scale));
+                            (c, "rxing_fast_coarse")
+                        })
+                        .collect(),
+                    budget_ran_out: false,
+                };
+            }
             if Instant::now() >= deadline {
                 break;
             }
