@@ -157,7 +157,7 @@ fn time_files(files: &[&String], repeat: usize) -> Result<(), String> {
                     report.codes[0].step,
                     report.codes[0].text.chars().take(40).collect::<String>()
                 ),
-                Err(e) => format!("error\t{}", e.code()),
+                Err(e) => format!("error\t{}\t-", e.code()),
             };
         }
         times.sort();

@@ -70,7 +70,7 @@ def corpus(root, repeat):
 def files(repeat, paths):
     for path in paths:
         times = []
-        outcome = "error\tno_qr_found"
+        outcome = "error\tno_qr_found\t-"
         for _ in range(max(repeat, 1)):
             start = time.perf_counter()
             data = pathlib.Path(path).read_bytes()
