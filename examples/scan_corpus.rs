@@ -155,7 +155,12 @@ fn time_files(files: &[&String], repeat: usize) -> Result<(), String> {
                 Ok(report) => format!(
                     "ok\t{}\t{}",
                     report.codes[0].step,
-                    report.codes[0].text.chars().take(40).collect::<String>()
+                    report.codes[0]
+                        .text
+                        .chars()
+                        .take(40)
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect::<String>()
                 ),
                 Err(e) => format!("error\t{}\t-", e.code()),
             };

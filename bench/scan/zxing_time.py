@@ -79,7 +79,8 @@ def files(repeat, paths):
             results = zxingcpp.read_barcodes(pixels, formats=QR)
             times.append((time.perf_counter() - start) * 1e3)
             if results:
-                outcome = f"ok\tzxing-cpp\t{results[0].text[:40]}"
+                text = "".join(c if c.isprintable() else " " for c in results[0].text[:40])
+                outcome = f"ok\tzxing-cpp\t{text}"
         times.sort()
         print(f"file\t{path}\t{outcome}\tmedian_ms {percentile(times, 0.5):.1f}"
               f"\tmin_ms {times[0]:.1f}")
