@@ -95,7 +95,11 @@ fn percentile(sorted: &[Duration], q: f64) -> f64 {
 }
 
 fn per_step(photos: &[corpus::CorpusPhoto]) -> Result<(), String> {
+    let only = std::env::var("SCAN_STEP").ok();
     for step in cascade::STEPS {
+        if only.as_deref().is_some_and(|o| o != step.name) {
+            continue;
+        }
         let mut read = Vec::new();
         let mut wrong = 0;
         let mut total = Duration::ZERO;
@@ -107,7 +111,10 @@ fn per_step(photos: &[corpus::CorpusPhoto]) -> Result<(), String> {
                 .map(|c| c.text)
                 .collect();
             total += start.elapsed();
-            wrong += photo.wrong_texts(&texts).len();
+            for text in photo.wrong_texts(&texts) {
+                wrong += 1;
+                println!("wrong\t{}\t{}\t{text:?}", step.name, photo.name);
+            }
             if photo.is_read_by(&texts) {
                 read.push(photo.name.clone());
             }
@@ -148,9 +155,14 @@ fn time_files(files: &[&String], repeat: usize) -> Result<(), String> {
                 Ok(report) => format!(
                     "ok\t{}\t{}",
                     report.codes[0].step,
-                    report.codes[0].text.chars().take(40).collect::<String>()
+                    report.codes[0]
+                        .text
+                        .chars()
+                        .take(40)
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect::<String>()
                 ),
-                Err(e) => format!("error\t{}", e.code()),
+                Err(e) => format!("error\t{}\t-", e.code()),
             };
         }
         times.sort();

@@ -50,8 +50,11 @@ fn assert_still_healthy() {
 #[test]
 fn scan_refuses_a_png_that_claims_100000_by_100000_pixels_at_once() {
     let start = Instant::now();
-    let error = decode_photo(&fixture("bomb_claims_100000x100000.png"), &ScanLimits::default())
-        .expect_err("refused");
+    let error = decode_photo(
+        &fixture("bomb_claims_100000x100000.png"),
+        &ScanLimits::default(),
+    )
+    .expect_err("refused");
     assert_eq!(
         error,
         ScanError::ImageTooLarge {
@@ -59,7 +62,11 @@ fn scan_refuses_a_png_that_claims_100000_by_100000_pixels_at_once() {
             height: 100_000
         }
     );
-    assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
     assert_still_healthy();
 }
 
@@ -69,7 +76,11 @@ fn scan_refuses_a_decompression_bomb_before_decoding_it() {
     assert!(bytes.len() < 64 * 1024, "the bomb is small on disk");
     let start = Instant::now();
     assert_eq!(code_of(&bytes), "image_too_large");
-    assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
     assert_still_healthy();
 }
 
@@ -137,17 +148,25 @@ fn scan_reports_no_qr_found_in_a_blank_image() {
     let blank = GrayImage::from_pixel(300, 200, Luma([255]));
     let mut bytes = Vec::new();
     blank
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .expect("encodes");
     assert_eq!(code_of(&bytes), "no_qr_found");
 }
 
 #[test]
 fn scan_stops_at_the_time_budget() {
-    let noise = GrayImage::from_fn(1200, 900, |x, y| Luma([((x * 7919 + y * 104_729) % 251) as u8]));
+    let noise = GrayImage::from_fn(1200, 900, |x, y| {
+        Luma([((x * 7919 + y * 104_729) % 251) as u8])
+    });
     let mut bytes = Vec::new();
     noise
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .expect("encodes");
     let limits = ScanLimits {
         time_budget: Duration::ZERO,
@@ -155,4 +174,26 @@ fn scan_stops_at_the_time_budget() {
     };
     let error = decode_photo(&bytes, &limits).expect_err("refused");
     assert_eq!(error.code(), "time_budget_exceeded");
+}
+
+#[test]
+fn scan_contains_the_rqrr_panic_and_reports_no_qr_found() {
+    // Arrange: a photo (three skewed finder patterns, found by examples/rqrr_panic_hunt.rs)
+    // on which rqrr 0.11's detect_grids panics (its issue #54).
+    let bytes = fixture("rqrr_panic.png");
+    let luma = image::load_from_memory(&bytes).expect("decodes").to_luma8();
+    let rqrr_panics = std::panic::catch_unwind(move || {
+        let mut prepared = rqrr::PreparedImage::prepare(luma);
+        for grid in prepared.detect_grids() {
+            let _ = grid.decode_to(Vec::new());
+        }
+    })
+    .is_err();
+    assert!(rqrr_panics, "the fixture must still trigger the rqrr panic");
+
+    // Act, twice: the second call proves nothing was left poisoned.
+    for _ in 0..2 {
+        assert_eq!(code_of(&bytes), "no_qr_found");
+    }
+    assert_still_healthy();
 }

@@ -33,8 +33,8 @@ impl CorpusPhoto {
             return texts.is_empty();
         }
         let all_required = self.required.iter().all(|r| texts.contains(r));
-        let alternative = self.required.len() == 1
-            && texts.iter().any(|t| self.alternatives.contains(t));
+        let alternative =
+            self.required.len() == 1 && texts.iter().any(|t| self.alternatives.contains(t));
         (all_required || alternative) && self.wrong_texts(texts).is_empty()
     }
 

@@ -17,7 +17,7 @@ mod upload;
 use std::time::{Duration, Instant};
 
 pub use error::ScanError;
-pub use upload::{CheckedUpload, DecodedImage};
+pub use upload::{ACCEPTED_FORMATS, CheckedUpload, DecodedImage};
 
 /// What an upload may cost before it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,8 @@ impl Default for ScanLimits {
 pub struct FoundCode {
     /// The payload as text (non-UTF-8 payloads converted, see [`text`]).
     pub text: String,
-    /// Corners in upright-image pixels: top-left, top-right, bottom-right, bottom-left.
+    /// Corners in upright-image pixels, clockwise from the one nearest the image's top-left
+    /// (for an unrotated code: top-left, top-right, bottom-right, bottom-left).
     pub corners: [(f32, f32); 4],
     /// The cascade step that found it (see [`cascade::STEPS`]).
     pub step: &'static str,

@@ -16,7 +16,9 @@ pub fn card_uri(seed: u64) -> String {
     let mut rng = Lcg(seed);
     let mut uri = String::from("HTTPS://NC.EXAMPLE.COM/C/");
     while uri.len() < 270 {
-        uri.push(char::from(ALPHABET[rng.below(ALPHABET.len() as u32) as usize]));
+        uri.push(char::from(
+            ALPHABET[rng.below(ALPHABET.len() as u32) as usize],
+        ));
     }
     uri
 }
@@ -132,7 +134,9 @@ pub fn phone_photo(card: &GrayImage, params: &PhotoParams) -> Vec<u8> {
 /// If the JPEG encoder fails on an in-memory buffer (it does not).
 #[must_use]
 pub fn upscaled_jpeg(image: &image::DynamicImage, width: u32, height: u32, quality: u8) -> Vec<u8> {
-    let big = image.resize_exact(width, height, FilterType::Triangle).to_rgb8();
+    let big = image
+        .resize_exact(width, height, FilterType::Triangle)
+        .to_rgb8();
     let mut bytes = Vec::new();
     JpegEncoder::new_with_quality(&mut bytes, quality)
         .encode_image(&big)
@@ -208,9 +212,10 @@ fn homography(from: &[(f32, f32); 4], to: &[(f32, f32); 4]) -> [f64; 9] {
         a.swap(col, pivot);
         for row in 0..8 {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..9 {
-                    a[row][k] -= f * a[col][k];
+                let pivot_row = a[col];
+                let f = a[row][col] / pivot_row[col];
+                for (value, pivot_value) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                    *value -= f * pivot_value;
                 }
             }
         }

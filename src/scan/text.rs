@@ -24,12 +24,20 @@ pub fn bytes_to_text(bytes: &[u8]) -> String {
 }
 
 /// True when every byte >= 0x80 is a valid Shift_JIS lead/trail pair or half-width katakana,
-/// and at least one double-byte character is present.
+/// and there is a double-byte character or a run of at least three half-width katakana (the
+/// rule ZXing's encoding guess uses; three such Latin-1 letters in a row are rare).
 fn looks_like_shift_jis(bytes: &[u8]) -> bool {
     let mut i = 0;
     let mut double_byte = 0;
+    let (mut katakana_run, mut longest_katakana_run) = (0, 0);
     while i < bytes.len() {
         let b = bytes[i];
+        if (0xA1..=0xDF).contains(&b) {
+            katakana_run += 1;
+            longest_katakana_run = longest_katakana_run.max(katakana_run);
+        } else {
+            katakana_run = 0;
+        }
         match b {
             0x00..=0x7F | 0xA1..=0xDF => i += 1,
             0x81..=0x9F | 0xE0..=0xEF => {
@@ -45,7 +53,7 @@ fn looks_like_shift_jis(bytes: &[u8]) -> bool {
             _ => return false,
         }
     }
-    double_byte > 0
+    double_byte > 0 || longest_katakana_run >= 3
 }
 
 #[cfg(test)]
@@ -61,6 +69,11 @@ mod tests {
     fn shift_jis_bytes_become_japanese_text() {
         let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("日本語のテキスト");
         assert_eq!(bytes_to_text(&bytes), "日本語のテキスト");
+    }
+
+    #[test]
+    fn half_width_katakana_bytes_become_katakana() {
+        assert_eq!(bytes_to_text(b"\xc3\xde\xbb\xde\xb2\xddQR"), "ﾃﾞｻﾞｲﾝQR");
     }
 
     #[test]

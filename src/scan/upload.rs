@@ -12,6 +12,15 @@ use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
 use super::{ScanError, ScanLimits};
 
+/// The formats phones and browsers produce; everything else is `UnsupportedFormat`.
+pub const ACCEPTED_FORMATS: &[ImageFormat] = &[
+    ImageFormat::Jpeg,
+    ImageFormat::Png,
+    ImageFormat::WebP,
+    ImageFormat::Gif,
+    ImageFormat::Bmp,
+];
+
 /// Upload bytes whose size, format and header dimensions are within the limits.
 /// Holding one proves that no pixel has been decoded yet and that decoding is allowed.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +46,9 @@ impl<'a> CheckedUpload<'a> {
             });
         }
         let format = image::guess_format(bytes).map_err(|_| ScanError::NotAnImage)?;
-        if !format.reading_enabled() {
+        // An allow-list, not `reading_enabled()`: other crates switch on every format `image`
+        // has (TIFF, EXR, HDR, ...), and each is attack surface phone photos never need.
+        if !ACCEPTED_FORMATS.contains(&format) || !format.reading_enabled() {
             return Err(ScanError::UnsupportedFormat {
                 format: format!("{format:?}"),
             });

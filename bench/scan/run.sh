@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Reproducible scan benchmark: namecard's scan module and zxing-cpp, same images, same run.
+#   bench/scan/run.sh            (set NAMECARD_SHARED if ../shared is elsewhere)
+# Prints read/total, median and p95 decode time on qr-photos for both, then 12 MP end-to-end
+# times (file bytes -> payload, including image loading) and peak RSS for both.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SHARED=${NAMECARD_SHARED:-$ROOT/../shared}
+export NAMECARD_SHARED=$SHARED
+CORPUS=$SHARED/qr-photos
+OUT=$ROOT/bench/out/scan
+REPEAT=${REPEAT:-5}
+[ -f "$CORPUS/manifest.tsv" ] || { echo "corpus not found at $CORPUS (set NAMECARD_SHARED)"; exit 1; }
+[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time"; exit 1; }
+
+if [ ! -x bench/.venv/bin/python ]; then python3 -m venv bench/.venv; fi
+bench/.venv/bin/pip install -q zxing-cpp pillow numpy
+PY=bench/.venv/bin/python
+
+# PROFILE=dev runs the dev profile (dependencies optimised, this crate not) when no release
+# build is at hand; figures recorded in BENCHMARKS.md say which profile they came from.
+PROFILE=${PROFILE:-release}
+cargo build --profile "$PROFILE" -q --example scan_corpus --example scan_synth
+EX=$ROOT/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/examples
+[ -f "$OUT/cards-12mp/card-1.jpg" ] || "$EX/scan_synth" "$OUT"
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), profile $PROFILE, $(nproc) cores, $(uname -m), zxing-cpp $("$PY" -c 'import importlib.metadata as m; print(m.version("zxing-cpp"))')"
+"$EX/scan_corpus" --repeat "$REPEAT" > "$OUT/rust-corpus.tsv"
+"$PY" bench/scan/zxing_time.py corpus "$CORPUS" "$REPEAT" > "$OUT/zxing-corpus.tsv"
+
+echo
+echo "## qr-photos (decode only, best of $REPEAT per photo; median/p95 over positives)"
+grep '^summary' "$OUT/rust-corpus.tsv" "$OUT/zxing-corpus.tsv" | cut -f2- | column -t -s $'\t'
+med() { grep '^summary' "$1" | tr '\t' '\n' | awk -v k="$2" '$1==k {getline; print}' ; }
+field() { grep '^summary' "$1" | sed -E "s/.*$2 ([0-9.]+).*/\1/"; }
+echo "median ratio namecard/zxing-cpp: $(awk "BEGIN{printf \"%.2f\", $(field "$OUT/rust-corpus.tsv" median_ms)/$(field "$OUT/zxing-corpus.tsv" median_ms)}")"
+echo "p95 ratio namecard/zxing-cpp:    $(awk "BEGIN{printf \"%.2f\", $(field "$OUT/rust-corpus.tsv" p95_ms)/$(field "$OUT/zxing-corpus.tsv" p95_ms)}")"
+
+echo
+echo "## 12 MP photos, end to end (file bytes -> payload incl. image loading; median of $REPEAT)"
+for set in cards-12mp corpus-12mp; do
+  files=("$OUT/$set"/*.jpg)
+  "$EX/scan_corpus" --repeat "$REPEAT" "${files[@]}" > "$OUT/rust-$set.tsv"
+  "$PY" bench/scan/zxing_time.py files "$REPEAT" "${files[@]}" > "$OUT/zxing-$set.tsv"
+  paste <(cut -f2,3,6 "$OUT/rust-$set.tsv") <(cut -f3,6 "$OUT/zxing-$set.tsv") \
+    | sed "s|$OUT/||" | awk -F'\t' 'BEGIN{print "photo\tnamecard\tms\tzxing-cpp\tms\tratio"}
+        {split($3,a," "); split($5,b," "); printf "%s\t%s\t%s\t%s\t%s\t%.2f\n", $1,$2,a[2],$4,b[2],a[2]/b[2]}' \
+    | column -t -s $'\t'
+  # Check every card photo yielded exactly its text.
+  if [ "$set" = cards-12mp ]; then
+    for f in "${files[@]}"; do
+      want=$(head -c 40 "${f%.jpg}.txt"); got=$(grep -F "$f" "$OUT/rust-$set.tsv" | cut -f5)
+      [ "$want" = "$got" ] || echo "MISMATCH $f"
+    done
+  fi
+done
+
+echo
+echo "## Peak RSS decoding one 12 MP card photo (one process, one decode)"
+rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {printf "%.0f MB\n", $2/1024}'; }
+echo "namecard:  $(rss "$EX/scan_corpus" --repeat 1 "$OUT/cards-12mp/card-1.jpg")"
+echo "zxing-cpp: $(rss "$PY" bench/scan/zxing_time.py files 1 "$OUT/cards-12mp/card-1.jpg")"
