@@ -62,7 +62,8 @@ fn a_verified_card_returns_exactly_the_issued_fields() {
 #[test]
 fn issuing_rejects_fields_that_break_the_format() {
     let key = SigningKey::generate();
-    let cases: Vec<(&str, Box<dyn Fn(&mut CardRequest)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut CardRequest)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("member_name", Box::new(|r| r.member_name = String::new())),
         ("member_name", Box::new(|r| r.member_name = "x".repeat(65))),
         (
