@@ -14,5 +14,9 @@
 
 pub mod card;
 pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
 pub mod qr;
 pub mod scan;
+pub mod store;
