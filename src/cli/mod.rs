@@ -1,30 +1,109 @@
 //! The command line: one file per command, each calling the same library functions as the server.
+//!
+//! Exit codes: 0 success (a valid card), 1 a negative result (an invalid card, a batch with bad
+//! rows, a photo without a code), 2 a usage or I/O error.
 
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod decode;
+pub mod issue;
+pub mod keys;
+pub mod revoke;
 pub mod serve;
+pub mod verify;
 
-use clap::Parser as _;
+/// Exit code for a negative but well-formed result.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code for usage and I/O errors (clap uses it for usage errors too).
+pub const EXIT_ERROR: u8 = 2;
 
-#[derive(clap::Parser)]
-#[command(name = "namecard", version, about)]
-struct Cli {
+/// Signed namecard QR codes: issue, verify offline, and run the service.
+#[derive(Debug, Parser)]
+#[command(name = "namecard", version, about, propagate_version = true)]
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(clap::Subcommand)]
+#[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the HTTP service.
+    /// Create a key store with a first signing key.
+    Keygen(keys::KeygenArgs),
+    /// Manage keys: export the JWKS, list, rotate, retire, remove.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Issue a card (PNG, SVG, printable card or payload), or a batch from CSV.
+    Issue(issue::IssueArgs),
+    /// Verify a card offline from a photo, an image or its payload text.
+    Verify(verify::VerifyArgs),
+    /// Revoke a card or a member's cards, and re-sign the revocation list.
+    Revoke(revoke::RevokeArgs),
+    /// Print the QR codes found in photos.
+    Decode(decode::DecodeArgs),
+    /// Run the HTTP service (SQLite in ./namecard-data by default).
     Serve(serve::ServeArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
-pub fn run() -> std::process::ExitCode {
+pub fn run() -> ExitCode {
+    init_tracing();
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Keygen(args) => keys::keygen(args),
+        Command::Keys(cmd) => keys::run(cmd),
+        Command::Issue(args) => issue::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Revoke(args) => revoke::run(args),
+        Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
     };
-    result.unwrap_or_else(|e| {
-        eprintln!("error: {e:#}");
-        std::process::ExitCode::FAILURE
-    })
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `info`), so stdout stays machine-readable.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses a time given as Unix seconds or RFC 3339 (`2026-11-22T10:00:00Z`).
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    humantime::parse_rfc3339_weak(s)
+        .map_err(|e| format!("{s:?} is neither Unix seconds nor an RFC 3339 time: {e}"))
+        .and_then(|t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .map_err(|_| format!("{s:?} is before 1970"))
+        })
+}
+
+/// Parses a duration such as `30d`, `12h` or `90s`.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{s:?} is not a duration like 30d or 12h: {e}"))
+        .and_then(|d| i64::try_from(d.as_secs()).map_err(|_| "duration too long".to_string()))
+}
+
+/// Formats Unix seconds as RFC 3339 UTC.
+pub fn format_time(unix: i64) -> String {
+    u64::try_from(unix)
+        .ok()
+        .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)))
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_else(|| unix.to_string())
 }

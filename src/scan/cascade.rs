@@ -1,0 +1,367 @@
+//! The decoding cascade: cheap, strong steps first; preprocessing fallbacks only when every
+//! step before found nothing, and only while the time budget lasts.
+//!
+//! Every third-party decoder call runs inside `catch_unwind`: rqrr 0.11 panics on some photos
+//! (its issue #54) and a bad photo must cost one error, not the process.
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use image::GrayImage;
+use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::multi::MultipleBarcodeReader;
+use rxing::multi::qrcode::QRCodeMultiReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
+
+use super::text::bytes_to_text;
+
+/// One QR code found by a step, in the coordinates of the image the step was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepCode {
+    /// The payload as text.
+    pub text: String,
+    /// Corners: top-left, top-right, bottom-right, bottom-left.
+    pub corners: [(f32, f32); 4],
+}
+
+/// A named cascade step.
+#[derive(Clone, Copy)]
+pub struct Step {
+    /// The name reported in [`super::FoundCode::step`].
+    pub name: &'static str,
+    /// Runs the step on an upright grayscale image.
+    pub run: fn(&GrayImage) -> Vec<StepCode>,
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Longest side of the working copy the first steps see. Phone photos are 4032 px wide; a card
+/// QR in them spans hundreds of pixels, which a quarter-size copy still resolves at several
+/// pixels per module while costing a sixteenth of the work.
+pub const WORK_MAX_SIDE: u32 = 1600;
+
+/// The steps, in cascade order. Measured on the corpus (see BENCHMARKS.md): `rxing` alone reads
+/// all but a few photos; each later step reads photos every earlier one missed.
+pub const STEPS: &[Step] = &[
+    Step {
+        name: "rxing",
+        run: rxing_hybrid,
+    },
+    Step {
+        name: "rxing_classic",
+        run: rxing_classic,
+    },
+    Step {
+        name: "rqrr",
+        run: rqrr_plain,
+    },
+    Step {
+        name: "rxing_global_histogram",
+        run: rxing_global,
+    },
+    Step {
+        name: "rxing_upscaled_2x",
+        run: rxing_upscaled,
+    },
+    Step {
+        name: "rxing_blurred",
+        run: rxing_blurred,
+    },
+    Step {
+        name: "rqrr_adaptive_threshold",
+        run: rqrr_adaptive,
+    },
+    Step {
+        name: "rxing_downscaled_2x",
+        run: rxing_downscaled,
+    },
+];
+
+/// Codes found by the cascade, with the step that found them, in the given image's coordinates.
+pub struct CascadeResult {
+    pub codes: Vec<(StepCode, &'static str)>,
+    pub budget_ran_out: bool,
+}
+
+/// Runs the cascade on `image` until a step finds something or `deadline` passes.
+///
+/// Large images are first searched in a downscaled working copy, then (if nothing was found) at
+/// full size with the strongest step.
+pub fn run(image: &GrayImage, deadline: Instant) -> CascadeResult {
+    let longest = image.width().max(image.height());
+    let factor = longest.div_ceil(WORK_MAX_SIDE);
+    let work_copy;
+    let work = if factor > 1 {
+        work_copy = shrink(image, factor);
+        &work_copy
+    } else {
+        image
+    };
+    let scale = factor as f32;
+    for (i, step) in STEPS.iter().enumerate() {
+        if i > 0 && Instant::now() >= deadline {
+            return CascadeResult {
+                codes: Vec::new(),
+                budget_ran_out: true,
+            };
+        }
+        let codes = (step.run)(work);
+        if !codes.is_empty() {
+            let codes = codes
+                .into_iter()
+                .map(|mut code| {
+                    code.corners = code.corners.map(|(x, y)| (x * scale, y * scale));
+                    (code, step.name)
+                })
+                .collect();
+            return CascadeResult {
+                codes,
+                budget_ran_out: false,
+            };
+        }
+        if factor > 1 && i == 0 {
+            // Nothing in the working copy: the code may be too small for it; try full size.
+            if Instant::now() >= deadline {
+                break;
+            }
+            let full = rxing_hybrid(image);
+            if !full.is_empty() {
+                return CascadeResult {
+                    codes: full.into_iter().map(|c| (c, "rxing_full_size")).collect(),
+                    budget_ran_out: false,
+                };
+            }
+        }
+    }
+    CascadeResult {
+        codes: Vec::new(),
+        budget_ran_out: Instant::now() >= deadline,
+    }
+}
+
+/// Runs `f`, turning a panic inside a third-party decoder into "found nothing".
+fn contained<T: Default>(f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_default()
+}
+
+fn qr_hints() -> DecodeHints {
+    DecodeHints {
+        TryHarder: Some(true),
+        PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
+        ..DecodeHints::default()
+    }
+}
+
+fn rxing_codes(results: Vec<rxing::RXingResult>) -> Vec<StepCode> {
+    let mut codes: Vec<StepCode> = Vec::new();
+    for result in results {
+        if *result.getBarcodeFormat() != BarcodeFormat::QR_CODE {
+            continue;
+        }
+        let p: Vec<(f32, f32)> = result.getPoints().iter().map(|p| (p.x, p.y)).collect();
+        let corners = match p.as_slice() {
+            // The zxing-cpp port reports the symbol's four corners.
+            [tl, tr, br, bl] => [*tl, *tr, *br, *bl],
+            // The classic ZXing detector reports finder centres: bottom-left, top-left,
+            // top-right (and maybe an alignment pattern); complete the parallelogram.
+            [bl, tl, tr, ..] => [*tl, *tr, (tr.0 + bl.0 - tl.0, tr.1 + bl.1 - tl.1), *bl],
+            _ => [(0.0, 0.0); 4],
+        };
+        let text = result.getText().to_owned();
+        if !codes.iter().any(|c| c.text == text) {
+            codes.push(StepCode { text, corners });
+        }
+    }
+    codes
+}
+
+fn luma_source(image: &GrayImage) -> Option<Luma8LuminanceSource> {
+    Luma8LuminanceSource::new(image.as_raw().clone(), image.width(), image.height()).ok()
+}
+
+fn decode_with<B: Binarizer>(bitmap: &mut BinaryBitmap<B>, classic: bool) -> Vec<StepCode> {
+    let hints = qr_hints();
+    let results = if classic {
+        QRCodeMultiReader::default().decode_multiple_with_hints(bitmap, &hints)
+    } else {
+        QrReader.decode_multiple_with_hints(bitmap, &hints)
+    };
+    results.map(rxing_codes).unwrap_or_default()
+}
+
+/// rxing's port of the zxing-cpp QR detector on rxing's hybrid (local) binarisation.
+pub fn rxing_hybrid(image: &GrayImage) -> Vec<StepCode> {
+    contained(|| {
+        let Some(source) = luma_source(image) else {
+            return Vec::new();
+        };
+        decode_with(&mut BinaryBitmap::new(HybridBinarizer::new(source)), false)
+    })
+}
+
+/// The classic ZXing (Java) multi-QR detector: different finder-pattern heuristics.
+pub fn rxing_classic(image: &GrayImage) -> Vec<StepCode> {
+    contained(|| {
+        let Some(source) = luma_source(image) else {
+            return Vec::new();
+        };
+        decode_with(&mut BinaryBitmap::new(HybridBinarizer::new(source)), true)
+    })
+}
+
+/// The zxing-cpp detector on a global histogram threshold (better on evenly lit, low-contrast
+/// codes, where local thresholds break up modules).
+pub fn rxing_global(image: &GrayImage) -> Vec<StepCode> {
+    contained(|| {
+        let Some(source) = luma_source(image) else {
+            return Vec::new();
+        };
+        let mut bitmap = BinaryBitmap::new(GlobalHistogramBinarizer::new(source));
+        let mut codes = decode_with(&mut bitmap, false);
+        if codes.is_empty() {
+            codes = decode_with(&mut bitmap, true);
+        }
+        codes
+    })
+}
+
+/// rqrr: an independent detector (quirc's), different failure modes from ZXing's.
+pub fn rqrr_plain(image: &GrayImage) -> Vec<StepCode> {
+    rqrr_on(image)
+}
+
+/// rqrr after a local-mean adaptive threshold (uneven light, shadows).
+pub fn rqrr_adaptive(image: &GrayImage) -> Vec<StepCode> {
+    rqrr_on(&adaptive_threshold(image))
+}
+
+/// The zxing-cpp detector on a 2x upscale (tiny codes with 1-2 px modules).
+pub fn rxing_upscaled(image: &GrayImage) -> Vec<StepCode> {
+    if u64::from(image.width()) * u64::from(image.height()) > 1_500_000 {
+        return Vec::new();
+    }
+    let big = image::imageops::resize(
+        image,
+        image.width() * 2,
+        image.height() * 2,
+        image::imageops::FilterType::Triangle,
+    );
+    halve_corners(rxing_hybrid(&big))
+}
+
+/// The zxing-cpp detector after a small blur (noise, moiré, JPEG blocking).
+pub fn rxing_blurred(image: &GrayImage) -> Vec<StepCode> {
+    let blurred = image::imageops::fast_blur(image, 1.5);
+    let mut codes = rxing_hybrid(&blurred);
+    if codes.is_empty() {
+        codes = rqrr_on(&blurred);
+    }
+    codes
+}
+
+/// The zxing-cpp detector on a half-size copy (huge modules, heavy noise).
+pub fn rxing_downscaled(image: &GrayImage) -> Vec<StepCode> {
+    if image.width() < 80 || image.height() < 80 {
+        return Vec::new();
+    }
+    let small = shrink(image, 2);
+    rxing_hybrid(&small)
+        .into_iter()
+        .map(|mut c| {
+            c.corners = c.corners.map(|(x, y)| (x * 2.0, y * 2.0));
+            c
+        })
+        .collect()
+}
+
+fn halve_corners(codes: Vec<StepCode>) -> Vec<StepCode> {
+    codes
+        .into_iter()
+        .map(|mut c| {
+            c.corners = c.corners.map(|(x, y)| (x / 2.0, y / 2.0));
+            c
+        })
+        .collect()
+}
+
+fn rqrr_on(image: &GrayImage) -> Vec<StepCode> {
+    contained(|| {
+        let mut prepared = rqrr::PreparedImage::prepare(image.clone());
+        let mut codes: Vec<StepCode> = Vec::new();
+        for grid in prepared.detect_grids() {
+            let mut bytes = Vec::new();
+            if grid.decode_to(&mut bytes).is_err() {
+                continue;
+            }
+            let text = bytes_to_text(&bytes);
+            if codes.iter().any(|c| c.text == text) {
+                continue;
+            }
+            let corners = grid.bounds.map(|p| (p.x as f32, p.y as f32));
+            codes.push(StepCode { text, corners });
+        }
+        codes
+    })
+}
+
+/// Shrinks by an integer factor, averaging each factor x factor block (a box filter: fast,
+/// and it does not alias fine module edges the way point sampling does).
+pub fn shrink(image: &GrayImage, factor: u32) -> GrayImage {
+    let (w, h) = (image.width() / factor, image.height() / factor);
+    let (w, h) = (w.max(1), h.max(1));
+    let src = image.as_raw();
+    let stride = image.width() as usize;
+    let f = factor as usize;
+    let mut out = vec![0u8; w as usize * h as usize];
+    let mut sums = vec![0u32; w as usize];
+    let area = (factor * factor) as u32;
+    for (oy, out_row) in out.chunks_exact_mut(w as usize).enumerate() {
+        sums.iter_mut().for_each(|s| *s = 0);
+        for row in src[oy * f * stride..].chunks(stride).take(f) {
+            for (sum, block) in sums.iter_mut().zip(row.chunks(f)) {
+                *sum += block.iter().map(|&v| u32::from(v)).sum::<u32>();
+            }
+        }
+        for (o, s) in out_row.iter_mut().zip(&sums) {
+            *o = (s / area) as u8;
+        }
+    }
+    GrayImage::from_raw(w, h, out).unwrap_or_else(|| image.clone())
+}
+
+/// Black where a pixel is darker than the mean of its neighbourhood (an integral image keeps
+/// it linear in the pixel count).
+fn adaptive_threshold(image: &GrayImage) -> GrayImage {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let radius = (w.min(h) / 16).max(4);
+    let mut integral = vec![0u64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u64;
+        for x in 0..w {
+            row += u64::from(image.as_raw()[y * w + x]);
+            integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let mut out = GrayImage::new(image.width(), image.height());
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+            let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
+                - integral[y0 * (w + 1) + x1]
+                - integral[y1 * (w + 1) + x0];
+            let count = ((x1 - x0) * (y1 - y0)) as u64;
+            let v = u64::from(image.as_raw()[y * w + x]) * count * 100;
+            // 7 % below the local mean: keeps flat paper white under sensor noise.
+            let black = v < sum * 93;
+            out.as_mut()[y * w + x] = if black { 0 } else { 255 };
+        }
+    }
+    out
+}

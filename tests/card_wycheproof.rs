@@ -1,0 +1,45 @@
+//! Project Wycheproof's Ed25519 vectors through the crate's own signature check.
+
+use namecard::card::keys::verify_signature;
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_wycheproof_ed25519_vector_gives_its_expected_result() {
+    let root = std::env::var("NAMECARD_SHARED")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared").into());
+    let path = std::path::Path::new(&root).join("vectors/wycheproof-ed25519_test.json");
+    let Ok(json) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    };
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (mut checked, mut failures) = (0, Vec::new());
+    for group in doc["testGroups"].as_array().unwrap() {
+        let pk = hex(group["publicKey"]["pk"].as_str().unwrap());
+        for t in group["tests"].as_array().unwrap() {
+            let expected = t["result"].as_str().unwrap() == "valid";
+            let got = verify_signature(
+                &pk,
+                &hex(t["msg"].as_str().unwrap()),
+                &hex(t["sig"].as_str().unwrap()),
+            );
+            checked += 1;
+            if got != expected {
+                failures.push(format!(
+                    "tcId {} ({}): expected {expected}",
+                    t["tcId"], t["comment"]
+                ));
+            }
+        }
+    }
+    println!("{checked} Wycheproof vectors checked");
+    assert_eq!(checked, doc["numberOfTests"].as_u64().unwrap() as usize);
+    assert_eq!(checked, 151);
+    assert!(failures.is_empty(), "{failures:#?}");
+}
