@@ -19,4 +19,5 @@ pub mod domain;
 pub mod http;
 pub mod qr;
 pub mod scan;
+pub mod service;
 pub mod store;

@@ -4,6 +4,7 @@
 //! resource module contributes an `OpenApiRouter`, so the OpenAPI document at `/openapi.json` is
 //! generated from the same route table that serves requests.
 
+mod cards;
 mod error;
 pub mod extract;
 mod members;
@@ -33,21 +34,36 @@ use utoipa_axum::router::OpenApiRouter;
 pub struct AppState {
     /// The database.
     pub store: Arc<dyn Store>,
+    /// Signing keys and revocations, cached in memory.
+    pub keys: Arc<crate::service::Keyring>,
+    /// How long a new card is valid, in seconds.
+    pub card_ttl_secs: i64,
     /// Renders `/metrics`.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 impl AppState {
-    /// Builds the state around a store.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// Builds the state around a store and its keyring.
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: Arc<crate::service::Keyring>,
+        card_ttl_secs: i64,
+    ) -> Self {
         Self {
             store,
+            keys,
+            card_ttl_secs,
             metrics: ops::metrics_handle(),
         }
     }
 
-    /// Called after a change that revokes cards, so this instance's caches see it at once.
-    pub async fn revocations_changed(&self) {}
+    /// Called after a change that revokes cards, so this instance's caches see it at once (other
+    /// instances see it at their next periodic refresh).
+    pub async fn revocations_changed(&self) {
+        if let Err(e) = self.keys.refresh(now()).await {
+            tracing::warn!(error = %e, "refreshing revocations failed; the periodic refresh will retry");
+        }
+    }
 }
 
 /// Request limits applied to every route.
@@ -94,6 +110,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(orgs::router())
         .merge(members::router())
+        .merge(cards::router())
         .merge(ops::router())
         .split_for_parts()
 }

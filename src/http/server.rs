@@ -5,6 +5,7 @@
 use super::{AppState, Limits, router};
 use crate::config::{Database, Settings};
 use crate::domain::TokenSecret;
+use crate::service::Keyring;
 use crate::store::{self, Store, StoreError};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -22,6 +23,12 @@ pub enum StartError {
     /// The database could not be opened or migrated.
     #[error("cannot open the database")]
     Store(#[from] StoreError),
+    /// The public URL is not a valid issuer.
+    #[error("invalid setting `public_url`")]
+    Issuer(#[source] crate::card::CardError),
+    /// Keys could not be loaded or created.
+    #[error("cannot load the signing keys")]
+    Keys(#[from] crate::service::KeyringError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -35,6 +42,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     state: AppState,
     limits: Limits,
+    refresh_interval: std::time::Duration,
     bootstrap_token: Option<TokenSecret>,
 }
 
@@ -51,7 +59,11 @@ impl Server {
             .create_bootstrap_token(&bootstrap.hash(), super::now())
             .await?
             .then_some(bootstrap);
-        let state = AppState::new(store);
+        let issuer =
+            crate::card::Issuer::parse(&settings.public_url).map_err(StartError::Issuer)?;
+        let keys = Arc::new(Keyring::load(issuer, Arc::clone(&store), super::now()).await?);
+        let ttl = i64::try_from(settings.card_ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        let state = AppState::new(store, keys, ttl);
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartError::Bind {
@@ -66,6 +78,7 @@ impl Server {
             listener,
             state,
             limits,
+            refresh_interval: settings.refresh_interval,
             bootstrap_token,
         })
     }
@@ -90,10 +103,24 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let keys = Arc::clone(&self.state.keys);
+        let every = self.refresh_interval;
+        // Picks up keys and revocations changed by other instances sharing the database.
+        let refresher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = keys.refresh(super::now()).await {
+                    tracing::warn!(error = %e, "periodic key and revocation refresh failed");
+                }
+            }
+        });
         let app = router(self.state, self.limits);
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        refresher.abort();
+        served
     }
 }
 
