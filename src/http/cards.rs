@@ -437,16 +437,7 @@ async fn retire_key(
     auth: Auth,
     Path(kid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let who = auth.operator()?;
-    state
-        .store
-        .retire_key(
-            &kid,
-            &audit(&who, None, "key.retire", &format!("key/{kid}"), ""),
-        )
-        .await?;
-    state.keys.refresh(now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_key(&state, &auth, &kid, "key.retire").await
 }
 
 /// Removes a retired key: cards it signed stop verifying, online and offline.
@@ -456,14 +447,22 @@ async fn remove_key(
     auth: Auth,
     Path(kid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    change_key(&state, &auth, &kid, "key.remove").await
+}
+
+async fn change_key(
+    state: &AppState,
+    auth: &Auth,
+    kid: &str,
+    action: &'static str,
+) -> Result<StatusCode, ApiError> {
     let who = auth.operator()?;
-    state
-        .store
-        .remove_key(
-            &kid,
-            &audit(&who, None, "key.remove", &format!("key/{kid}"), ""),
-        )
-        .await?;
+    let entry = audit(&who, None, action, &format!("key/{kid}"), "");
+    if action == "key.retire" {
+        state.store.retire_key(kid, &entry).await?;
+    } else {
+        state.store.remove_key(kid, &entry).await?;
+    }
     state.keys.refresh(now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

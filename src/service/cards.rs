@@ -158,7 +158,7 @@ pub fn render_card(
 }
 
 /// The outcome of an online verification: the signature check plus the server-side facts.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct VerifyReport {
     /// Whether the card is valid right now.
     pub valid: bool,
@@ -167,47 +167,12 @@ pub struct VerifyReport {
     /// A human-readable explanation of `reason`.
     pub detail: Option<String>,
     /// What the card says, when its signature checked out.
-    pub card: Option<CardFacts>,
+    #[schema(value_type = Option<Object>)]
+    pub card: Option<CardClaims>,
     /// Server-side: the card has been revoked (individually or with its member).
     pub revoked: bool,
     /// Server-side: the member has been deactivated.
     pub member_deactivated: bool,
-}
-
-/// The signed contents of a card.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct CardFacts {
-    pub card_id: String,
-    pub kid: String,
-    pub org_id: u64,
-    pub org_name: String,
-    pub member_id: u64,
-    pub member_name: String,
-    pub title: Option<String>,
-    pub issued_at: i64,
-    pub not_before: i64,
-    pub expires_at: i64,
-    pub one_time: bool,
-    pub channel: Option<String>,
-}
-
-impl From<&CardClaims> for CardFacts {
-    fn from(c: &CardClaims) -> Self {
-        Self {
-            card_id: c.card_id.to_string(),
-            kid: c.kid.to_string(),
-            org_id: c.org_id,
-            org_name: c.org_name.clone(),
-            member_id: c.member_id,
-            member_name: c.member_name.clone(),
-            title: c.title.clone(),
-            issued_at: c.issued_at,
-            not_before: c.not_before,
-            expires_at: c.expires_at,
-            one_time: c.one_time,
-            channel: c.channel.clone(),
-        }
-    }
 }
 
 /// Verifies card text against the in-memory keyset and revocations: no database round trip.
@@ -246,7 +211,7 @@ pub fn verify_text(keys: &Keyring, text: &str, now: i64) -> VerifyReport {
         valid,
         reason,
         detail,
-        card: claims.as_ref().map(CardFacts::from),
+        card: claims,
         revoked,
         member_deactivated: deactivated,
     }
