@@ -20,7 +20,7 @@ LOG="$DATA/server.log"
 
 args=(serve --listen "127.0.0.1:$PORT" --data-dir "$DATA")
 [[ -n "$DB_URL" ]] && args+=(--database-url "$DB_URL")
-RUST_LOG=${RUST_LOG:-info} taskset -c 0 "$BIN" "${args[@]}" >"$LOG" 2>&1 &
+RUST_LOG=${RUST_LOG:-info} taskset -c "${SERVER_CPUS:-0}" "$BIN" "${args[@]}" >"$LOG" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
@@ -36,7 +36,7 @@ export CARD_TEXT=$(post /v1/me/card "$token" '{}' | jq -r .text)
 echo "card: $CARD_TEXT"
 curl -sf -X POST "$BASE/v1/verify" -H 'Content-Type: application/json' -d "{\"text\":\"$CARD_TEXT\"}" | jq -c '{valid,reason}'
 
-echo "== POST /v1/verify (${DB_URL:+postgres}${DB_URL:-sqlite}) =="
+echo "== POST /v1/verify ($([[ -n "$DB_URL" ]] && echo postgres || echo sqlite)) =="
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/load/verify.lua "$BASE/v1/verify"
 echo "== GET /.well-known/namecard-keys.json =="
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/.well-known/namecard-keys.json"
