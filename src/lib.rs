@@ -8,11 +8,19 @@
 //! - [`scan`]: photo bytes -> image (with limits) -> the QR texts found in it.
 //! - [`domain`]: organizations, members, policies and contact requests, as pure rules.
 //! - [`store`]: the `Store` trait with its SQLite and PostgreSQL implementations; all SQL.
+//! - [`service`]: use cases joining the store with `card` and `qr`: the in-memory keyring and
+//!   revocation set, issuing, rendering and verifying members' cards.
+//! - [`http`]: the service's router, problem+json errors and start-up; [`config`] its settings.
 //!
 //! `card`, `qr`, `scan` and `domain` know nothing of HTTP, SQL or the command line.
 #![forbid(unsafe_code)]
 
 pub mod card;
 pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
 pub mod qr;
 pub mod scan;
+pub mod service;
+pub mod store;

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod issue;
 pub mod keys;
 pub mod revoke;
+pub mod serve;
 pub mod verify;
 
 /// Exit code for a negative but well-formed result.
@@ -41,6 +42,8 @@ enum Command {
     Revoke(revoke::RevokeArgs),
     /// Print the QR codes found in photos.
     Decode(decode::DecodeArgs),
+    /// Run the HTTP service (SQLite in ./namecard-data by default).
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -54,6 +57,7 @@ pub fn run() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Revoke(args) => revoke::run(args),
         Command::Decode(args) => decode::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,252 @@
+//! Service settings: from flags, environment variables or a TOML file, in that order of precedence.
+//!
+//! [`RawSettings`] is what the user wrote (every field optional, the same names as flags and TOML
+//! keys); [`Settings::resolve`] checks it once and fails with an error naming the bad setting, so a
+//! misconfigured service stops at start-up instead of misbehaving later.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A setting that stopped start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting `{setting}`: {message}")]
+pub struct ConfigError {
+    /// The flag / TOML key at fault, e.g. `listen`.
+    pub setting: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn bad(setting: &'static str, message: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        setting,
+        message: message.to_string(),
+    }
+}
+
+/// Settings as given, before validation. Each is a `--flag`, a `NAMECARD_*` variable (`DATABASE_URL`
+/// for the database) and a key of the TOML file given with `--config`.
+#[derive(Debug, Clone, Default, clap::Args, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    /// Directory for the SQLite database [default: ./namecard-data].
+    #[arg(long, env = "NAMECARD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite:<path>` or `postgres://...`; default: SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "NAMECARD_LISTEN")]
+    pub listen: Option<String>,
+    /// The service's public base URL, the issuer named in every card [default: http://<listen>].
+    #[arg(long, env = "NAMECARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Largest request body in bytes [default: 1048576].
+    #[arg(long, env = "NAMECARD_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<u64>,
+    /// Longest a request may take, e.g. `30s` [default: 30s].
+    #[arg(long, env = "NAMECARD_REQUEST_TIMEOUT")]
+    pub request_timeout: Option<String>,
+    /// How long a member's card is valid, e.g. `365days` [default: 365days].
+    #[arg(long, env = "NAMECARD_CARD_TTL")]
+    pub card_ttl: Option<String>,
+    /// How often each instance reloads keys and revocations from the database [default: 2s].
+    #[arg(long, env = "NAMECARD_REFRESH_INTERVAL")]
+    pub refresh_interval: Option<String>,
+}
+
+impl RawSettings {
+    /// Reads a TOML settings file.
+    ///
+    /// # Errors
+    /// When it cannot be read or has unknown keys or wrong types.
+    pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad("config", format!("{}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| bad("config", format!("{}: {e}", path.display())))
+    }
+
+    /// Fills every unset field from `fallback` (flags and environment win over the file).
+    pub fn or(self, fallback: Self) -> Self {
+        Self {
+            data_dir: self.data_dir.or(fallback.data_dir),
+            database_url: self.database_url.or(fallback.database_url),
+            listen: self.listen.or(fallback.listen),
+            public_url: self.public_url.or(fallback.public_url),
+            max_body_bytes: self.max_body_bytes.or(fallback.max_body_bytes),
+            request_timeout: self.request_timeout.or(fallback.request_timeout),
+            card_ttl: self.card_ttl.or(fallback.card_ttl),
+            refresh_interval: self.refresh_interval.or(fallback.refresh_interval),
+        }
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (WAL mode).
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: Database,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    pub card_ttl: Duration,
+    pub refresh_interval: Duration,
+}
+
+fn duration(
+    setting: &'static str,
+    raw: Option<&str>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(text) => match humantime::parse_duration(text) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            Ok(_) => Err(bad(setting, "must be longer than zero")),
+            Err(e) => Err(bad(
+                setting,
+                format!("{text:?}: {e} (write e.g. 30s or 365days)"),
+            )),
+        },
+    }
+}
+
+impl Settings {
+    /// Validates raw settings, filling defaults.
+    ///
+    /// # Errors
+    /// The first bad setting, by name.
+    pub fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let listen_text = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen: SocketAddr = listen_text.parse().map_err(|e| {
+            bad(
+                "listen",
+                format!("{listen_text:?}: {e} (write e.g. 127.0.0.1:8080)"),
+            )
+        })?;
+        let database = match raw.database_url.as_deref() {
+            None => Database::Sqlite(
+                raw.data_dir
+                    .clone()
+                    .unwrap_or_else(|| "namecard-data".into())
+                    .join("namecard.db"),
+            ),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres(url.to_owned())
+            }
+            Some(url) => match url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+            {
+                Some(path) if !path.is_empty() => Database::Sqlite(path.into()),
+                _ => {
+                    return Err(bad(
+                        "database_url",
+                        "must be sqlite:<path> or postgres://...",
+                    ));
+                }
+            },
+        };
+        let public_url = raw
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let scheme_ok = public_url.starts_with("https://") || public_url.starts_with("http://");
+        if !scheme_ok || public_url.ends_with('/') || public_url.contains(char::is_whitespace) {
+            return Err(bad(
+                "public_url",
+                "must be an http(s) URL without a trailing slash, e.g. https://nc.example.com",
+            ));
+        }
+        let max_body_bytes = match raw.max_body_bytes {
+            None => 1024 * 1024,
+            Some(n) if (1024..=64 * 1024 * 1024).contains(&n) => n as usize,
+            Some(_) => return Err(bad("max_body_bytes", "must be between 1024 and 67108864")),
+        };
+        Ok(Self {
+            database,
+            listen,
+            public_url,
+            max_body_bytes,
+            request_timeout: duration(
+                "request_timeout",
+                raw.request_timeout.as_deref(),
+                Duration::from_secs(30),
+            )?,
+            card_ttl: duration(
+                "card_ttl",
+                raw.card_ttl.as_deref(),
+                Duration::from_secs(365 * 86_400),
+            )?,
+            refresh_interval: duration(
+                "refresh_interval",
+                raw.refresh_interval.as_deref(),
+                Duration::from_secs(2),
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_settings_means_sqlite_in_the_data_directory_on_port_8080() {
+        let s = Settings::resolve(&RawSettings::default()).unwrap();
+        assert_eq!(
+            s.database,
+            Database::Sqlite("namecard-data/namecard.db".into())
+        );
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_bad_setting_is_named_in_the_error() {
+        let raw = RawSettings {
+            listen: Some("localhost".into()),
+            ..Default::default()
+        };
+        assert_eq!(Settings::resolve(&raw).unwrap_err().setting, "listen");
+        let raw = RawSettings {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        assert_eq!(Settings::resolve(&raw).unwrap_err().setting, "database_url");
+        let raw = RawSettings {
+            request_timeout: Some("soon".into()),
+            ..Default::default()
+        };
+        assert!(
+            Settings::resolve(&raw)
+                .unwrap_err()
+                .to_string()
+                .contains("request_timeout")
+        );
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let flags = RawSettings {
+            listen: Some("127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let file: RawSettings =
+            toml::from_str("listen = \"0.0.0.0:1\"\ncard_ttl = \"30days\"").unwrap();
+        let merged = flags.or(file);
+        assert_eq!(merged.listen.as_deref(), Some("127.0.0.1:9"));
+        assert_eq!(merged.card_ttl.as_deref(), Some("30days"));
+        assert!(toml::from_str::<RawSettings>("lisen = \"x\"").is_err());
+    }
+}

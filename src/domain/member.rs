@@ -1,0 +1,204 @@
+//! Members of an organization: names, employee ids, phone numbers and the directory's search key.
+
+use super::{DomainError, text_type};
+use unicode_normalization::UnicodeNormalization;
+
+text_type!(
+    /// A member's display name as shown on their card, 1 to 100 characters.
+    DisplayName, "display_name", 100
+);
+text_type!(
+    /// A member's job title, 1 to 100 characters.
+    Title, "title", 100
+);
+
+/// An employee id, unique within one organization: 1 to 64 visible characters, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployeeId(String);
+
+impl EmployeeId {
+    /// Parses an employee id.
+    ///
+    /// # Errors
+    /// When it is empty, longer than 64 characters or contains whitespace or control characters.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let id = raw.trim();
+        if id.is_empty()
+            || id.chars().count() > 64
+            || id.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(DomainError::new(
+                "employee_id",
+                "invalid_employee_id",
+                "must be 1 to 64 characters without spaces",
+            ));
+        }
+        Ok(Self(id.to_owned()))
+    }
+
+    /// The employee id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A mobile number in E.164 form (`+` and 8 to 15 digits, no leading zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mobile(String);
+
+impl Mobile {
+    /// Parses a number such as `+86 138-0013-8000`; spaces, dashes, dots and brackets are dropped.
+    ///
+    /// # Errors
+    /// When it lacks the leading `+` and country code or has the wrong number of digits.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let compact: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+            .collect();
+        let invalid = || {
+            DomainError::new(
+                "mobile",
+                "invalid_phone",
+                "must be an E.164 number like +8613800138000",
+            )
+        };
+        let digits = compact.strip_prefix('+').ok_or_else(invalid)?;
+        if !(8..=15).contains(&digits.len())
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+            || digits.starts_with('0')
+        {
+            return Err(invalid());
+        }
+        Ok(Self(compact))
+    }
+
+    /// The E.164 number.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether a member is active or has been deactivated (cards revoked, hidden from the directory).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    /// Listed in the directory; may hold cards.
+    Active,
+    /// Hidden and unable to hold valid cards.
+    Deactivated,
+}
+
+impl MemberStatus {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    /// Parses the stored form; anything unknown is treated as deactivated, the safe side.
+    pub fn from_stored(raw: &str) -> Self {
+        if raw == "active" {
+            Self::Active
+        } else {
+            Self::Deactivated
+        }
+    }
+}
+
+/// A validated member ready to be provisioned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    /// Name on the card.
+    pub display_name: DisplayName,
+    /// Unique within the organization.
+    pub employee_id: EmployeeId,
+    /// Optional job title.
+    pub title: Option<Title>,
+    /// Optional mobile number.
+    pub mobile: Option<Mobile>,
+    /// Whether others in the organization may find this member by phone number.
+    pub phone_discoverable: bool,
+}
+
+/// The directory's search key: NFKC-normalized and lowercased, so `ＡＬＩＣＥ`, `Alice` and `alice`
+/// match alike, and CJK text (which has no case) matches by plain substring.
+pub fn fold_for_search(text: &str) -> String {
+    text.nfkc().flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mobile_numbers_are_normalized_to_e164() {
+        assert_eq!(
+            Mobile::parse("+86 138-0013-8000").unwrap().as_str(),
+            "+8613800138000"
+        );
+        assert_eq!(
+            Mobile::parse("13800138000").unwrap_err().code,
+            "invalid_phone"
+        );
+        assert!(Mobile::parse("+0123456789").is_err());
+        assert!(Mobile::parse("+12ab4567890").is_err());
+        assert!(Mobile::parse("+1234").is_err());
+    }
+
+    #[test]
+    fn search_folding_ignores_case_and_width_and_keeps_cjk() {
+        assert_eq!(fold_for_search("ＡＬＩＣＥ Wang"), "alice wang");
+        assert_eq!(fold_for_search("王小明"), "王小明");
+    }
+
+    #[test]
+    fn employee_ids_reject_spaces() {
+        assert!(EmployeeId::parse("E 1").is_err());
+        assert_eq!(EmployeeId::parse(" E-001 ").unwrap().as_str(), "E-001");
+    }
+}
+
+/// A member as submitted (JSON body, JSON array element or CSV row), before validation.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberFields {
+    /// Name on the card.
+    pub display_name: String,
+    /// Unique within the organization.
+    pub employee_id: String,
+    /// Optional job title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Optional E.164 mobile number.
+    #[serde(default)]
+    pub mobile: Option<String>,
+    /// Whether colleagues may find this member by phone number (default false).
+    #[serde(default)]
+    pub phone_discoverable: Option<bool>,
+}
+
+/// Treats a blank optional field (an empty CSV cell) as absent.
+fn present(field: &Option<String>) -> Option<&str> {
+    field.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+impl NewMember {
+    /// Validates submitted fields.
+    ///
+    /// # Errors
+    /// The first invalid field.
+    pub fn parse(fields: &MemberFields) -> Result<Self, DomainError> {
+        Ok(Self {
+            display_name: DisplayName::parse(&fields.display_name)?,
+            employee_id: EmployeeId::parse(&fields.employee_id)?,
+            title: present(&fields.title).map(Title::parse).transpose()?,
+            mobile: present(&fields.mobile).map(Mobile::parse).transpose()?,
+            phone_discoverable: fields.phone_discoverable.unwrap_or(false),
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! Organizations, members and the people acting on them: the service's rules as pure functions.
+//!
+//! Raw input becomes one of these types through one `parse` at the edge (HTTP body, CSV row,
+//! config file); after that the type is the proof that the value is valid. Nothing here knows
+//! about HTTP or SQL.
+
+pub mod access;
+pub mod import;
+pub mod member;
+pub mod org;
+pub mod token;
+
+pub use access::{Principal, Role};
+pub use member::{
+    DisplayName, EmployeeId, MemberFields, MemberStatus, Mobile, NewMember, Title, fold_for_search,
+};
+pub use org::{ContactPolicy, Domain, OrgName};
+pub use token::{TokenHash, TokenSecret};
+
+/// A value that failed validation; `field` names the input and `code` is stable for clients.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct DomainError {
+    /// The input field that was rejected, e.g. `mobile`.
+    pub field: &'static str,
+    /// A stable, machine-readable code, e.g. `invalid_phone`.
+    pub code: &'static str,
+    /// A human-readable explanation, safe to show to the caller.
+    pub message: String,
+}
+
+impl DomainError {
+    pub(crate) fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Trims `raw` and checks it is 1..=`max` characters without control characters.
+fn bounded_text(raw: &str, field: &'static str, max: usize) -> Result<String, DomainError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(DomainError::new(
+            field,
+            "invalid_field",
+            "must not be empty",
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(DomainError::new(
+            field,
+            "invalid_field",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(DomainError::new(
+            field,
+            "invalid_field",
+            "must not contain control characters",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// Declares a validated string newtype with `parse`, `as_str` and `Display`.
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and normalizes the raw input.
+            ///
+            /// # Errors
+            /// When it is empty, too long or contains control characters.
+            pub fn parse(raw: &str) -> Result<Self, $crate::domain::DomainError> {
+                $crate::domain::bounded_text(raw, $field, $max).map(Self)
+            }
+
+            /// The validated text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use text_type;

@@ -1,0 +1,373 @@
+//! Members: provision one or many, update, deactivate; the directory; the audit log.
+
+use super::extract::{Auth, Json, Path, Query};
+use super::{ApiError, AppState, audit};
+use crate::domain::import::{self, RowError};
+use crate::domain::{DisplayName, MemberFields, Mobile, NewMember, Title, fold_for_search};
+use crate::store::{AuditEntry, Member, MemberPatch, MemberQuery};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_member))
+        .routes(routes!(import_members))
+        .routes(routes!(get_member, update_member))
+        .routes(routes!(deactivate_member))
+        .routes(routes!(search_directory))
+        .routes(routes!(org_audit))
+        .routes(routes!(all_audit))
+        .routes(routes!(get_me, update_me))
+}
+
+/// Provisions one member (the organization's admin, or an operator).
+#[utoipa::path(post, path = "/v1/orgs/{org}/members", tag = "members", params(("org" = i64, Path)),
+    request_body = MemberFields, responses((status = 201, body = Member)), security(("bearer" = [])))]
+async fn create_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+    Json(body): Json<MemberFields>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    let who = auth.admin_of(org)?;
+    let member = NewMember::parse(&body)?;
+    let entry = audit(&who, Some(org), "member.create", "member", "");
+    let created = state
+        .store
+        .create_members(org, std::slice::from_ref(&member), &entry)
+        .await?;
+    let member = created
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+/// The result of a bulk import.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Imported {
+    /// How many members were created.
+    pub created: usize,
+    /// The created members, in input order.
+    pub members: Vec<Member>,
+}
+
+/// Provisions many members from `text/csv` (header line: `display_name,employee_id,title,mobile,
+/// phone_discoverable`) or a JSON array. All or nothing: every bad row is reported (422
+/// `invalid_rows`) and nothing is written unless every row is good; an employee id already taken
+/// in the organization fails the whole import with 409 `duplicate_employee_id`.
+#[utoipa::path(post, path = "/v1/orgs/{org}/members/import", tag = "members", params(("org" = i64, Path)),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = Imported), (status = 422, body = super::error::Problem)), security(("bearer" = [])))]
+async fn import_members(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Imported>), ApiError> {
+    let who = auth.admin_of(org)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let parsed: Result<Vec<NewMember>, Vec<RowError>> = if content_type.starts_with("text/csv") {
+        import::parse_csv(&body)
+    } else if content_type.starts_with("application/json") {
+        import::parse_json(&body)
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send text/csv or application/json",
+        ));
+    };
+    let members = parsed.map_err(ApiError::invalid_rows)?;
+    let entry = audit(&who, Some(org), "member.import", "member", "");
+    let created = state.store.create_members(org, &members, &entry).await?;
+    let imported = Imported {
+        created: created.len(),
+        members: created,
+    };
+    Ok((StatusCode::CREATED, Json(imported)))
+}
+
+/// Reads a member (the organization's admin, or an operator).
+#[utoipa::path(get, path = "/v1/orgs/{org}/members/{member}", tag = "members",
+    params(("org" = i64, Path), ("member" = i64, Path)), responses((status = 200, body = Member)), security(("bearer" = [])))]
+async fn get_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, member)): Path<(i64, i64)>,
+) -> Result<Json<Member>, ApiError> {
+    auth.admin_of(org)?;
+    Ok(Json(state.store.get_member(org, member).await?))
+}
+
+/// Changes to a member; absent fields stay, `null` clears `title` or `mobile`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub mobile: Option<Option<String>>,
+    #[serde(default)]
+    pub phone_discoverable: Option<bool>,
+}
+
+impl UpdateMember {
+    fn parse(self) -> Result<MemberPatch, ApiError> {
+        Ok(MemberPatch {
+            display_name: self
+                .display_name
+                .as_deref()
+                .map(DisplayName::parse)
+                .transpose()?,
+            title: self
+                .title
+                .map(|t| t.as_deref().map(Title::parse).transpose())
+                .transpose()?,
+            mobile: self
+                .mobile
+                .map(|m| m.as_deref().map(Mobile::parse).transpose())
+                .transpose()?,
+            phone_discoverable: self.phone_discoverable,
+        })
+    }
+}
+
+/// Updates a member (the organization's admin, or an operator).
+#[utoipa::path(patch, path = "/v1/orgs/{org}/members/{member}", tag = "members",
+    params(("org" = i64, Path), ("member" = i64, Path)), request_body = UpdateMember,
+    responses((status = 200, body = Member)), security(("bearer" = [])))]
+async fn update_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, member)): Path<(i64, i64)>,
+    Json(body): Json<UpdateMember>,
+) -> Result<Json<Member>, ApiError> {
+    let who = auth.admin_of(org)?;
+    let patch = body.parse()?;
+    let entry = audit(
+        &who,
+        Some(org),
+        "member.update",
+        &format!("member/{member}"),
+        "",
+    );
+    Ok(Json(
+        state
+            .store
+            .update_member(org, member, &patch, &entry)
+            .await?,
+    ))
+}
+
+/// Deactivates a member: their cards are revoked at once, their tokens stop working and they
+/// disappear from the directory.
+#[utoipa::path(post, path = "/v1/orgs/{org}/members/{member}/deactivate", tag = "members",
+    params(("org" = i64, Path), ("member" = i64, Path)), responses((status = 200, body = Member)), security(("bearer" = [])))]
+async fn deactivate_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, member)): Path<(i64, i64)>,
+) -> Result<Json<Member>, ApiError> {
+    let who = auth.admin_of(org)?;
+    let entry = audit(
+        &who,
+        Some(org),
+        "member.deactivate",
+        &format!("member/{member}"),
+        "",
+    );
+    let member = state.store.deactivate_member(org, member, &entry).await?;
+    state.revocations_changed().await;
+    Ok(Json(member))
+}
+
+/// Directory search parameters: `q` (name substring) or `employee_id` (exact), then paging.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryQuery {
+    /// Name contains this text (case- and width-insensitive; CJK by plain substring).
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Exactly this employee id.
+    #[serde(default)]
+    pub employee_id: Option<String>,
+    /// Return members after this id (the previous page's `next_after`).
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// Page size, 1 to 100 (default 20).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// A directory entry: what colleagues may see of each other.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DirectoryEntry {
+    pub id: i64,
+    pub display_name: String,
+    pub employee_id: String,
+    pub title: Option<String>,
+    /// Only for members who chose phone discovery.
+    pub mobile: Option<String>,
+}
+
+/// A page of the directory.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DirectoryPage {
+    pub items: Vec<DirectoryEntry>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// Searches the active members of one's own organization.
+#[utoipa::path(get, path = "/v1/orgs/{org}/directory", tag = "members",
+    params(("org" = i64, Path), DirectoryQuery), responses((status = 200, body = DirectoryPage)), security(("bearer" = [])))]
+async fn search_directory(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+    Query(query): Query<DirectoryQuery>,
+) -> Result<Json<DirectoryPage>, ApiError> {
+    auth.within(org)?;
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit must be 1 to 100",
+        ));
+    }
+    let search = match (query.q.as_deref().map(str::trim), query.employee_id) {
+        (Some(q), None) if !q.is_empty() => MemberQuery::NameContains(fold_for_search(q)),
+        (_, Some(id)) => MemberQuery::EmployeeId(id.trim().to_owned()),
+        _ => MemberQuery::All,
+    };
+    let members = state
+        .store
+        .search_members(org, &search, query.after.unwrap_or(0), limit)
+        .await?;
+    let next_after = (members.len() as i64 == limit)
+        .then(|| members.last().map(|m| m.id))
+        .flatten();
+    let items = members
+        .into_iter()
+        .map(|m| DirectoryEntry {
+            id: m.id,
+            display_name: m.display_name,
+            employee_id: m.employee_id,
+            title: m.title,
+            mobile: if m.phone_discoverable { m.mobile } else { None },
+        })
+        .collect();
+    Ok(Json(DirectoryPage { items, next_after }))
+}
+
+/// Audit paging parameters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub after: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+async fn read_audit(
+    state: &AppState,
+    org: Option<i64>,
+    q: AuditQuery,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = state
+        .store
+        .list_audit(org, q.after.unwrap_or(0), limit)
+        .await?;
+    Ok(Json(entries))
+}
+
+/// Reads an organization's audit log (its admin, or an operator).
+#[utoipa::path(get, path = "/v1/orgs/{org}/audit", tag = "audit", params(("org" = i64, Path), AuditQuery),
+    responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
+async fn org_audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    auth.admin_of(org)?;
+    read_audit(&state, Some(org), q).await
+}
+
+/// Reads the whole audit log (operator).
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
+async fn all_audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    auth.operator()?;
+    read_audit(&state, None, q).await
+}
+
+/// The calling member's own profile.
+#[utoipa::path(get, path = "/v1/me", tag = "me", responses((status = 200, body = Member)), security(("bearer" = [])))]
+async fn get_me(State(state): State<AppState>, auth: Auth) -> Result<Json<Member>, ApiError> {
+    let (org, member) = auth.member()?;
+    Ok(Json(state.store.get_member(org, member).await?))
+}
+
+/// What a member may change about themselves.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub mobile: Option<Option<String>>,
+    #[serde(default)]
+    pub phone_discoverable: Option<bool>,
+}
+
+/// Updates the calling member's own title, mobile or phone discovery.
+#[utoipa::path(patch, path = "/v1/me", tag = "me", request_body = UpdateMe,
+    responses((status = 200, body = Member)), security(("bearer" = [])))]
+async fn update_me(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<UpdateMe>,
+) -> Result<Json<Member>, ApiError> {
+    let (org, member) = auth.member()?;
+    let patch = UpdateMember {
+        display_name: None,
+        title: body.title,
+        mobile: body.mobile,
+        phone_discoverable: body.phone_discoverable,
+    }
+    .parse()?;
+    let entry = audit(
+        &auth.0,
+        Some(org),
+        "member.update_self",
+        &format!("member/{member}"),
+        "",
+    );
+    Ok(Json(
+        state
+            .store
+            .update_member(org, member, &patch, &entry)
+            .await?,
+    ))
+}

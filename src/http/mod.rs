@@ -1,0 +1,184 @@
+//! The HTTP adapter: [`AppState`], [`router()`], [`ApiError`], extractors and one file per resource.
+//!
+//! Handlers extract, make one library call and respond; no SQL or crypto lives here. Every
+//! resource module contributes an `OpenApiRouter`, so the OpenAPI document at `/openapi.json` is
+//! generated from the same route table that serves requests.
+
+mod cards;
+mod error;
+pub mod extract;
+mod members;
+mod ops;
+mod orgs;
+pub mod server;
+
+pub use error::{ApiError, Problem};
+pub use members::{DirectoryPage, Imported};
+pub use orgs::CreatedToken;
+
+use crate::domain::Principal;
+use crate::store::{Audit, Store};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Signing keys and revocations, cached in memory.
+    pub keys: Arc<crate::service::Keyring>,
+    /// How long a new card is valid, in seconds.
+    pub card_ttl_secs: i64,
+    /// Renders `/metrics`.
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl AppState {
+    /// Builds the state around a store and its keyring.
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: Arc<crate::service::Keyring>,
+        card_ttl_secs: i64,
+    ) -> Self {
+        Self {
+            store,
+            keys,
+            card_ttl_secs,
+            metrics: ops::metrics_handle(),
+        }
+    }
+
+    /// Called after a change that revokes cards, so this instance's caches see it at once (other
+    /// instances see it at their next periodic refresh).
+    pub async fn revocations_changed(&self) {
+        if let Err(e) = self.keys.refresh(now()).await {
+            tracing::warn!(error = %e, "refreshing revocations failed; the periodic refresh will retry");
+        }
+    }
+}
+
+/// Request limits applied to every route.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Longest a request may take before it is answered with 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "namecard", description = "Signed QR namecards for organizations and their members."),
+    modifiers(&BearerSecurity),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+struct BearerSecurity;
+
+impl utoipa::Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's OpenAPI document and the router it describes.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(orgs::router())
+        .merge(members::router())
+        .merge(cards::router())
+        .merge(ops::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI 3.1 document, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The whole service: every route, with request ids, tracing, metrics, body limit and timeout.
+pub fn router(state: AppState, limits: Limits) -> Router {
+    let (api, doc) = api();
+    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let request_id = HeaderName::from_static("x-request-id");
+    api.route(
+        "/openapi.json",
+        axum::routing::get(move || {
+            let doc = Arc::clone(&doc);
+            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
+        }),
+    )
+    .fallback(|| async { ApiError::not_found("route") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+    })
+    .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+    .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+    .layer(axum::middleware::from_fn(ops::track_metrics))
+    .layer(PropagateRequestIdLayer::new(request_id.clone()))
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", request_id = %id, method = %req.method(), uri = %req.uri())
+    }))
+    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    .with_state(state)
+}
+
+/// Builds the audit entry for a change `who` makes now.
+pub(crate) fn audit(
+    who: &Principal,
+    org_id: Option<i64>,
+    action: &'static str,
+    target: &str,
+    detail: &str,
+) -> Audit {
+    Audit {
+        at: now(),
+        actor: who.actor(),
+        org_id,
+        action,
+        target: target.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
+/// The current Unix time in seconds.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}

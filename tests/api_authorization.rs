@@ -1,0 +1,322 @@
+//! The authorization matrix: every route, called by every role (none, member, admin of another
+//! organization, admin, operator), answers as the rules say. Cross-organization access is 404.
+
+mod common;
+
+use common::{Backend, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Anyone, without a token.
+    Public,
+    /// Operators only; everyone else with a token gets 403.
+    Operator,
+    /// The organization's admins and operators; its members 403, other organizations 404.
+    Admin,
+    /// Anyone in the organization, and operators; other organizations 404.
+    Within,
+    /// Member tokens only (their own profile and cards); other tokens 403.
+    Me,
+}
+
+const ROLES: [&str; 5] = ["none", "member", "other_admin", "admin", "operator"];
+
+/// The expected status for each role; `ok` is what an allowed caller gets.
+fn expected(access: Access, ok: &'static [u16]) -> [&'static [u16]; 5] {
+    match access {
+        Access::Public => [ok, ok, ok, ok, ok],
+        Access::Operator => [&[401], &[403], &[403], &[403], ok],
+        Access::Admin => [&[401], &[403], &[404], ok, ok],
+        Access::Within => [&[401], ok, &[404], ok, ok],
+        Access::Me => [&[401], ok, &[403], &[403], &[403]],
+    }
+}
+
+async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (a, admin) = app.org_with_admin("A").await;
+    let (b, other_admin) = app.org_with_admin("B").await;
+    let (_, member) = app.member_with_token(&admin, a, "Ada", "E1").await;
+    let (target, _) = app.member_with_token(&admin, a, "Tom", "E2").await;
+    let spare = app
+        .create_token(&admin, a, json!({"role": "admin"}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let tokens = [
+        None,
+        Some(member.as_str()),
+        Some(other_admin.as_str()),
+        Some(admin.as_str()),
+        Some(app.operator.as_str()),
+    ];
+
+    type Body = fn(&str) -> Option<Value>;
+    let none: Body = |_| None;
+    let routes: Vec<(Method, String, Body, Access, &'static [u16])> = vec![
+        (Method::GET, "/healthz".into(), none, Access::Public, &[200]),
+        (Method::GET, "/metrics".into(), none, Access::Public, &[200]),
+        (
+            Method::GET,
+            "/openapi.json".into(),
+            none,
+            Access::Public,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/.well-known/namecard-keys.json".into(),
+            none,
+            Access::Public,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/.well-known/namecard-revocations.json".into(),
+            none,
+            Access::Public,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/v1/verify".into(),
+            |_| Some(json!({"text": "x"})),
+            Access::Public,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/v1/orgs".into(),
+            |r| Some(json!({"name": format!("Org of {r}")})),
+            Access::Operator,
+            &[201],
+        ),
+        (
+            Method::GET,
+            "/v1/orgs".into(),
+            none,
+            Access::Operator,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/v1/audit".into(),
+            none,
+            Access::Operator,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/v1/keys".into(),
+            none,
+            Access::Operator,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/v1/keys/AAAAAAAAAAA/retire".into(),
+            none,
+            Access::Operator,
+            &[404],
+        ),
+        (
+            Method::DELETE,
+            "/v1/keys/AAAAAAAAAAA".into(),
+            none,
+            Access::Operator,
+            &[404],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}"),
+            none,
+            Access::Within,
+            &[200],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/directory?q=a"),
+            none,
+            Access::Within,
+            &[200],
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/orgs/{a}"),
+            |_| Some(json!({"policy": "open"})),
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/partners"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::PUT,
+            format!("/v1/orgs/{a}/partners/{b}"),
+            none,
+            Access::Admin,
+            &[204],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/orgs/{a}/partners/{b}"),
+            none,
+            Access::Admin,
+            &[204, 404],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/tokens"),
+            |_| Some(json!({"role": "admin"})),
+            Access::Admin,
+            &[201],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/orgs/{a}/tokens/{spare}"),
+            none,
+            Access::Admin,
+            &[204, 404],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/members"),
+            |r| Some(json!({"display_name": r, "employee_id": format!("X-{r}")})),
+            Access::Admin,
+            &[201],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/members/import"),
+            |r| Some(json!([{"display_name": r, "employee_id": format!("I-{r}")}])),
+            Access::Admin,
+            &[201],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/members/{target}"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/orgs/{a}/members/{target}"),
+            |_| Some(json!({"title": "Lead"})),
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/members/{target}/card/png"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/cards/bulk"),
+            |_| Some(json!({"member_ids": []})),
+            Access::Admin,
+            &[422],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/audit"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (Method::GET, "/v1/me".into(), none, Access::Me, &[200]),
+        (
+            Method::PATCH,
+            "/v1/me".into(),
+            |_| Some(json!({"phone_discoverable": true})),
+            Access::Me,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/v1/me/card".into(),
+            |_| Some(json!({})),
+            Access::Me,
+            &[201],
+        ),
+        (Method::GET, "/v1/me/card".into(), none, Access::Me, &[200]),
+        (
+            Method::GET,
+            "/v1/me/card/svg".into(),
+            none,
+            Access::Me,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/v1/me/cards".into(),
+            |_| Some(json!({"channel": "expo"})),
+            Access::Me,
+            &[201],
+        ),
+        (Method::GET, "/v1/me/cards".into(), none, Access::Me, &[200]),
+        (
+            Method::DELETE,
+            "/v1/me/cards/AAAAAAAAAAAAAAAA".into(),
+            none,
+            Access::Me,
+            &[404],
+        ),
+        // Last: deactivation and rotation change what later rows would see.
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/members/{target}/deactivate"),
+            |_| Some(json!({})),
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/v1/keys/rotate".into(),
+            |_| Some(json!({})),
+            Access::Operator,
+            &[201],
+        ),
+    ];
+
+    let mut failures = Vec::new();
+    for (method, path, body, access, ok) in &routes {
+        for (i, token) in tokens.iter().enumerate() {
+            let answer = app.send(method.clone(), path, *token, body(ROLES[i])).await;
+            let want = expected(*access, ok)[i];
+            if !want.contains(&answer.status.as_u16()) {
+                failures.push(format!(
+                    "{method} {path} as {}: got {}, want {want:?}",
+                    ROLES[i], answer.status
+                ));
+            }
+            if !answer.status.is_success() && answer.status != 304 {
+                assert_eq!(
+                    answer.content_type, "application/problem+json",
+                    "{method} {path} as {}",
+                    ROLES[i]
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+on_both_databases!(every_route_answers_every_role_as_the_rules_say);

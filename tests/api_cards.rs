@@ -1,0 +1,337 @@
+//! Cards, verification, keys and the public documents, over HTTP on both databases.
+
+mod common;
+
+use common::{Backend, TestApp, spawn_app};
+use namecard::card::{Keyset, VerifyOptions, verify_card};
+use reqwest::Method;
+use serde_json::json;
+
+async fn verify(app: &TestApp, text: &str) -> serde_json::Value {
+    app.post("/v1/verify", None, json!({ "text": text }))
+        .await
+        .expect(200)
+}
+
+async fn verifies_offline(app: &TestApp, text: &str) -> Result<(), String> {
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset =
+        Keyset::from_jwks_json(&String::from_utf8_lossy(&jwks.bytes)).map_err(|e| e.to_string())?;
+    verify_card(text, &keyset, None, &VerifyOptions::now())
+        .map(|_| ())
+        .map_err(|r| r.reason.as_str().to_owned())
+}
+
+/// README's walkthrough, step by step: bootstrap token -> organization -> admin -> member ->
+/// member token -> the member's printable card.
+async fn the_readme_walkthrough_works_from_bootstrap_token_to_printable_card(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let op = app.operator.clone();
+
+    let org = app
+        .post(
+            "/v1/orgs",
+            Some(&op),
+            json!({"name": "Acme", "domain": "acme.example", "policy": "open"}),
+        )
+        .await
+        .expect(201);
+    let org_id = org["id"].as_i64().unwrap();
+    let admin = app
+        .post(
+            &format!("/v1/orgs/{org_id}/tokens"),
+            Some(&op),
+            json!({"role": "admin", "label": "alice"}),
+        )
+        .await
+        .expect(201);
+    let admin = admin["token"].as_str().unwrap().to_owned();
+    let member = app
+        .post(&format!("/v1/orgs/{org_id}/members"), Some(&admin),
+              json!({"display_name": "Bob Li", "employee_id": "E-042", "title": "Sales", "mobile": "+8613800138000"}))
+        .await
+        .expect(201);
+    let member_id = member["id"].as_i64().unwrap();
+    let token = app
+        .post(
+            &format!("/v1/orgs/{org_id}/tokens"),
+            Some(&admin),
+            json!({"role": "member", "member_id": member_id}),
+        )
+        .await
+        .expect(201);
+    let bob = token["token"].as_str().unwrap().to_owned();
+    let card = app
+        .post("/v1/me/card", Some(&bob), json!({}))
+        .await
+        .expect(201);
+    let printable = app.get("/v1/me/card/printable", Some(&bob)).await;
+
+    assert!(
+        card["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTPS://NC.EXAMPLE.COM/C/")
+    );
+    assert_eq!(printable.status, 200);
+    assert_eq!(printable.content_type, "image/png");
+    assert!(printable.bytes.starts_with(b"\x89PNG"));
+    assert_eq!(
+        verify(&app, card["text"].as_str().unwrap()).await["valid"],
+        true
+    );
+}
+
+async fn a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (ada_id, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let (bob_id, _) = app.member_with_token(&admin, org, "王小明", "E2").await;
+    app.post("/v1/me/card", Some(&ada), json!({}))
+        .await
+        .expect(201);
+
+    let png = app.get("/v1/me/card/png", Some(&ada)).await;
+    let svg = app.get("/v1/me/card/svg", Some(&ada)).await;
+    let payload = app.get("/v1/me/card", Some(&ada)).await.expect(200);
+    let single = app
+        .get(
+            &format!("/v1/orgs/{org}/members/{bob_id}/card/printable"),
+            Some(&admin),
+        )
+        .await;
+    let zip = app
+        .post(
+            &format!("/v1/orgs/{org}/cards/bulk"),
+            Some(&admin),
+            json!({"member_ids": [ada_id, bob_id]}),
+        )
+        .await;
+
+    assert_eq!(png.content_type, "image/png");
+    assert_eq!(svg.content_type, "image/svg+xml");
+    assert!(payload["text"].as_str().unwrap().contains("/C/"));
+    assert_eq!(single.content_type, "image/png");
+    assert_eq!(zip.content_type, "application/zip");
+    assert!(zip.bytes.starts_with(b"PK"));
+}
+
+async fn resetting_my_card_revokes_the_previous_one(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let old = app
+        .post("/v1/me/card", Some(&ada), json!({}))
+        .await
+        .expect(201);
+
+    let new = app
+        .post("/v1/me/card", Some(&ada), json!({}))
+        .await
+        .expect(201);
+
+    let old_report = verify(&app, old["text"].as_str().unwrap()).await;
+    assert_eq!(old_report["valid"], false);
+    assert_eq!(old_report["reason"], "revoked");
+    assert_eq!(
+        verify(&app, new["text"].as_str().unwrap()).await["valid"],
+        true
+    );
+}
+
+async fn extra_cards_are_listed_and_revocable_one_by_one(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let expo = app
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"channel": "expo", "one_time": true}),
+        )
+        .await
+        .expect(201);
+    let web = app
+        .post("/v1/me/cards", Some(&ada), json!({"channel": "web"}))
+        .await
+        .expect(201);
+
+    let expo_id = expo["id"].as_str().unwrap();
+    app.send(
+        Method::DELETE,
+        &format!("/v1/me/cards/{expo_id}"),
+        Some(&ada),
+        None,
+    )
+    .await
+    .expect(204);
+
+    let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
+    assert_eq!(cards.as_array().unwrap().len(), 2);
+    assert_eq!(
+        verify(&app, expo["text"].as_str().unwrap()).await["reason"],
+        "revoked"
+    );
+    let web_report = verify(&app, web["text"].as_str().unwrap()).await;
+    assert_eq!(web_report["valid"], true);
+    assert_eq!(web_report["card"]["channel"], "web");
+}
+
+async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (ada_id, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let card = app
+        .post("/v1/me/card", Some(&ada), json!({}))
+        .await
+        .expect(201);
+
+    app.deactivate_member(&admin, org, ada_id).await.expect(200);
+
+    let report = verify(&app, card["text"].as_str().unwrap()).await;
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["revoked"], true);
+    assert_eq!(report["member_deactivated"], true);
+    let list = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    assert!(String::from_utf8_lossy(&list.bytes).contains(&format!("{ada_id}")));
+}
+
+async fn rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let op = app.operator.clone();
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let old_card = app
+        .post("/v1/me/card", Some(&ada), json!({}))
+        .await
+        .expect(201);
+    let old_text = old_card["text"].as_str().unwrap().to_owned();
+    let old_kid = old_card["kid"].as_str().unwrap().to_owned();
+
+    let new_key = app
+        .post("/v1/keys/rotate", Some(&op), json!({}))
+        .await
+        .expect(201);
+    let extra = app
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"channel": "after-rotation"}),
+        )
+        .await
+        .expect(201);
+
+    assert_eq!(
+        extra["kid"], new_key["kid"],
+        "new cards are signed with the new key"
+    );
+    assert_eq!(
+        verify(&app, &old_text).await["valid"],
+        true,
+        "old cards verify online after rotation"
+    );
+    assert_eq!(
+        verifies_offline(&app, &old_text).await,
+        Ok(()),
+        "and offline against the served JWKS"
+    );
+
+    app.send(
+        Method::DELETE,
+        &format!("/v1/keys/{old_kid}"),
+        Some(&op),
+        None,
+    )
+    .await
+    .expect(204);
+
+    let report = verify(&app, &old_text).await;
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["reason"], "unknown_key");
+    assert_eq!(
+        verifies_offline(&app, &old_text).await,
+        Err("unknown_key".to_owned())
+    );
+    assert_eq!(
+        verify(&app, extra["text"].as_str().unwrap()).await["valid"],
+        true
+    );
+    let active = app
+        .send(
+            Method::DELETE,
+            &format!("/v1/keys/{}", new_key["kid"].as_str().unwrap()),
+            Some(&op),
+            None,
+        )
+        .await;
+    assert_eq!(
+        active.problem_code(),
+        "not_found",
+        "the active key cannot be removed"
+    );
+}
+
+async fn the_public_documents_are_cacheable_with_etags(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    for path in [
+        "/.well-known/namecard-keys.json",
+        "/.well-known/namecard-revocations.json",
+    ] {
+        let first = app.get(path, None).await;
+        let etag = first.headers["etag"].to_str().unwrap().to_owned();
+        assert!(
+            first.headers["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age")
+        );
+        let again = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
+}
+
+async fn verification_reports_garbage_as_malformed_not_an_error(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    assert_eq!(verify(&app, "hello").await["reason"], "malformed");
+    assert_eq!(
+        verify(&app, "HTTPS://OTHER.EXAMPLE/C/ABC").await["reason"],
+        "wrong_issuer"
+    );
+    let metrics = String::from_utf8_lossy(&app.get("/metrics", None).await.bytes).into_owned();
+    assert!(metrics.contains("verifications_total"));
+}
+
+on_both_databases!(
+    the_readme_walkthrough_works_from_bootstrap_token_to_printable_card,
+    a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip,
+    resetting_my_card_revokes_the_previous_one,
+    extra_cards_are_listed_and_revocable_one_by_one,
+    deactivating_a_member_revokes_their_cards_at_once,
+    rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
+    the_public_documents_are_cacheable_with_etags,
+    verification_reports_garbage_as_malformed_not_an_error,
+);

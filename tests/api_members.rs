@@ -1,0 +1,289 @@
+//! Organizations, members, the directory and bad input, over HTTP on both databases.
+
+mod common;
+
+use common::{Backend, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+async fn an_admin_provisions_a_member_who_then_finds_colleagues_in_the_directory(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app
+        .member_with_token(&admin, org, "Ada Lovelace", "E1")
+        .await;
+    app.member_with_token(&admin, org, "王小明", "E2").await;
+
+    let by_name = app.directory(&ada, org, "q=LOVE").await.expect(200);
+    let by_cjk = app
+        .directory(&ada, org, "q=%E5%B0%8F%E6%98%8E")
+        .await
+        .expect(200);
+    let by_id = app.directory(&ada, org, "employee_id=E2").await.expect(200);
+
+    assert_eq!(by_name["items"][0]["display_name"], "Ada Lovelace");
+    assert_eq!(by_cjk["items"][0]["employee_id"], "E2");
+    assert_eq!(by_id["items"][0]["display_name"], "王小明");
+}
+
+async fn the_directory_pages_through_members_in_order(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let csv = "display_name,employee_id\nA,E1\nB,E2\nC,E3\n";
+    app.import_members(&admin, org, "text/csv", csv)
+        .await
+        .expect(201);
+
+    let first = app.directory(&admin, org, "limit=2").await.expect(200);
+    let after = first["next_after"].as_i64().expect("a next page");
+    let second = app
+        .directory(&admin, org, &format!("limit=2&after={after}"))
+        .await
+        .expect(200);
+
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    assert_eq!(second["items"][0]["display_name"], "C");
+    assert!(second["next_after"].is_null());
+}
+
+async fn a_bulk_import_with_bad_rows_reports_each_and_writes_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let csv = "display_name,employee_id,mobile\nAda,E1,+8613800138000\nBob,E2,555\n,E3,\n";
+
+    let answer = app.import_members(&admin, org, "text/csv", csv).await;
+
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.problem_code(), "invalid_rows");
+    let rows: Vec<_> = answer.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, [2, 3]);
+    let dir = app.directory(&admin, org, "").await.expect(200);
+    assert!(
+        dir["items"].as_array().unwrap().is_empty(),
+        "nothing was imported"
+    );
+}
+
+async fn a_json_import_that_reuses_an_employee_id_commits_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    app.create_member(
+        &admin,
+        org,
+        json!({"display_name": "Ada", "employee_id": "E1"}),
+    )
+    .await
+    .expect(201);
+    let body =
+        r#"[{"display_name":"Bob","employee_id":"E2"},{"display_name":"Eve","employee_id":"E1"}]"#;
+
+    let answer = app
+        .import_members(&admin, org, "application/json", body)
+        .await;
+
+    assert_eq!(answer.status, 409);
+    assert_eq!(answer.problem_code(), "duplicate_employee_id");
+    assert!(
+        app.directory(&admin, org, "q=bob").await.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn a_deactivated_member_disappears_and_their_token_stops_working(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (ada_id, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+
+    let member = app.deactivate_member(&admin, org, ada_id).await.expect(200);
+
+    assert_eq!(member["status"], "deactivated");
+    assert_eq!(
+        app.get("/v1/me", Some(&ada)).await.problem_code(),
+        "invalid_token"
+    );
+    assert!(
+        app.directory(&admin, org, "q=ada").await.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn bad_input_is_a_problem_with_a_clear_code_never_a_500(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    app.create_member(
+        &admin,
+        org,
+        json!({"display_name": "Ada", "employee_id": "E1"}),
+    )
+    .await
+    .expect(201);
+    let members = format!("/v1/orgs/{org}/members");
+    let cases: Vec<(&str, common::Answer)> = vec![
+        (
+            "malformed_json",
+            app.send_raw(
+                Method::POST,
+                &members,
+                Some(&admin),
+                "application/json",
+                b"{\"display_".to_vec(),
+            )
+            .await,
+        ),
+        (
+            "invalid_body",
+            app.post(
+                &members,
+                Some(&admin),
+                json!({"display_name": 5, "employee_id": "E9"}),
+            )
+            .await,
+        ),
+        (
+            "invalid_body",
+            app.post(
+                &members,
+                Some(&admin),
+                json!({"display_name": "A", "employee_id": "E9", "boss": true}),
+            )
+            .await,
+        ),
+        (
+            "unsupported_media_type",
+            app.send_raw(
+                Method::POST,
+                &members,
+                Some(&admin),
+                "text/plain",
+                b"{}".to_vec(),
+            )
+            .await,
+        ),
+        (
+            "body_too_large",
+            app.send_raw(
+                Method::POST,
+                &members,
+                Some(&admin),
+                "application/json",
+                vec![b' '; 2 * 1024 * 1024],
+            )
+            .await,
+        ),
+        (
+            "invalid_phone",
+            app.post(
+                &members,
+                Some(&admin),
+                json!({"display_name": "B", "employee_id": "E2", "mobile": "12345"}),
+            )
+            .await,
+        ),
+        (
+            "duplicate_employee_id",
+            app.post(
+                &members,
+                Some(&admin),
+                json!({"display_name": "C", "employee_id": "E1"}),
+            )
+            .await,
+        ),
+        (
+            "not_found",
+            app.get(&format!("/v1/orgs/{org}/members/999999"), Some(&admin))
+                .await,
+        ),
+        (
+            "not_found",
+            app.get(&format!("/v1/orgs/{org}/members/abc"), Some(&admin))
+                .await,
+        ),
+        ("not_found", app.get("/v1/orgs/999999", Some(&admin)).await),
+        (
+            "missing_token",
+            app.get(&format!("/v1/orgs/{org}"), None).await,
+        ),
+        (
+            "invalid_token",
+            app.get(&format!("/v1/orgs/{org}"), Some("nc_not-a-token"))
+                .await,
+        ),
+        (
+            "invalid_query",
+            app.directory(&admin, org, "limit=1000").await,
+        ),
+        (
+            "invalid_policy_or_body",
+            app.update_org(&admin, org, json!({"policy": "everyone"}))
+                .await,
+        ),
+        (
+            "method_not_allowed",
+            app.send(Method::PUT, "/v1/orgs", Some(&admin), None).await,
+        ),
+        ("not_found", app.get("/v2/nothing", Some(&admin)).await),
+    ];
+    for (expected, answer) in cases {
+        assert!(
+            answer.status.is_client_error(),
+            "{expected}: {} {}",
+            answer.status,
+            answer.json
+        );
+        let code = answer.problem_code();
+        if expected == "invalid_policy_or_body" {
+            assert_eq!(code, "invalid_body");
+        } else {
+            assert_eq!(code, expected, "{}", answer.json);
+        }
+    }
+    let all = app.directory(&admin, org, "").await.expect(200);
+    assert_eq!(
+        all["items"].as_array().unwrap().len(),
+        1,
+        "no failed request wrote anything"
+    );
+}
+
+async fn healthz_answers_and_metrics_count_requests(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    assert_eq!(app.get("/healthz", None).await.status, 200);
+    let metrics = app.get("/metrics", None).await;
+    assert!(String::from_utf8_lossy(&metrics.bytes).contains("http_requests_total"));
+    let doc = app.get("/openapi.json", None).await.expect(200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/v1/orgs/{org}/members/import"].is_object());
+}
+
+on_both_databases!(
+    an_admin_provisions_a_member_who_then_finds_colleagues_in_the_directory,
+    the_directory_pages_through_members_in_order,
+    a_bulk_import_with_bad_rows_reports_each_and_writes_nothing,
+    a_json_import_that_reuses_an_employee_id_commits_nothing,
+    a_deactivated_member_disappears_and_their_token_stops_working,
+    bad_input_is_a_problem_with_a_clear_code_never_a_500,
+    healthz_answers_and_metrics_count_requests,
+);

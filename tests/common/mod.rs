@@ -1,0 +1,343 @@
+//! Shared test harness: the real server on a random port with a fresh database per test, on SQLite
+//! always and on PostgreSQL when `NAMECARD_TEST_POSTGRES_URL` is set, and a client with a method
+//! per endpoint.
+#![allow(dead_code)]
+
+use namecard::config::{RawSettings, Settings};
+use namecard::http::server::Server;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` once per database, as `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::common::Backend::Postgres).await } )*
+        }
+    };
+}
+
+/// A database URL for a fresh, empty database: a temp SQLite file, or a new PostgreSQL schema.
+/// `None` (with the reason printed) when PostgreSQL is asked for but not configured.
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite:{}", dir.path().join("namecard.db").display());
+            Some((url, Some(dir)))
+        }
+        Backend::Postgres => {
+            let Ok(base) = std::env::var("NAMECARD_TEST_POSTGRES_URL") else {
+                eprintln!("skipping the PostgreSQL half: NAMECARD_TEST_POSTGRES_URL is not set");
+                return None;
+            };
+            let schema = format!("t_{}", hex_id());
+            let (mut conn, _) = connect_pg(&base).await;
+            sqlx::Executor::execute(&mut conn, format!("CREATE SCHEMA {schema}").as_str())
+                .await
+                .expect("create schema");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            Some((
+                format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                None,
+            ))
+        }
+    }
+}
+
+async fn connect_pg(url: &str) -> (sqlx::PgConnection, ()) {
+    use sqlx::Connection as _;
+    (
+        sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect to NAMECARD_TEST_POSTGRES_URL"),
+        (),
+    )
+}
+
+fn hex_id() -> String {
+    use rand::RngCore as _;
+    let mut b = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The spawned server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// The bootstrap operator token the server printed on first start.
+    pub operator: String,
+    pub database_url: String,
+    _dir: Option<tempfile::TempDir>,
+    _shutdown: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self._shutdown.notify_one();
+    }
+}
+
+/// Starts the real server on 127.0.0.1:0 with a fresh database.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, RawSettings::default()).await
+}
+
+/// Starts the real server with extra settings.
+pub async fn spawn_app_with(backend: Backend, extra: RawSettings) -> Option<TestApp> {
+    let (database_url, dir) = fresh_database(backend).await?;
+    let raw = RawSettings {
+        database_url: Some(database_url.clone()),
+        listen: Some("127.0.0.1:0".into()),
+        public_url: Some("https://nc.example.com".into()),
+        ..Default::default()
+    };
+    let settings = Settings::resolve(&extra.or(raw)).expect("test settings");
+    let mut server = Server::start(&settings).await.expect("server starts");
+    let operator = server
+        .take_bootstrap_token()
+        .expect("first start prints a bootstrap token")
+        .expose()
+        .to_owned();
+    let base = format!("http://{}", server.local_addr());
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    let stop = Arc::clone(&shutdown);
+    tokio::spawn(server.run(async move { stop.notified().await }));
+    Some(TestApp {
+        base,
+        // No connection reuse: a refused request body can leave a pooled connection half-closed.
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client"),
+        operator,
+        database_url,
+        _dir: dir,
+        _shutdown: shutdown,
+    })
+}
+
+/// A response: status, content type and body (JSON when it parses).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+    pub json: Value,
+}
+
+impl Answer {
+    /// The problem+json `code`, asserting the content type.
+    pub fn problem_code(&self) -> &str {
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "not a problem: {self:?}"
+        );
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts `status`, printing the body on failure, and returns the JSON body.
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {} {}",
+            self.status,
+            self.json
+        );
+        self.json
+    }
+}
+
+impl TestApp {
+    /// Sends any request.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::answer(req.send().await.expect("request")).await
+    }
+
+    /// Sends raw bytes with a content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await.expect("request")).await
+    }
+
+    async fn answer(resp: reqwest::Response) -> Answer {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = resp.bytes().await.expect("body").to_vec();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            headers,
+            bytes,
+            json,
+        }
+    }
+
+    /// Announces a `len`-byte JSON body but sends only the headers, then reads the answer: the
+    /// server must refuse on Content-Length alone (a client that kept writing would see a reset).
+    pub async fn post_oversized(&self, path: &str, token: &str, len: usize) -> (u16, String) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let host = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn create_org(&self, token: &str, name: &str) -> Answer {
+        self.post("/v1/orgs", Some(token), json!({ "name": name }))
+            .await
+    }
+
+    pub async fn update_org(&self, token: &str, org: i64, body: Value) -> Answer {
+        self.send(
+            Method::PATCH,
+            &format!("/v1/orgs/{org}"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn create_token(&self, token: &str, org: i64, body: Value) -> Answer {
+        self.post(&format!("/v1/orgs/{org}/tokens"), Some(token), body)
+            .await
+    }
+
+    pub async fn create_member(&self, token: &str, org: i64, body: Value) -> Answer {
+        self.post(&format!("/v1/orgs/{org}/members"), Some(token), body)
+            .await
+    }
+
+    pub async fn import_members(
+        &self,
+        token: &str,
+        org: i64,
+        content_type: &str,
+        body: &str,
+    ) -> Answer {
+        let path = format!("/v1/orgs/{org}/members/import");
+        self.send_raw(
+            Method::POST,
+            &path,
+            Some(token),
+            content_type,
+            body.as_bytes().to_vec(),
+        )
+        .await
+    }
+
+    pub async fn deactivate_member(&self, token: &str, org: i64, member: i64) -> Answer {
+        self.post(
+            &format!("/v1/orgs/{org}/members/{member}/deactivate"),
+            Some(token),
+            json!({}),
+        )
+        .await
+    }
+
+    pub async fn directory(&self, token: &str, org: i64, query: &str) -> Answer {
+        self.get(&format!("/v1/orgs/{org}/directory?{query}"), Some(token))
+            .await
+    }
+
+    /// An organization with an admin token; returns `(org_id, admin_token)`.
+    pub async fn org_with_admin(&self, name: &str) -> (i64, String) {
+        let org = self.create_org(&self.operator, name).await.expect(201)["id"]
+            .as_i64()
+            .expect("org id");
+        let admin = self
+            .create_token(&self.operator, org, json!({ "role": "admin" }))
+            .await
+            .expect(201);
+        (org, admin["token"].as_str().expect("token").to_owned())
+    }
+
+    /// A member of `org` with a member token; returns `(member_id, member_token)`.
+    pub async fn member_with_token(
+        &self,
+        admin: &str,
+        org: i64,
+        name: &str,
+        employee_id: &str,
+    ) -> (i64, String) {
+        let body = json!({ "display_name": name, "employee_id": employee_id, "title": "Engineer" });
+        let member = self.create_member(admin, org, body).await.expect(201)["id"]
+            .as_i64()
+            .expect("member id");
+        let token = self
+            .create_token(admin, org, json!({ "role": "member", "member_id": member }))
+            .await
+            .expect(201);
+        (member, token["token"].as_str().expect("token").to_owned())
+    }
+}
