@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Backend, TestApp, spawn_app};
-use namecard::card::{Keyset, VerifyOptions, verify_card};
+use namecard::card::{Keyset, RevocationList, VerifyOptions, verify_card};
 use reqwest::Method;
 use serde_json::json;
 
@@ -250,6 +250,10 @@ async fn rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them(backe
         "and offline against the served JWKS"
     );
 
+    // An offline verifier that cached the keyset before the removal.
+    let cached = app.get("/.well-known/namecard-keys.json", None).await;
+    let cached = Keyset::from_jwks_json(&String::from_utf8_lossy(&cached.bytes)).unwrap();
+
     app.send(
         Method::DELETE,
         &format!("/v1/keys/{old_kid}"),
@@ -265,6 +269,18 @@ async fn rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them(backe
     assert_eq!(
         verifies_offline(&app, &old_text).await,
         Err("unknown_key".to_owned())
+    );
+    // With the served revocation list, even the stale keyset refuses the removed key's cards.
+    let list = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&String::from_utf8_lossy(&list.bytes), &cached).unwrap();
+    assert_eq!(
+        verify_card(&old_text, &cached, Some(&list), &VerifyOptions::now())
+            .unwrap_err()
+            .reason
+            .as_str(),
+        "key_compromised"
     );
     assert_eq!(
         verify(&app, extra["text"].as_str().unwrap()).await["valid"],

@@ -201,7 +201,11 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
         issued_at: now,
         cards,
         members,
-        compromised_keys: Vec::new(),
+        compromised_keys: revoked
+            .compromised_keys
+            .iter()
+            .filter_map(|k| k.parse().ok())
+            .collect(),
     };
     let revocations_doc = match &signer {
         Some(s) => Document::new(revocations.sign(s)),

@@ -178,6 +178,8 @@ pub struct RevocationSnapshot {
     pub cards: Vec<String>,
     /// `(org_id, member_id, deactivated_at)` of every deactivated member.
     pub deactivated: Vec<(i64, i64, i64)>,
+    /// Ids of keys removed after a compromise.
+    pub compromised_keys: Vec<String>,
 }
 
 /// One change made by an admin or operator, written in the same transaction as the change.

@@ -573,6 +573,11 @@ macro_rules! impl_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound("retired key"));
                 }
+                sqlx::query("INSERT INTO compromised_keys (kid, removed_at) VALUES ($1, $2)")
+                    .bind(kid)
+                    .bind(audit.at)
+                    .execute(&mut *tx)
+                    .await?;
                 write_audit(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(())
@@ -673,7 +678,15 @@ macro_rules! impl_store {
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(RevocationSnapshot { cards: cards.into_iter().map(|(c,)| c).collect(), deactivated })
+                let compromised: Vec<(String,)> =
+                    sqlx::query_as("SELECT kid FROM compromised_keys ORDER BY kid")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(RevocationSnapshot {
+                    cards: cards.into_iter().map(|(c,)| c).collect(),
+                    deactivated,
+                    compromised_keys: compromised.into_iter().map(|(k,)| k).collect(),
+                })
             }
 
             async fn list_audit(
