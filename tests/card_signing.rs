@@ -346,7 +346,8 @@ proptest! {
             }
         }
         // ...and every bit of the binary body under it.
-        let prefix = issuer().card_prefix();
+        let issuer = issuer();
+        let prefix = issuer.card_prefix();
         let body = namecard::card::format::decode_text(&card.text[prefix.len()..]).unwrap();
         for bit in 0..body.len() * 8 {
             let mut flipped = body.clone();
@@ -366,7 +367,8 @@ fn a_card_signed_over_other_claims_than_it_carries_fails() {
     let mut other = a.claims.clone();
     other.member_name = "李四".into();
     let b = sign_claims(&issuer(), &key, other);
-    let prefix = issuer().card_prefix();
+    let issuer = issuer();
+    let prefix = issuer.card_prefix();
     let fmt = |t: &str| namecard::card::format::decode_text(&t[prefix.len()..]).unwrap();
     let (body_a, body_b) = (fmt(&a.text), fmt(&b.text));
     let mut spliced = body_b[..body_b.len() - 64].to_vec();

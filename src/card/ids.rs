@@ -16,7 +16,11 @@ use super::CardError;
 /// kept in one canonical lowercase form; the QR text carries it uppercased so that the whole
 /// URI fits the QR alphanumeric mode (scheme and host are case-insensitive in URLs).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Issuer(String);
+pub struct Issuer {
+    url: String,
+    /// `card_prefix`, derived once: every verification compares against it.
+    prefix: String,
+}
 
 impl Issuer {
     /// Longest accepted issuer URL, so that a card's QR text stays small.
@@ -51,29 +55,30 @@ impl Issuer {
         if !host_ok || !port_ok || lower.len() > Self::MAX_LEN {
             return Err(bad());
         }
-        Ok(Self(lower))
+        let prefix = format!("{}/C/", lower.to_ascii_uppercase());
+        Ok(Self { url: lower, prefix })
     }
 
     /// The canonical (lowercase) base URL.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.url
     }
 
     /// The prefix every card's QR text starts with: the uppercased base URL and `/C/`.
-    pub fn card_prefix(&self) -> String {
-        format!("{}/C/", self.0.to_ascii_uppercase())
+    pub fn card_prefix(&self) -> &str {
+        &self.prefix
     }
 }
 
 impl fmt::Display for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.url)
     }
 }
 
 impl fmt::Debug for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Issuer({})", self.0)
+        write!(f, "Issuer({})", self.url)
     }
 }
 

@@ -160,7 +160,7 @@ pub fn verify_card(
     };
     let (prefix, encoded) = (&text[..split], &text[split + 3..]);
     let expected = keyset.issuer().card_prefix();
-    if !text.starts_with(&expected) || prefix.len() + 3 != expected.len() {
+    if !text.starts_with(expected) || prefix.len() + 3 != expected.len() {
         return Err(reject(
             Reason::WrongIssuer,
             format!(
