@@ -59,6 +59,44 @@ fn bench(c: &mut Criterion<ThreadCpuTime>) {
         b.iter(|| verify_card(black_box(&card.text), &keyset, None, &opts).unwrap())
     });
     g.finish();
+    interleaved_ratio(&card.text, &keyset, &opts, &public, &message, &signature);
+}
+
+/// The verify ratio measured side by side: alternating batches of raw `verify_strict` and
+/// `verify_card` in one loop, so load and frequency changes hit both alike. Prints the ratio
+/// of their summed CPU times (the budget is 1.2).
+fn interleaved_ratio(
+    text: &str,
+    keyset: &Keyset,
+    opts: &VerifyOptions,
+    public: &ed25519_dalek::VerifyingKey,
+    message: &[u8],
+    signature: &ed25519_dalek::Signature,
+) {
+    use criterion::measurement::Measurement as _;
+    let clock = ThreadCpuTime;
+    let (mut raw, mut ours) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    const ROUNDS: usize = 400;
+    const BATCH: usize = 25;
+    for _ in 0..ROUNDS {
+        let t = clock.start();
+        for _ in 0..BATCH {
+            public.verify_strict(black_box(message), signature).unwrap();
+        }
+        raw += clock.end(t);
+        let t = clock.start();
+        for _ in 0..BATCH {
+            verify_card(black_box(text), keyset, None, opts).unwrap();
+        }
+        ours += clock.end(t);
+    }
+    let n = (ROUNDS * BATCH) as f64;
+    println!(
+        "interleaved: verify_strict {:.1} µs, verify_card {:.1} µs, ratio {:.3}",
+        raw.as_nanos() as f64 / n / 1e3,
+        ours.as_nanos() as f64 / n / 1e3,
+        ours.as_secs_f64() / raw.as_secs_f64()
+    );
 }
 
 criterion_group! {
