@@ -597,6 +597,49 @@ async fn phone_requests_reach_only_discoverable_members_and_are_rate_limited(bac
     assert!(limited.headers.get("retry-after").is_some());
 }
 
+async fn phone_lookups_never_reveal_a_number_that_a_policy_hides(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    // A's organization allows partners only and B's organization is not one.
+    let w = world(&app, "partners_only", "open", false).await;
+    let body = json!({ "display_name": "Partnered Only", "employee_id": "A5",
+                       "mobile": "+4915100000005", "phone_discoverable": true });
+    app.create_member(&w.a_admin, w.a_org, body)
+        .await
+        .expect(201);
+    let ask = |token: String, phone: &'static str| {
+        let app = &app;
+        async move {
+            app.post(
+                "/v1/contact-requests",
+                Some(&token),
+                json!({ "phone": phone }),
+            )
+            .await
+        }
+    };
+
+    let hidden = ask(w.b_token.clone(), "+4915100000005").await;
+    let unknown = ask(w.b_token.clone(), "+4915100000006").await;
+
+    assert_eq!(hidden.status, 404);
+    assert_eq!(
+        hidden.bytes, unknown.bytes,
+        "a policy-hidden number looks unknown"
+    );
+
+    // A requester whose own organization disabled external contacts is told so, whatever the number.
+    app.update_org(&w.b_admin, w.b_org, json!({"policy": "disabled"}))
+        .await
+        .expect(200);
+    let known = ask(w.b_token.clone(), "+4915100000005").await;
+    let unknown = ask(w.b_token.clone(), "+4915100000006").await;
+    assert_eq!(known.status, 403);
+    assert_eq!(known.json["blocked_by"], "requester_organization");
+    assert_eq!(known.bytes, unknown.bytes);
+}
+
 async fn only_the_right_party_decides_and_decisions_are_final(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -942,6 +985,7 @@ on_both_databases!(
     every_policy_combination_is_enforced_and_names_whose_policy_blocked,
     a_policy_block_says_whom_to_ask,
     phone_requests_reach_only_discoverable_members_and_are_rate_limited,
+    phone_lookups_never_reveal_a_number_that_a_policy_hides,
     only_the_right_party_decides_and_decisions_are_final,
     pending_requests_expire,
     contacts_are_removable_and_hidden_but_kept_by_deactivation_and_disabled_policy,

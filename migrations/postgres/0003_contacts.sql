@@ -1,5 +1,5 @@
 -- External contacts: requests between members of different organizations, the mutual relations
--- accepted requests create, phone lookups (for the per-member rate limit) and webhooks.
+-- accepted requests create, phone lookup counts (for the per-member rate limit) and webhooks.
 
 -- One-time cards are consumed by the first scan that creates a request.
 ALTER TABLE cards ADD COLUMN used_at BIGINT;
@@ -41,11 +41,13 @@ CREATE TABLE external_contacts (
 );
 CREATE INDEX external_contacts_by_b ON external_contacts (member_b);
 
-CREATE TABLE phone_lookups (
-    member_id  BIGINT NOT NULL REFERENCES members (id),
-    at         BIGINT NOT NULL
+-- The per-member phone lookup counter: one row per member, counted in fixed windows by a single
+-- upsert, so concurrent lookups cannot all slip under the limit.
+CREATE TABLE phone_lookup_windows (
+    member_id     BIGINT PRIMARY KEY REFERENCES members (id),
+    window_start  BIGINT NOT NULL,
+    lookups       BIGINT NOT NULL
 );
-CREATE INDEX phone_lookups_by_member ON phone_lookups (member_id, at);
 
 CREATE TABLE webhooks (
     org_id      BIGINT PRIMARY KEY REFERENCES organizations (id),

@@ -111,19 +111,20 @@ pub struct PolicyBlock {
 }
 
 impl PolicyBlock {
-    /// A sentence for the member, saying whom to ask.
-    pub fn explain(&self, org_name: &str) -> String {
+    /// A sentence for a party to the request (`to_requester`, or else the card owner), saying
+    /// whose policy it is, so they know which admin to ask.
+    pub fn explain(&self, org_name: &str, to_requester: bool) -> String {
         let why = match self.reason {
             BlockReason::ExternalContactsDisabled => "has external contacts turned off",
             BlockReason::NotAPartner => "allows external contacts with partner organizations only",
         };
-        match self.blocked_by {
-            BlockedBy::RequesterOrganization => {
-                format!("your organization {org_name} {why}; ask your admin")
-            }
-            BlockedBy::OwnerOrganization => {
-                format!("the card owner's organization {org_name} {why}")
-            }
+        let own = (self.blocked_by == BlockedBy::RequesterOrganization) == to_requester;
+        if own {
+            format!("your organization {org_name} {why}; ask your admin")
+        } else if to_requester {
+            format!("the card owner's organization {org_name} {why}")
+        } else {
+            format!("the requester's organization {org_name} {why}")
         }
     }
 }
@@ -273,6 +274,25 @@ mod tests {
         assert_eq!(block.org_id, 2);
         let b = side(2, ContactPolicy::PartnersOnly, &[1]);
         assert_eq!(check_policies(&a, &b), Ok(()));
+    }
+
+    #[test]
+    fn a_block_is_explained_from_the_readers_side() {
+        let block = PolicyBlock {
+            blocked_by: BlockedBy::RequesterOrganization,
+            reason: BlockReason::NotAPartner,
+            org_id: 1,
+        };
+        assert!(
+            block
+                .explain("Acme", true)
+                .starts_with("your organization Acme")
+        );
+        assert!(
+            block
+                .explain("Acme", false)
+                .starts_with("the requester's organization Acme")
+        );
     }
 
     #[test]

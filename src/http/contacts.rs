@@ -89,6 +89,7 @@ impl From<ContactError> for ApiError {
             E::CardRevoked => ApiError::new(unprocessable, "card_revoked", detail),
             E::OwnerInactive => ApiError::new(unprocessable, "owner_inactive", detail),
             E::SelfScan => ApiError::new(unprocessable, "self_scan", detail),
+            E::RequesterInactive => ApiError::new(unprocessable, "requester_inactive", detail),
             E::CardAlreadyUsed => ApiError::new(StatusCode::CONFLICT, "card_already_used", detail),
             E::PolicyBlocked {
                 block,
@@ -543,13 +544,22 @@ pub struct WebhookBody {
 }
 
 /// An organization's webhook. The secret is shown only when it is set.
-#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct WebhookView {
     pub url: String,
     /// HMAC-SHA256 key for the `Namecard-Signature` header; only in the answer to `PUT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub created_at: i64,
+}
+
+impl std::fmt::Debug for WebhookView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookView")
+            .field("url", &self.url)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Sets the organization's webhook (a new secret each time) for contact events.

@@ -80,6 +80,9 @@ pub enum ContactError {
     /// The card's owner is no longer an active member.
     #[error("the card's owner is no longer an active member of their organization")]
     OwnerInactive,
+    /// The requester of a request being accepted is no longer an active member.
+    #[error("the requester is no longer an active member of their organization")]
+    RequesterInactive,
     /// The requester scanned their own card.
     #[error("this is your own card")]
     SelfScan,
@@ -182,8 +185,7 @@ pub async fn scan(
         ScanInput::Photo(bytes) => decode_photo(contacts, keys, bytes.to_vec()).await?,
     };
     let (claims, used) = verify_online(keys, store, &text, now).await?;
-    let owner_id = claims.member_id as i64;
-    let owner_org = claims.org_id as i64;
+    let (owner_org, owner_id) = card_ids(&claims)?;
     if owner_id == who.member_id {
         return Err(ContactError::SelfScan);
     }
@@ -253,9 +255,8 @@ async fn verify_online(
             let claims = card::verify_card(text, &snapshot.keyset, None, &opts)
                 .map_err(|_| ContactError::CardRevoked)?
                 .claims;
-            let member = store
-                .get_member(claims.org_id as i64, claims.member_id as i64)
-                .await;
+            let (org, member) = card_ids(&claims)?;
+            let member = store.get_member(org, member).await;
             return Err(match member {
                 Ok(m) if m.status == MemberStatus::Active => ContactError::CardRevoked,
                 _ => ContactError::OwnerInactive,
@@ -269,9 +270,8 @@ async fn verify_online(
         }
     };
     // The snapshot can be a refresh interval behind other instances: the database decides.
-    let member = store
-        .get_member(claims.org_id as i64, claims.member_id as i64)
-        .await;
+    let (org, member) = card_ids(&claims)?;
+    let member = store.get_member(org, member).await;
     match member {
         Ok(m) if m.status == MemberStatus::Active => {}
         Ok(_) | Err(StoreError::NotFound(_)) => return Err(ContactError::OwnerInactive),
@@ -290,6 +290,20 @@ async fn verify_online(
     // A used one-time card still answers its own requester's `already_pending`; the store decides.
     let used = state.one_time && state.used_at.is_some();
     Ok((claims, used))
+}
+
+/// The card's organization and member ids as the database stores them.
+fn card_ids(claims: &CardClaims) -> Result<(i64, i64), ContactError> {
+    match (
+        i64::try_from(claims.org_id),
+        i64::try_from(claims.member_id),
+    ) {
+        (Ok(org), Ok(member)) => Ok((org, member)),
+        _ => Err(ContactError::InvalidCard {
+            reason: Reason::Malformed,
+            detail: "the card's ids are out of range".into(),
+        }),
+    }
 }
 
 /// A member as the other side sees them.
@@ -312,6 +326,7 @@ async fn check_both(
     store: &dyn Store,
     requester_org: i64,
     owner_org: i64,
+    to_requester: bool,
 ) -> Result<(), ContactError> {
     let (a, b) = (
         store.get_org(requester_org).await?,
@@ -342,7 +357,7 @@ async fn check_both(
     check_policies(&requester, &owner).map_err(|block| {
         let org = if block.org_id == a.id { a } else { b };
         ContactError::PolicyBlocked {
-            explanation: block.explain(&org.name),
+            explanation: block.explain(&org.name, to_requester),
             block,
             organization: OrgRef {
                 id: org.id,
@@ -367,7 +382,7 @@ async fn request(
     if owner.organization.id == who.org_id {
         return Ok(Outcome::SameOrganization);
     }
-    check_both(store, who.org_id, owner.organization.id).await?;
+    check_both(store, who.org_id, owner.organization.id, true).await?;
     if preview {
         let would = if store
             .find_contact(who.member_id, owner.member_id)
@@ -431,12 +446,15 @@ async fn pending_between(
     Ok(pending.into_iter().find(|r| r.owner.member_id == owner))
 }
 
-/// Requests a contact by mobile number. Unknown numbers, numbers whose owner keeps them
-/// undiscoverable, and owners whose organization would refuse the request all answer the same
-/// `NotFound` after the same single lookup; every lookup counts towards the caller's rate limit.
+/// Requests a contact by mobile number. An unknown number, a number whose owner keeps it
+/// undiscoverable, and an owner the requester may not ask (either organization's policy) all
+/// answer the same `NotFound` after the same single lookup; every lookup counts towards the
+/// caller's rate limit. Only a requester's own organization with external contacts disabled is
+/// told so, whatever the number.
 ///
 /// # Errors
-/// `RateLimited`, `NotFound`, `PolicyBlocked` (the requester's own organization), `SelfScan`.
+/// `RateLimited`, `PolicyBlocked` (the requester's organization is `disabled`), `NotFound`,
+/// `SelfScan`.
 pub async fn request_by_phone(
     contacts: &Contacts,
     store: &dyn Store,
@@ -452,22 +470,32 @@ pub async fn request_by_phone(
             retry_after_secs: contacts.phone_window_secs,
         });
     }
-    let found = store.find_discoverable_member(mobile).await?;
-    let Some(member) = found else {
+    let own = store.get_org(who.org_id).await?;
+    if own.policy == crate::domain::ContactPolicy::Disabled {
+        let block = PolicyBlock {
+            blocked_by: crate::domain::BlockedBy::RequesterOrganization,
+            reason: crate::domain::BlockReason::ExternalContactsDisabled,
+            org_id: own.id,
+        };
+        return Err(ContactError::PolicyBlocked {
+            explanation: block.explain(&own.name, true),
+            block,
+            organization: OrgRef {
+                id: own.id,
+                name: own.name,
+            },
+        });
+    }
+    let Some(member) = store.find_discoverable_member(mobile, who.org_id).await? else {
         return Err(ContactError::NotFound("member"));
     };
     if member.id == who.member_id {
         return Err(ContactError::SelfScan);
     }
     let owner = party(store, member.org_id, member.id).await?;
-    let outcome = request(contacts, store, who, &owner, Via::Phone, None, false, now).await;
-    match outcome {
-        // The owner's organization refusing must not reveal that the number exists.
-        Err(ContactError::PolicyBlocked { block, .. })
-            if block.blocked_by == crate::domain::BlockedBy::OwnerOrganization =>
-        {
-            Err(ContactError::NotFound("member"))
-        }
+    match request(contacts, store, who, &owner, Via::Phone, None, false, now).await {
+        // A policy changed between the lookup and the check: still no hint that the number exists.
+        Err(ContactError::PolicyBlocked { .. }) => Err(ContactError::NotFound("member")),
         other => other.map(|o| (owner, o)),
     }
 }
@@ -515,10 +543,20 @@ pub async fn decide(
         return Err(ContactError::AlreadyDecided(Box::new(request)));
     }
     if decision == Decision::Accept {
+        let requester = store
+            .get_member(
+                request.requester.organization.id,
+                request.requester.member_id,
+            )
+            .await?;
+        if requester.status != MemberStatus::Active {
+            return Err(ContactError::RequesterInactive);
+        }
         check_both(
             store,
             request.requester.organization.id,
             request.owner.organization.id,
+            false,
         )
         .await?;
     }

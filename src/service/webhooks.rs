@@ -65,7 +65,7 @@ pub fn verify_signature(
         }
     }
     let Some(t) = timestamp else { return false };
-    if (now - t).abs() > tolerance_secs {
+    if now.abs_diff(t) > tolerance_secs.unsigned_abs() {
         return false;
     }
     tags.iter()
@@ -81,7 +81,9 @@ pub fn backoff_secs(attempt: i64) -> i64 {
 }
 
 /// Sends one claimed delivery and says how it ended.
-async fn attempt(client: &reqwest::Client, d: &Delivery, now: i64) -> DeliveryResult {
+async fn attempt(client: &reqwest::Client, d: &Delivery) -> DeliveryResult {
+    // Signed when sent, not when claimed, so the timestamp is fresh for the receiver.
+    let now = crate::card::unix_now();
     let Some(hook) = &d.webhook else {
         return DeliveryResult::GiveUp {
             error: "the webhook was removed".into(),
@@ -99,7 +101,8 @@ async fn attempt(client: &reqwest::Client, d: &Delivery, now: i64) -> DeliveryRe
     let error = match sent {
         Ok(r) if r.status().is_success() => return DeliveryResult::Delivered,
         Ok(r) => format!("receiver answered {}", r.status()),
-        Err(e) => format!("delivery failed: {e}"),
+        // Without the URL: receivers often carry a token in it.
+        Err(e) => format!("delivery failed: {}", e.without_url()),
     };
     let attempt = d.attempts + 1;
     if attempt >= MAX_ATTEMPTS {
@@ -121,10 +124,11 @@ pub async fn deliver_due(
     client: &reqwest::Client,
     now: i64,
 ) -> Result<usize, crate::store::StoreError> {
-    // A claimed delivery is leased long enough for its request timeout to pass.
-    let due = store.claim_deliveries(now, 60, 32).await?;
+    // The lease (120 s) outlasts a whole batch of attempts (8 x the 10 s timeout), so no other
+    // instance claims a delivery while this one is still sending it.
+    let due = store.claim_deliveries(now, 120, 8).await?;
     for d in &due {
-        let result = attempt(client, d, now).await;
+        let result = attempt(client, d).await;
         if let DeliveryResult::Retry { error, .. } | DeliveryResult::GiveUp { error } = &result {
             tracing::warn!(delivery = d.id, org = d.org_id, event = %d.event, %error, "webhook delivery failed");
         }
@@ -134,7 +138,9 @@ pub async fn deliver_due(
             DeliveryResult::GiveUp { .. } => "given_up",
         })
         .increment(1);
-        store.finish_delivery(d.id, &result, now).await?;
+        store
+            .finish_delivery(d.id, &result, crate::card::unix_now())
+            .await?;
     }
     Ok(due.len())
 }
@@ -142,11 +148,17 @@ pub async fn deliver_due(
 /// Starts the delivery task, polling every `every`.
 pub fn spawn_deliveries(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = reqwest::Client::builder()
+        let client = match reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap_or_default();
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the webhook client; webhooks will not be delivered");
+                return;
+            }
+        };
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;

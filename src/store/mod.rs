@@ -520,17 +520,23 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
     ) -> Result<(), StoreError>;
 
-    /// Records one phone lookup by `member_id` and returns how many it made in the last
-    /// `window_secs` (this one included).
+    /// Counts one phone lookup by `member_id` and returns how many it made in the current
+    /// `window_secs`-long window (this one included), atomically.
     async fn record_phone_lookup(
         &self,
         member_id: i64,
         now: i64,
         window_secs: i64,
     ) -> Result<i64, StoreError>;
-    /// The active member with this mobile number who allows phone discovery, if any.
-    async fn find_discoverable_member(&self, mobile: &Mobile)
-    -> Result<Option<Member>, StoreError>;
+    /// The active member with this mobile number who allows phone discovery and whom a member of
+    /// `requester_org` may ask: a colleague, or a member of an organization whose policy and the
+    /// requester's both allow it. One query whatever the answer, so a number that exists but may
+    /// not be asked costs the same as one that does not exist.
+    async fn find_discoverable_member(
+        &self,
+        mobile: &Mobile,
+        requester_org: i64,
+    ) -> Result<Option<Member>, StoreError>;
 
     /// Sets (or replaces) an organization's webhook.
     async fn set_webhook(&self, webhook: &Webhook, audit: &Audit) -> Result<(), StoreError>;

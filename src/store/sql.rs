@@ -1093,34 +1093,43 @@ macro_rules! impl_store {
 
             async fn remove_contact(&self, member_id: i64, contact_id: i64, at: i64, actor: &str) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let contact = sqlx::query_as::<_, ContactRow>(&format!(
-                    "{CONTACT_SELECT} WHERE c.id = $2 AND (c.member_a = $1 OR c.member_b = $1)"
-                ))
+                // Delete first: of two concurrent removals only one finds the row, and on SQLite
+                // the transaction holds the write lock before it reads anything.
+                let pair: Option<(i64, i64)> = sqlx::query_as(
+                    "DELETE FROM external_contacts WHERE id = $2 AND (member_a = $1 OR member_b = $1) \
+                     RETURNING member_a, member_b",
+                )
                 .bind(member_id)
                 .bind(contact_id)
                 .fetch_optional(&mut *tx)
-                .await?
-                .map(Contact::from)
-                .ok_or(StoreError::NotFound("contact"))?;
+                .await?;
+                let Some((a, b)) = pair else {
+                    return Err(StoreError::NotFound("contact"));
+                };
+                let other_id = if a == member_id { b } else { a };
+                let other: (i64, String, Option<String>, i64, String) = sqlx::query_as(
+                    "SELECT m.id, m.display_name, m.title, o.id, o.name FROM members m \
+                     JOIN organizations o ON o.id = m.org_id WHERE m.id = $1",
+                )
+                .bind(other_id)
+                .fetch_one(&mut *tx)
+                .await?;
                 let own_org: (i64,) = sqlx::query_as("SELECT org_id FROM members WHERE id = $1")
                     .bind(member_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM external_contacts WHERE id = $1")
-                    .bind(contact_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let data = serde_json::json!({
-                    "contact_id": contact_id,
-                    "removed_by": member_id,
-                    "other": contact.contact,
-                });
+                let other = $crate::store::Party {
+                    member_id: other.0,
+                    name: other.1,
+                    title: other.2,
+                    organization: $crate::store::OrgRef { id: other.3, name: other.4 },
+                };
                 let event = Event {
-                    orgs: [own_org.0, contact.contact.organization.id],
+                    orgs: [own_org.0, other.organization.id],
                     name: "contact.removed",
                     target: format!("contact/{contact_id}"),
-                    detail: format!("member/{member_id} removed member/{}", contact.contact.member_id),
-                    data,
+                    detail: format!("member/{member_id} removed member/{other_id}"),
+                    data: serde_json::json!({ "contact_id": contact_id, "removed_by": member_id, "other": other }),
                     at,
                     actor,
                 };
@@ -1130,31 +1139,46 @@ macro_rules! impl_store {
             }
 
             async fn record_phone_lookup(&self, member_id: i64, now: i64, window_secs: i64) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM phone_lookups WHERE member_id = $1 AND at <= $2")
-                    .bind(member_id)
-                    .bind(now - window_secs)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO phone_lookups (member_id, at) VALUES ($1, $2)")
-                    .bind(member_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM phone_lookups WHERE member_id = $1")
-                    .bind(member_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(count)
+                let (lookups,): (i64,) = sqlx::query_as(
+                    "INSERT INTO phone_lookup_windows (member_id, window_start, lookups) VALUES ($1, $2, 1) \
+                     ON CONFLICT (member_id) DO UPDATE SET \
+                     lookups = CASE WHEN phone_lookup_windows.window_start <= $2 - $3 THEN 1 \
+                               ELSE phone_lookup_windows.lookups + 1 END, \
+                     window_start = CASE WHEN phone_lookup_windows.window_start <= $2 - $3 THEN $2 \
+                                    ELSE phone_lookup_windows.window_start END \
+                     RETURNING lookups",
+                )
+                .bind(member_id)
+                .bind(now)
+                .bind(window_secs)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(lookups)
             }
 
-            async fn find_discoverable_member(&self, mobile: &Mobile) -> Result<Option<Member>, StoreError> {
+            async fn find_discoverable_member(
+                &self,
+                mobile: &Mobile,
+                requester_org: i64,
+            ) -> Result<Option<Member>, StoreError> {
+                // The rules of domain::contact::check_policies, folded into the one lookup.
+                let allows = |own: &str, other: &str| {
+                    format!(
+                        "({own}.policy = 'open' OR ({own}.policy = 'partners_only' AND EXISTS \
+                         (SELECT 1 FROM partners p WHERE p.org_id = {own}.id AND p.partner_id = {other}.id)))"
+                    )
+                };
                 Ok(sqlx::query_as::<_, MemberRow>(&format!(
-                    "SELECT {MEMBER_COLUMNS} FROM members WHERE mobile = $1 AND phone_discoverable \
-                     AND status = 'active' ORDER BY id LIMIT 1"
+                    "SELECT m.id, m.org_id, m.display_name, m.employee_id, m.title, m.mobile, m.phone_discoverable, \
+                     m.status, m.created_at, m.deactivated_at FROM members m \
+                     JOIN organizations o ON o.id = m.org_id JOIN organizations r ON r.id = $2 \
+                     WHERE m.mobile = $1 AND m.phone_discoverable AND m.status = 'active' \
+                     AND (o.id = r.id OR ({} AND {})) ORDER BY m.id LIMIT 1",
+                    allows("r", "o"),
+                    allows("o", "r"),
                 ))
                 .bind(mobile.as_str())
+                .bind(requester_org)
                 .fetch_optional(&self.pool)
                 .await?
                 .map(Member::from))
