@@ -8,6 +8,7 @@ pub mod access;
 pub mod import;
 pub mod member;
 pub mod org;
+pub mod session;
 pub mod token;
 
 pub use access::{Principal, Role};

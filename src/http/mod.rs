@@ -112,6 +112,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(members::router())
         .merge(cards::router())
         .merge(ops::router())
+        .merge(crate::web::router())
         .split_for_parts()
 }
 
