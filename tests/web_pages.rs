@@ -18,7 +18,7 @@ const PAGES: [&str; 13] = [
     "/admin/policy",
     "/admin/cards",
     "/admin/audit",
-    "/signin/nc_whatever",
+    "/signin",
     "/C/0A3N1",
     "/c/0a3n1",
 ];

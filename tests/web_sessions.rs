@@ -31,7 +31,7 @@ async fn a_sign_in_link_works_once_and_its_cookie_authenticates_like_a_token(bac
     };
     let (org, _, member, url) = app.org_with_signin_link("Acme", "Ada").await;
     assert!(
-        url.starts_with("https://nc.example.com/signin/nc_"),
+        url.starts_with("https://nc.example.com/signin#nc_"),
         "{url}"
     );
 
@@ -340,7 +340,7 @@ async fn over_plain_http_the_cookie_is_not_marked_secure(backend: Backend) {
         return;
     };
     let (_, _, _, url) = app.org_with_signin_link("Acme", "Ada").await;
-    assert!(url.starts_with("http://127.0.0.1:8080/signin/"), "{url}");
+    assert!(url.starts_with("http://127.0.0.1:8080/signin#"), "{url}");
 
     let session = app.sign_in(&url).await;
 

@@ -235,7 +235,15 @@ function needRole(role) {
 // Sign in
 
 async function signinView(secret) {
+  // The secret leaves the address bar (and the history) before anything else happens.
+  history.replaceState(null, '', '/signin');
+  // Opening another link while this page is shown changes only the fragment: start over.
+  window.addEventListener('hashchange', () => location.reload());
   show(pageHead('Signing in…'));
+  if (!secret) {
+    signedOut('This sign-in link is incomplete. Open the whole link your admin sent you.');
+    return;
+  }
   try {
     session = await api('POST', '/v1/sessions', { secret });
   } catch (e) {
@@ -924,9 +932,9 @@ const VIEWS = {
 
 async function start() {
   let path = location.pathname;
-  const signin = path.match(/^\/signin\/([^/]+)$/);
-  if (signin) {
-    await signinView(decodeURIComponent(signin[1]));
+  if (path === '/signin') {
+    await signinView(decodeURIComponent(location.hash.slice(1)));
+    document.body.dataset.ready = 'true';
     return;
   }
   try {

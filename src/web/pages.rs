@@ -4,9 +4,10 @@
 //! the JSON API, so there is no server-side templating of people's data at all. The only value
 //! put into the shell is this service's card prefix (from its own configuration), which the card
 //! page (`/C/<body>`, what a phone camera opens from a card's QR code) needs to rebuild the card's
-//! text. Pages and assets carry a Content-Security-Policy that allows only this origin's script
-//! and style files (no inline script or style), no framing, and no referrer, so a sign-in link
-//! in the address bar never leaks.
+//! text. Pages and assets carry a Content-Security-Policy that allows only this origin's script,
+//! style, image and font files (no inline script or style) and no framing, and send no referrer.
+//! The sign-in page reads its secret from the fragment (`/signin#...`), which never reaches the
+//! server, and removes it from the address bar before using it.
 
 use crate::http::AppState;
 use axum::extract::State;
@@ -32,7 +33,7 @@ const PAGES: [&str; 11] = [
     "/admin/policy",
     "/admin/cards",
     "/admin/audit",
-    "/signin/{secret}",
+    "/signin",
 ];
 
 /// The Content-Security-Policy of every page: scripts, styles, images and API calls from this
@@ -130,7 +131,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     router
 }
 
-/// The app's HTML shell, never cached (a sign-in page's address holds a secret).
+/// The app's HTML shell, never cached: a new binary's shell is picked up at once.
 async fn shell(State(state): State<AppState>) -> Response {
     let prefix = escape_attribute(state.keys.issuer().card_prefix());
     let html = SHELL.replace("{{card_prefix}}", &prefix);

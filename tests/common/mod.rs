@@ -354,9 +354,9 @@ pub struct WebSession {
     pub view: Value,
 }
 
-/// The secret at the end of a sign-in link.
+/// The secret in a sign-in link (its fragment).
 pub fn signin_secret(url: &str) -> &str {
-    url.rsplit('/').next().unwrap_or("")
+    url.split_once('#').map_or("", |(_, secret)| secret)
 }
 
 impl TestApp {
