@@ -54,6 +54,15 @@ pub struct RawSettings {
     /// How often each instance reloads keys and revocations from the database [default: 2s].
     #[arg(long, env = "NAMECARD_REFRESH_INTERVAL")]
     pub refresh_interval: Option<String>,
+    /// How long a contact request stays pending before it expires, e.g. `14days` [default: 14days].
+    #[arg(long, env = "NAMECARD_CONTACT_REQUEST_TTL")]
+    pub contact_request_ttl: Option<String>,
+    /// Phone-number lookups one member may make per hour [default: 20].
+    #[arg(long, env = "NAMECARD_PHONE_LOOKUPS_PER_HOUR")]
+    pub phone_lookups_per_hour: Option<u32>,
+    /// Photos decoded at once; further uploads wait [default: the number of CPUs].
+    #[arg(long, env = "NAMECARD_SCAN_CONCURRENCY")]
+    pub scan_concurrency: Option<usize>,
 }
 
 impl RawSettings {
@@ -78,6 +87,11 @@ impl RawSettings {
             request_timeout: self.request_timeout.or(fallback.request_timeout),
             card_ttl: self.card_ttl.or(fallback.card_ttl),
             refresh_interval: self.refresh_interval.or(fallback.refresh_interval),
+            contact_request_ttl: self.contact_request_ttl.or(fallback.contact_request_ttl),
+            phone_lookups_per_hour: self
+                .phone_lookups_per_hour
+                .or(fallback.phone_lookups_per_hour),
+            scan_concurrency: self.scan_concurrency.or(fallback.scan_concurrency),
         }
     }
 }
@@ -101,6 +115,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub card_ttl: Duration,
     pub refresh_interval: Duration,
+    pub contact_request_ttl: Duration,
+    pub phone_lookups_per_hour: u32,
+    pub scan_concurrency: usize,
 }
 
 fn duration(
@@ -193,6 +210,23 @@ impl Settings {
                 raw.refresh_interval.as_deref(),
                 Duration::from_secs(2),
             )?,
+            contact_request_ttl: duration(
+                "contact_request_ttl",
+                raw.contact_request_ttl.as_deref(),
+                Duration::from_secs(14 * 86_400),
+            )?,
+            phone_lookups_per_hour: match raw.phone_lookups_per_hour {
+                None => 20,
+                Some(n) if (1..=10_000).contains(&n) => n,
+                Some(_) => {
+                    return Err(bad("phone_lookups_per_hour", "must be between 1 and 10000"));
+                }
+            },
+            scan_concurrency: match raw.scan_concurrency {
+                None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+                Some(n) if (1..=256).contains(&n) => n,
+                Some(_) => return Err(bad("scan_concurrency", "must be between 1 and 256")),
+            },
         })
     }
 }

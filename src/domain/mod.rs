@@ -5,6 +5,7 @@
 //! about HTTP or SQL.
 
 pub mod access;
+pub mod contact;
 pub mod import;
 pub mod member;
 pub mod org;
@@ -12,10 +13,13 @@ pub mod session;
 pub mod token;
 
 pub use access::{Principal, Role};
+pub use contact::{
+    BlockReason, BlockedBy, Decision, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
+};
 pub use member::{
     DisplayName, EmployeeId, MemberFields, MemberStatus, Mobile, NewMember, Title, fold_for_search,
 };
-pub use org::{ContactPolicy, Domain, OrgName};
+pub use org::{ContactPolicy, Domain, OrgName, WebhookUrl};
 pub use token::{TokenHash, TokenSecret};
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.

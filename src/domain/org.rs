@@ -41,6 +41,39 @@ impl Domain {
     }
 }
 
+/// Where an organization's webhook events go: an absolute `https://` or `http://` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrl(String);
+
+impl WebhookUrl {
+    /// Parses a webhook URL.
+    ///
+    /// # Errors
+    /// When it is not an absolute http(s) URL with a host, has credentials, or is over 2000 bytes.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let invalid = |why: &str| DomainError::new("url", "invalid_url", why.to_owned());
+        let raw = raw.trim();
+        if raw.len() > 2000 {
+            return Err(invalid("must be at most 2000 characters"));
+        }
+        let url = url::Url::parse(raw).map_err(|e| invalid(&format!("not a URL: {e}")))?;
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
+            return Err(invalid("must be an https:// or http:// URL with a host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid(
+                "must not carry credentials; the secret signs each delivery",
+            ));
+        }
+        Ok(Self(url.to_string()))
+    }
+
+    /// The normalized URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Who may start an external-contact request with this organization's members.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,

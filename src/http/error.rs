@@ -17,6 +17,28 @@ pub struct ApiError {
     detail: String,
     field: Option<&'static str>,
     rows: Vec<RowError>,
+    extra: Option<Box<ProblemExtra>>,
+}
+
+/// Fields some problems add to say more than their code: why a card failed, whose policy
+/// blocked a request, the request that was already decided.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ProblemExtra {
+    /// `invalid_card`: the verification reason (`bad_signature`, `unknown_key`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `policy_blocked`: `requester_organization` or `owner_organization`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
+    /// `policy_blocked`: `external_contacts_disabled` or `not_a_partner`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_reason: Option<String>,
+    /// `policy_blocked`: the organization whose policy refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<crate::store::OrgRef>,
+    /// `already_decided`: the request as it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<crate::store::ContactRequest>,
 }
 
 /// The problem document (RFC 7807) every error answer carries.
@@ -39,6 +61,9 @@ pub struct Problem {
     /// Every bad row of a bulk import.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<RowError>,
+    /// Problem-specific details.
+    #[serde(flatten)]
+    pub extra: ProblemExtra,
 }
 
 impl ApiError {
@@ -50,6 +75,15 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             rows: Vec::new(),
+            extra: None,
+        }
+    }
+
+    /// Adds problem-specific fields.
+    pub fn with_extra(self, extra: ProblemExtra) -> Self {
+        Self {
+            extra: Some(Box::new(extra)),
+            ..self
         }
     }
 
@@ -109,6 +143,7 @@ impl IntoResponse for ApiError {
             code: self.code.to_owned(),
             field: self.field.map(str::to_owned),
             errors: self.rows,
+            extra: self.extra.map(|e| *e).unwrap_or_default(),
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         response.headers_mut().insert(

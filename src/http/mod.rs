@@ -5,6 +5,7 @@
 //! generated from the same route table that serves requests.
 
 mod cards;
+mod contacts;
 mod error;
 pub mod extract;
 mod members;
@@ -12,7 +13,7 @@ mod ops;
 mod orgs;
 pub mod server;
 
-pub use error::{ApiError, Problem};
+pub use error::{ApiError, Problem, ProblemExtra};
 pub use members::{DirectoryPage, Imported};
 pub use orgs::CreatedToken;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub card_ttl_secs: i64,
     /// Renders `/metrics`.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// External contacts: settings and the photo decoding slots.
+    pub contacts: Arc<crate::service::Contacts>,
 }
 
 impl AppState {
@@ -48,12 +51,14 @@ impl AppState {
         store: Arc<dyn Store>,
         keys: Arc<crate::service::Keyring>,
         card_ttl_secs: i64,
+        contacts: crate::service::Contacts,
     ) -> Self {
         Self {
             store,
             keys,
             card_ttl_secs,
             metrics: ops::metrics_handle(),
+            contacts: Arc::new(contacts),
         }
     }
 
@@ -106,11 +111,12 @@ impl utoipa::Modify for BearerSecurity {
 }
 
 /// The API's OpenAPI document and the router it describes.
-fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(orgs::router())
         .merge(members::router())
         .merge(cards::router())
+        .merge(contacts::router(max_upload_bytes))
         .merge(ops::router())
         .merge(crate::web::router())
         .split_for_parts()
@@ -118,12 +124,12 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The OpenAPI 3.1 document, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().1
+    api(0).1
 }
 
 /// The whole service: every route, with request ids, tracing, metrics, body limit and timeout.
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let (api, doc) = api();
+    let (api, doc) = api(state.contacts.scan_limits.max_bytes);
     let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
     let request_id = HeaderName::from_static("x-request-id");
     api.route(

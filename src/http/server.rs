@@ -63,7 +63,13 @@ impl Server {
             crate::card::Issuer::parse(&settings.public_url).map_err(StartError::Issuer)?;
         let keys = Arc::new(Keyring::load(issuer, Arc::clone(&store), super::now()).await?);
         let ttl = i64::try_from(settings.card_ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        let state = AppState::new(store, keys, ttl);
+        let contacts = crate::service::Contacts::new(
+            i64::try_from(settings.contact_request_ttl.as_secs()).unwrap_or(i64::MAX / 2),
+            i64::from(settings.phone_lookups_per_hour),
+            3600,
+            settings.scan_concurrency,
+        );
+        let state = AppState::new(store, keys, ttl, contacts);
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartError::Bind {
@@ -115,11 +121,21 @@ impl Server {
                 }
             }
         });
+        let expiry = crate::service::contacts::spawn_expiry(
+            Arc::clone(&self.state.store),
+            std::time::Duration::from_secs(30),
+        );
+        let deliveries = crate::service::webhooks::spawn_deliveries(
+            Arc::clone(&self.state.store),
+            std::time::Duration::from_secs(1),
+        );
         let app = router(self.state, self.limits);
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         refresher.abort();
+        expiry.abort();
+        deliveries.abort();
         served
     }
 }

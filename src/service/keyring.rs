@@ -61,8 +61,12 @@ pub struct Snapshot {
     pub jwks: Document,
     /// `/.well-known/namecard-revocations.json`.
     pub revocations_doc: Document,
-    source: (Vec<(String, String)>, RevocationSnapshot),
+    source: (Vec<KeySource>, RevocationSnapshot),
 }
+
+/// What a key row contributes to a snapshot: `(kid, status, valid_from, retired_at)`; a change in
+/// any of them rebuilds the snapshot.
+type KeySource = (String, String, i64, Option<i64>);
 
 /// The keyring: a store and the latest snapshot.
 pub struct Keyring {
@@ -168,9 +172,9 @@ impl Keyring {
 async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot, KeyringError> {
     let stored = store.list_keys().await?;
     let revoked = store.revocations(now).await?;
-    let source_keys: Vec<(String, String)> = stored
+    let source_keys: Vec<KeySource> = stored
         .iter()
-        .map(|k| (k.kid.clone(), k.status.clone()))
+        .map(|k| (k.kid.clone(), k.status.clone(), k.valid_from, k.retired_at))
         .collect();
     let mut records = Vec::with_capacity(stored.len());
     let mut signer = None;

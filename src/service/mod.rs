@@ -3,7 +3,10 @@
 //! HTTP handlers call these; they hold no SQL (that is `store`) and no HTTP (that is `http`).
 
 pub mod cards;
+pub mod contacts;
 pub mod keyring;
+pub mod webhooks;
 
 pub use cards::{CardFormat, CardOptions, Rendered, ServiceError, VerifyReport};
+pub use contacts::{ContactError, Contacts};
 pub use keyring::{Document, Keyring, KeyringError, Snapshot};

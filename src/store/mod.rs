@@ -7,8 +7,8 @@
 //! halfway writes nothing.
 
 use crate::domain::{
-    ContactPolicy, DisplayName, Domain, MemberStatus, Mobile, NewMember, OrgName, Role, Title,
-    TokenHash,
+    ContactPolicy, Decision, DisplayName, Domain, MemberStatus, Mobile, NewMember, OrgName,
+    RequestStatus, Role, Title, TokenHash, Via,
 };
 
 #[cfg(feature = "postgres")]
@@ -182,6 +182,139 @@ pub struct RevocationSnapshot {
     pub compromised_keys: Vec<String>,
 }
 
+/// An organization as the other side of an external contact sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct OrgRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A person in a contact request or relation, as the other side sees them (current directory
+/// values, not what an old card said).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Party {
+    pub member_id: i64,
+    pub name: String,
+    pub title: Option<String>,
+    pub organization: OrgRef,
+}
+
+/// An external-contact request (also its wire form).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContactRequest {
+    pub id: i64,
+    /// A pending request past `expires_at` reads as `expired`.
+    pub status: RequestStatus,
+    pub via: Via,
+    /// The channel tag of the card that was scanned, if it carried one.
+    pub card_channel: Option<String>,
+    pub requester: Party,
+    pub owner: Party,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// An external contact as one of its two members sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Contact {
+    pub id: i64,
+    /// When the request was accepted.
+    pub since: i64,
+    /// The other member.
+    pub contact: Party,
+}
+
+/// A request to be created.
+#[derive(Debug, Clone)]
+pub struct NewContactRequest {
+    pub requester_org_id: i64,
+    pub requester_id: i64,
+    pub owner_org_id: i64,
+    pub owner_id: i64,
+    pub via: Via,
+    /// The scanned card; a one-time card is consumed in the same transaction.
+    pub card_id: Option<String>,
+    pub card_channel: Option<String>,
+    pub one_time_card: bool,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What creating a request did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestCreated {
+    /// A new pending request.
+    Created(ContactRequest),
+    /// The requester already has a pending request to this owner: nothing new was written.
+    AlreadyPending(ContactRequest),
+    /// The two are already external contacts.
+    AlreadyConnected(Contact),
+    /// The one-time card was used by an earlier request.
+    CardAlreadyUsed,
+}
+
+/// Which requests of a member to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Requests to the member (their inbox).
+    Incoming,
+    /// Requests the member made.
+    Outgoing,
+}
+
+/// What the server knows about an issued card beyond its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardState {
+    pub org_id: i64,
+    pub member_id: i64,
+    pub revoked_at: Option<i64>,
+    pub one_time: bool,
+    pub used_at: Option<i64>,
+}
+
+/// An organization's webhook. The secret signs deliveries, so it is stored as given.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub org_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("org_id", &self.org_id)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A queued webhook event, claimed for one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub org_id: i64,
+    pub event: String,
+    pub body: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    /// Where to deliver, `None` when the webhook was removed since.
+    pub webhook: Option<Webhook>,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryResult {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Failed; try again at `at`.
+    Retry { at: i64, error: String },
+    /// Failed for the last time.
+    GiveUp { error: String },
+}
+
 /// One change made by an admin or operator, written in the same transaction as the change.
 #[derive(Debug, Clone)]
 pub struct Audit {
@@ -344,6 +477,99 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Revoked-and-unexpired cards and deactivated members, as of `now`.
     async fn revocations(&self, now: i64) -> Result<RevocationSnapshot, StoreError>;
+
+    /// The server-side state of an issued card, `None` for an id this service never issued.
+    async fn card_state(&self, card_id: &str) -> Result<Option<CardState>, StoreError>;
+
+    /// Creates a pending request, or reports why not (already pending, already connected, one-time
+    /// card used), in one transaction with its audit entries and webhook events. Concurrent calls
+    /// for the same pair create one request.
+    async fn create_contact_request(
+        &self,
+        request: &NewContactRequest,
+        actor: &str,
+    ) -> Result<RequestCreated, StoreError>;
+    /// Reads a request as of `now` (a pending request past its expiry reads as expired).
+    async fn get_contact_request(&self, id: i64, now: i64) -> Result<ContactRequest, StoreError>;
+    /// Decides a pending, unexpired request by the party `decision` belongs to; an accept creates
+    /// the relation in the same transaction. `None` when it was no longer pending (nothing written).
+    async fn decide_contact_request(
+        &self,
+        id: i64,
+        member_id: i64,
+        decision: Decision,
+        now: i64,
+        actor: &str,
+    ) -> Result<Option<ContactRequest>, StoreError>;
+    /// Lists a member's requests, newest first, with ids below `before` (0: from the newest).
+    async fn list_contact_requests(
+        &self,
+        member_id: i64,
+        direction: Direction,
+        status: Option<RequestStatus>,
+        now: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<ContactRequest>, StoreError>;
+    /// Marks pending requests past their expiry as expired; returns how many.
+    async fn expire_contact_requests(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// The relation between two members, as `member_id` sees it, if any (hidden or not).
+    async fn find_contact(
+        &self,
+        member_id: i64,
+        other_id: i64,
+    ) -> Result<Option<Contact>, StoreError>;
+    /// A member's visible external contacts, newest first, ids below `before` (0: from the newest).
+    /// Relations with a deactivated member, or with an organization whose policy is `disabled`,
+    /// are kept but not shown.
+    async fn list_contacts(
+        &self,
+        member_id: i64,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<Contact>, StoreError>;
+    /// Removes a relation `member_id` is part of.
+    async fn remove_contact(
+        &self,
+        member_id: i64,
+        contact_id: i64,
+        at: i64,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Records one phone lookup by `member_id` and returns how many it made in the last
+    /// `window_secs` (this one included).
+    async fn record_phone_lookup(
+        &self,
+        member_id: i64,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<i64, StoreError>;
+    /// The active member with this mobile number who allows phone discovery, if any.
+    async fn find_discoverable_member(&self, mobile: &Mobile)
+    -> Result<Option<Member>, StoreError>;
+
+    /// Sets (or replaces) an organization's webhook.
+    async fn set_webhook(&self, webhook: &Webhook, audit: &Audit) -> Result<(), StoreError>;
+    /// Reads an organization's webhook.
+    async fn get_webhook(&self, org_id: i64) -> Result<Option<Webhook>, StoreError>;
+    /// Removes an organization's webhook; queued events for it will be given up.
+    async fn delete_webhook(&self, org_id: i64, audit: &Audit) -> Result<(), StoreError>;
+    /// Claims up to `limit` due deliveries for `lease_secs` (other instances skip them meanwhile).
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_secs: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// Records how a delivery attempt ended.
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        result: &DeliveryResult,
+        now: i64,
+    ) -> Result<(), StoreError>;
 
     /// Reads the audit log (of one organization, or all of it), oldest first, after id `after`.
     async fn list_audit(

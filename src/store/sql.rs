@@ -4,8 +4,10 @@
 //! queries use only what SQLite and PostgreSQL share (`$n` placeholders, `RETURNING`,
 //! `ON CONFLICT`, `LIKE ... ESCAPE`), so the conformance suite exercises the same text on both.
 
-use super::{Member, Org, StoreError, StoredKey, TokenInfo};
-use crate::domain::{ContactPolicy, MemberStatus, Role};
+use super::{
+    Contact, ContactRequest, Member, Org, OrgRef, Party, StoreError, StoredKey, TokenInfo,
+};
+use crate::domain::{ContactPolicy, MemberStatus, RequestStatus, Role, Via};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrgRow {
@@ -109,6 +111,111 @@ impl From<KeyRow> for StoredKey {
     }
 }
 
+#[derive(sqlx::FromRow)]
+pub(crate) struct RequestRow {
+    id: i64,
+    status: String,
+    via: String,
+    card_channel: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    decided_at: Option<i64>,
+    requester_id: i64,
+    requester_name: String,
+    requester_title: Option<String>,
+    requester_org_id: i64,
+    requester_org_name: String,
+    owner_id: i64,
+    owner_name: String,
+    owner_title: Option<String>,
+    owner_org_id: i64,
+    owner_org_name: String,
+}
+
+impl RequestRow {
+    /// The wire form as of `now`: a pending request past its expiry reads as expired.
+    pub(crate) fn into_view(self, now: i64) -> Result<ContactRequest, StoreError> {
+        let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v}"));
+        let mut status =
+            RequestStatus::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?;
+        if status == RequestStatus::Pending && self.expires_at <= now {
+            status = RequestStatus::Expired;
+        }
+        Ok(ContactRequest {
+            id: self.id,
+            status,
+            via: Via::parse(&self.via).ok_or_else(|| corrupt("via", &self.via))?,
+            card_channel: self.card_channel,
+            requester: Party {
+                member_id: self.requester_id,
+                name: self.requester_name,
+                title: self.requester_title,
+                organization: OrgRef {
+                    id: self.requester_org_id,
+                    name: self.requester_org_name,
+                },
+            },
+            owner: Party {
+                member_id: self.owner_id,
+                name: self.owner_name,
+                title: self.owner_title,
+                organization: OrgRef {
+                    id: self.owner_org_id,
+                    name: self.owner_org_name,
+                },
+            },
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            decided_at: self.decided_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContactRow {
+    id: i64,
+    since: i64,
+    member_id: i64,
+    name: String,
+    title: Option<String>,
+    org_id: i64,
+    org_name: String,
+}
+
+impl From<ContactRow> for Contact {
+    fn from(r: ContactRow) -> Self {
+        Contact {
+            id: r.id,
+            since: r.since,
+            contact: Party {
+                member_id: r.member_id,
+                name: r.name,
+                title: r.title,
+                organization: OrgRef {
+                    id: r.org_id,
+                    name: r.org_name,
+                },
+            },
+        }
+    }
+}
+
+/// A request joined with both parties; filter with `WHERE` on alias `r`.
+pub(crate) const REQUEST_SELECT: &str = "SELECT r.id, r.status, r.via, r.card_channel, r.created_at, r.expires_at, \
+     r.decided_at, r.requester_id, rm.display_name AS requester_name, rm.title AS requester_title, \
+     r.requester_org_id, ro.name AS requester_org_name, r.owner_id, om.display_name AS owner_name, \
+     om.title AS owner_title, r.owner_org_id, oo.name AS owner_org_name \
+     FROM contact_requests r \
+     JOIN members rm ON rm.id = r.requester_id JOIN organizations ro ON ro.id = r.requester_org_id \
+     JOIN members om ON om.id = r.owner_id JOIN organizations oo ON oo.id = r.owner_org_id";
+
+/// A relation seen from member `$1`: the other member and organization; filter on alias `c`.
+pub(crate) const CONTACT_SELECT: &str = "SELECT c.id, c.created_at AS since, om.id AS member_id, \
+     om.display_name AS name, om.title, oo.id AS org_id, oo.name AS org_name \
+     FROM external_contacts c \
+     JOIN members om ON om.id = CASE WHEN c.member_a = $1 THEN c.member_b ELSE c.member_a END \
+     JOIN organizations oo ON oo.id = om.org_id";
+
 /// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE ... ESCAPE '\'`.
 pub(crate) fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);
@@ -131,12 +238,15 @@ pub(crate) const CARD_COLUMNS: &str = "id, org_id, member_id, kid, is_primary, c
 macro_rules! impl_store {
     ($store:ty, $db:ty) => {
         use $crate::domain::{NewMember, TokenHash};
+        use $crate::domain::{Decision, Mobile, RequestStatus};
         use $crate::store::sql::{
-            CARD_COLUMNS, KeyRow, MEMBER_COLUMNS, MemberRow, ORG_COLUMNS, OrgRow, TokenRow, like_pattern,
+            CARD_COLUMNS, CONTACT_SELECT, ContactRow, KeyRow, MEMBER_COLUMNS, MemberRow, ORG_COLUMNS, OrgRow,
+            REQUEST_SELECT, RequestRow, TokenRow, like_pattern,
         };
         use $crate::store::{
-            Audit, AuditEntry, CardRow, Member, MemberPatch, MemberQuery, NewOrg, NewToken, Org, OrgPatch,
-            RevocationSnapshot, Store, StoreError, StoredKey, TokenInfo, conflict_as,
+            Audit, AuditEntry, CardRow, CardState, Contact, ContactRequest, Delivery, DeliveryResult, Direction,
+            Member, MemberPatch, MemberQuery, NewContactRequest, NewOrg, NewToken, Org, OrgPatch, RequestCreated,
+            RevocationSnapshot, Store, StoreError, StoredKey, TokenInfo, Webhook, conflict_as,
         };
 
         type Conn = <$db as sqlx::Database>::Connection;
@@ -175,6 +285,76 @@ macro_rules! impl_store {
             .await?
             .map(Member::from)
             .ok_or(StoreError::NotFound("member"))
+        }
+
+        async fn fetch_request(conn: &mut Conn, id: i64, now: i64) -> Result<ContactRequest, StoreError> {
+            sqlx::query_as::<_, RequestRow>(&format!("{REQUEST_SELECT} WHERE r.id = $1"))
+                .bind(id)
+                .fetch_optional(conn)
+                .await?
+                .ok_or(StoreError::NotFound("contact request"))?
+                .into_view(now)
+        }
+
+        async fn fetch_contact(conn: &mut Conn, member_id: i64, other_id: i64) -> Result<Option<Contact>, StoreError> {
+            let (a, b) = $crate::domain::contact::relation_pair(member_id, other_id);
+            Ok(sqlx::query_as::<_, ContactRow>(&format!(
+                "{CONTACT_SELECT} WHERE c.member_a = $2 AND c.member_b = $3"
+            ))
+            .bind(member_id)
+            .bind(a)
+            .bind(b)
+            .fetch_optional(conn)
+            .await?
+            .map(Contact::from))
+        }
+
+        /// A contact change: its audit entry and webhook event, written once per organization.
+        struct Event<'a> {
+            orgs: [i64; 2],
+            name: &'static str,
+            target: String,
+            detail: String,
+            data: serde_json::Value,
+            at: i64,
+            actor: &'a str,
+        }
+
+        /// Writes the audit entry and queues the webhook event of a contact change, once for each
+        /// organization involved.
+        async fn contact_event(conn: &mut Conn, e: Event<'_>) -> Result<(), StoreError> {
+            let body = serde_json::json!({ "event": e.name, "at": e.at, "data": e.data }).to_string();
+            let orgs: &[i64] = if e.orgs[0] == e.orgs[1] { &e.orgs[..1] } else { &e.orgs };
+            for &org_id in orgs {
+                let entry = Audit {
+                    at: e.at,
+                    actor: e.actor.to_owned(),
+                    org_id: Some(org_id),
+                    action: e.name,
+                    target: e.target.clone(),
+                    detail: e.detail.clone(),
+                };
+                write_audit(&mut *conn, &entry).await?;
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (org_id, event, body, attempts, next_attempt_at, created_at) \
+                     SELECT org_id, $2, $3, 0, $4, $4 FROM webhooks WHERE org_id = $1",
+                )
+                .bind(org_id)
+                .bind(e.name)
+                .bind(&body)
+                .bind(e.at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(())
+        }
+
+        fn request_event_data(r: &ContactRequest) -> (String, String, serde_json::Value) {
+            (
+                format!("contact_request/{}", r.id),
+                format!("requester=member/{} owner=member/{}", r.requester.member_id, r.owner.member_id),
+                serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
+            )
         }
 
         #[async_trait::async_trait]
@@ -687,6 +867,393 @@ macro_rules! impl_store {
                     deactivated,
                     compromised_keys: compromised.into_iter().map(|(k,)| k).collect(),
                 })
+            }
+
+            async fn card_state(&self, card_id: &str) -> Result<Option<CardState>, StoreError> {
+                let row: Option<(i64, i64, Option<i64>, bool, Option<i64>)> = sqlx::query_as(
+                    "SELECT org_id, member_id, revoked_at, one_time, used_at FROM cards WHERE id = $1",
+                )
+                .bind(card_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(org_id, member_id, revoked_at, one_time, used_at)| CardState {
+                    org_id,
+                    member_id,
+                    revoked_at,
+                    one_time,
+                    used_at,
+                }))
+            }
+
+            async fn create_contact_request(
+                &self,
+                req: &NewContactRequest,
+                actor: &str,
+            ) -> Result<RequestCreated, StoreError> {
+                // A concurrent creation for the same pair makes the insert a no-op; the retry then
+                // finds that request pending.
+                for _ in 0..3 {
+                    let mut tx = self.pool.begin().await?;
+                    // A write first: on SQLite it takes the write lock before anything is read, so
+                    // concurrent creations queue instead of failing on a stale snapshot.
+                    sqlx::query(
+                        "UPDATE contact_requests SET status = 'expired', decided_at = expires_at \
+                         WHERE requester_id = $1 AND owner_id = $2 AND status = 'pending' AND expires_at <= $3",
+                    )
+                    .bind(req.requester_id)
+                    .bind(req.owner_id)
+                    .bind(req.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    if let Some(contact) = fetch_contact(&mut tx, req.requester_id, req.owner_id).await? {
+                        return Ok(RequestCreated::AlreadyConnected(contact));
+                    }
+                    let pending: Option<(i64,)> = sqlx::query_as(
+                        "SELECT id FROM contact_requests WHERE requester_id = $1 AND owner_id = $2 AND status = 'pending'",
+                    )
+                    .bind(req.requester_id)
+                    .bind(req.owner_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((id,)) = pending {
+                        return Ok(RequestCreated::AlreadyPending(fetch_request(&mut tx, id, req.created_at).await?));
+                    }
+                    let inserted: Option<(i64,)> = sqlx::query_as(
+                        "INSERT INTO contact_requests (requester_org_id, requester_id, owner_org_id, owner_id, via, \
+                         card_id, card_channel, status, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) \
+                         ON CONFLICT (requester_id, owner_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+                    )
+                    .bind(req.requester_org_id)
+                    .bind(req.requester_id)
+                    .bind(req.owner_org_id)
+                    .bind(req.owner_id)
+                    .bind(req.via.as_str())
+                    .bind(&req.card_id)
+                    .bind(&req.card_channel)
+                    .bind(req.created_at)
+                    .bind(req.expires_at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((id,)) = inserted else {
+                        tx.rollback().await?;
+                        continue;
+                    };
+                    if req.one_time_card {
+                        let used = sqlx::query("UPDATE cards SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+                            .bind(&req.card_id)
+                            .bind(req.created_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        if used.rows_affected() == 0 {
+                            tx.rollback().await?;
+                            return Ok(RequestCreated::CardAlreadyUsed);
+                        }
+                    }
+                    let view = fetch_request(&mut tx, id, req.created_at).await?;
+                    let (target, detail, data) = request_event_data(&view);
+                    let event = Event {
+                        orgs: [req.requester_org_id, req.owner_org_id],
+                        name: "contact_request.created",
+                        target,
+                        detail,
+                        data,
+                        at: req.created_at,
+                        actor,
+                    };
+                    contact_event(&mut tx, event).await?;
+                    tx.commit().await?;
+                    return Ok(RequestCreated::Created(view));
+                }
+                Err(StoreError::Conflict("contact request"))
+            }
+
+            async fn get_contact_request(&self, id: i64, now: i64) -> Result<ContactRequest, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                fetch_request(&mut conn, id, now).await
+            }
+
+            async fn decide_contact_request(
+                &self,
+                id: i64,
+                member_id: i64,
+                decision: Decision,
+                now: i64,
+                actor: &str,
+            ) -> Result<Option<ContactRequest>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                // The conditional update is the decision: of concurrent decisions exactly one
+                // finds the request still pending.
+                let done = sqlx::query(
+                    "UPDATE contact_requests SET status = $2, decided_at = $3 \
+                     WHERE id = $1 AND status = 'pending' AND expires_at > $3 \
+                     AND (CASE WHEN $4 THEN owner_id ELSE requester_id END) = $5",
+                )
+                .bind(id)
+                .bind(decision.outcome().as_str())
+                .bind(now)
+                .bind(decision.by_owner())
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let view = fetch_request(&mut tx, id, now).await?;
+                if decision == Decision::Accept {
+                    let (a, b) = $crate::domain::contact::relation_pair(view.requester.member_id, view.owner.member_id);
+                    sqlx::query(
+                        "INSERT INTO external_contacts (member_a, member_b, request_id, created_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (member_a, member_b) DO NOTHING",
+                    )
+                    .bind(a)
+                    .bind(b)
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let (target, detail, data) = request_event_data(&view);
+                let event = Event {
+                    orgs: [view.requester.organization.id, view.owner.organization.id],
+                    name: decision.event(),
+                    target,
+                    detail,
+                    data,
+                    at: now,
+                    actor,
+                };
+                contact_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(Some(view))
+            }
+
+            async fn list_contact_requests(
+                &self,
+                member_id: i64,
+                direction: Direction,
+                status: Option<RequestStatus>,
+                now: i64,
+                before: i64,
+                limit: i64,
+            ) -> Result<Vec<ContactRequest>, StoreError> {
+                let side = match direction {
+                    Direction::Incoming => "r.owner_id",
+                    Direction::Outgoing => "r.requester_id",
+                };
+                let before = if before <= 0 { i64::MAX } else { before };
+                let rows = sqlx::query_as::<_, RequestRow>(&format!(
+                    "{REQUEST_SELECT} WHERE {side} = $1 AND r.id < $2 AND ($3 IS NULL OR \
+                     (CASE WHEN r.status = 'pending' AND r.expires_at <= $4 THEN 'expired' ELSE r.status END) = $3) \
+                     ORDER BY r.id DESC LIMIT $5"
+                ))
+                .bind(member_id)
+                .bind(before)
+                .bind(status.map(RequestStatus::as_str))
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(|r| r.into_view(now)).collect()
+            }
+
+            async fn expire_contact_requests(&self, now: i64) -> Result<u64, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE contact_requests SET status = 'expired', decided_at = expires_at \
+                     WHERE status = 'pending' AND expires_at <= $1",
+                )
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn find_contact(&self, member_id: i64, other_id: i64) -> Result<Option<Contact>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                fetch_contact(&mut conn, member_id, other_id).await
+            }
+
+            async fn list_contacts(&self, member_id: i64, before: i64, limit: i64) -> Result<Vec<Contact>, StoreError> {
+                let before = if before <= 0 { i64::MAX } else { before };
+                let rows = sqlx::query_as::<_, ContactRow>(&format!(
+                    "{CONTACT_SELECT} JOIN members me ON me.id = $1 JOIN organizations mo ON mo.id = me.org_id \
+                     WHERE (c.member_a = $1 OR c.member_b = $1) AND c.id < $2 \
+                     AND me.status = 'active' AND om.status = 'active' \
+                     AND mo.policy <> 'disabled' AND oo.policy <> 'disabled' \
+                     ORDER BY c.id DESC LIMIT $3"
+                ))
+                .bind(member_id)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Contact::from).collect())
+            }
+
+            async fn remove_contact(&self, member_id: i64, contact_id: i64, at: i64, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let contact = sqlx::query_as::<_, ContactRow>(&format!(
+                    "{CONTACT_SELECT} WHERE c.id = $2 AND (c.member_a = $1 OR c.member_b = $1)"
+                ))
+                .bind(member_id)
+                .bind(contact_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(Contact::from)
+                .ok_or(StoreError::NotFound("contact"))?;
+                let own_org: (i64,) = sqlx::query_as("SELECT org_id FROM members WHERE id = $1")
+                    .bind(member_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM external_contacts WHERE id = $1")
+                    .bind(contact_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let data = serde_json::json!({
+                    "contact_id": contact_id,
+                    "removed_by": member_id,
+                    "other": contact.contact,
+                });
+                let event = Event {
+                    orgs: [own_org.0, contact.contact.organization.id],
+                    name: "contact.removed",
+                    target: format!("contact/{contact_id}"),
+                    detail: format!("member/{member_id} removed member/{}", contact.contact.member_id),
+                    data,
+                    at,
+                    actor,
+                };
+                contact_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_phone_lookup(&self, member_id: i64, now: i64, window_secs: i64) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM phone_lookups WHERE member_id = $1 AND at <= $2")
+                    .bind(member_id)
+                    .bind(now - window_secs)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO phone_lookups (member_id, at) VALUES ($1, $2)")
+                    .bind(member_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM phone_lookups WHERE member_id = $1")
+                    .bind(member_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(count)
+            }
+
+            async fn find_discoverable_member(&self, mobile: &Mobile) -> Result<Option<Member>, StoreError> {
+                Ok(sqlx::query_as::<_, MemberRow>(&format!(
+                    "SELECT {MEMBER_COLUMNS} FROM members WHERE mobile = $1 AND phone_discoverable \
+                     AND status = 'active' ORDER BY id LIMIT 1"
+                ))
+                .bind(mobile.as_str())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Member::from))
+            }
+
+            async fn set_webhook(&self, webhook: &Webhook, audit: &Audit) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO webhooks (org_id, url, secret, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (org_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, \
+                     created_at = excluded.created_at",
+                )
+                .bind(webhook.org_id)
+                .bind(&webhook.url)
+                .bind(&webhook.secret)
+                .bind(webhook.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match e.as_database_error() {
+                    Some(db) if db.is_foreign_key_violation() => StoreError::NotFound("organization"),
+                    _ => StoreError::Database(e),
+                })?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_webhook(&self, org_id: i64) -> Result<Option<Webhook>, StoreError> {
+                let row: Option<(i64, String, String, i64)> =
+                    sqlx::query_as("SELECT org_id, url, secret, created_at FROM webhooks WHERE org_id = $1")
+                        .bind(org_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(org_id, url, secret, created_at)| Webhook { org_id, url, secret, created_at }))
+            }
+
+            async fn delete_webhook(&self, org_id: i64, audit: &Audit) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query("DELETE FROM webhooks WHERE org_id = $1")
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound("webhook"));
+                }
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_deliveries(&self, now: i64, lease_secs: i64, limit: i64) -> Result<Vec<Delivery>, StoreError> {
+                // The outer `next_attempt_at <= $1` is re-checked against the latest row version,
+                // so two instances claiming at once never both take the same delivery.
+                let claimed: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+                    "UPDATE webhook_deliveries SET next_attempt_at = $2 \
+                     WHERE next_attempt_at <= $1 AND delivered_at IS NULL AND failed_at IS NULL AND id IN \
+                     (SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL \
+                      AND next_attempt_at <= $1 ORDER BY id LIMIT $3) \
+                     RETURNING id, org_id, event, body, attempts",
+                )
+                .bind(now)
+                .bind(now + lease_secs)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(claimed.len());
+                for (id, org_id, event, body, attempts) in claimed {
+                    let webhook = self.get_webhook(org_id).await?;
+                    out.push(Delivery { id, org_id, event, body, attempts, webhook });
+                }
+                out.sort_by_key(|d| d.id);
+                Ok(out)
+            }
+
+            async fn finish_delivery(&self, id: i64, result: &DeliveryResult, now: i64) -> Result<(), StoreError> {
+                let query = match result {
+                    DeliveryResult::Delivered => sqlx::query(
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = $2, last_error = NULL \
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(now),
+                    DeliveryResult::Retry { at, error } => sqlx::query(
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(*at)
+                    .bind(error.as_str()),
+                    DeliveryResult::GiveUp { error } => sqlx::query(
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, failed_at = $2, last_error = $3 \
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .bind(error.as_str()),
+                };
+                query.execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn list_audit(

@@ -204,6 +204,11 @@ impl TestApp {
         Self::answer(req.send().await.expect("request")).await
     }
 
+    /// Reads a response sent by the test's own client.
+    pub async fn read(resp: reqwest::Response) -> Answer {
+        Self::answer(resp).await
+    }
+
     async fn answer(resp: reqwest::Response) -> Answer {
         let status = resp.status();
         let headers = resp.headers().clone();

@@ -1,0 +1,302 @@
+//! External contacts: who may ask whom, who may decide a request, and how a request's state reads.
+//!
+//! Policy is evaluated when a request is made (and again when it is accepted), never baked into a
+//! card: an admin who changes the organization's policy changes what the next scan does.
+
+use super::ContactPolicy;
+
+/// Where a request stands. Decisions are final: only `pending` ever changes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Waiting for the card owner.
+    Pending,
+    /// The owner accepted: the two are external contacts.
+    Accepted,
+    /// The owner declined.
+    Rejected,
+    /// The requester withdrew it.
+    Cancelled,
+    /// Nobody decided within the request lifetime.
+    Expired,
+}
+
+impl RequestStatus {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Parses the stored or query form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
+            _ => return None,
+        })
+    }
+}
+
+/// How the requester reached the owner.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// Scanned (or pasted) the owner's card.
+    QrScan,
+    /// Looked up the owner's discoverable mobile number.
+    Phone,
+}
+
+impl Via {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::QrScan => "qr_scan",
+            Self::Phone => "phone",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "qr_scan" => Some(Self::QrScan),
+            "phone" => Some(Self::Phone),
+            _ => None,
+        }
+    }
+}
+
+/// Whose policy refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockedBy {
+    /// The requester's own organization: the requester should ask their admin.
+    RequesterOrganization,
+    /// The card owner's organization.
+    OwnerOrganization,
+}
+
+/// Why a policy refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockReason {
+    /// The organization has external contacts turned off.
+    ExternalContactsDisabled,
+    /// The organization allows partners only, and the other organization is not one.
+    NotAPartner,
+}
+
+/// A refusal by one organization's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyBlock {
+    /// Which side refused.
+    pub blocked_by: BlockedBy,
+    /// Why.
+    pub reason: BlockReason,
+    /// The organization whose policy refused.
+    pub org_id: i64,
+}
+
+impl PolicyBlock {
+    /// A sentence for the member, saying whom to ask.
+    pub fn explain(&self, org_name: &str) -> String {
+        let why = match self.reason {
+            BlockReason::ExternalContactsDisabled => "has external contacts turned off",
+            BlockReason::NotAPartner => "allows external contacts with partner organizations only",
+        };
+        match self.blocked_by {
+            BlockedBy::RequesterOrganization => {
+                format!("your organization {org_name} {why}; ask your admin")
+            }
+            BlockedBy::OwnerOrganization => {
+                format!("the card owner's organization {org_name} {why}")
+            }
+        }
+    }
+}
+
+/// One organization's side of a policy check.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicySide<'a> {
+    pub org_id: i64,
+    pub policy: ContactPolicy,
+    /// Organizations this one lists as partners.
+    pub partners: &'a [i64],
+}
+
+impl PolicySide<'_> {
+    fn allows(&self, other_org: i64) -> Result<(), BlockReason> {
+        match self.policy {
+            ContactPolicy::Open => Ok(()),
+            ContactPolicy::Disabled => Err(BlockReason::ExternalContactsDisabled),
+            ContactPolicy::PartnersOnly if self.partners.contains(&other_org) => Ok(()),
+            ContactPolicy::PartnersOnly => Err(BlockReason::NotAPartner),
+        }
+    }
+}
+
+/// Checks both organizations' policies, the requester's own first (it is the one the requester
+/// can do something about).
+///
+/// # Errors
+/// The first side that refuses.
+pub fn check_policies(
+    requester: &PolicySide<'_>,
+    owner: &PolicySide<'_>,
+) -> Result<(), PolicyBlock> {
+    requester
+        .allows(owner.org_id)
+        .map_err(|reason| PolicyBlock {
+            blocked_by: BlockedBy::RequesterOrganization,
+            reason,
+            org_id: requester.org_id,
+        })?;
+    owner
+        .allows(requester.org_id)
+        .map_err(|reason| PolicyBlock {
+            blocked_by: BlockedBy::OwnerOrganization,
+            reason,
+            org_id: owner.org_id,
+        })
+}
+
+/// What a party to a request may do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The owner says yes.
+    Accept,
+    /// The owner says no.
+    Reject,
+    /// The requester withdraws.
+    Cancel,
+}
+
+impl Decision {
+    /// The status a pending request takes.
+    pub fn outcome(self) -> RequestStatus {
+        match self {
+            Self::Accept => RequestStatus::Accepted,
+            Self::Reject => RequestStatus::Rejected,
+            Self::Cancel => RequestStatus::Cancelled,
+        }
+    }
+
+    /// Whether the owner (`true`) or the requester (`false`) makes this decision.
+    pub fn by_owner(self) -> bool {
+        !matches!(self, Self::Cancel)
+    }
+
+    /// The audit and webhook event name.
+    pub fn event(self) -> &'static str {
+        match self {
+            Self::Accept => "contact_request.accepted",
+            Self::Reject => "contact_request.rejected",
+            Self::Cancel => "contact_request.cancelled",
+        }
+    }
+}
+
+/// A member's role in a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Requester,
+    Owner,
+    /// Not a party: the request does not exist for them.
+    Stranger,
+}
+
+/// Which party `member_id` is in a request between `requester_id` and `owner_id`.
+pub fn party_of(member_id: i64, requester_id: i64, owner_id: i64) -> Party {
+    if member_id == owner_id {
+        Party::Owner
+    } else if member_id == requester_id {
+        Party::Requester
+    } else {
+        Party::Stranger
+    }
+}
+
+/// The two members of a mutual relation in stored order (smaller id first).
+pub fn relation_pair(a: i64, b: i64) -> (i64, i64) {
+    if a < b { (a, b) } else { (b, a) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(org_id: i64, policy: ContactPolicy, partners: &[i64]) -> PolicySide<'_> {
+        PolicySide {
+            org_id,
+            policy,
+            partners,
+        }
+    }
+
+    #[test]
+    fn open_organizations_let_anyone_ask() {
+        let a = side(1, ContactPolicy::Open, &[]);
+        let b = side(2, ContactPolicy::Open, &[]);
+        assert_eq!(check_policies(&a, &b), Ok(()));
+    }
+
+    #[test]
+    fn the_requesters_own_policy_is_named_first() {
+        let a = side(1, ContactPolicy::Disabled, &[]);
+        let b = side(2, ContactPolicy::Disabled, &[]);
+        let block = check_policies(&a, &b).unwrap_err();
+        assert_eq!(block.blocked_by, BlockedBy::RequesterOrganization);
+        assert_eq!(block.reason, BlockReason::ExternalContactsDisabled);
+        assert_eq!(block.org_id, 1);
+    }
+
+    #[test]
+    fn partners_only_needs_the_other_side_on_the_list() {
+        let a = side(1, ContactPolicy::PartnersOnly, &[2]);
+        let b = side(2, ContactPolicy::PartnersOnly, &[]);
+        let block = check_policies(&a, &b).unwrap_err();
+        assert_eq!(block.blocked_by, BlockedBy::OwnerOrganization);
+        assert_eq!(block.reason, BlockReason::NotAPartner);
+        assert_eq!(block.org_id, 2);
+        let b = side(2, ContactPolicy::PartnersOnly, &[1]);
+        assert_eq!(check_policies(&a, &b), Ok(()));
+    }
+
+    #[test]
+    fn only_the_owner_accepts_and_only_the_requester_cancels() {
+        assert!(Decision::Accept.by_owner());
+        assert!(Decision::Reject.by_owner());
+        assert!(!Decision::Cancel.by_owner());
+        assert_eq!(party_of(5, 4, 5), Party::Owner);
+        assert_eq!(party_of(4, 4, 5), Party::Requester);
+        assert_eq!(party_of(6, 4, 5), Party::Stranger);
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_stored_form() {
+        for s in [
+            RequestStatus::Pending,
+            RequestStatus::Accepted,
+            RequestStatus::Rejected,
+            RequestStatus::Cancelled,
+            RequestStatus::Expired,
+        ] {
+            assert_eq!(RequestStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(RequestStatus::parse("PENDING"), None);
+        assert_eq!(relation_pair(9, 3), (3, 9));
+    }
+}

@@ -1,0 +1,621 @@
+//! External contacts: scan uploads, requests by phone, the inbox and outbox, decisions, the
+//! external contacts list, and organizations' webhooks.
+
+use super::extract::{Auth, Json, Path, Query};
+use super::{ApiError, AppState, ProblemExtra, audit, now};
+use crate::domain::{Decision, Mobile, RequestStatus, WebhookUrl};
+use crate::scan::ScanError;
+use crate::service::contacts::{self, ContactError, Outcome, Requester, ScanInput};
+use crate::service::webhooks;
+use crate::store::{Contact, ContactRequest, Direction, Party, Webhook};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+    // Uploads get their own body limit (a 12 MP photo is several MB); multipart framing adds a little.
+    let limit = max_upload_bytes + 64 * 1024;
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(scan))
+        .routes(routes!(preview_scan))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| refuse_announced_oversize(limit, req, next),
+        ));
+    OpenApiRouter::new()
+        .merge(uploads)
+        .routes(routes!(request_by_phone, list_requests))
+        .routes(routes!(accept_request))
+        .routes(routes!(reject_request))
+        .routes(routes!(cancel_request))
+        .routes(routes!(list_contacts))
+        .routes(routes!(remove_contact))
+        .routes(routes!(set_webhook, get_webhook, delete_webhook))
+}
+
+/// Answers 413 at once when `Content-Length` announces more than `limit`, instead of reading a
+/// body that will be refused anyway (or waiting for one a client never sends).
+async fn refuse_announced_oversize(limit: usize, req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body may be at most {limit} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+impl From<ScanError> for ApiError {
+    fn from(e: ScanError) -> Self {
+        let status = match e {
+            ScanError::TooManyBytes { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ScanError::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<ContactError> for ApiError {
+    fn from(e: ContactError) -> Self {
+        use ContactError as E;
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        let detail = e.to_string();
+        match e {
+            E::Scan(s) => s.into(),
+            E::Store(s) => s.into(),
+            E::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
+            E::InvalidCard { reason, .. } => ApiError::new(unprocessable, "invalid_card", detail)
+                .with_extra(ProblemExtra {
+                    reason: Some(reason.as_str().to_owned()),
+                    ..Default::default()
+                }),
+            E::CardExpired => ApiError::new(unprocessable, "card_expired", detail),
+            E::CardRevoked => ApiError::new(unprocessable, "card_revoked", detail),
+            E::OwnerInactive => ApiError::new(unprocessable, "owner_inactive", detail),
+            E::SelfScan => ApiError::new(unprocessable, "self_scan", detail),
+            E::CardAlreadyUsed => ApiError::new(StatusCode::CONFLICT, "card_already_used", detail),
+            E::PolicyBlocked {
+                block,
+                organization,
+                ..
+            } => ApiError::new(StatusCode::FORBIDDEN, "policy_blocked", detail).with_extra(
+                ProblemExtra {
+                    blocked_by: serde_json::to_value(block.blocked_by)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned)),
+                    policy_reason: serde_json::to_value(block.reason)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned)),
+                    organization: Some(organization),
+                    ..Default::default()
+                },
+            ),
+            E::NotFound(what) => ApiError::not_found(what),
+            E::RateLimited { .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+            }
+            E::NotYourDecision(why) => ApiError::forbidden(why),
+            E::AlreadyDecided(request) => {
+                ApiError::new(StatusCode::CONFLICT, "already_decided", detail).with_extra(
+                    ProblemExtra {
+                        request: Some(*request),
+                        ..Default::default()
+                    },
+                )
+            }
+        }
+    }
+}
+
+/// What a scan or phone request did.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ScanAnswer {
+    /// `request_created`, `already_pending`, `already_connected`, `same_organization`, or
+    /// `preview`.
+    pub outcome: String,
+    /// For a preview: the outcome sending the card would have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub would: Option<String>,
+    /// The card's QR text (send it as `{"text"}` to act on a preview).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The card's owner as the directory knows them.
+    pub owner: Party,
+    /// The request, for `request_created` and `already_pending`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<ContactRequest>,
+    /// The relation, for `already_connected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+}
+
+fn answer(text: Option<String>, owner: Party, outcome: Outcome) -> (StatusCode, Json<ScanAnswer>) {
+    let mut a = ScanAnswer {
+        outcome: outcome.name().to_owned(),
+        would: None,
+        text,
+        owner,
+        request: None,
+        contact: None,
+    };
+    let status = match outcome {
+        Outcome::RequestCreated(r) => {
+            a.request = Some(r);
+            StatusCode::CREATED
+        }
+        Outcome::AlreadyPending(r) => {
+            a.request = Some(r);
+            StatusCode::OK
+        }
+        Outcome::AlreadyConnected(c) => {
+            a.contact = Some(c);
+            StatusCode::OK
+        }
+        Outcome::Preview { would } => {
+            a.would = Some(would.to_owned());
+            StatusCode::OK
+        }
+        Outcome::SameOrganization => StatusCode::OK,
+    };
+    (status, Json(a))
+}
+
+/// A scan: a photo (multipart field `photo`, or a raw `image/*` body) or `{"text": payload}`.
+pub struct ScanBody(ScanPayload);
+
+enum ScanPayload {
+    Photo(Bytes),
+    Text(String),
+}
+
+/// A card payload, as JSON.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanText {
+    /// The card's QR text.
+    pub text: String,
+}
+
+impl FromRequest<AppState> for ScanBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if content_type.starts_with("multipart/form-data") {
+            let mut form = Multipart::from_request(req, state)
+                .await
+                .map_err(|r| ApiError::new(r.status(), "bad_request", r.body_text()))?;
+            while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+                if field.name() == Some("photo") {
+                    return Ok(Self(ScanPayload::Photo(
+                        field.bytes().await.map_err(multipart_error)?,
+                    )));
+                }
+            }
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "the form has no `photo` file field",
+            ))
+        } else if content_type.starts_with("image/")
+            || content_type.starts_with("application/octet-stream")
+        {
+            let bytes = Bytes::from_request(req, state).await?;
+            Ok(Self(ScanPayload::Photo(bytes)))
+        } else {
+            let Json(body) = Json::<ScanText>::from_request(req, state).await?;
+            Ok(Self(ScanPayload::Text(body.text)))
+        }
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    let status = e.status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "body_too_large"
+    } else {
+        "bad_request"
+    };
+    ApiError::new(status, code, e.body_text())
+}
+
+async fn run_scan(
+    state: &AppState,
+    auth: &Auth,
+    body: ScanBody,
+    preview: bool,
+) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
+    let (org_id, member_id) = auth.member()?;
+    let actor = auth.0.actor();
+    let who = Requester {
+        org_id,
+        member_id,
+        actor: &actor,
+    };
+    let input = match &body.0 {
+        ScanPayload::Photo(bytes) => ScanInput::Photo(bytes),
+        ScanPayload::Text(text) => ScanInput::Text(text),
+    };
+    let scanned = contacts::scan(
+        &state.contacts,
+        &state.keys,
+        &*state.store,
+        who,
+        input,
+        preview,
+        now(),
+    )
+    .await?;
+    Ok(answer(Some(scanned.text), scanned.owner, scanned.outcome))
+}
+
+/// Scans a card (photo or payload) and asks its owner to become an external contact.
+///
+/// Verifies the card offline and online, checks both organizations' policies, and creates one
+/// pending request (scanning again, or concurrently, answers the same request).
+#[utoipa::path(post, path = "/v1/scans", tag = "contacts",
+    request_body(content(
+        (ScanText = "application/json"),
+        (Vec<u8> = "multipart/form-data"),
+        (Vec<u8> = "image/jpeg"),
+    )),
+    responses(
+        (status = 201, description = "request_created", body = ScanAnswer),
+        (status = 200, description = "already_pending, already_connected or same_organization", body = ScanAnswer),
+        (status = 403, description = "policy_blocked", body = crate::http::Problem),
+        (status = 409, description = "card_already_used", body = crate::http::Problem),
+        (status = 422, description = "invalid_card, card_expired, card_revoked, self_scan, owner_inactive, no_qr_found, image errors", body = crate::http::Problem),
+    ),
+    security(("bearer" = [])))]
+async fn scan(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: ScanBody,
+) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
+    run_scan(&state, &auth, body, false).await
+}
+
+/// Like `POST /v1/scans` but writes nothing: shows the verified owner and what sending would do.
+#[utoipa::path(post, path = "/v1/scans/preview", tag = "contacts",
+    request_body(content(
+        (ScanText = "application/json"),
+        (Vec<u8> = "multipart/form-data"),
+    )),
+    responses((status = 200, body = ScanAnswer), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn preview_scan(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: ScanBody,
+) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
+    run_scan(&state, &auth, body, true).await
+}
+
+/// A request by phone number.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneRequest {
+    /// An E.164 number, e.g. `+4915112345678`.
+    pub phone: String,
+}
+
+/// Asks the member with this mobile number to become an external contact. Unknown and
+/// undiscoverable numbers answer the same `not_found`; lookups are rate-limited per member.
+#[utoipa::path(post, path = "/v1/contact-requests", tag = "contacts", request_body = PhoneRequest,
+    responses((status = 201, body = ScanAnswer), (status = 200, body = ScanAnswer),
+        (status = 404, body = crate::http::Problem), (status = 429, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn request_by_phone(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<PhoneRequest>,
+) -> Result<Response, ApiError> {
+    let (org_id, member_id) = auth.member()?;
+    let mobile = Mobile::parse(&body.phone)?;
+    let actor = auth.0.actor();
+    let who = Requester {
+        org_id,
+        member_id,
+        actor: &actor,
+    };
+    match contacts::request_by_phone(&state.contacts, &*state.store, who, &mobile, now()).await {
+        Ok((owner, outcome)) => Ok(answer(None, owner, outcome).into_response()),
+        Err(ContactError::RateLimited { retry_after_secs }) => {
+            let mut response =
+                ApiError::from(ContactError::RateLimited { retry_after_secs }).into_response();
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Which requests to list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFilter {
+    /// `incoming` (default: requests to me) or `outgoing` (requests I made).
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// `pending`, `accepted`, `rejected`, `cancelled` or `expired`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The `next_after` of the previous page.
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// A page of requests, newest first.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct RequestPage {
+    pub items: Vec<ContactRequest>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit.unwrap_or(50) {
+        n @ 1..=200 => Ok(n),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit: 1 to 200",
+        )),
+    }
+}
+
+/// My incoming (default) or outgoing requests, newest first.
+#[utoipa::path(get, path = "/v1/contact-requests", tag = "contacts", params(RequestFilter),
+    responses((status = 200, body = RequestPage)), security(("bearer" = [])))]
+async fn list_requests(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(filter): Query<RequestFilter>,
+) -> Result<Json<RequestPage>, ApiError> {
+    let (_, member_id) = auth.member()?;
+    let bad = |detail: &str| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", detail);
+    let direction = match filter.direction.as_deref() {
+        None | Some("incoming") => Direction::Incoming,
+        Some("outgoing") => Direction::Outgoing,
+        Some(_) => return Err(bad("direction: incoming or outgoing")),
+    };
+    let status = match filter.status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            RequestStatus::parse(s)
+                .ok_or_else(|| bad("status: pending, accepted, rejected, cancelled or expired"))?,
+        ),
+    };
+    let limit = page_limit(filter.limit)?;
+    let items = state
+        .store
+        .list_contact_requests(
+            member_id,
+            direction,
+            status,
+            now(),
+            filter.after.unwrap_or(0),
+            limit,
+        )
+        .await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|r| r.id))
+        .flatten();
+    Ok(Json(RequestPage { items, next_after }))
+}
+
+async fn decide(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    decision: Decision,
+) -> Result<Json<ContactRequest>, ApiError> {
+    let (_, member_id) = auth.member()?;
+    let actor = auth.0.actor();
+    Ok(Json(
+        contacts::decide(&*state.store, member_id, id, decision, now(), &actor).await?,
+    ))
+}
+
+/// Accepts a request to me: we become external contacts.
+#[utoipa::path(post, path = "/v1/contact-requests/{id}/accept", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, body = ContactRequest), (status = 409, description = "already_decided", body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn accept_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<ContactRequest>, ApiError> {
+    decide(&state, &auth, id, Decision::Accept).await
+}
+
+/// Rejects a request to me.
+#[utoipa::path(post, path = "/v1/contact-requests/{id}/reject", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, body = ContactRequest), (status = 409, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn reject_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<ContactRequest>, ApiError> {
+    decide(&state, &auth, id, Decision::Reject).await
+}
+
+/// Cancels a request I made.
+#[utoipa::path(post, path = "/v1/contact-requests/{id}/cancel", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, body = ContactRequest), (status = 409, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn cancel_request(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<ContactRequest>, ApiError> {
+    decide(&state, &auth, id, Decision::Cancel).await
+}
+
+/// Paging through my external contacts.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ContactFilter {
+    /// The `next_after` of the previous page.
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// A page of external contacts, newest first.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ContactPage {
+    pub items: Vec<Contact>,
+    pub next_after: Option<i64>,
+}
+
+/// My external contacts (separate from the internal directory).
+#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", params(ContactFilter),
+    responses((status = 200, body = ContactPage)), security(("bearer" = [])))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(filter): Query<ContactFilter>,
+) -> Result<Json<ContactPage>, ApiError> {
+    let (_, member_id) = auth.member()?;
+    let limit = page_limit(filter.limit)?;
+    let items = state
+        .store
+        .list_contacts(member_id, filter.after.unwrap_or(0), limit)
+        .await?;
+    let next_after = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| c.id))
+        .flatten();
+    Ok(Json(ContactPage { items, next_after }))
+}
+
+/// Removes an external contact (for both sides).
+#[utoipa::path(delete, path = "/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::http::Problem)), security(("bearer" = [])))]
+async fn remove_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let (_, member_id) = auth.member()?;
+    state
+        .store
+        .remove_contact(member_id, id, now(), &auth.0.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where an organization's contact events are delivered.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookBody {
+    /// An `https://` (or `http://`) URL.
+    pub url: String,
+}
+
+/// An organization's webhook. The secret is shown only when it is set.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct WebhookView {
+    pub url: String,
+    /// HMAC-SHA256 key for the `Namecard-Signature` header; only in the answer to `PUT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: i64,
+}
+
+/// Sets the organization's webhook (a new secret each time) for contact events.
+#[utoipa::path(put, path = "/v1/orgs/{org}/webhook", tag = "contacts", params(("org" = i64, Path)),
+    request_body = WebhookBody, responses((status = 200, body = WebhookView)), security(("bearer" = [])))]
+async fn set_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+    Json(body): Json<WebhookBody>,
+) -> Result<Json<WebhookView>, ApiError> {
+    let who = auth.admin_of(org)?;
+    let url = WebhookUrl::parse(&body.url)?;
+    let hook = Webhook {
+        org_id: org,
+        url: url.as_str().to_owned(),
+        secret: webhooks::new_secret(),
+        created_at: now(),
+    };
+    let entry = audit(
+        &who,
+        Some(org),
+        "webhook.set",
+        &format!("org/{org}/webhook"),
+        &hook.url,
+    );
+    state.store.set_webhook(&hook, &entry).await?;
+    Ok(Json(WebhookView {
+        url: hook.url,
+        secret: Some(hook.secret),
+        created_at: hook.created_at,
+    }))
+}
+
+/// The organization's webhook (without its secret).
+#[utoipa::path(get, path = "/v1/orgs/{org}/webhook", tag = "contacts", params(("org" = i64, Path)),
+    responses((status = 200, body = WebhookView)), security(("bearer" = [])))]
+async fn get_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+) -> Result<Json<WebhookView>, ApiError> {
+    auth.admin_of(org)?;
+    let hook = state
+        .store
+        .get_webhook(org)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    Ok(Json(WebhookView {
+        url: hook.url,
+        secret: None,
+        created_at: hook.created_at,
+    }))
+}
+
+/// Removes the organization's webhook; undelivered events are given up.
+#[utoipa::path(delete, path = "/v1/orgs/{org}/webhook", tag = "contacts", params(("org" = i64, Path)),
+    responses((status = 204)), security(("bearer" = [])))]
+async fn delete_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let who = auth.admin_of(org)?;
+    let entry = audit(
+        &who,
+        Some(org),
+        "webhook.delete",
+        &format!("org/{org}/webhook"),
+        "",
+    );
+    state.store.delete_webhook(org, &entry).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

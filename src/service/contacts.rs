@@ -1,0 +1,545 @@
+//! External contacts: a scanned card (or a discoverable phone number) becomes a pending request
+//! that the owner decides; accepted requests become mutual relations.
+//!
+//! Every scan is checked twice: offline (signature, key, validity window, the signed revocation
+//! list in memory) and online against the database (the card row, the owner's status, one-time
+//! use), then against both organizations' current policies. The store makes the writes race-safe;
+//! this module decides what to write and what to answer.
+
+use super::keyring::Keyring;
+use crate::card::{self, CardClaims, Reason, VerifyOptions};
+use crate::domain::{
+    Decision, MemberStatus, Mobile, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
+    contact::{Party as Role, party_of},
+};
+use crate::scan::{ScanError, ScanLimits};
+use crate::store::{
+    Contact, ContactRequest, Direction, NewContactRequest, OrgRef, Party, RequestCreated, Store,
+    StoreError,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Settings and shared limits of the contacts feature.
+#[derive(Debug)]
+pub struct Contacts {
+    /// How long a request stays pending before it expires, in seconds.
+    pub request_ttl_secs: i64,
+    /// Phone lookups one member may make per `phone_window_secs`.
+    pub phone_lookups_per_window: i64,
+    /// The rate limit's window, in seconds.
+    pub phone_window_secs: i64,
+    /// Limits applied to every uploaded photo.
+    pub scan_limits: ScanLimits,
+    /// Photos decoded at once; further uploads wait (bounded memory under a burst of 12 MP photos).
+    scan_slots: Semaphore,
+    /// How long an upload may wait for a decoding slot before it is answered `busy`.
+    pub scan_queue_timeout: Duration,
+}
+
+impl Contacts {
+    /// Builds the feature's state; `scan_concurrency` photos are decoded at once.
+    pub fn new(
+        request_ttl_secs: i64,
+        phone_lookups_per_window: i64,
+        phone_window_secs: i64,
+        scan_concurrency: usize,
+    ) -> Self {
+        Self {
+            request_ttl_secs,
+            phone_lookups_per_window,
+            phone_window_secs,
+            scan_limits: ScanLimits::default(),
+            scan_slots: Semaphore::new(scan_concurrency.max(1)),
+            scan_queue_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why a scan, a phone request or a decision did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum ContactError {
+    /// The photo could not be read.
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    /// Every decoding slot stayed busy for the queue timeout.
+    #[error("the service is busy decoding other photos; try again shortly")]
+    Busy,
+    /// The card failed verification for `reason`.
+    #[error("the card is not valid: {detail}")]
+    InvalidCard { reason: Reason, detail: String },
+    /// The card has expired.
+    #[error("the card has expired; ask its owner for a current one")]
+    CardExpired,
+    /// The card was revoked (reset or withdrawn by its owner or an admin).
+    #[error("the card has been revoked; ask its owner for a current one")]
+    CardRevoked,
+    /// The card's owner is no longer an active member.
+    #[error("the card's owner is no longer an active member of their organization")]
+    OwnerInactive,
+    /// The requester scanned their own card.
+    #[error("this is your own card")]
+    SelfScan,
+    /// A one-time card was already used for a request.
+    #[error("this one-time card has already been used")]
+    CardAlreadyUsed,
+    /// An organization's policy refuses the request.
+    #[error("{explanation}")]
+    PolicyBlocked {
+        block: PolicyBlock,
+        organization: OrgRef,
+        explanation: String,
+    },
+    /// No discoverable member has this number, or the request does not exist for the caller.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Too many phone lookups.
+    #[error("too many phone lookups; try again later")]
+    RateLimited { retry_after_secs: i64 },
+    /// The caller is a party to the request but this decision belongs to the other party.
+    #[error("{0}")]
+    NotYourDecision(&'static str),
+    /// The request was already decided (or expired).
+    #[error("the request is already {}", .0.status.as_str())]
+    AlreadyDecided(Box<ContactRequest>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What was scanned: a photo's bytes or a payload string.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanInput<'a> {
+    Photo(&'a [u8]),
+    Text(&'a str),
+}
+
+/// What a scan or phone request did (or, for a preview, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    RequestCreated(ContactRequest),
+    AlreadyPending(ContactRequest),
+    AlreadyConnected(Contact),
+    /// The owner is a colleague, found in the directory: no external request.
+    SameOrganization,
+    /// A preview: nothing was written; `would` names the outcome.
+    Preview {
+        would: &'static str,
+    },
+}
+
+impl Outcome {
+    /// The wire name of the outcome.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::RequestCreated(_) => "request_created",
+            Self::AlreadyPending(_) => "already_pending",
+            Self::AlreadyConnected(_) => "already_connected",
+            Self::SameOrganization => "same_organization",
+            Self::Preview { .. } => "preview",
+        }
+    }
+}
+
+/// The result of a successful scan: the payload, the verified owner and the outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    /// The card's QR text (send it back to `POST /v1/scans` to act on a preview).
+    pub text: String,
+    /// The card's owner, as the directory knows them now.
+    pub owner: Party,
+    pub outcome: Outcome,
+}
+
+/// The member making a request.
+#[derive(Debug, Clone, Copy)]
+pub struct Requester<'a> {
+    pub org_id: i64,
+    pub member_id: i64,
+    /// How the audit log names them.
+    pub actor: &'a str,
+}
+
+/// Decodes `input`, verifies the card offline and online, checks both policies and, unless
+/// `preview`, creates the request.
+///
+/// # Errors
+/// A [`ContactError`] for every refusal; see its variants.
+pub async fn scan(
+    contacts: &Contacts,
+    keys: &Keyring,
+    store: &dyn Store,
+    who: Requester<'_>,
+    input: ScanInput<'_>,
+    preview: bool,
+    now: i64,
+) -> Result<Scanned, ContactError> {
+    let text = match input {
+        ScanInput::Text(t) => t.trim().to_owned(),
+        ScanInput::Photo(bytes) => decode_photo(contacts, keys, bytes.to_vec()).await?,
+    };
+    let (claims, used) = verify_online(keys, store, &text, now).await?;
+    let owner_id = claims.member_id as i64;
+    let owner_org = claims.org_id as i64;
+    if owner_id == who.member_id {
+        return Err(ContactError::SelfScan);
+    }
+    let owner = party(store, owner_org, owner_id).await?;
+    let outcome = request(
+        contacts,
+        store,
+        who,
+        &owner,
+        Via::QrScan,
+        Some((&claims, used)),
+        preview,
+        now,
+    )
+    .await?;
+    Ok(Scanned {
+        text,
+        owner,
+        outcome,
+    })
+}
+
+/// Decodes a photo on the blocking pool, at most `scan_slots` at once, and picks the code that
+/// is one of our cards (or, when none is, the first code, so verification says why it is not).
+async fn decode_photo(
+    contacts: &Contacts,
+    keys: &Keyring,
+    bytes: Vec<u8>,
+) -> Result<String, ContactError> {
+    let _slot = tokio::time::timeout(contacts.scan_queue_timeout, contacts.scan_slots.acquire())
+        .await
+        .map_err(|_| ContactError::Busy)?
+        .map_err(|_| ContactError::Busy)?;
+    let limits = contacts.scan_limits.clone();
+    let report = tokio::task::spawn_blocking(move || crate::scan::decode_photo(&bytes, &limits))
+        .await
+        .map_err(|_| ContactError::Scan(ScanError::CorruptImage))??;
+    let prefix = keys.issuer().card_prefix();
+    let mut codes = report.codes.into_iter();
+    let first = codes.next().map(|c| c.text).unwrap_or_default();
+    if first.starts_with(prefix) {
+        return Ok(first);
+    }
+    Ok(codes
+        .map(|c| c.text)
+        .find(|t| t.starts_with(prefix))
+        .unwrap_or(first))
+}
+
+/// Verifies a card against the in-memory keys and revocation list, then against the database:
+/// the card must be one this service issued, unrevoked, and its owner still active. Also says
+/// whether it is a one-time card that was already used.
+async fn verify_online(
+    keys: &Keyring,
+    store: &dyn Store,
+    text: &str,
+    now: i64,
+) -> Result<(CardClaims, bool), ContactError> {
+    let snapshot = keys.snapshot();
+    let opts = VerifyOptions::at(now);
+    let claims = match card::verify_card(text, &snapshot.keyset, Some(&snapshot.revocations), &opts)
+    {
+        Ok(v) => v.claims,
+        Err(r) if r.reason == Reason::Expired => return Err(ContactError::CardExpired),
+        Err(r) if r.reason == Reason::Revoked => {
+            // Say whether the owner left or just this card was withdrawn.
+            let claims = card::verify_card(text, &snapshot.keyset, None, &opts)
+                .map_err(|_| ContactError::CardRevoked)?
+                .claims;
+            let member = store
+                .get_member(claims.org_id as i64, claims.member_id as i64)
+                .await;
+            return Err(match member {
+                Ok(m) if m.status == MemberStatus::Active => ContactError::CardRevoked,
+                _ => ContactError::OwnerInactive,
+            });
+        }
+        Err(r) => {
+            return Err(ContactError::InvalidCard {
+                reason: r.reason,
+                detail: r.detail,
+            });
+        }
+    };
+    // The snapshot can be a refresh interval behind other instances: the database decides.
+    let member = store
+        .get_member(claims.org_id as i64, claims.member_id as i64)
+        .await;
+    match member {
+        Ok(m) if m.status == MemberStatus::Active => {}
+        Ok(_) | Err(StoreError::NotFound(_)) => return Err(ContactError::OwnerInactive),
+        Err(e) => return Err(e.into()),
+    }
+    let state = store
+        .card_state(&claims.card_id.to_string())
+        .await?
+        .ok_or_else(|| ContactError::InvalidCard {
+            reason: Reason::Revoked,
+            detail: "this card is not on record at its issuer".into(),
+        })?;
+    if state.revoked_at.is_some() {
+        return Err(ContactError::CardRevoked);
+    }
+    // A used one-time card still answers its own requester's `already_pending`; the store decides.
+    let used = state.one_time && state.used_at.is_some();
+    Ok((claims, used))
+}
+
+/// A member as the other side sees them.
+async fn party(store: &dyn Store, org_id: i64, member_id: i64) -> Result<Party, ContactError> {
+    let member = store.get_member(org_id, member_id).await?;
+    let org = store.get_org(org_id).await?;
+    Ok(Party {
+        member_id,
+        name: member.display_name,
+        title: member.title,
+        organization: OrgRef {
+            id: org.id,
+            name: org.name,
+        },
+    })
+}
+
+/// Checks both organizations' current policies for a request between their members.
+async fn check_both(
+    store: &dyn Store,
+    requester_org: i64,
+    owner_org: i64,
+) -> Result<(), ContactError> {
+    let (a, b) = (
+        store.get_org(requester_org).await?,
+        store.get_org(owner_org).await?,
+    );
+    let a_partners: Vec<i64> = store
+        .list_partners(a.id)
+        .await?
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let b_partners: Vec<i64> = store
+        .list_partners(b.id)
+        .await?
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let requester = PolicySide {
+        org_id: a.id,
+        policy: a.policy,
+        partners: &a_partners,
+    };
+    let owner = PolicySide {
+        org_id: b.id,
+        policy: b.policy,
+        partners: &b_partners,
+    };
+    check_policies(&requester, &owner).map_err(|block| {
+        let org = if block.org_id == a.id { a } else { b };
+        ContactError::PolicyBlocked {
+            explanation: block.explain(&org.name),
+            block,
+            organization: OrgRef {
+                id: org.id,
+                name: org.name,
+            },
+        }
+    })
+}
+
+/// The part of a scan and a phone request after the owner is known.
+#[allow(clippy::too_many_arguments)]
+async fn request(
+    contacts: &Contacts,
+    store: &dyn Store,
+    who: Requester<'_>,
+    owner: &Party,
+    via: Via,
+    card: Option<(&CardClaims, bool)>,
+    preview: bool,
+    now: i64,
+) -> Result<Outcome, ContactError> {
+    if owner.organization.id == who.org_id {
+        return Ok(Outcome::SameOrganization);
+    }
+    check_both(store, who.org_id, owner.organization.id).await?;
+    if preview {
+        let would = if store
+            .find_contact(who.member_id, owner.member_id)
+            .await?
+            .is_some()
+        {
+            "already_connected"
+        } else if pending_between(store, who.member_id, owner.member_id, now)
+            .await?
+            .is_some()
+        {
+            "already_pending"
+        } else if card.is_some_and(|(_, used)| used) {
+            return Err(ContactError::CardAlreadyUsed);
+        } else {
+            "request_created"
+        };
+        return Ok(Outcome::Preview { would });
+    }
+    let card = card.map(|(claims, _)| claims);
+    let new = NewContactRequest {
+        requester_org_id: who.org_id,
+        requester_id: who.member_id,
+        owner_org_id: owner.organization.id,
+        owner_id: owner.member_id,
+        via,
+        card_id: card.map(|c| c.card_id.to_string()),
+        card_channel: card.and_then(|c| c.channel.clone()),
+        one_time_card: card.is_some_and(|c| c.one_time),
+        created_at: now,
+        expires_at: now.saturating_add(contacts.request_ttl_secs),
+    };
+    Ok(match store.create_contact_request(&new, who.actor).await? {
+        RequestCreated::Created(r) => {
+            metrics::counter!("contact_requests_total", "via" => via.as_str()).increment(1);
+            Outcome::RequestCreated(r)
+        }
+        RequestCreated::AlreadyPending(r) => Outcome::AlreadyPending(r),
+        RequestCreated::AlreadyConnected(c) => Outcome::AlreadyConnected(c),
+        RequestCreated::CardAlreadyUsed => return Err(ContactError::CardAlreadyUsed),
+    })
+}
+
+async fn pending_between(
+    store: &dyn Store,
+    requester: i64,
+    owner: i64,
+    now: i64,
+) -> Result<Option<ContactRequest>, ContactError> {
+    // A member has few pending outgoing requests; the page is enough to find the pair's one.
+    let pending = store
+        .list_contact_requests(
+            requester,
+            Direction::Outgoing,
+            Some(RequestStatus::Pending),
+            now,
+            0,
+            500,
+        )
+        .await?;
+    Ok(pending.into_iter().find(|r| r.owner.member_id == owner))
+}
+
+/// Requests a contact by mobile number. Unknown numbers, numbers whose owner keeps them
+/// undiscoverable, and owners whose organization would refuse the request all answer the same
+/// `NotFound` after the same single lookup; every lookup counts towards the caller's rate limit.
+///
+/// # Errors
+/// `RateLimited`, `NotFound`, `PolicyBlocked` (the requester's own organization), `SelfScan`.
+pub async fn request_by_phone(
+    contacts: &Contacts,
+    store: &dyn Store,
+    who: Requester<'_>,
+    mobile: &Mobile,
+    now: i64,
+) -> Result<(Party, Outcome), ContactError> {
+    let count = store
+        .record_phone_lookup(who.member_id, now, contacts.phone_window_secs)
+        .await?;
+    if count > contacts.phone_lookups_per_window {
+        return Err(ContactError::RateLimited {
+            retry_after_secs: contacts.phone_window_secs,
+        });
+    }
+    let found = store.find_discoverable_member(mobile).await?;
+    let Some(member) = found else {
+        return Err(ContactError::NotFound("member"));
+    };
+    if member.id == who.member_id {
+        return Err(ContactError::SelfScan);
+    }
+    let owner = party(store, member.org_id, member.id).await?;
+    let outcome = request(contacts, store, who, &owner, Via::Phone, None, false, now).await;
+    match outcome {
+        // The owner's organization refusing must not reveal that the number exists.
+        Err(ContactError::PolicyBlocked { block, .. })
+            if block.blocked_by == crate::domain::BlockedBy::OwnerOrganization =>
+        {
+            Err(ContactError::NotFound("member"))
+        }
+        other => other.map(|o| (owner, o)),
+    }
+}
+
+/// Accepts, rejects or cancels a request on behalf of `member_id`. An accept re-checks both
+/// policies as they are now.
+///
+/// # Errors
+/// `NotFound` for a request the member is not a party to, `NotYourDecision`, `PolicyBlocked`,
+/// `AlreadyDecided`.
+pub async fn decide(
+    store: &dyn Store,
+    member_id: i64,
+    request_id: i64,
+    decision: Decision,
+    now: i64,
+    actor: &str,
+) -> Result<ContactRequest, ContactError> {
+    let request = match store.get_contact_request(request_id, now).await {
+        Err(StoreError::NotFound(_)) => return Err(ContactError::NotFound("contact request")),
+        other => other?,
+    };
+    match (
+        party_of(
+            member_id,
+            request.requester.member_id,
+            request.owner.member_id,
+        ),
+        decision.by_owner(),
+    ) {
+        (Role::Stranger, _) => return Err(ContactError::NotFound("contact request")),
+        (Role::Requester, true) => {
+            return Err(ContactError::NotYourDecision(
+                "only the card owner can accept or reject a request",
+            ));
+        }
+        (Role::Owner, false) => {
+            return Err(ContactError::NotYourDecision(
+                "only the requester can cancel a request",
+            ));
+        }
+        _ => {}
+    }
+    if request.status != RequestStatus::Pending {
+        return Err(ContactError::AlreadyDecided(Box::new(request)));
+    }
+    if decision == Decision::Accept {
+        check_both(
+            store,
+            request.requester.organization.id,
+            request.owner.organization.id,
+        )
+        .await?;
+    }
+    match store
+        .decide_contact_request(request_id, member_id, decision, now, actor)
+        .await?
+    {
+        Some(decided) => Ok(decided),
+        None => Err(ContactError::AlreadyDecided(Box::new(
+            store.get_contact_request(request_id, now).await?,
+        ))),
+    }
+}
+
+/// Starts the background task that marks overdue requests expired every `every`.
+pub fn spawn_expiry(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.expire_contact_requests(crate::card::unix_now()).await {
+                tracing::warn!(error = %e, "expiring contact requests failed; will retry");
+            }
+        }
+    })
+}

@@ -1,0 +1,211 @@
+//! Delivering contact events to organizations' webhooks.
+//!
+//! Events are queued by the store in the same transaction as the change they describe (an
+//! outbox), so a request never waits for, or fails because of, a receiver. A background task on
+//! every instance claims due deliveries, POSTs them signed, and retries failures with exponential
+//! backoff until [`MAX_ATTEMPTS`].
+//!
+//! Each delivery carries `Namecard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
+//! `"<t>.<body>"` with the organization's secret (the scheme Stripe and others use), so a
+//! receiver can check origin and freshness; [`verify_signature`] is the reference check.
+
+use crate::store::{Delivery, DeliveryResult, Store};
+use hmac::{Hmac, Mac as _};
+use sha2::Sha256;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Delay before the first retry; it doubles with each attempt, up to [`MAX_BACKOFF_SECS`].
+pub const FIRST_BACKOFF_SECS: i64 = 2;
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF_SECS: i64 = 3600;
+
+/// A new random webhook secret (`whsec_` and 32 random bytes in hex).
+pub fn new_secret() -> String {
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("whsec_{}", hex::encode(bytes))
+}
+
+fn mac(secret: &str, timestamp: i64, body: &str) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    mac
+}
+
+/// The `Namecard-Signature` header value for `body` sent at `timestamp`.
+pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
+    let tag = mac(secret, timestamp, body).finalize().into_bytes();
+    format!("t={timestamp},v1={}", hex::encode(tag))
+}
+
+/// Checks a `Namecard-Signature` header: a `v1` tag that matches (in constant time) and a
+/// timestamp within `tolerance_secs` of `now`.
+pub fn verify_signature(
+    secret: &str,
+    header: &str,
+    body: &str,
+    now: i64,
+    tolerance_secs: i64,
+) -> bool {
+    let mut timestamp = None;
+    let mut tags = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+            Some(("v1", v)) => tags.extend(hex::decode(v).ok()),
+            _ => {}
+        }
+    }
+    let Some(t) = timestamp else { return false };
+    if (now - t).abs() > tolerance_secs {
+        return false;
+    }
+    tags.iter()
+        .any(|tag| mac(secret, t, body).verify_slice(tag).is_ok())
+}
+
+/// The wait before retrying after the `attempt`-th failure (1-based).
+pub fn backoff_secs(attempt: i64) -> i64 {
+    let doublings = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    FIRST_BACKOFF_SECS
+        .saturating_mul(1_i64 << doublings)
+        .min(MAX_BACKOFF_SECS)
+}
+
+/// Sends one claimed delivery and says how it ended.
+async fn attempt(client: &reqwest::Client, d: &Delivery, now: i64) -> DeliveryResult {
+    let Some(hook) = &d.webhook else {
+        return DeliveryResult::GiveUp {
+            error: "the webhook was removed".into(),
+        };
+    };
+    let sent = client
+        .post(&hook.url)
+        .header("content-type", "application/json")
+        .header("namecard-event", &d.event)
+        .header("namecard-delivery", d.id.to_string())
+        .header("namecard-signature", sign(&hook.secret, now, &d.body))
+        .body(d.body.clone())
+        .send()
+        .await;
+    let error = match sent {
+        Ok(r) if r.status().is_success() => return DeliveryResult::Delivered,
+        Ok(r) => format!("receiver answered {}", r.status()),
+        Err(e) => format!("delivery failed: {e}"),
+    };
+    let attempt = d.attempts + 1;
+    if attempt >= MAX_ATTEMPTS {
+        DeliveryResult::GiveUp { error }
+    } else {
+        DeliveryResult::Retry {
+            at: now + backoff_secs(attempt),
+            error,
+        }
+    }
+}
+
+/// Delivers every due event once; returns how many were attempted.
+///
+/// # Errors
+/// When the store fails (the next round retries).
+pub async fn deliver_due(
+    store: &dyn Store,
+    client: &reqwest::Client,
+    now: i64,
+) -> Result<usize, crate::store::StoreError> {
+    // A claimed delivery is leased long enough for its request timeout to pass.
+    let due = store.claim_deliveries(now, 60, 32).await?;
+    for d in &due {
+        let result = attempt(client, d, now).await;
+        if let DeliveryResult::Retry { error, .. } | DeliveryResult::GiveUp { error } = &result {
+            tracing::warn!(delivery = d.id, org = d.org_id, event = %d.event, %error, "webhook delivery failed");
+        }
+        metrics::counter!("webhook_deliveries_total", "result" => match result {
+            DeliveryResult::Delivered => "delivered",
+            DeliveryResult::Retry { .. } => "retry",
+            DeliveryResult::GiveUp { .. } => "given_up",
+        })
+        .increment(1);
+        store.finish_delivery(d.id, &result, now).await?;
+    }
+    Ok(due.len())
+}
+
+/// Starts the delivery task, polling every `every`.
+pub fn spawn_deliveries(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = deliver_due(&*store, &client, crate::card::unix_now()).await {
+                tracing::warn!(error = %e, "webhook delivery round failed; will retry");
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_verifies_only_with_its_secret_body_and_time() {
+        let header = sign("whsec_a", 1_000, "{\"x\":1}");
+        assert!(verify_signature(
+            "whsec_a",
+            &header,
+            "{\"x\":1}",
+            1_010,
+            300
+        ));
+        assert!(!verify_signature(
+            "whsec_b",
+            &header,
+            "{\"x\":1}",
+            1_010,
+            300
+        ));
+        assert!(!verify_signature(
+            "whsec_a",
+            &header,
+            "{\"x\":2}",
+            1_010,
+            300
+        ));
+        assert!(!verify_signature(
+            "whsec_a",
+            &header,
+            "{\"x\":1}",
+            2_000,
+            300
+        ));
+        assert!(!verify_signature(
+            "whsec_a",
+            "t=1000",
+            "{\"x\":1}",
+            1_000,
+            300
+        ));
+    }
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        assert_eq!(backoff_secs(1), 2);
+        assert_eq!(backoff_secs(2), 4);
+        assert_eq!(backoff_secs(5), 32);
+        assert_eq!(backoff_secs(30), 3600);
+    }
+}

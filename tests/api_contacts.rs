@@ -1,0 +1,951 @@
+//! External contacts end to end, on SQLite and PostgreSQL: a photo of a partner's printable card
+//! becomes a request the owner accepts; every scan outcome; every policy combination; phone
+//! discovery privacy and its rate limit; decisions; races; expiry; webhooks.
+
+mod common;
+
+use common::{Backend, TestApp, spawn_app, spawn_app_with};
+use namecard::config::RawSettings;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Two organizations with an admin each, one member each (with tokens), and the given policies.
+struct World {
+    a_org: i64,
+    a_admin: String,
+    a_member: i64,
+    a_token: String,
+    b_org: i64,
+    b_admin: String,
+    b_token: String,
+}
+
+async fn world(app: &TestApp, a_policy: &str, b_policy: &str, partners: bool) -> World {
+    let (a_org, a_admin) = app.org_with_admin("Acme Trading").await;
+    let (b_org, b_admin) = app.org_with_admin("北京云帆科技有限公司").await;
+    app.update_org(&a_admin, a_org, json!({ "policy": a_policy }))
+        .await
+        .expect(200);
+    app.update_org(&b_admin, b_org, json!({ "policy": b_policy }))
+        .await
+        .expect(200);
+    if partners {
+        app.partner(&a_admin, a_org, b_org).await;
+        app.partner(&b_admin, b_org, a_org).await;
+    }
+    let (a_member, a_token) = app
+        .member_with_token(&a_admin, a_org, "Ada Lovelace", "A1")
+        .await;
+    let (_, b_token) = app.member_with_token(&b_admin, b_org, "李娜", "B1").await;
+    World {
+        a_org,
+        a_admin,
+        a_member,
+        a_token,
+        b_org,
+        b_admin,
+        b_token,
+    }
+}
+
+/// Requests and decisions, as a member calls them.
+trait ContactsClient {
+    async fn partner(&self, admin: &str, org: i64, partner: i64);
+    async fn card_text(&self, member_token: &str) -> String;
+    async fn scan_text(&self, token: &str, text: &str) -> common::Answer;
+    async fn request_id(&self, token: &str, text: &str) -> i64;
+    async fn scan_photo(&self, token: &str, photo: Vec<u8>, path: &str) -> common::Answer;
+    async fn requests(&self, token: &str, query: &str) -> Value;
+    async fn decide(&self, token: &str, id: i64, what: &str) -> common::Answer;
+    async fn contacts(&self, token: &str) -> Vec<Value>;
+}
+
+impl ContactsClient for TestApp {
+    async fn partner(&self, admin: &str, org: i64, partner: i64) {
+        let path = format!("/v1/orgs/{org}/partners/{partner}");
+        let answer = self.send(Method::PUT, &path, Some(admin), None).await;
+        assert!(answer.status.is_success(), "{answer:?}");
+    }
+
+    async fn card_text(&self, member_token: &str) -> String {
+        let card = self
+            .post("/v1/me/card", Some(member_token), json!({}))
+            .await
+            .expect(201);
+        card["text"].as_str().expect("card text").to_owned()
+    }
+
+    async fn scan_text(&self, token: &str, text: &str) -> common::Answer {
+        self.post("/v1/scans", Some(token), json!({ "text": text }))
+            .await
+    }
+
+    /// Scans a card that must create a request; returns the request's id.
+    async fn request_id(&self, token: &str, text: &str) -> i64 {
+        self.scan_text(token, text).await.expect(201)["request"]["id"]
+            .as_i64()
+            .expect("request id")
+    }
+
+    async fn scan_photo(&self, token: &str, photo: Vec<u8>, path: &str) -> common::Answer {
+        let part = reqwest::multipart::Part::bytes(photo)
+            .file_name("card.jpg")
+            .mime_str("image/jpeg")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new().part("photo", part);
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        common::TestApp::read(resp).await
+    }
+
+    async fn requests(&self, token: &str, query: &str) -> Value {
+        self.get(&format!("/v1/contact-requests?{query}"), Some(token))
+            .await
+            .expect(200)
+    }
+
+    async fn decide(&self, token: &str, id: i64, what: &str) -> common::Answer {
+        self.post(
+            &format!("/v1/contact-requests/{id}/{what}"),
+            Some(token),
+            json!({}),
+        )
+        .await
+    }
+
+    async fn contacts(&self, token: &str) -> Vec<Value> {
+        self.get("/v1/contacts", Some(token)).await.expect(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone()
+    }
+}
+
+/// A 12 MP phone photo (perspective, blur, JPEG) of a member's printable card.
+async fn photo_of_printable_card(app: &TestApp, member_token: &str) -> Vec<u8> {
+    let png = app.get("/v1/me/card/printable", Some(member_token)).await;
+    assert_eq!(png.status, 200);
+    let printed = image::load_from_memory(&png.bytes)
+        .expect("printable card is a PNG")
+        .to_luma8();
+    namecard::scan::synth::phone_photo(&printed, &namecard::scan::synth::PhotoParams::default())
+}
+
+async fn a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "partners_only", "partners_only", true).await;
+    app.card_text(&w.a_token).await;
+    let photo = photo_of_printable_card(&app, &w.a_token).await;
+    assert!(photo.len() > 500_000, "a 12 MP JPEG, not a thumbnail");
+
+    let scanned = app
+        .scan_photo(&w.b_token, photo, "/v1/scans")
+        .await
+        .expect(201);
+
+    assert_eq!(scanned["outcome"], "request_created");
+    assert_eq!(scanned["owner"]["name"], "Ada Lovelace");
+    assert_eq!(scanned["owner"]["organization"]["name"], "Acme Trading");
+    let id = scanned["request"]["id"].as_i64().expect("request id");
+    let inbox = app.requests(&w.a_token, "direction=incoming").await;
+    let item = &inbox["items"][0];
+    assert_eq!(item["id"], id);
+    assert_eq!(item["status"], "pending");
+    assert_eq!(item["via"], "qr_scan");
+    assert_eq!(item["requester"]["name"], "李娜");
+    assert_eq!(item["requester"]["title"], "Engineer");
+    assert_eq!(
+        item["requester"]["organization"]["name"],
+        "北京云帆科技有限公司"
+    );
+
+    let accepted = app.decide(&w.a_token, id, "accept").await.expect(200);
+
+    assert_eq!(accepted["status"], "accepted");
+    let a_sees = app.contacts(&w.a_token).await;
+    let b_sees = app.contacts(&w.b_token).await;
+    assert_eq!(a_sees.len(), 1);
+    assert_eq!(a_sees[0]["contact"]["name"], "李娜");
+    assert_eq!(b_sees.len(), 1);
+    assert_eq!(b_sees[0]["contact"]["name"], "Ada Lovelace");
+    assert_eq!(
+        b_sees[0]["contact"]["organization"]["id"].as_i64(),
+        Some(w.a_org)
+    );
+    // External contacts never enter the internal directory.
+    let directory = app.directory(&w.a_token, w.a_org, "q=李").await.expect(200);
+    assert_eq!(directory["items"].as_array().map(Vec::len), Some(0));
+}
+
+async fn every_scan_outcome_is_answered_with_its_own_code(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let a_card = app.card_text(&w.a_token).await;
+
+    // Colleague: found in the directory, no external request.
+    let (_, colleague) = app
+        .member_with_token(&w.a_admin, w.a_org, "Tom", "A2")
+        .await;
+    let same = app.scan_text(&colleague, &a_card).await.expect(200);
+    assert_eq!(same["outcome"], "same_organization");
+    assert_eq!(same["owner"]["name"], "Ada Lovelace");
+
+    // Own card.
+    assert_eq!(
+        app.scan_text(&w.a_token, &a_card).await.problem_code(),
+        "self_scan"
+    );
+
+    // A preview writes nothing.
+    let preview = app
+        .post(
+            "/v1/scans/preview",
+            Some(&w.b_token),
+            json!({ "text": a_card }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(preview["outcome"], "preview");
+    assert_eq!(preview["would"], "request_created");
+    assert_eq!(preview["text"], a_card.as_str());
+    assert_eq!(
+        app.requests(&w.a_token, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+
+    // First scan creates, the second answers the same request.
+    let first = app.scan_text(&w.b_token, &a_card).await.expect(201);
+    let again = app.scan_text(&w.b_token, &a_card).await.expect(200);
+    assert_eq!(again["outcome"], "already_pending");
+    assert_eq!(again["request"]["id"], first["request"]["id"]);
+
+    // Once accepted: already connected.
+    let id = first["request"]["id"].as_i64().unwrap();
+    app.decide(&w.a_token, id, "accept").await.expect(200);
+    let connected = app.scan_text(&w.b_token, &a_card).await.expect(200);
+    assert_eq!(connected["outcome"], "already_connected");
+    assert_eq!(connected["contact"]["contact"]["name"], "Ada Lovelace");
+
+    // Tampered, foreign and garbage payloads: invalid_card with the verification reason.
+    let mut tampered = a_card.clone().into_bytes();
+    let last = tampered.len() - 5;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let bad = app.scan_text(&w.b_token, &tampered).await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.problem_code(), "invalid_card");
+    assert!(
+        ["bad_signature", "malformed"].contains(&bad.json["reason"].as_str().unwrap_or("")),
+        "{}",
+        bad.json
+    );
+    let foreign = a_card.replacen("HTTPS://NC.EXAMPLE.COM", "HTTPS://EVIL.EXAMPLE.COM", 1);
+    let foreign = app.scan_text(&w.b_token, &foreign).await;
+    assert_eq!(foreign.problem_code(), "invalid_card");
+    assert_eq!(foreign.json["reason"], "wrong_issuer");
+    let hostile = app
+        .scan_text(&w.b_token, "<script>alert(1)</script>\u{0}")
+        .await;
+    assert_eq!(hostile.status, 422);
+    assert_eq!(hostile.json["reason"], "malformed");
+
+    // A card reset revokes the old one.
+    let (c_member, c_token) = app.member_with_token(&w.a_admin, w.a_org, "Cy", "A3").await;
+    let old = app.card_text(&c_token).await;
+    app.card_text(&c_token).await;
+    assert_eq!(
+        app.scan_text(&w.b_token, &old).await.problem_code(),
+        "card_revoked"
+    );
+
+    // A deactivated owner's card.
+    let current = app.get("/v1/me/card", Some(&c_token)).await.expect(200)["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.deactivate_member(&w.a_admin, w.a_org, c_member)
+        .await
+        .expect(200);
+    assert_eq!(
+        app.scan_text(&w.b_token, &current).await.problem_code(),
+        "owner_inactive"
+    );
+}
+
+async fn an_expired_card_is_refused(backend: Backend) {
+    let settings = RawSettings {
+        refresh_interval: Some("100ms".into()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    // The service's key has been signing for two years; a card it issued then has expired.
+    sql(
+        &app,
+        "UPDATE signing_keys SET valid_from = valid_from - 63072000",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let expired = card_signed_long_ago(&app, w.a_org, w.a_member).await;
+
+    let answer = app.scan_text(&w.b_token, &expired).await;
+
+    assert_eq!(
+        (answer.status.as_u16(), answer.problem_code()),
+        (422, "card_expired")
+    );
+}
+
+/// Runs one statement on the test's database (to set up what only time could otherwise make).
+async fn sql(app: &TestApp, statement: &str) {
+    use sqlx::Connection as _;
+    if app.database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// A card for `member` signed by the service's active key, issued two years ago and expired a
+/// year ago.
+async fn card_signed_long_ago(app: &TestApp, org: i64, member: i64) -> String {
+    use sqlx::Connection as _;
+    let pem: (String,) = if app.database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query_as("SELECT private_pem FROM signing_keys WHERE status = 'active'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query_as("SELECT private_pem FROM signing_keys WHERE status = 'active'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    };
+    let key = namecard::card::SigningKey::from_pkcs8_pem(&pem.0).expect("stored key");
+    let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
+    let then = namecard::card::unix_now() - 2 * 365 * 86_400;
+    let request = namecard::card::CardRequest {
+        org_id: org as u64,
+        org_name: "Acme Trading".into(),
+        member_id: member as u64,
+        member_name: "Ada Lovelace".into(),
+        title: None,
+        not_before: None,
+        expires_at: then + 365 * 86_400,
+        one_time: false,
+        channel: None,
+    };
+    namecard::card::issue_card(&issuer, &key, &request, then)
+        .expect("issued")
+        .text
+}
+
+async fn a_one_time_card_starts_one_request_only(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let card = app
+        .post(
+            "/v1/me/cards",
+            Some(&w.a_token),
+            json!({ "one_time": true, "channel": "expo-2026" }),
+        )
+        .await
+        .expect(201);
+    let text = card["text"].as_str().unwrap();
+    let (_, other) = app
+        .member_with_token(&w.b_admin, w.b_org, "Wang", "B2")
+        .await;
+
+    let first = app.scan_text(&w.b_token, text).await.expect(201);
+    let again = app.scan_text(&w.b_token, text).await.expect(200);
+    let second = app.scan_text(&other, text).await;
+
+    assert_eq!(first["request"]["card_channel"], "expo-2026");
+    assert_eq!(again["outcome"], "already_pending");
+    assert_eq!(second.status, 409);
+    assert_eq!(second.problem_code(), "card_already_used");
+}
+
+async fn photos_that_hold_no_card_are_refused_with_the_image_error(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let blank = {
+        let img = image::GrayImage::from_pixel(320, 240, image::Luma([200]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let none = app.scan_photo(&w.b_token, blank, "/v1/scans").await;
+    assert_eq!(
+        (none.status.as_u16(), none.problem_code()),
+        (422, "no_qr_found")
+    );
+    let noise = app
+        .scan_photo(&w.b_token, vec![0x5a; 4096], "/v1/scans")
+        .await;
+    assert_eq!(
+        (noise.status.as_u16(), noise.problem_code()),
+        (422, "not_an_image")
+    );
+    let empty = app.scan_photo(&w.b_token, Vec::new(), "/v1/scans").await;
+    assert_eq!(empty.status, 422);
+    let truncated_jpeg = {
+        let img = image::GrayImage::from_fn(320, 240, |x, y| image::Luma([((x * y) % 251) as u8]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+        let mut bytes = out.into_inner();
+        bytes.truncate(bytes.len() / 2);
+        bytes
+    };
+    let raw = app
+        .send_raw(
+            Method::POST,
+            "/v1/scans",
+            Some(&w.b_token),
+            "image/jpeg",
+            truncated_jpeg,
+        )
+        .await;
+    assert_eq!(raw.problem_code(), "truncated_image");
+    let (status, _) = app
+        .post_oversized("/v1/scans", &w.b_token, 64 * 1024 * 1024)
+        .await;
+    assert_eq!(status, 413);
+    let nothing = app
+        .send_raw(
+            Method::POST,
+            "/v1/scans",
+            Some(&w.b_token),
+            "application/json",
+            b"{\"txt\":1}".to_vec(),
+        )
+        .await;
+    assert_eq!(nothing.status, 422);
+    // Nothing was written by any of these.
+    assert_eq!(
+        app.requests(&w.b_token, "direction=outgoing").await["items"],
+        json!([])
+    );
+}
+
+/// What one side's policy does to a request between the two organizations.
+fn side_blocks(policy: &str, partnered: bool) -> Option<&'static str> {
+    match (policy, partnered) {
+        ("disabled", _) => Some("external_contacts_disabled"),
+        ("partners_only", false) => Some("not_a_partner"),
+        _ => None,
+    }
+}
+
+async fn every_policy_combination_is_enforced_and_names_whose_policy_blocked(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let sides = [
+        ("disabled", false),
+        ("partners_only", false),
+        ("partners_only", true),
+        ("open", false),
+    ];
+    let mut failures = Vec::new();
+    for (owner_policy, owner_lists) in sides {
+        for (requester_policy, requester_lists) in sides {
+            let w = world(&app, owner_policy, requester_policy, false).await;
+            if owner_lists {
+                app.partner(&w.a_admin, w.a_org, w.b_org).await;
+            }
+            if requester_lists {
+                app.partner(&w.b_admin, w.b_org, w.a_org).await;
+            }
+            let card = app.card_text(&w.a_token).await;
+
+            let answer = app.scan_text(&w.b_token, &card).await;
+
+            let want = match (
+                side_blocks(requester_policy, requester_lists),
+                side_blocks(owner_policy, owner_lists),
+            ) {
+                (Some(why), _) => Some(("requester_organization", why, w.b_org)),
+                (None, Some(why)) => Some(("owner_organization", why, w.a_org)),
+                (None, None) => None,
+            };
+            let case = format!(
+                "owner {owner_policy}{} / requester {requester_policy}{}",
+                if owner_lists { "+partner" } else { "" },
+                if requester_lists { "+partner" } else { "" }
+            );
+            match want {
+                None if answer.status == 201 => {}
+                Some((by, why, org))
+                    if answer.status == 403
+                        && answer.problem_code() == "policy_blocked"
+                        && answer.json["blocked_by"] == by
+                        && answer.json["policy_reason"] == why
+                        && answer.json["organization"]["id"].as_i64() == Some(org) => {}
+                _ => failures.push(format!(
+                    "{case}: want {want:?}, got {} {}",
+                    answer.status, answer.json
+                )),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "policy mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+async fn a_policy_block_says_whom_to_ask(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "disabled", false).await;
+    let card = app.card_text(&w.a_token).await;
+    let answer = app.scan_text(&w.b_token, &card).await;
+    assert_eq!(answer.status, 403);
+    let detail = answer.json["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("ask your admin"), "{detail}");
+    assert!(detail.contains("北京云帆科技有限公司"), "{detail}");
+}
+
+async fn phone_requests_reach_only_discoverable_members_and_are_rate_limited(backend: Backend) {
+    let settings = RawSettings {
+        phone_lookups_per_hour: Some(5),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    for (name, id, mobile, discoverable) in [
+        ("Hidden", "A7", "+4915100000007", false),
+        ("Findable", "A8", "+4915100000008", true),
+    ] {
+        let body = json!({ "display_name": name, "employee_id": id, "mobile": mobile,
+                           "phone_discoverable": discoverable });
+        app.create_member(&w.a_admin, w.a_org, body)
+            .await
+            .expect(201);
+    }
+    let ask = |phone: &'static str| {
+        let app = &app;
+        let token = w.b_token.clone();
+        async move {
+            app.post(
+                "/v1/contact-requests",
+                Some(&token),
+                json!({ "phone": phone }),
+            )
+            .await
+        }
+    };
+
+    let unknown = ask("+4915100000001").await;
+    let hidden = ask("+49 151 0000 0007").await;
+    let found = ask("+4915100000008").await;
+    let bad = ask("12345").await;
+
+    assert_eq!(unknown.status, 404);
+    assert_eq!(hidden.status, 404);
+    assert_eq!(
+        unknown.bytes, hidden.bytes,
+        "unknown and undiscoverable look the same"
+    );
+    assert_eq!(found.status, 201, "{}", found.json);
+    assert_eq!(found.json["request"]["via"], "phone");
+    assert_eq!(found.json["owner"]["name"], "Findable");
+    assert_eq!(bad.problem_code(), "invalid_phone");
+    // Five lookups per hour: the bad number did not count, so two more go through, then 429.
+    assert_eq!(ask("+4915100000002").await.status, 404);
+    assert_eq!(ask("+4915100000003").await.status, 404);
+    let limited = ask("+4915100000008").await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.problem_code(), "rate_limited");
+    assert!(limited.headers.get("retry-after").is_some());
+}
+
+async fn only_the_right_party_decides_and_decisions_are_final(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let card = app.card_text(&w.a_token).await;
+    let id = app.request_id(&w.b_token, &card).await;
+    let (_, stranger) = app
+        .member_with_token(&w.a_admin, w.a_org, "Eve", "A9")
+        .await;
+
+    assert_eq!(app.decide(&w.b_token, id, "accept").await.status, 403);
+    assert_eq!(app.decide(&w.a_token, id, "cancel").await.status, 403);
+    assert_eq!(app.decide(&stranger, id, "reject").await.status, 404);
+    let rejected = app.decide(&w.a_token, id, "reject").await.expect(200);
+    assert_eq!(rejected["status"], "rejected");
+    let late = app.decide(&w.a_token, id, "accept").await;
+    assert_eq!(
+        (late.status.as_u16(), late.problem_code()),
+        (409, "already_decided")
+    );
+    assert_eq!(late.json["request"]["status"], "rejected");
+    assert!(app.contacts(&w.a_token).await.is_empty());
+
+    // A new scan after a rejection makes a new request, which the requester may cancel.
+    let again = app.scan_text(&w.b_token, &card).await.expect(201);
+    let id2 = again["request"]["id"].as_i64().unwrap();
+    assert_ne!(id2, id);
+    assert_eq!(
+        app.decide(&w.b_token, id2, "cancel").await.expect(200)["status"],
+        "cancelled"
+    );
+    let outgoing = app
+        .requests(&w.b_token, "direction=outgoing&status=cancelled")
+        .await;
+    assert_eq!(outgoing["items"].as_array().map(Vec::len), Some(1));
+    let bad = app
+        .get("/v1/contact-requests?status=maybe", Some(&w.b_token))
+        .await;
+    assert_eq!(bad.problem_code(), "invalid_query");
+}
+
+async fn pending_requests_expire(backend: Backend) {
+    let settings = RawSettings {
+        contact_request_ttl: Some("1s".into()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let card = app.card_text(&w.a_token).await;
+    let id = app.request_id(&w.b_token, &card).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let inbox = app.requests(&w.a_token, "status=expired").await;
+    assert_eq!(inbox["items"][0]["id"], id);
+    let late = app.decide(&w.a_token, id, "accept").await;
+    assert_eq!(late.problem_code(), "already_decided");
+    assert_eq!(late.json["request"]["status"], "expired");
+    // An expired request does not block a new one.
+    assert_eq!(app.scan_text(&w.b_token, &card).await.status, 201);
+}
+
+async fn contacts_are_removable_and_hidden_but_kept_by_deactivation_and_disabled_policy(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let card = app.card_text(&w.a_token).await;
+    let id = app.request_id(&w.b_token, &card).await;
+    app.decide(&w.a_token, id, "accept").await.expect(200);
+    assert_eq!(app.contacts(&w.b_token).await.len(), 1);
+
+    app.update_org(&w.a_admin, w.a_org, json!({"policy": "disabled"}))
+        .await
+        .expect(200);
+    assert!(
+        app.contacts(&w.b_token).await.is_empty(),
+        "hidden while A is disabled"
+    );
+    app.update_org(&w.a_admin, w.a_org, json!({"policy": "open"}))
+        .await
+        .expect(200);
+    let back = app.contacts(&w.b_token).await;
+    assert_eq!(back.len(), 1, "kept, shown again");
+
+    let contact_id = back[0]["id"].as_i64().unwrap();
+    let removed = app
+        .send(
+            Method::DELETE,
+            &format!("/v1/contacts/{contact_id}"),
+            Some(&w.b_token),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    assert!(app.contacts(&w.a_token).await.is_empty());
+    assert!(app.contacts(&w.b_token).await.is_empty());
+
+    // Connect again, then deactivate A's member: hidden from B.
+    let id = app.request_id(&w.b_token, &card).await;
+    app.decide(&w.a_token, id, "accept").await.expect(200);
+    app.deactivate_member(&w.a_admin, w.a_org, w.a_member)
+        .await
+        .expect(200);
+    assert!(app.contacts(&w.b_token).await.is_empty());
+
+    // Every step is in both organizations' audit logs.
+    let audit = app
+        .get(&format!("/v1/orgs/{}/audit", w.b_org), Some(&w.b_admin))
+        .await
+        .expect(200);
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .or_else(|| audit.as_array())
+        .expect("audit entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in [
+        "contact_request.created",
+        "contact_request.accepted",
+        "contact.removed",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+}
+
+async fn fifty_concurrent_scans_of_one_card_create_one_request(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let card = app.card_text(&w.a_token).await;
+
+    let answers = futures_join_all((0..50).map(|_| app.scan_text(&w.b_token, &card))).await;
+
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    let pending = answers
+        .iter()
+        .filter(|a| a.status == 200 && a.json["outcome"] == "already_pending")
+        .count();
+    assert_eq!(
+        created,
+        1,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    assert_eq!(pending, 49);
+    let ids: std::collections::HashSet<_> = answers
+        .iter()
+        .map(|a| a.json["request"]["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 1, "every answer names the same request");
+    let inbox = app.requests(&w.a_token, "").await;
+    assert_eq!(inbox["items"].as_array().map(Vec::len), Some(1));
+}
+
+async fn twenty_concurrent_accepts_and_cancels_leave_one_outcome(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    for _round in 0..3 {
+        let w = world(&app, "open", "open", false).await;
+        let card = app.card_text(&w.a_token).await;
+        let id = app.request_id(&w.b_token, &card).await;
+
+        let answers = futures_join_all((0..20).map(|i| {
+            let (token, what) = if i % 2 == 0 {
+                (&w.a_token, "accept")
+            } else {
+                (&w.b_token, "cancel")
+            };
+            app.decide(token, id, what)
+        }))
+        .await;
+
+        let winners: Vec<_> = answers.iter().filter(|a| a.status == 200).collect();
+        assert_eq!(winners.len(), 1);
+        assert!(answers.iter().all(|a| a.status == 200 || a.status == 409));
+        let final_status = winners[0].json["status"].as_str().unwrap().to_owned();
+        for loser in answers.iter().filter(|a| a.status == 409) {
+            assert_eq!(loser.json["request"]["status"], final_status.as_str());
+        }
+        let connected = !app.contacts(&w.b_token).await.is_empty();
+        assert_eq!(connected, final_status == "accepted");
+    }
+}
+
+/// Awaits all futures concurrently: every request is in flight at once.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    join_all_boxed(futures.map(Box::pin).collect()).await
+}
+
+async fn join_all_boxed<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F::Output> {
+    let mut results: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futures.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match std::pin::Pin::new(f).poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().map(|r| r.expect("ready")).collect()
+}
+
+async fn webhooks_receive_signed_events_and_failures_are_retried(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let receiver = Receiver::start().await;
+    let hook = app
+        .send(
+            Method::PUT,
+            &format!("/v1/orgs/{}/webhook", w.a_org),
+            Some(&w.a_admin),
+            Some(json!({ "url": receiver.url })),
+        )
+        .await
+        .expect(200);
+    let secret = hook["secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_owned();
+    let shown = app
+        .get(&format!("/v1/orgs/{}/webhook", w.a_org), Some(&w.a_admin))
+        .await
+        .expect(200);
+    assert!(
+        shown.get("secret").is_none(),
+        "the secret is not shown again"
+    );
+    let card = app.card_text(&w.a_token).await;
+
+    app.scan_text(&w.b_token, &card).await.expect(201);
+
+    // The receiver fails the first attempt; the retry (after ~2 s) is accepted.
+    let delivered = receiver
+        .wait_for(2, std::time::Duration::from_secs(15))
+        .await;
+    assert!(delivered.len() >= 2, "delivered {} times", delivered.len());
+    for (signature, body) in &delivered {
+        assert!(
+            namecard::service::webhooks::verify_signature(
+                &secret,
+                signature,
+                body,
+                namecard::card::unix_now(),
+                300
+            ),
+            "bad signature {signature}"
+        );
+        let event: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["event"], "contact_request.created");
+        assert_eq!(event["data"]["requester"]["name"], "李娜");
+    }
+    let bad_url = app
+        .send(
+            Method::PUT,
+            &format!("/v1/orgs/{}/webhook", w.a_org),
+            Some(&w.a_admin),
+            Some(json!({ "url": "ftp://example.com/x" })),
+        )
+        .await;
+    assert_eq!(bad_url.problem_code(), "invalid_url");
+}
+
+/// A webhook receiver on loopback that fails its first request and records every request.
+struct Receiver {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        use axum::http::{HeaderMap, StatusCode};
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+        let log = std::sync::Arc::clone(&seen);
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let log = std::sync::Arc::clone(&log);
+                async move {
+                    let signature = headers
+                        .get("namecard-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let mut log = log.lock().unwrap();
+                    log.push((signature, body));
+                    if log.len() == 1 {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::NO_CONTENT
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, seen }
+    }
+
+    async fn wait_for(&self, n: usize, within: std::time::Duration) -> Vec<(String, String)> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let seen = self.seen.lock().unwrap().clone();
+            if seen.len() >= n || tokio::time::Instant::now() > deadline {
+                return seen;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+on_both_databases!(
+    a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
+    every_scan_outcome_is_answered_with_its_own_code,
+    an_expired_card_is_refused,
+    a_one_time_card_starts_one_request_only,
+    photos_that_hold_no_card_are_refused_with_the_image_error,
+    every_policy_combination_is_enforced_and_names_whose_policy_blocked,
+    a_policy_block_says_whom_to_ask,
+    phone_requests_reach_only_discoverable_members_and_are_rate_limited,
+    only_the_right_party_decides_and_decisions_are_final,
+    pending_requests_expire,
+    contacts_are_removable_and_hidden_but_kept_by_deactivation_and_disabled_policy,
+    fifty_concurrent_scans_of_one_card_create_one_request,
+    twenty_concurrent_accepts_and_cancels_leave_one_outcome,
+    webhooks_receive_signed_events_and_failures_are_retried,
+);
