@@ -656,10 +656,9 @@ async fn a_card_with_hostile_text_renders_as_inert_text() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The contact flow: these need the contacts API of issue 5 (POST /v1/scans, the inbox, contacts).
+// The contact flow, over the contacts API of issue 5 (POST /v1/scans, the inbox, contacts).
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the contacts API (issue 5); run after merging main"]
 async fn a_scanned_card_becomes_a_contact_on_both_sides() {
     let Some(b) = browser().await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
@@ -708,7 +707,6 @@ async fn a_scanned_card_becomes_a_contact_on_both_sides() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the contacts API (issue 5); run after merging main"]
 async fn a_policy_blocked_scan_says_whose_policy_blocked_it() {
     let Some(b) = browser().await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
@@ -745,7 +743,6 @@ async fn a_policy_blocked_scan_says_whose_policy_blocked_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the contacts API (issue 5); run after merging main"]
 async fn after_signing_in_the_card_page_sends_the_request() {
     let Some(b) = browser().await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");

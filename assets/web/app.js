@@ -392,9 +392,8 @@ function outcomeNotice(result) {
   }
 }
 
-/** Renders a verified card owner and, if the scan may go ahead, the "send request" button. */
-function renderPreview(out, result) {
-  const owner = result.owner;
+/** The "send request" button for a preview that may go ahead, and what happened. */
+function previewActions(result) {
   const outcome = result.outcome === 'preview' ? result.would : result.outcome;
   const sendOut = h('div', { id: 'send-outcome' });
   const send = h('button', { type: 'button', id: 'send-request', text: 'Send contact request' });
@@ -404,12 +403,15 @@ function renderPreview(out, result) {
     sendOut.replaceChildren(outcomeNotice(sent));
   }));
   const canSend = result.outcome === 'preview' && outcome === 'request_created';
+  return [canSend && h('div', { class: 'actions' }, send), h('div', { id: 'scan-outcome' }, outcomeNotice(result)), sendOut];
+}
+
+/** Renders a verified card owner and, if the scan may go ahead, the "send request" button. */
+function renderPreview(out, result) {
   out.replaceChildren(panel(null,
     h('p', { class: 'verified', text: '✓ Verified namecard' }),
-    h('div', { id: 'scan-owner' }, person(owner)),
-    canSend && h('div', { class: 'actions' }, send),
-    h('div', { id: 'scan-outcome' }, outcomeNotice(result)),
-    sendOut));
+    h('div', { id: 'scan-owner' }, person(result.owner)),
+    ...previewActions(result)));
 }
 
 function scanView() {
@@ -430,10 +432,11 @@ function scanView() {
       out.replaceChildren(scanProblem(e));
     }
     ev.target.value = '';
+    out.scrollIntoView({ behavior: 'smooth', block: 'start' });
   };
   show(pageHead('Scan a card', 'Photograph someone\'s namecard QR code to send them a contact request.'),
     panel(null,
-      h('div', { class: 'actions tight' },
+      h('div', { class: 'pick' },
         h('label', { class: 'button file-pick' }, 'Take a photo',
           h('input', { type: 'file', id: 'photo-camera', accept: 'image/*', capture: 'environment', onchange: onFile })),
         h('label', { class: 'button secondary file-pick' }, 'Choose a photo',
@@ -477,15 +480,11 @@ async function cardLinkView(body) {
     out.replaceChildren(card, notice('info', null, 'You are signed in as an administrator; members send contact requests.'));
     return;
   }
-  const next = h('div', { class: 'stack' });
-  out.replaceChildren(card, next);
+  const next = h('div');
+  card.append(next);
+  out.replaceChildren(card);
   try {
-    renderPreview(next, await api('POST', '/v1/scans/preview', { text }));
-    // The owner is shown once, above.
-    const dup = next.querySelector('#scan-owner');
-    if (dup) dup.remove();
-    const tick = next.querySelector('.verified');
-    if (tick) tick.remove();
+    next.replaceChildren(...previewActions(await api('POST', '/v1/scans/preview', { text })));
   } catch (e) {
     next.replaceChildren(scanProblem(e));
   }
