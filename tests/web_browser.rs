@@ -533,6 +533,22 @@ async fn an_admin_manages_members_policy_cards_and_reads_the_audit_log() {
         .map(|p| p["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![b_org, c]);
+    b.wait_for_text("#webhook-now", "No webhook set").await;
+    b.type_into("#webhook-url", "https://hooks.acme.example/namecard")
+        .await;
+    b.click("#webhook button").await;
+    let saved = b.wait_for_text("main", "Webhook saved").await;
+    assert!(saved.contains("shown only now"), "{saved}");
+    b.wait_for_text(
+        "#webhook-now",
+        "Sending to https://hooks.acme.example/namecard",
+    )
+    .await;
+    let hook = app
+        .get(&format!("/v1/orgs/{a}/webhook"), Some(&app.operator))
+        .await
+        .expect(200);
+    assert_eq!(hook["url"], "https://hooks.acme.example/namecard");
 
     // Printable cards for everyone active: Ada, Katherine and Mary.
     b.open(&app, "/admin/cards").await;

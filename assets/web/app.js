@@ -753,8 +753,17 @@ async function adminPolicyView() {
   show(pageHead('Policy and partners', 'Who your members may exchange cards with. Checked at every scan, never printed in a card.'), out);
   let current;
   let partners;
+  let hook;
   try {
-    [current, partners] = await Promise.all([api('GET', `/v1/orgs/${org}`), api('GET', `/v1/orgs/${org}/partners`)]);
+    [current, partners, hook] = await Promise.all([
+      api('GET', `/v1/orgs/${org}`),
+      api('GET', `/v1/orgs/${org}/partners`),
+      // No webhook yet is a 404.
+      api('GET', `/v1/orgs/${org}/webhook`).catch((e) => {
+        if (e instanceof Problem && e.status === 404) return null;
+        throw e;
+      }),
+    ]);
   } catch (e) {
     out.replaceChildren(problemNotice(e));
     return;
@@ -807,18 +816,27 @@ async function adminPolicyView() {
   });
 
   const hookOut = h('div');
-  const hookUrl = h('input', { type: 'url', id: 'webhook-url', placeholder: 'https://example.com/namecard-events' });
+  const hookNow = h('p', { class: 'small', id: 'webhook-now' });
+  const showHook = () => hookNow.replaceChildren(hook
+    ? `Sending to ${hook.url} since ${day(hook.created_at)}.`
+    : 'No webhook set.');
+  showHook();
+  const hookUrl = h('input', { type: 'url', id: 'webhook-url', 'aria-label': 'Webhook URL', placeholder: 'https://example.com/namecard-events' });
   const hookForm = h('form', { id: 'webhook', class: 'search' }, hookUrl, h('button', { type: 'submit', text: 'Save' }));
   hookForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(hookForm.querySelector('button'), hookOut, async () => {
-      const hook = await api('PUT', `/v1/orgs/${org}/webhook`, { url: hookUrl.value });
+      hook = await api('PUT', `/v1/orgs/${org}/webhook`, { url: hookUrl.value });
+      hookUrl.value = '';
+      showHook();
       hookOut.replaceChildren(notice('ok', 'Webhook saved', 'Its signing secret is shown only now:', copyRow(hook.secret)));
     });
   });
   const removeHook = confirmButton('Remove webhook', 'Yes, remove', async () => {
     try {
       await api('DELETE', `/v1/orgs/${org}/webhook`);
+      hook = null;
+      showHook();
       hookOut.replaceChildren(notice('ok', 'Webhook removed'));
     } catch (e) {
       hookOut.replaceChildren(problemNotice(e));
@@ -831,7 +849,7 @@ async function adminPolicyView() {
       panel('Partner organizations', list,
         h('label', { for: 'partner-id', text: 'Add a partner by its organization id' }), addPartner, partnerOut),
       panel('Webhook', h('p', { class: 'muted small', text: 'Contact requests and decisions are also sent, signed, to this URL.' }),
-        hookForm, h('div', { class: 'actions' }, removeHook), hookOut)));
+        hookNow, hookForm, h('div', { class: 'actions' }, removeHook), hookOut)));
 }
 
 // ---------------------------------------------------------------------------------------------
