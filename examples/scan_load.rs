@@ -44,6 +44,25 @@ struct Args {
     burst: usize,
 }
 
+/// Every JPEG, PNG or WebP under `dir`, recursively.
+fn collect_images(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_dir() {
+            collect_images(&path, out);
+        } else if path.extension().is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().to_str(),
+                Some("jpg" | "jpeg" | "png" | "webp")
+            )
+        }) {
+            out.push(path);
+        }
+    }
+}
+
 fn peak_rss_mb(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -162,18 +181,8 @@ async fn main() {
         .collect();
     let card_photos = photos.len();
     if let Some(dir) = &args.photos {
-        let mut paths: Vec<_> = std::fs::read_dir(dir)
-            .expect("photo folder")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().is_some_and(|e| {
-                    matches!(
-                        e.to_ascii_lowercase().to_str(),
-                        Some("jpg" | "jpeg" | "png" | "webp")
-                    )
-                })
-            })
-            .collect();
+        let mut paths = Vec::new();
+        collect_images(dir, &mut paths);
         paths.sort();
         photos.extend(paths.iter().filter_map(|p| std::fs::read(p).ok()));
     }

@@ -5,7 +5,7 @@
 #
 #   bench/scans/run.sh                       # SQLite in a temp data directory
 #   bench/scans/run.sh postgres://postgres@127.0.0.1:5432/bench
-#   PHOTOS=../shared/qr-photos/photos bench/scans/run.sh
+#   PHOTOS=../shared/qr-photos bench/scans/run.sh      # add the real photos of the corpus
 #
 # Needs: cargo build --release --bins --examples; curl, jq.
 set -euo pipefail

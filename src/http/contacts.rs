@@ -15,13 +15,18 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub(super) fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
-    // Uploads get their own body limit (a 12 MP photo is several MB); multipart framing adds a little.
+/// The contact routes. Uploads get their own body limit (a 12 MP photo is several MB; multipart
+/// framing adds a little), and at most `uploads_in_flight` upload bodies are read at once: with
+/// the decoding slots behind them, memory stays bounded however many photos arrive together.
+pub(super) fn router(max_upload_bytes: usize, uploads_in_flight: usize) -> OpenApiRouter<AppState> {
     let limit = max_upload_bytes + 64 * 1024;
     let uploads = OpenApiRouter::new()
         .routes(routes!(scan))
         .routes(routes!(preview_scan))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            uploads_in_flight.max(1),
+        ))
         .layer(axum::middleware::from_fn(
             move |req: Request, next: Next| refuse_announced_oversize(limit, req, next),
         ));

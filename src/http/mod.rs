@@ -111,12 +111,15 @@ impl utoipa::Modify for BearerSecurity {
 }
 
 /// The API's OpenAPI document and the router it describes.
-fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn api(
+    max_upload_bytes: usize,
+    uploads_in_flight: usize,
+) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(orgs::router())
         .merge(members::router())
         .merge(cards::router())
-        .merge(contacts::router(max_upload_bytes))
+        .merge(contacts::router(max_upload_bytes, uploads_in_flight))
         .merge(ops::router())
         .merge(crate::web::router())
         .split_for_parts()
@@ -124,12 +127,13 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
 
 /// The OpenAPI 3.1 document, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(0).1
+    api(0, 1).1
 }
 
 /// The whole service: every route, with request ids, tracing, metrics, body limit and timeout.
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let (api, doc) = api(state.contacts.scan_limits.max_bytes);
+    let uploads = &state.contacts;
+    let (api, doc) = api(uploads.scan_limits.max_bytes, 4 * uploads.scan_concurrency);
     let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
     let request_id = HeaderName::from_static("x-request-id");
     api.route(

@@ -33,6 +33,7 @@ pub struct Contacts {
     /// Limits applied to every uploaded photo.
     pub scan_limits: ScanLimits,
     /// Photos decoded at once; further uploads wait (bounded memory under a burst of 12 MP photos).
+    pub scan_concurrency: usize,
     scan_slots: Semaphore,
     /// How long an upload may wait for a decoding slot before it is answered `busy`.
     pub scan_queue_timeout: Duration,
@@ -51,6 +52,7 @@ impl Contacts {
             phone_lookups_per_window,
             phone_window_secs,
             scan_limits: ScanLimits::default(),
+            scan_concurrency: scan_concurrency.max(1),
             scan_slots: Semaphore::new(scan_concurrency.max(1)),
             scan_queue_timeout: Duration::from_secs(30),
         }
