@@ -11,6 +11,7 @@
 //! - [`service`]: use cases joining the store with `card` and `qr`: the in-memory keyring and
 //!   revocation set, issuing, rendering and verifying members' cards.
 //! - [`http`]: the service's router, problem+json errors and start-up; [`config`] its settings.
+//! - [`web`]: the web app for people: sign-in links, cookie sessions and the embedded pages.
 //!
 //! `card`, `qr`, `scan` and `domain` know nothing of HTTP, SQL or the command line.
 #![forbid(unsafe_code)]
@@ -24,3 +25,4 @@ pub mod qr;
 pub mod scan;
 pub mod service;
 pub mod store;
+pub mod web;

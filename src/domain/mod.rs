@@ -9,6 +9,7 @@ pub mod contact;
 pub mod import;
 pub mod member;
 pub mod org;
+pub mod session;
 pub mod token;
 
 pub use access::{Principal, Role};

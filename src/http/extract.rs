@@ -1,9 +1,10 @@
-//! Extractors whose rejections are problem+json, and the bearer-token [`Auth`] extractor.
+//! Extractors whose rejections are problem+json, and the [`Auth`] extractor (bearer token or
+//! web session cookie).
 
 use super::{ApiError, AppState};
-use crate::domain::{Principal, Role, TokenHash};
+use crate::domain::{Principal, TokenHash, session};
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::{StatusCode, header, request::Parts};
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 
 /// `axum::Json` with problem+json rejections; also the JSON response type.
@@ -27,7 +28,10 @@ pub struct Path<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
-/// The authenticated caller, from `Authorization: Bearer <token>`.
+/// The authenticated caller: from `Authorization: Bearer <token>`, or else from the web app's
+/// session cookie. A request made with the cookie that would change anything must also carry the
+/// session's CSRF token (and, when the browser sends `Origin`, come from this service): see
+/// [`crate::domain::session`]. A bearer token wins over a cookie, so API clients are unaffected.
 #[derive(Debug, Clone, Copy)]
 pub struct Auth(pub Principal);
 
@@ -35,19 +39,22 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "missing_token",
-                "send Authorization: Bearer <token>",
-            )
-        })?;
         let invalid = || {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
                 "the token is unknown or revoked",
             )
+        };
+        let Some(header) = parts.headers.get(header::AUTHORIZATION) else {
+            return match session_secret(&parts.headers) {
+                Some(secret) => from_session(parts, state, secret).await.map(Self),
+                None => Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing_token",
+                    "send Authorization: Bearer <token>",
+                )),
+            };
         };
         let token = header
             .to_str()
@@ -61,21 +68,77 @@ impl FromRequestParts<AppState> for Auth {
             .find_token(&TokenHash::of(token))
             .await?
             .ok_or_else(invalid)?;
-        let principal = match (info.role, info.org_id, info.member_id) {
-            (Role::Operator, _, _) => Principal::Operator { token_id: info.id },
-            (Role::Admin, Some(org_id), _) => Principal::Admin {
-                token_id: info.id,
-                org_id,
-            },
-            (Role::Member, Some(org_id), Some(member_id)) => Principal::Member {
-                token_id: info.id,
-                org_id,
-                member_id,
-            },
-            _ => return Err(invalid()),
-        };
-        Ok(Self(principal))
+        info.principal().map(Self).ok_or_else(invalid)
     }
+}
+
+/// The session secret in the request's cookies, if any.
+pub(crate) fn session_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session::session_from_cookies)
+        .map(str::to_owned)
+}
+
+/// Refuses a state-changing request from another origin: its `Origin`, when the browser sends
+/// one, must be this service.
+///
+/// # Errors
+/// 403 `csrf_failed`.
+pub(crate) fn check_origin(headers: &HeaderMap, state: &AppState) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let ours = origin
+        .to_str()
+        .is_ok_and(|o| session::origin_is_ours(o, host, state.keys.issuer().as_str()));
+    if ours {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "the request came from another site",
+        ))
+    }
+}
+
+async fn from_session(
+    parts: &Parts,
+    state: &AppState,
+    secret: String,
+) -> Result<Principal, ApiError> {
+    let expired = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+            "the session has ended; open a new sign-in link",
+        )
+    };
+    let found = state
+        .store
+        .find_session(&TokenHash::of(&secret), super::now())
+        .await?
+        .ok_or_else(expired)?;
+    if !session::is_safe_method(parts.method.as_str()) {
+        check_origin(&parts.headers, state)?;
+        let presented = parts
+            .headers
+            .get(session::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !session::csrf_matches(&secret, presented) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "send the session's CSRF token in X-CSRF-Token",
+            ));
+        }
+    }
+    found.token.principal().ok_or_else(expired)
 }
 
 impl Auth {

@@ -121,6 +121,7 @@ fn api(
         .merge(cards::router())
         .merge(contacts::router(max_upload_bytes, uploads_in_flight))
         .merge(ops::router())
+        .merge(crate::web::router())
         .split_for_parts()
 }
 

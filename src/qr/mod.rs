@@ -20,6 +20,7 @@ mod text;
 pub use matrix::{Ecc, ParseEccError, QrMatrix};
 pub use printable::{CardFace, has_glyph, printable_png, render_printable};
 pub use render::{render_png, render_svg};
+pub(crate) use text::{CJK_BOLD, CJK_REGULAR};
 
 /// Everything that can go wrong while encoding or rendering a QR code.
 #[derive(Debug, thiserror::Error)]

@@ -28,8 +28,10 @@ pub(super) const MAX_SCANNED_CHARS: usize = 2048;
 /// At most this many drawable characters are kept (a 1050 px line at 18 px holds ~100).
 pub(super) const MAX_KEPT_CHARS: usize = 200;
 
-static CJK_REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-GB2312.otf");
-static CJK_BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold-GB2312.otf");
+/// Also served by the web app (`crate::web::pages`) to devices without a Chinese font.
+pub(crate) static CJK_REGULAR: &[u8] =
+    include_bytes!("../../assets/fonts/NotoSansSC-Regular-GB2312.otf");
+pub(crate) static CJK_BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold-GB2312.otf");
 static LATIN_REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular-Latin.ttf");
 static LATIN_BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold-Latin.ttf");
 

@@ -347,6 +347,24 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A one-time sign-in link to be stored (only its hash): for an admin of `org_id`, or for the
+/// member `member_id` of it.
+#[derive(Debug, Clone)]
+pub struct NewSigninLink {
+    pub hash: TokenHash,
+    pub role: Role,
+    pub org_id: i64,
+    pub member_id: Option<i64>,
+    pub expires_at: i64,
+}
+
+/// A live web session: the token it acts through, and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub token: TokenInfo,
+    pub expires_at: i64,
+}
+
 /// The service's persistence. Organization-scoped lookups take the organization id and answer
 /// [`StoreError::NotFound`] for rows of other organizations.
 #[async_trait::async_trait]
@@ -566,6 +584,52 @@ pub trait Store: Send + Sync + 'static {
         after: i64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Stores a one-time sign-in link (only its hash); returns its id.
+    async fn create_signin_link(
+        &self,
+        link: &NewSigninLink,
+        audit: &Audit,
+    ) -> Result<i64, StoreError>;
+    /// Uses up the sign-in link with hash `link` and, in the same transaction, starts a session
+    /// stored under `session` (a new `web session` token, lasting
+    /// [`crate::domain::session::session_lifetime`]). `None` when the link is unknown, used,
+    /// expired or names a deactivated member: a link works once, even under concurrent use.
+    async fn redeem_signin_link(
+        &self,
+        link: &TokenHash,
+        session: &TokenHash,
+        now: i64,
+    ) -> Result<Option<SessionInfo>, StoreError>;
+    /// The live session with hash `session`: unexpired, its token unrevoked, its member active.
+    async fn find_session(
+        &self,
+        session: &TokenHash,
+        now: i64,
+    ) -> Result<Option<SessionInfo>, StoreError>;
+    /// Ends a session by revoking its token; unknown or ended sessions are left alone.
+    async fn end_session(&self, session: &TokenHash, now: i64) -> Result<(), StoreError>;
+}
+
+impl TokenInfo {
+    /// Who acts with this token; `None` for a row that breaks the role rules (an admin token
+    /// without an organization, a member token without a member).
+    pub fn principal(&self) -> Option<crate::domain::Principal> {
+        use crate::domain::Principal;
+        match (self.role, self.org_id, self.member_id) {
+            (Role::Operator, _, _) => Some(Principal::Operator { token_id: self.id }),
+            (Role::Admin, Some(org_id), _) => Some(Principal::Admin {
+                token_id: self.id,
+                org_id,
+            }),
+            (Role::Member, Some(org_id), Some(member_id)) => Some(Principal::Member {
+                token_id: self.id,
+                org_id,
+                member_id,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Opens the store a database URL names (`sqlite:` path or `postgres://`), applying migrations.

@@ -1296,7 +1296,154 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await?)
             }
+
+            async fn create_signin_link(
+                &self,
+                link: &$crate::store::NewSigninLink,
+                audit: &Audit,
+            ) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO signin_links (hash, role, org_id, member_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(link.hash.as_str())
+                .bind(link.role.as_str())
+                .bind(link.org_id)
+                .bind(link.member_id)
+                .bind(audit.at)
+                .bind(link.expires_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(conflict_as("signin link"))?;
+                write_audit(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn redeem_signin_link(
+                &self,
+                link: &TokenHash,
+                session: &TokenHash,
+                now: i64,
+            ) -> Result<Option<$crate::store::SessionInfo>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                // The conditional update is the single-use guard: of two concurrent redemptions
+                // only one sees `used_at IS NULL` (PostgreSQL re-checks it after the row lock,
+                // SQLite runs one writer at a time).
+                let used: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+                    "UPDATE signin_links SET used_at = $2 \
+                     WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                     RETURNING id, role, org_id, member_id",
+                )
+                .bind(link.as_str())
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((link_id, role, org_id, member_id)) = used else {
+                    return Ok(None);
+                };
+                if let Some(member_id) = member_id {
+                    if fetch_member(&mut tx, org_id, member_id).await?.status
+                        != $crate::domain::MemberStatus::Active
+                    {
+                        return Ok(None);
+                    }
+                }
+                let role = $crate::domain::Role::from_stored(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
+                // The session's token is never shown to anyone: only the session secret is.
+                let unused = $crate::domain::TokenSecret::generate().hash();
+                let token = sqlx::query_as::<_, TokenRow>(
+                    "INSERT INTO tokens (hash, role, org_id, member_id, label, created_at) \
+                     VALUES ($1, $2, $3, $4, 'web session', $5) \
+                     RETURNING id, role, org_id, member_id, label, created_at",
+                )
+                .bind(unused.as_str())
+                .bind(role.as_str())
+                .bind(org_id)
+                .bind(member_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let token = TokenInfo::try_from(token)?;
+                let expires_at = now + $crate::domain::session::session_lifetime(role);
+                sqlx::query(
+                    "INSERT INTO web_sessions (hash, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(session.as_str())
+                .bind(token.id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict_as("session"))?;
+                let actor = token
+                    .principal()
+                    .ok_or_else(|| StoreError::Corrupt(format!("token {}", token.id)))?
+                    .actor();
+                let audit = Audit {
+                    at: now,
+                    actor,
+                    org_id: Some(org_id),
+                    action: "session.start",
+                    target: format!("signin_link/{link_id}"),
+                    detail: String::new(),
+                };
+                write_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(Some($crate::store::SessionInfo { token, expires_at }))
+            }
+
+            async fn find_session(
+                &self,
+                session: &TokenHash,
+                now: i64,
+            ) -> Result<Option<$crate::store::SessionInfo>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::store::sql::SessionRow>(
+                    "SELECT t.id, t.role, t.org_id, t.member_id, t.label, t.created_at, s.expires_at \
+                     FROM web_sessions s JOIN tokens t ON t.id = s.token_id \
+                     LEFT JOIN members m ON m.id = t.member_id \
+                     WHERE s.hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL \
+                     AND (t.member_id IS NULL OR m.status = 'active')",
+                )
+                .bind(session.as_str())
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::store::SessionInfo::try_from).transpose()
+            }
+
+            async fn end_session(&self, session: &TokenHash, now: i64) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE tokens SET revoked_at = $2 WHERE revoked_at IS NULL \
+                     AND id = (SELECT token_id FROM web_sessions WHERE hash = $1)",
+                )
+                .bind(session.as_str())
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
         }
     };
 }
 pub(crate) use impl_store;
+
+/// A session joined with its token.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    expires_at: i64,
+}
+
+impl TryFrom<SessionRow> for super::SessionInfo {
+    type Error = StoreError;
+    fn try_from(r: SessionRow) -> Result<Self, StoreError> {
+        Ok(super::SessionInfo {
+            token: r.token.try_into()?,
+            expires_at: r.expires_at,
+        })
+    }
+}

@@ -346,3 +346,118 @@ impl TestApp {
         (member, token["token"].as_str().expect("token").to_owned())
     }
 }
+
+/// A web session as a browser holds it: the cookie to send and the CSRF token the app sends.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    /// `nc_session=...`, ready for a `Cookie` header.
+    pub cookie: String,
+    /// The whole `Set-Cookie` value the sign-in answered with.
+    pub set_cookie: String,
+    pub csrf: String,
+    /// The session view (`GET /v1/session`).
+    pub view: Value,
+}
+
+/// The secret in a sign-in link (its fragment).
+pub fn signin_secret(url: &str) -> &str {
+    url.split_once('#').map_or("", |(_, secret)| secret)
+}
+
+impl TestApp {
+    /// `POST /v1/orgs/{org}/members/{member}/signin-links`.
+    pub async fn member_signin_link(&self, admin: &str, org: i64, member: i64) -> Answer {
+        let path = format!("/v1/orgs/{org}/members/{member}/signin-links");
+        self.send(Method::POST, &path, Some(admin), None).await
+    }
+
+    /// `POST /v1/orgs/{org}/signin-links` (a link for an administrator).
+    pub async fn admin_signin_link(&self, token: &str, org: i64) -> Answer {
+        let path = format!("/v1/orgs/{org}/signin-links");
+        self.send(Method::POST, &path, Some(token), None).await
+    }
+
+    /// `POST /v1/sessions` with the secret of `url`, as the sign-in page sends it.
+    pub async fn start_session(&self, url: &str, origin: Option<&str>) -> Answer {
+        let mut req = self
+            .client
+            .post(format!("{}/v1/sessions", self.base))
+            .json(&json!({ "secret": signin_secret(url) }));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        Self::answer(req.send().await.expect("request")).await
+    }
+
+    /// Signs in with a sign-in link, asserting success.
+    pub async fn sign_in(&self, url: &str) -> WebSession {
+        let answer = self.start_session(url, None).await;
+        let set_cookie = answer
+            .headers
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("the sign-in sets a cookie")
+            .to_owned();
+        let view = answer.expect(201);
+        let cookie = set_cookie.split(';').next().unwrap_or("").to_owned();
+        WebSession {
+            cookie,
+            set_cookie,
+            csrf: view["csrf_token"].as_str().expect("csrf token").to_owned(),
+            view,
+        }
+    }
+
+    /// Sends a request the way the web app does: with the session cookie, and with `csrf` and
+    /// `origin` headers when given.
+    pub async fn send_with_cookie(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: &str,
+        csrf: Option<&str>,
+        origin: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", cookie);
+        if let Some(c) = csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::answer(req.send().await.expect("request")).await
+    }
+
+    /// A read made with only the session cookie, as a page's `fetch` makes it.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Answer {
+        self.send_with_cookie(Method::GET, path, cookie, None, None, None)
+            .await
+    }
+
+    /// An organization with an admin token and one member with a sign-in link; returns
+    /// `(org_id, admin_token, member_id, link_url)`.
+    pub async fn org_with_signin_link(
+        &self,
+        org: &str,
+        member: &str,
+    ) -> (i64, String, i64, String) {
+        let (org_id, admin) = self.org_with_admin(org).await;
+        let body = json!({ "display_name": member, "employee_id": "E-1", "title": "Engineer" });
+        let member_id = self.create_member(&admin, org_id, body).await.expect(201)["id"]
+            .as_i64()
+            .expect("member id");
+        let link = self
+            .member_signin_link(&admin, org_id, member_id)
+            .await
+            .expect(201);
+        let url = link["url"].as_str().expect("url").to_owned();
+        (org_id, admin, member_id, url)
+    }
+}

@@ -1,0 +1,977 @@
+// namecard web app: one ES module, no dependencies, no build step.
+//
+// Every page is the same shell; this module renders the view the path names by calling the JSON
+// API with the session cookie (and the session's CSRF token on every change). Anything that comes
+// from the API (names, titles, organizations, audit entries) reaches the page only as text nodes
+// or textContent, never as HTML, and never as a URL: a card whose name is "<script>" or
+// "javascript:..." shows those characters and nothing else.
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const who = document.getElementById('who');
+const cardPrefix = document.querySelector('meta[name="nc-card-prefix"]').content;
+const RETURN_KEY = 'namecard.return';
+
+/** The signed-in session (GET /v1/session), or null. */
+let session = null;
+
+// ---------------------------------------------------------------------------------------------
+// Building the page
+
+/** Creates an element. Props set attributes (from this file only), `text`, `class`, `on*`
+ * listeners; children are nodes or strings (added as text). */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = value;
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes);
+}
+
+function pageHead(title, lead) {
+  return h('div', { class: 'page-head' }, h('h1', { text: title }), lead && h('p', { class: 'muted', text: lead }));
+}
+
+function panel(title, ...children) {
+  return h('section', { class: 'panel' }, title && h('h2', { text: title }), ...children);
+}
+
+function notice(kind, title, ...lines) {
+  return h('div', { class: `notice ${kind}`, role: kind === 'bad' ? 'alert' : 'status' },
+    title && h('strong', { class: 'title', text: title }),
+    ...lines.filter(Boolean).map((line) => (line instanceof Node ? line : h('p', { text: line }))));
+}
+
+function initials(name) {
+  return (name || '?').trim().slice(0, 1).toUpperCase() || '?';
+}
+
+/** A person as the API describes them (Party): name, title, organization. */
+function person(party, extra) {
+  const org = party.organization ? party.organization.name : '';
+  return h('div', { class: 'person' },
+    h('div', { class: 'avatar', 'aria-hidden': 'true', text: initials(party.name) }),
+    h('div', { class: 'lines' },
+      h('div', { class: 'name', text: party.name }),
+      h('div', { class: 'sub', text: [party.title, org].filter(Boolean).join(' · ') }),
+      extra));
+}
+
+function when(seconds) {
+  return new Date(seconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function day(seconds) {
+  return new Date(seconds * 1000).toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+/** A button that asks once more before doing something that cannot be undone. */
+function confirmButton(label, confirmLabel, action) {
+  const button = h('button', { type: 'button', class: 'danger', text: label });
+  let armed = false;
+  button.addEventListener('click', async () => {
+    if (!armed) {
+      armed = true;
+      button.textContent = confirmLabel;
+      button.classList.add('confirm');
+      return;
+    }
+    button.disabled = true;
+    try {
+      await action();
+    } finally {
+      button.disabled = false;
+      armed = false;
+      button.textContent = label;
+      button.classList.remove('confirm');
+    }
+  });
+  return button;
+}
+
+/** Runs `action` with `button` disabled; shows a failure in `out`. */
+async function busy(button, out, action) {
+  button.disabled = true;
+  try {
+    await action();
+  } catch (e) {
+    out.replaceChildren(problemNotice(e));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+class Problem extends Error {
+  constructor(status, body) {
+    super(body.detail || `HTTP ${status}`);
+    this.status = status;
+    this.code = body.code || `http_${status}`;
+    this.body = body;
+  }
+}
+
+/** Calls the API. `body` is sent as JSON, or `{ form }` as multipart, or `{ raw, type }` as is. */
+async function api(method, path, body, { form, raw, type } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
+  let payload;
+  if (form) payload = form;
+  else if (raw !== undefined) {
+    headers['Content-Type'] = type;
+    payload = raw;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch {
+    throw new Problem(0, { code: 'offline', detail: 'The service could not be reached. Check your connection.' });
+  }
+  if (response.status === 204) return null;
+  const contentType = response.headers.get('content-type') || '';
+  const data = contentType.includes('json') ? await response.json() : await response.blob();
+  if (!response.ok) {
+    if (response.status === 401 && session) {
+      session = null;
+      renderChrome();
+    }
+    throw new Problem(response.status, data && data.code ? data : { detail: response.statusText });
+  }
+  return data;
+}
+
+function problemNotice(e) {
+  if (e instanceof Problem && e.code === 'session_expired') {
+    return notice('bad', 'You are signed out', 'Your session has ended. Open a new sign-in link from your admin.');
+  }
+  const detail = e instanceof Problem ? e.message : String(e);
+  const rows = e instanceof Problem && Array.isArray(e.body.errors) ? e.body.errors : [];
+  return notice('bad', 'That did not work', detail,
+    rows.length > 0 && h('ul', {}, rows.map((r) => h('li', { text: `Row ${r.row}, ${r.field}: ${r.message}` }))));
+}
+
+/** Saves a downloaded blob under `name`. */
+function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chrome: navigation and who is signed in
+
+const MEMBER_NAV = [['/card', 'My card'], ['/scan', 'Scan'], ['/inbox', 'Inbox'], ['/contacts', 'Contacts'],
+  ['/directory', 'Directory']];
+const ADMIN_NAV = [['/admin', 'Members'], ['/admin/policy', 'Policy'], ['/admin/cards', 'Cards'],
+  ['/admin/audit', 'Audit log']];
+
+function renderChrome() {
+  const here = location.pathname;
+  const items = !session ? [] : session.role === 'member' ? MEMBER_NAV : ADMIN_NAV;
+  nav.replaceChildren(...items.map(([path, label]) =>
+    h('a', { href: path, 'aria-current': path === here ? 'page' : null, text: label })));
+  if (!session) {
+    who.replaceChildren();
+    return;
+  }
+  const name = session.role === 'member' ? session.member_name : `Admin · ${session.org_name}`;
+  who.replaceChildren(
+    h('span', { class: 'name', title: session.org_name, text: name }),
+    h('button', { type: 'button', class: 'link-button', id: 'sign-out', onclick: signOut, text: 'Sign out' }));
+}
+
+async function signOut() {
+  try {
+    await api('DELETE', '/v1/session');
+  } catch {
+    // Signed out already.
+  }
+  session = null;
+  location.assign('/');
+}
+
+function signedOut(why) {
+  show(pageHead('Sign in'),
+    panel(null,
+      h('p', { text: why || 'You are not signed in.' }),
+      h('p', { class: 'muted', text: 'namecard has no passwords: your organization\'s admin sends you a personal sign-in link. Open it on this device to sign in.' })));
+}
+
+function needRole(role) {
+  if (!session) {
+    signedOut();
+    return false;
+  }
+  if (session.role !== role) {
+    show(pageHead('Not available'), panel(null, h('p', {
+      text: role === 'admin' ? 'This page is for administrators.' : 'This page is for members; you are signed in as an administrator.',
+    })));
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign in
+
+async function signinView(secret) {
+  // The secret leaves the address bar (and the history) before anything else happens.
+  history.replaceState(null, '', '/signin');
+  // Opening another link while this page is shown changes only the fragment: start over.
+  window.addEventListener('hashchange', () => location.reload());
+  show(pageHead('Signing in…'));
+  if (!secret) {
+    signedOut('This sign-in link is incomplete. Open the whole link your admin sent you.');
+    return;
+  }
+  try {
+    session = await api('POST', '/v1/sessions', { secret });
+  } catch (e) {
+    history.replaceState(null, '', '/');
+    if (e instanceof Problem && e.code === 'invalid_signin_link') {
+      signedOut('This sign-in link has already been used or has expired. Ask your admin for a new one.');
+    } else {
+      show(pageHead('Sign in'), problemNotice(e));
+    }
+    return;
+  }
+  const back = localStorage.getItem(RETURN_KEY);
+  localStorage.removeItem(RETURN_KEY);
+  // Only a card page of this service is a place to return to.
+  const target = back && /^\/[Cc]\/[0-9A-Z$*+:-]+$/.test(back) ? back : '/';
+  location.replace(target);
+}
+
+// ---------------------------------------------------------------------------------------------
+// My card
+
+async function cardView() {
+  if (!needRole('member')) return;
+  const out = h('div');
+  show(pageHead('My card', 'Show the QR code, or print the card. Any phone camera opens it.'), out);
+  let card;
+  try {
+    card = await api('GET', '/v1/me/card');
+  } catch (e) {
+    if (!(e instanceof Problem && e.status === 404)) {
+      out.replaceChildren(problemNotice(e));
+      return;
+    }
+    try {
+      card = await api('POST', '/v1/me/card');
+    } catch (e2) {
+      out.replaceChildren(problemNotice(e2));
+      return;
+    }
+  }
+  renderCard(out, card);
+}
+
+function renderCard(out, card) {
+  const v = `?v=${encodeURIComponent(card.id)}`;
+  const message = h('div');
+  const reset = confirmButton('Reset my card', 'Yes, replace it', async () => {
+    try {
+      const fresh = await api('POST', '/v1/me/card');
+      renderCard(out, fresh);
+      out.prepend(notice('ok', 'Your card was replaced', 'The old card no longer verifies.'));
+    } catch (e) {
+      message.replaceChildren(problemNotice(e));
+    }
+  });
+  out.replaceChildren(h('div', { class: 'grid-2' },
+    panel(null, h('div', { class: 'card-show' },
+      h('img', { class: 'qr', id: 'my-qr', src: `/v1/me/card/png${v}`, alt: 'QR code of my card', width: 280, height: 280 }),
+      h('p', { class: 'muted small', text: `Valid until ${day(card.expires_at)}` }))),
+    panel('Printable card',
+      h('img', { class: 'printable', id: 'my-printable', src: `/v1/me/card/printable${v}`, alt: 'My printable namecard' }),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button secondary', href: `/v1/me/card/png${v}`, download: 'namecard-qr.png', text: 'QR as PNG' }),
+        h('a', { class: 'button secondary', href: `/v1/me/card/svg${v}`, download: 'namecard-qr.svg', text: 'QR as SVG' }),
+        h('a', { class: 'button secondary', href: `/v1/me/card/printable${v}`, download: 'namecard.png', text: 'Printable card' })),
+      h('p', { class: 'muted small', text: 'Lost a printed card, or want a fresh one? Resetting replaces your card; the old one stops working at once.' }),
+      h('div', { class: 'actions tight' }, reset),
+      message)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning and the outcome of a scan
+
+const REASONS = {
+  bad_signature: 'Its signature does not match: the card may have been altered or forged.',
+  unknown_key: 'It was signed with a key this service does not know (or no longer trusts).',
+  wrong_issuer: 'It was issued by a different namecard service.',
+  malformed: 'The code is not a namecard.',
+  expired: 'The card has expired.',
+  not_yet_valid: 'The card is not valid yet.',
+  revoked: 'The card has been withdrawn.',
+  key_compromised: 'The key that signed it has been withdrawn.',
+};
+
+const PROBLEMS = {
+  card_expired: ['This card has expired', 'Ask its owner for their current card.'],
+  card_revoked: ['This card has been withdrawn', 'Its owner or their organization replaced or cancelled it. Ask for their current card.'],
+  self_scan: ['This is your own card', 'Scan someone else\'s card to add them.'],
+  owner_inactive: ['The card\'s owner is no longer active', 'Their organization has deactivated them.'],
+  card_already_used: ['This one-time card has already been used', 'Ask its owner for another card.'],
+  no_qr_found: ['No QR code found in the photo', 'Hold the phone steady, a little closer, with the whole code in the picture and in good light.'],
+  not_an_image: ['That file is not a photo', 'Choose a JPEG, PNG or WebP image.'],
+  unsupported_format: ['That image format is not supported', 'Choose a JPEG, PNG or WebP image.'],
+  truncated_image: ['The photo is incomplete', 'Take the photo again.'],
+  corrupt_image: ['The photo is damaged', 'Take the photo again.'],
+  image_too_large: ['The photo is too large', 'Take a smaller photo, or crop it around the card.'],
+  too_many_bytes: ['The photo is too large', 'Take a smaller photo, or crop it around the card.'],
+  time_budget_exceeded: ['The photo took too long to read', 'Take a closer, sharper photo of the code.'],
+};
+
+const POLICY_REASONS = {
+  external_contacts_disabled: (org) => `${org} does not allow contacts with other organizations.`,
+  not_a_partner: (org) => `${org} only allows contacts with its partner organizations.`,
+};
+
+/** Explains why a scan failed; for a policy block, whose policy and whom to ask. */
+function scanProblem(e) {
+  if (!(e instanceof Problem)) return problemNotice(e);
+  const b = e.body;
+  if (e.code === 'policy_blocked') {
+    const org = (b.organization && b.organization.name) || 'An organization';
+    const reason = (POLICY_REASONS[b.policy_reason] || ((o) => `${o}'s policy does not allow this contact.`))(org);
+    const ours = b.blocked_by === 'requester_organization';
+    const ask = ours
+      ? `This is your own organization's policy. Ask your admin at ${org} to ${b.policy_reason === 'not_a_partner' ? 'add the other organization as a partner' : 'allow external contacts'}.`
+      : `This is the policy of the card owner's organization, ${org}. Only its admin can change it; you could ask the card's owner to raise it with them.`;
+    return h('div', { id: 'scan-problem' },
+      notice('warn', `Blocked by ${org}'s policy`, reason, ask),
+      b.owner && panel(null, person(b.owner)));
+  }
+  if (e.code === 'invalid_card') {
+    return h('div', { id: 'scan-problem' }, notice('bad', 'This is not a valid namecard', REASONS[b.reason] || b.detail));
+  }
+  const [title, hint] = PROBLEMS[e.code] || ['That did not work', b.detail];
+  return h('div', { id: 'scan-problem' }, notice('bad', title, hint));
+}
+
+/** Shows what sending the request did (or, for a preview, would do). */
+function outcomeNotice(result) {
+  const outcome = result.outcome === 'preview' ? result.would : result.outcome;
+  const owner = result.owner || (result.request && result.request.owner) || (result.contact && result.contact.contact);
+  const name = owner ? owner.name : 'They';
+  switch (outcome) {
+    case 'request_created':
+      return result.outcome === 'preview'
+        ? null
+        : notice('ok', 'Request sent', `${name} will see your request in their inbox. Once they accept, you appear in each other's contacts.`);
+    case 'already_pending':
+      return notice('info', 'Already requested', `You asked ${name} before; the request is waiting for their answer.`);
+    case 'already_connected':
+      return notice('info', 'Already in your contacts', h('p', {}, `${name} is one of your external contacts. `, h('a', { href: '/contacts', text: 'See contacts' })));
+    case 'same_organization':
+      return notice('info', 'A colleague', h('p', {}, `${name} works in your organization: find them in the `, h('a', { href: '/directory', text: 'directory' }), '.'));
+    default:
+      return notice('info', 'Done', outcome || '');
+  }
+}
+
+/** The "send request" button for a preview that may go ahead, and what happened. */
+function previewActions(result) {
+  const outcome = result.outcome === 'preview' ? result.would : result.outcome;
+  const sendOut = h('div', { id: 'send-outcome' });
+  const send = h('button', { type: 'button', id: 'send-request', text: 'Send contact request' });
+  send.addEventListener('click', () => busy(send, sendOut, async () => {
+    const sent = await api('POST', '/v1/scans', { text: result.text });
+    send.hidden = true;
+    sendOut.replaceChildren(outcomeNotice(sent));
+  }));
+  const canSend = result.outcome === 'preview' && outcome === 'request_created';
+  return [canSend && h('div', { class: 'actions' }, send), h('div', { id: 'scan-outcome' }, outcomeNotice(result)), sendOut];
+}
+
+/** Renders a verified card owner and, if the scan may go ahead, the "send request" button. */
+function renderPreview(out, result) {
+  out.replaceChildren(panel(null,
+    h('p', { class: 'verified', text: '✓ Verified namecard' }),
+    h('div', { id: 'scan-owner' }, person(result.owner)),
+    ...previewActions(result)));
+}
+
+function scanView() {
+  if (!needRole('member')) return;
+  const out = h('div', { id: 'scan-result' });
+  const preview = h('img', { class: 'photo-preview', alt: 'The chosen photo', hidden: true });
+  const onFile = async (ev) => {
+    const file = ev.target.files && ev.target.files[0];
+    if (!file) return;
+    preview.src = URL.createObjectURL(file);
+    preview.hidden = false;
+    out.replaceChildren(h('p', { class: 'muted', text: 'Reading the card…' }));
+    const form = new FormData();
+    form.append('photo', file);
+    try {
+      renderPreview(out, await api('POST', '/v1/scans/preview', undefined, { form }));
+    } catch (e) {
+      out.replaceChildren(scanProblem(e));
+    }
+    ev.target.value = '';
+    out.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  };
+  show(pageHead('Scan a card', 'Photograph someone\'s namecard QR code to send them a contact request.'),
+    panel(null,
+      h('div', { class: 'pick' },
+        h('label', { class: 'button file-pick' }, 'Take a photo',
+          h('input', { type: 'file', id: 'photo-camera', accept: 'image/*', capture: 'environment', onchange: onFile })),
+        h('label', { class: 'button secondary file-pick' }, 'Choose a photo',
+          h('input', { type: 'file', id: 'photo-file', accept: 'image/*', onchange: onFile }))),
+      preview),
+    out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The card page: what a phone camera opens from a card's QR code
+
+async function cardLinkView(body) {
+  const text = cardPrefix + body.toUpperCase();
+  const out = h('div', { id: 'card-check' });
+  show(pageHead('Namecard'), out);
+  let report;
+  try {
+    report = await api('POST', '/v1/verify', { text });
+  } catch (e) {
+    out.replaceChildren(problemNotice(e));
+    return;
+  }
+  if (!report.valid) {
+    out.replaceChildren(h('div', { id: 'scan-problem' },
+      notice('bad', 'This is not a valid namecard', REASONS[report.reason] || report.detail || report.reason)));
+    return;
+  }
+  const c = report.card;
+  const owner = { name: c.member_name, title: c.title, organization: { id: c.org_id, name: c.org_name } };
+  const card = panel(null,
+    h('p', { class: 'verified', text: '✓ Verified namecard' }),
+    h('div', { id: 'scan-owner' }, person(owner,
+      h('div', { class: 'meta small muted' }, c.channel && h('span', { class: 'badge', text: c.channel }), ` Valid until ${day(c.expires_at)}`))));
+  if (!session) {
+    localStorage.setItem(RETURN_KEY, location.pathname);
+    out.replaceChildren(card, panel('Add to your contacts',
+      h('p', { id: 'signin-prompt', text: `To send ${c.member_name} a contact request, sign in first: open the personal sign-in link your organization's admin gave you on this phone. You will come back here afterwards.` })));
+    return;
+  }
+  if (session.role !== 'member') {
+    out.replaceChildren(card, notice('info', null, 'You are signed in as an administrator; members send contact requests.'));
+    return;
+  }
+  const next = h('div');
+  card.append(next);
+  out.replaceChildren(card);
+  try {
+    next.replaceChildren(...previewActions(await api('POST', '/v1/scans/preview', { text })));
+  } catch (e) {
+    next.replaceChildren(scanProblem(e));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbox and contacts
+
+const VIA = { qr_scan: 'scanned your card', phone: 'found you by phone number' };
+
+/** A list that loads pages from `path` (answers {items, next_after}) and renders each item. */
+function pagedList(path, renderItem, emptyText, id) {
+  const list = h('ul', { class: 'list', id });
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: 'Show more' });
+  const out = h('div');
+  let after = null;
+  const load = async () => {
+    try {
+      const sep = path.includes('?') ? '&' : '?';
+      const page = await api('GET', `${path}${after ? `${sep}after=${after}` : ''}`);
+      list.append(...page.items.map(renderItem));
+      after = page.next_after;
+      more.hidden = !after;
+      if (list.children.length === 0) list.append(h('li', { class: 'empty', text: emptyText }));
+    } catch (e) {
+      out.replaceChildren(problemNotice(e));
+    }
+  };
+  more.addEventListener('click', load);
+  load();
+  return h('div', {}, list, h('div', { class: 'actions' }, more), out);
+}
+
+function requestItem(r, incoming) {
+  const other = incoming ? r.requester : r.owner;
+  const status = h('div', { class: 'actions tight' });
+  const decide = (verb) => async (ev) => {
+    const out = h('div');
+    status.append(out);
+    await busy(ev.currentTarget, out, async () => {
+      const done = await api('POST', `/v1/contact-requests/${r.id}/${verb}`);
+      const text = { accepted: `${other.name} is now one of your contacts.`, rejected: 'Request declined.', cancelled: 'Request withdrawn.' }[done.status] || done.status;
+      status.replaceChildren(h('span', { class: 'badge', text: done.status }), h('span', { class: 'small', text }));
+    });
+  };
+  if (incoming) {
+    status.append(
+      h('button', { type: 'button', class: 'accept', onclick: decide('accept'), text: 'Accept' }),
+      h('button', { type: 'button', class: 'secondary reject', onclick: decide('reject'), text: 'Decline' }));
+  } else {
+    status.append(h('button', { type: 'button', class: 'secondary cancel', onclick: decide('cancel'), text: 'Withdraw' }));
+  }
+  const how = incoming ? VIA[r.via] || r.via : 'waiting for an answer';
+  return h('li', { class: 'request', 'data-id': r.id },
+    person(other, h('div', { class: 'meta' },
+      `${how} · ${when(r.created_at)}`,
+      r.card_channel && ' · ',
+      r.card_channel && h('span', { class: 'badge', title: 'The card\'s channel', text: r.card_channel }))),
+    status);
+}
+
+function inboxView() {
+  if (!needRole('member')) return;
+  show(pageHead('Inbox', 'People who want to add you as an external contact.'),
+    panel('Requests to you',
+      pagedList('/v1/contact-requests?direction=incoming&status=pending', (r) => requestItem(r, true), 'No requests waiting.', 'incoming')),
+    panel('Sent by you',
+      pagedList('/v1/contact-requests?direction=outgoing&status=pending', (r) => requestItem(r, false), 'Nothing waiting for an answer.', 'outgoing')));
+}
+
+function contactsView() {
+  if (!needRole('member')) return;
+  const item = (c) => {
+    const out = h('div');
+    const li = h('li', { class: 'contact', 'data-id': c.id },
+      person(c.contact, h('div', { class: 'meta', text: `Contact since ${day(c.since)}` })),
+      h('div', { class: 'actions tight' }, confirmButton('Remove', 'Yes, remove', async () => {
+        try {
+          await api('DELETE', `/v1/contacts/${c.id}`);
+          li.remove();
+        } catch (e) {
+          out.replaceChildren(problemNotice(e));
+        }
+      })), out);
+    return li;
+  };
+  show(pageHead('External contacts', 'People in other organizations you have connected with.'),
+    panel(null, pagedList('/v1/contacts', item, 'No external contacts yet. Scan someone\'s card to start.', 'contacts')));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory (members and admins)
+
+function directorySearch(renderItem, id) {
+  const input = h('input', { type: 'search', name: 'q', placeholder: 'Search by name', 'aria-label': 'Search', autocomplete: 'off' });
+  const results = h('div');
+  const run = () => {
+    const q = input.value.trim();
+    const org = session.org_id;
+    const query = q ? `?q=${encodeURIComponent(q)}&limit=50` : '?limit=50';
+    results.replaceChildren(pagedList(`/v1/orgs/${org}/directory${query}`, renderItem, q ? 'Nobody matches.' : 'No members yet.', id));
+  };
+  const form = h('form', { class: 'search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); run(); } },
+    input, h('button', { type: 'submit', text: 'Search' }));
+  run();
+  return h('div', {}, form, results);
+}
+
+function directoryEntry(m) {
+  return h('li', { class: 'member', 'data-id': m.id },
+    person({ name: m.display_name, title: m.title },
+      h('div', { class: 'meta' }, `Employee ${m.employee_id}`, m.mobile && ` · ${m.mobile}`)));
+}
+
+function directoryView() {
+  if (!session) return signedOut();
+  show(pageHead('Directory', `Colleagues at ${session.org_name}.`),
+    panel(null, directorySearch(directoryEntry, 'directory')));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin: members
+
+function copyRow(value) {
+  const input = h('input', { type: 'text', readonly: true, value, 'aria-label': 'Sign-in link' });
+  const copy = h('button', { type: 'button', class: 'secondary', text: 'Copy' });
+  copy.addEventListener('click', async () => {
+    input.select();
+    try {
+      await navigator.clipboard.writeText(value);
+      copy.textContent = 'Copied';
+    } catch {
+      copy.textContent = 'Select and copy';
+    }
+  });
+  return h('div', { class: 'copy-row' }, input, copy);
+}
+
+function linkNotice(link, forWhom) {
+  return notice('ok', `Sign-in link for ${forWhom}`,
+    copyRow(link.url),
+    `Works once, until ${when(link.expires_at)}. Send it to them privately.`);
+}
+
+function adminMemberItem(m) {
+  const org = session.org_id;
+  const out = h('div', { class: 'member-out' });
+  const li = h('li', { class: 'member', 'data-id': m.id },
+    person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: `Employee ${m.employee_id}` })),
+    h('div', { class: 'actions tight' },
+      h('button', {
+        type: 'button',
+        class: 'secondary signin-link',
+        onclick: (ev) => busy(ev.currentTarget, out, async () => {
+          const link = await api('POST', `/v1/orgs/${org}/members/${m.id}/signin-links`);
+          out.replaceChildren(linkNotice(link, m.display_name));
+        }),
+        text: 'Sign-in link',
+      }),
+      h('a', { class: 'button secondary', href: `/v1/orgs/${org}/members/${m.id}/card/printable`, download: `${m.employee_id}.png`, text: 'Card' }),
+      confirmButton('Deactivate', 'Yes, deactivate', async () => {
+        try {
+          await api('POST', `/v1/orgs/${org}/members/${m.id}/deactivate`);
+          li.replaceChildren(h('span', { class: 'muted', text: `${m.display_name} was deactivated; their cards no longer verify.` }));
+        } catch (e) {
+          out.replaceChildren(problemNotice(e));
+        }
+      })),
+    out);
+  return li;
+}
+
+function addMemberForm(onAdded) {
+  const out = h('div');
+  const field = (name, label, type = 'text', extra = {}) => [
+    h('label', { for: `m-${name}`, text: label }),
+    h('input', { type, id: `m-${name}`, name, ...extra }),
+  ];
+  const form = h('form', { id: 'add-member' },
+    field('display_name', 'Name', 'text', { required: true, maxlength: 64 }),
+    field('employee_id', 'Employee id', 'text', { required: true }),
+    field('title', 'Title (optional)'),
+    field('mobile', 'Mobile, international format (optional)', 'tel', { placeholder: '+8613800138000' }),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'phone_discoverable' }), 'Others may find them by phone number'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Add member' })),
+    out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    const body = { display_name: data.get('display_name'), employee_id: data.get('employee_id') };
+    for (const key of ['title', 'mobile']) if (data.get(key).trim()) body[key] = data.get(key);
+    body.phone_discoverable = data.get('phone_discoverable') === 'on';
+    await busy(ev.submitter || form.querySelector('button'), out, async () => {
+      const m = await api('POST', `/v1/orgs/${session.org_id}/members`, body);
+      form.reset();
+      out.replaceChildren(notice('ok', `${m.display_name} was added`, 'Send them a sign-in link from the list below.'));
+      onAdded();
+    });
+  });
+  return form;
+}
+
+function importForm(onAdded) {
+  const out = h('div');
+  const text = h('textarea', { id: 'import-csv', name: 'csv', spellcheck: 'false',
+    placeholder: 'display_name,employee_id,title,mobile,phone_discoverable\nAda Lovelace,E-001,Engineer,+447700900123,true' });
+  const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'import-file' });
+  file.addEventListener('change', async () => {
+    if (file.files[0]) text.value = await file.files[0].text();
+  });
+  const button = h('button', { type: 'submit', text: 'Import' });
+  const form = h('form', { id: 'import-members' },
+    h('p', { class: 'muted small', text: 'A CSV file with a header line. All or nothing: if any row is wrong, nothing is imported and every bad row is listed.' }),
+    h('label', { for: 'import-file', text: 'CSV file' }), file,
+    h('label', { for: 'import-csv', text: 'or paste it' }), text,
+    h('div', { class: 'actions' }, button), out);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(button, out, async () => {
+      const result = await api('POST', `/v1/orgs/${session.org_id}/members/import`, undefined, { raw: text.value, type: 'text/csv' });
+      out.replaceChildren(notice('ok', `Imported ${result.created} member${result.created === 1 ? '' : 's'}`));
+      text.value = '';
+      onAdded();
+    });
+  });
+  return form;
+}
+
+function adminMembersView() {
+  if (!needRole('admin')) return;
+  const listSlot = h('div');
+  const refresh = () => listSlot.replaceChildren(directorySearch(adminMemberItem, 'members'));
+  const adminOut = h('div');
+  const adminLink = h('button', {
+    type: 'button',
+    class: 'secondary',
+    id: 'admin-signin-link',
+    onclick: (ev) => busy(ev.currentTarget, adminOut, async () => {
+      const link = await api('POST', `/v1/orgs/${session.org_id}/signin-links`);
+      adminOut.replaceChildren(linkNotice(link, `an administrator of ${session.org_name}`));
+    }),
+    text: 'Sign-in link for another admin',
+  });
+  show(pageHead('Members', `Everyone at ${session.org_name} who has a namecard.`),
+    panel('Members', listSlot),
+    h('div', { class: 'grid-2' },
+      panel('Add a member', addMemberForm(refresh)),
+      panel('Import from CSV', importForm(refresh))),
+    panel('Administrators', h('p', { class: 'muted small', text: 'Admins sign in with a one-time link too.' }), adminLink, adminOut));
+  refresh();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin: policy and partners
+
+const POLICIES = [
+  ['disabled', 'No external contacts', 'Members cannot add, or be added by, people in other organizations.'],
+  ['partners_only', 'Partner organizations only', 'Members may connect with people in the partner organizations listed below.'],
+  ['open', 'Open', 'Members may connect with people in any organization (whose own policy allows it).'],
+];
+
+async function adminPolicyView() {
+  if (!needRole('admin')) return;
+  const org = session.org_id;
+  const out = h('div');
+  show(pageHead('Policy and partners', 'Who your members may exchange cards with. Checked at every scan, never printed in a card.'), out);
+  let current;
+  let partners;
+  let hook;
+  try {
+    [current, partners, hook] = await Promise.all([
+      api('GET', `/v1/orgs/${org}`),
+      api('GET', `/v1/orgs/${org}/partners`),
+      // No webhook yet is a 404.
+      api('GET', `/v1/orgs/${org}/webhook`).catch((e) => {
+        if (e instanceof Problem && e.status === 404) return null;
+        throw e;
+      }),
+    ]);
+  } catch (e) {
+    out.replaceChildren(problemNotice(e));
+    return;
+  }
+  const policyOut = h('div');
+  const policyForm = h('form', { id: 'policy' },
+    h('div', { class: 'policy-choice' }, POLICIES.map(([value, title, text]) =>
+      h('label', {}, h('input', { type: 'radio', name: 'policy', value, checked: current.policy === value }),
+        h('span', {}, h('strong', { text: title }), h('span', { class: 'small muted', text })))),
+    ),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save policy' })), policyOut);
+  policyForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const policy = new FormData(policyForm).get('policy');
+    busy(policyForm.querySelector('button'), policyOut, async () => {
+      current = await api('PATCH', `/v1/orgs/${org}`, { policy });
+      policyOut.replaceChildren(notice('ok', 'Policy saved'));
+    });
+  });
+
+  const list = h('ul', { class: 'list', id: 'partners' });
+  const partnerOut = h('div');
+  const renderPartners = () => {
+    list.replaceChildren(...(partners.length === 0
+      ? [h('li', { class: 'empty', text: 'No partner organizations.' })]
+      : partners.map((p) => h('li', { 'data-id': p.id },
+        h('div', {}, h('strong', { text: p.name }), h('div', { class: 'meta', text: `Organization ${p.id}${p.domain ? ` · ${p.domain}` : ''}` })),
+        confirmButton('Remove', 'Yes, remove', async () => {
+          try {
+            await api('DELETE', `/v1/orgs/${org}/partners/${p.id}`);
+            partners = partners.filter((x) => x.id !== p.id);
+            renderPartners();
+          } catch (e) {
+            partnerOut.replaceChildren(problemNotice(e));
+          }
+        })))));
+  };
+  renderPartners();
+  const partnerId = h('input', { type: 'number', id: 'partner-id', min: 1, required: true, inputmode: 'numeric' });
+  const addPartner = h('form', { id: 'add-partner', class: 'search' }, partnerId, h('button', { type: 'submit', text: 'Add partner' }));
+  addPartner.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(addPartner.querySelector('button'), partnerOut, async () => {
+      await api('PUT', `/v1/orgs/${org}/partners/${Number(partnerId.value)}`);
+      partners = await api('GET', `/v1/orgs/${org}/partners`);
+      partnerId.value = '';
+      partnerOut.replaceChildren();
+      renderPartners();
+    });
+  });
+
+  const hookOut = h('div');
+  const hookNow = h('p', { class: 'small', id: 'webhook-now' });
+  const showHook = () => hookNow.replaceChildren(hook
+    ? `Sending to ${hook.url} since ${day(hook.created_at)}.`
+    : 'No webhook set.');
+  showHook();
+  const hookUrl = h('input', { type: 'url', id: 'webhook-url', 'aria-label': 'Webhook URL', placeholder: 'https://example.com/namecard-events' });
+  const hookForm = h('form', { id: 'webhook', class: 'search' }, hookUrl, h('button', { type: 'submit', text: 'Save' }));
+  hookForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(hookForm.querySelector('button'), hookOut, async () => {
+      hook = await api('PUT', `/v1/orgs/${org}/webhook`, { url: hookUrl.value });
+      hookUrl.value = '';
+      showHook();
+      hookOut.replaceChildren(notice('ok', 'Webhook saved', 'Its signing secret is shown only now:', copyRow(hook.secret)));
+    });
+  });
+  const removeHook = confirmButton('Remove webhook', 'Yes, remove', async () => {
+    try {
+      await api('DELETE', `/v1/orgs/${org}/webhook`);
+      hook = null;
+      showHook();
+      hookOut.replaceChildren(notice('ok', 'Webhook removed'));
+    } catch (e) {
+      hookOut.replaceChildren(problemNotice(e));
+    }
+  });
+
+  out.replaceChildren(
+    panel('External contacts', policyForm),
+    h('div', { class: 'grid-2' },
+      panel('Partner organizations', list,
+        h('label', { for: 'partner-id', text: 'Add a partner by its organization id' }), addPartner, partnerOut),
+      panel('Webhook', h('p', { class: 'muted small', text: 'Contact requests and decisions are also sent, signed, to this URL.' }),
+        hookNow, hookForm, h('div', { class: 'actions' }, removeHook), hookOut)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin: printable cards for everyone
+
+async function allMemberIds(org) {
+  const ids = [];
+  let after = 0;
+  for (;;) {
+    const page = await api('GET', `/v1/orgs/${org}/directory?limit=100&after=${after}`);
+    ids.push(...page.items.map((m) => m.id));
+    if (!page.next_after) return ids;
+    after = page.next_after;
+  }
+}
+
+function adminCardsView() {
+  if (!needRole('admin')) return;
+  const out = h('div', { id: 'cards-out' });
+  const button = h('button', { type: 'button', id: 'download-cards', text: 'Download all printable cards (zip)' });
+  button.addEventListener('click', () => busy(button, out, async () => {
+    out.replaceChildren(h('p', { class: 'muted', text: 'Collecting members…' }));
+    const ids = await allMemberIds(session.org_id);
+    if (ids.length === 0) {
+      out.replaceChildren(notice('info', 'No members yet'));
+      return;
+    }
+    // The API bundles up to 500 cards per archive.
+    const chunks = [];
+    for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500));
+    for (const [n, chunk] of chunks.entries()) {
+      out.replaceChildren(h('p', { class: 'muted', text: `Rendering cards ${n * 500 + 1}–${n * 500 + chunk.length} of ${ids.length}…` }));
+      const zip = await api('POST', `/v1/orgs/${session.org_id}/cards/bulk`, { member_ids: chunk });
+      saveBlob(zip, chunks.length === 1 ? 'cards.zip' : `cards-${n + 1}.zip`);
+    }
+    out.replaceChildren(notice('ok', `${ids.length} card${ids.length === 1 ? '' : 's'} downloaded`,
+      'One PNG per member, named by employee id, ready to print at 1050 × 600 pixels (3.5 × 2 in at 300 dpi).'));
+  }));
+  show(pageHead('Printable cards', `Namecards for every active member of ${session.org_name}.`),
+    panel(null,
+      h('p', { text: 'Members without a card get one issued now. Existing cards are reused.' }),
+      h('div', { class: 'actions' }, button), out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin: audit log
+
+function adminAuditView() {
+  if (!needRole('admin')) return;
+  const body = h('tbody');
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: 'Load more' });
+  const out = h('div');
+  let after = 0;
+  const limit = 100;
+  const load = async () => {
+    try {
+      const entries = await api('GET', `/v1/orgs/${session.org_id}/audit?after=${after}&limit=${limit}`);
+      body.append(...entries.map((e) => h('tr', {},
+        h('td', { class: 'when', text: when(e.at) }), h('td', { class: 'who mono', text: e.actor }),
+        h('td', { class: 'what', text: e.action }), h('td', { class: 'target mono', text: e.target }),
+        h('td', { class: 'detail mono', text: e.detail }))));
+      if (entries.length > 0) after = entries[entries.length - 1].id;
+      more.hidden = entries.length < limit;
+      if (body.children.length === 0) out.replaceChildren(h('p', { class: 'empty', text: 'Nothing recorded yet.' }));
+    } catch (e) {
+      out.replaceChildren(problemNotice(e));
+    }
+  };
+  more.addEventListener('click', load);
+  show(pageHead('Audit log', 'Every change made in your organization, oldest first.'),
+    panel(null, h('div', { class: 'table-wrap' }, h('table', { id: 'audit' },
+      h('thead', {}, h('tr', {}, ['When', 'Who', 'What', 'Target', 'Detail'].map((t) => h('th', { text: t })))), body)),
+    h('div', { class: 'actions' }, more), out));
+  load();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+function home() {
+  if (!session) return signedOut();
+  return session.role === 'member' ? cardView() : adminMembersView();
+}
+
+const VIEWS = {
+  '/': home,
+  '/card': cardView,
+  '/scan': scanView,
+  '/inbox': inboxView,
+  '/contacts': contactsView,
+  '/directory': directoryView,
+  '/admin': adminMembersView,
+  '/admin/policy': adminPolicyView,
+  '/admin/cards': adminCardsView,
+  '/admin/audit': adminAuditView,
+};
+
+async function start() {
+  let path = location.pathname;
+  if (path === '/signin') {
+    await signinView(decodeURIComponent(location.hash.slice(1)));
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  try {
+    session = await api('GET', '/v1/session');
+  } catch {
+    session = null;
+  }
+  if (path === '/' && session) {
+    // Home is the signed-in person's first page; show its address so the menu marks it.
+    path = session.role === 'member' ? '/card' : '/admin';
+    history.replaceState(null, '', path);
+  }
+  renderChrome();
+  const card = path.match(/^\/[Cc]\/([^/]+)$/);
+  if (card) {
+    await cardLinkView(decodeURIComponent(card[1]));
+  } else {
+    await (VIEWS[path] || home)();
+  }
+  document.body.dataset.ready = 'true';
+}
+
+start();

@@ -1,0 +1,183 @@
+//! The pages and their assets, embedded in the binary.
+//!
+//! Every page is the same small HTML shell; `app.js` renders the view its path names by calling
+//! the JSON API, so there is no server-side templating of people's data at all. The only value
+//! put into the shell is this service's card prefix (from its own configuration), which the card
+//! page (`/C/<body>`, what a phone camera opens from a card's QR code) needs to rebuild the card's
+//! text. Pages and assets carry a Content-Security-Policy that allows only this origin's script,
+//! style, image and font files (no inline script or style) and no framing, and send no referrer.
+//! The sign-in page reads its secret from the fragment (`/signin#...`), which never reaches the
+//! server, and removes it from the address bar before using it.
+
+use crate::http::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sha2::{Digest as _, Sha256};
+use std::sync::LazyLock;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+const SHELL: &str = include_str!("../../assets/web/index.html");
+
+/// The paths that show the app. Unknown paths stay 404 problem documents.
+const PAGES: [&str; 11] = [
+    "/",
+    "/card",
+    "/scan",
+    "/inbox",
+    "/contacts",
+    "/directory",
+    "/admin",
+    "/admin/policy",
+    "/admin/cards",
+    "/admin/audit",
+    "/signin",
+];
+
+/// The Content-Security-Policy of every page: scripts, styles, images and API calls from this
+/// origin only (`blob:` images for the preview of a photo about to be uploaded).
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' blob:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+    frame-ancestors 'none'";
+
+/// The embedded files: path, content type, bytes. The fonts are the card renderer's Chinese
+/// fonts (GB2312 subset, one copy in the binary), for devices without a CJK font of their own:
+/// `app.css` asks for them only for CJK characters, after the device's own fonts.
+static ASSETS: [(&str, &str, &[u8]); 5] = [
+    (
+        "/assets/app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/app.js"),
+    ),
+    (
+        "/assets/app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/web/app.css"),
+    ),
+    (
+        "/assets/icon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/web/icon.svg"),
+    ),
+    (
+        "/assets/fonts/cjk-regular.otf",
+        "font/otf",
+        crate::qr::CJK_REGULAR,
+    ),
+    (
+        "/assets/fonts/cjk-bold.otf",
+        "font/otf",
+        crate::qr::CJK_BOLD,
+    ),
+];
+
+/// Strong ETags of [`ASSETS`], computed once.
+static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|(_, _, body)| format!("\"{}\"", &hex::encode(Sha256::digest(body))[..32]))
+        .collect()
+});
+
+/// Asset `i`, or 304 when the browser's copy is current. `no-cache` makes browsers revalidate on
+/// each use, so a new binary's assets are picked up at once.
+fn asset(i: usize, headers: &HeaderMap) -> Response {
+    let (_, content_type, body) = ASSETS[i];
+    let etag = &ETAGS[i];
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "no-cache".to_owned()),
+    ];
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (cache, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    let mut pages = OpenApiRouter::new();
+    for path in PAGES {
+        pages = pages.route(path, get(shell));
+    }
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    // The card URL in a QR code is uppercase; some readers lowercase the path's first segment.
+    let mut router = pages
+        .route("/C/{body}", get(shell))
+        .route("/c/{body}", get(shell));
+    for (i, (path, _, _)) in ASSETS.iter().enumerate() {
+        router = router.route(path, get(move |h: HeaderMap| async move { asset(i, &h) }));
+    }
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+}
+
+/// The app's HTML shell, never cached: a new binary's shell is picked up at once.
+async fn shell(State(state): State<AppState>) -> Response {
+    let prefix = escape_attribute(state.keys.issuer().card_prefix());
+    let html = SHELL.replace("{{card_prefix}}", &prefix);
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// Escapes text for a double-quoted HTML attribute.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_escaped() {
+        assert_eq!(
+            escape_attribute(r#""><script>&'"#),
+            "&quot;&gt;&lt;script&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn the_shell_loads_only_external_script_and_style() {
+        assert!(SHELL.contains(r#"<script type="module" src="/assets/app.js"></script>"#));
+        assert!(!SHELL.contains("style="), "no inline style attributes");
+        assert_eq!(SHELL.matches("<script").count(), 1, "no inline script");
+        assert!(SHELL.contains("{{card_prefix}}"));
+    }
+}

@@ -1,0 +1,220 @@
+//! Sign-in links and sessions over HTTP: an admin creates a one-time link, the person's browser
+//! trades it for a session cookie, the app reads its session (and CSRF token), and signs out.
+
+use crate::domain::session::{self, SIGNIN_LINK_TTL_SECS};
+use crate::domain::{MemberStatus, Principal, Role, TokenHash, TokenSecret};
+use crate::http::extract::{Auth, Json, Path, check_origin, session_secret};
+use crate::http::{ApiError, AppState, audit, now};
+use crate::store::{NewSigninLink, SessionInfo};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(member_signin_link))
+        .routes(routes!(admin_signin_link))
+        .routes(routes!(start_session))
+        .routes(routes!(current_session, end_session))
+}
+
+/// A one-time sign-in link: give `url` to its person; it works once, until `expires_at`.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SigninLink {
+    pub url: String,
+    pub expires_at: i64,
+}
+
+async fn create_link(
+    state: &AppState,
+    who: &Principal,
+    org: i64,
+    member: Option<i64>,
+) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
+    let secret = TokenSecret::generate();
+    let expires_at = now() + SIGNIN_LINK_TTL_SECS;
+    let link = NewSigninLink {
+        hash: secret.hash(),
+        role: if member.is_some() {
+            Role::Member
+        } else {
+            Role::Admin
+        },
+        org_id: org,
+        member_id: member,
+        expires_at,
+    };
+    let target = member.map_or_else(|| "admin".to_owned(), |m| format!("member/{m}"));
+    let entry = audit(who, Some(org), "signin_link.create", &target, "");
+    state.store.create_signin_link(&link, &entry).await?;
+    let url = session::signin_url(state.keys.issuer().as_str(), &secret);
+    Ok((StatusCode::CREATED, Json(SigninLink { url, expires_at })))
+}
+
+/// Creates a one-time sign-in link for an active member (the organization's admin, or an
+/// operator). Each call makes a new link; earlier unused links keep working until they expire.
+#[utoipa::path(post, path = "/v1/orgs/{org}/members/{member}/signin-links", tag = "web",
+    params(("org" = i64, Path), ("member" = i64, Path)),
+    responses((status = 201, body = SigninLink)), security(("bearer" = [])))]
+async fn member_signin_link(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, member)): Path<(i64, i64)>,
+) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
+    let who = auth.admin_of(org)?;
+    if state.store.get_member(org, member).await?.status != MemberStatus::Active {
+        return Err(ApiError::not_found("member"));
+    }
+    create_link(&state, &who, org, Some(member)).await
+}
+
+/// Creates a one-time sign-in link for an administrator of the organization (its admin, or an
+/// operator): how admins reach the admin pages.
+#[utoipa::path(post, path = "/v1/orgs/{org}/signin-links", tag = "web", params(("org" = i64, Path)),
+    responses((status = 201, body = SigninLink)), security(("bearer" = [])))]
+async fn admin_signin_link(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<i64>,
+) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
+    let who = auth.admin_of(org)?;
+    state.store.get_org(org).await?;
+    create_link(&state, &who, org, None).await
+}
+
+/// The secret from a sign-in link (the last segment of its URL).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartSession {
+    pub secret: String,
+}
+
+/// The signed-in person, as the web app needs them.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub role: Role,
+    pub org_id: i64,
+    pub org_name: String,
+    /// For members.
+    pub member_id: Option<i64>,
+    /// For members.
+    pub member_name: Option<String>,
+    /// Send as `X-CSRF-Token` with every request that changes something.
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+async fn view(
+    state: &AppState,
+    found: &SessionInfo,
+    secret: &str,
+) -> Result<SessionView, ApiError> {
+    let token = &found.token;
+    let org_id = token.org_id.ok_or_else(|| ApiError::not_found("session"))?;
+    let org = state.store.get_org(org_id).await?;
+    let member_name = match token.member_id {
+        Some(m) => Some(state.store.get_member(org_id, m).await?.display_name),
+        None => None,
+    };
+    Ok(SessionView {
+        role: token.role,
+        org_id,
+        org_name: org.name,
+        member_id: token.member_id,
+        member_name,
+        csrf_token: session::csrf_token(secret),
+        expires_at: found.expires_at,
+    })
+}
+
+fn set_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Trades a sign-in link's secret for a session cookie (`HttpOnly`, `SameSite=Strict`, `Secure`
+/// when the service's public URL is https). 404 `invalid_signin_link` when the link is unknown,
+/// already used, expired or its member deactivated.
+#[utoipa::path(post, path = "/v1/sessions", tag = "web", request_body = StartSession,
+    responses((status = 201, body = SessionView), (status = 404, body = crate::http::Problem)))]
+async fn start_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<StartSession>,
+) -> Result<Response, ApiError> {
+    // No session yet, so no CSRF token: at least refuse sign-ins other sites start.
+    check_origin(&headers, &state)?;
+    let secret = TokenSecret::generate();
+    let found = state
+        .store
+        .redeem_signin_link(&TokenHash::of(body.secret.trim()), &secret.hash(), now())
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_signin_link",
+                "this sign-in link is unknown, already used or expired; ask your admin for a new one",
+            )
+        })?;
+    let view = view(&state, &found, secret.expose()).await?;
+    let secure = session::cookies_secure(state.keys.issuer().as_str());
+    let cookie = session::session_cookie(&secret, found.expires_at - now(), secure);
+    Ok(set_cookie(
+        (StatusCode::CREATED, Json(view)).into_response(),
+        &cookie,
+    ))
+}
+
+/// The session of the browser's cookie, with its CSRF token; 401 when there is none.
+#[utoipa::path(get, path = "/v1/session", tag = "web",
+    responses((status = 200, body = SessionView), (status = 401, body = crate::http::Problem)))]
+async fn current_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let none = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no_session",
+            "not signed in; open a sign-in link from your admin",
+        )
+    };
+    let secret = session_secret(&headers).ok_or_else(none)?;
+    let found = state
+        .store
+        .find_session(&TokenHash::of(&secret), now())
+        .await?
+        .ok_or_else(none)?;
+    let view = view(&state, &found, &secret).await?;
+    let mut response = Json(view).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Signs out: ends the session (with the CSRF token, like every change) and clears the cookie.
+#[utoipa::path(delete, path = "/v1/session", tag = "web", responses((status = 204)))]
+async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _auth: Auth,
+) -> Result<Response, ApiError> {
+    if let Some(secret) = session_secret(&headers) {
+        state
+            .store
+            .end_session(&TokenHash::of(&secret), now())
+            .await?;
+    }
+    let secure = session::cookies_secure(state.keys.issuer().as_str());
+    Ok(set_cookie(
+        StatusCode::NO_CONTENT.into_response(),
+        &session::cleared_cookie(secure),
+    ))
+}

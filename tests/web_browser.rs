@@ -1,0 +1,794 @@
+//! The web app in a real browser: headless Chromium driven through chromedriver (WebDriver),
+//! against the real server on a loopback port. Each test signs people in from the links an admin
+//! creates and clicks through the pages as a person would. Screenshots of the main pages, at a
+//! phone's 390x844 and a desktop's 1280x800, are written to `docs/screenshots/`.
+//!
+//! Skipped, with the reason printed, when `/usr/bin/chromium` or `chromedriver` is missing
+//! (`.ci/run` installs both, so CI always runs them). One browser runs at a time.
+
+mod common;
+
+use common::{Backend, TestApp, signin_secret, spawn_app};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PHONE: (u32, u32) = (390, 844);
+const DESKTOP: (u32, u32) = (1280, 800);
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// One browser at a time: two cores do not run several Chromiums and a server well.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn chromedriver() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromedriver"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// chromedriver with one headless Chromium session. Dropping it ends the session's processes.
+struct Browser {
+    client: Client,
+    driver: std::process::Child,
+    _guard: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group: ending the group ends Chromium too, even
+        // when a failed assertion skipped `close`.
+        let group = format!("-{}", self.driver.id());
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn browser() -> Option<Browser> {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!(
+            "skipping the browser test: chromedriver is not installed (apt-get install chromium-driver)"
+        );
+        return None;
+    };
+    if !Path::new(CHROMIUM).is_file() {
+        eprintln!(
+            "skipping the browser test: {CHROMIUM} is not installed (apt-get install chromium)"
+        );
+        return None;
+    }
+    let guard = ONE_BROWSER.lock().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let driver = {
+        use std::os::unix::process::CommandExt as _;
+        std::process::Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver starts")
+    };
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+        "browserName": "chrome",
+        "unhandledPromptBehavior": "ignore",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--no-first-run", "--disable-extensions", "--hide-scrollbars", "--lang=en-US",
+                "--force-device-scale-factor=1",
+                format!("--window-size={},{}", PHONE.0, PHONE.1),
+            ],
+        },
+    }))
+    .expect("capabilities");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = None;
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Some(Browser {
+                    client,
+                    driver,
+                    _guard: guard,
+                });
+            }
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start a session: {last_error:?}");
+}
+
+impl Browser {
+    async fn open(&self, app: &TestApp, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", app.base))
+            .await
+            .expect("navigate");
+        self.wait_for("body[data-ready]").await;
+    }
+
+    /// Opens a sign-in link (on the test server's address) and waits for the page it leads to.
+    async fn sign_in(&self, app: &TestApp, url: &str) {
+        self.client
+            .goto(&format!("{}/signin#{}", app.base, signin_secret(url)))
+            .await
+            .expect("navigate");
+        self.wait_for("#sign-out").await;
+        self.wait_for("body[data-ready]").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("#sign-out").await;
+        self.wait_for("body[data-ready]").await;
+        self.wait_until(|b| async move { b.find_all("#sign-out").await.is_empty() })
+            .await;
+    }
+
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    }
+
+    async fn find_all(&self, css: &str) -> Vec<fantoccini::elements::Element> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn wait_until<'a, F, Fut>(&'a self, ready: F)
+    where
+        F: Fn(&'a Self) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !ready(self).await {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element at `css` shows `text`, and returns all of its text.
+    async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let mut seen = String::new();
+            for el in self.find_all(css).await {
+                seen.push_str(&el.text().await.unwrap_or_default());
+                seen.push('\n');
+            }
+            if seen.contains(text) {
+                return seen;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css} never showed {text:?}; it shows {seen:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.expect("click");
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        self.wait_for(css)
+            .await
+            .send_keys(text)
+            .await
+            .expect("typing");
+    }
+
+    /// Runs `script` (a function body) in the page and returns its value.
+    async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .expect("script runs")
+    }
+
+    /// Whether every image on the page has loaded with real pixels.
+    async fn images_loaded(&self, css: &str) -> bool {
+        let script = format!(
+            "return [...document.querySelectorAll({css:?})].every(i => i.complete && i.naturalWidth > 0);"
+        );
+        self.eval(&script).await == json!(true)
+    }
+
+    /// No JavaScript dialog is open (a hostile card did not run `alert`).
+    async fn assert_no_alert(&self) {
+        let alert = self.client.get_alert_text().await;
+        assert!(alert.is_err(), "a dialog opened: {alert:?}");
+    }
+
+    /// Saves the page as `docs/screenshots/{name}-phone.png` and `-desktop.png`.
+    async fn screenshots(&self, name: &str) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        for (label, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+            self.viewport(size).await;
+            self.eval("window.scrollTo(0, 0); return true;").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(format!("{name}-{label}.png")), png).expect("write screenshot");
+        }
+        self.viewport(PHONE).await;
+    }
+
+    /// Sizes the window so that the page itself (the viewport) is `width` x `height`.
+    async fn viewport(&self, (width, height): (u32, u32)) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+        let inner = self
+            .eval("return [window.innerWidth, window.innerHeight];")
+            .await;
+        let extra = |i: usize, want: u32| {
+            want.saturating_sub(inner[i].as_u64().unwrap_or(u64::from(want)) as u32)
+        };
+        let (dw, dh) = (extra(0, width), extra(1, height));
+        if dw > 0 || dh > 0 {
+            self.client
+                .set_window_size(width + dw, height + dh)
+                .await
+                .expect("resize");
+        }
+    }
+
+    /// Picks `photo` in the scan page's "choose a photo" input, as a person choosing a file would.
+    async fn choose_photo(&self, app: &TestApp, photo: &Path) {
+        self.open(app, "/scan").await;
+        self.wait_for("#photo-file")
+            .await
+            .send_keys(photo.to_str().expect("a UTF-8 path"))
+            .await
+            .expect("choose the photo");
+    }
+
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// A member's printable card rendered through the API, photographed by a "phone": the JPEG
+/// file a person would upload, written to `dir`.
+async fn photo_of_printable_card(
+    app: &TestApp,
+    admin: &str,
+    org: i64,
+    member: i64,
+    dir: &Path,
+) -> PathBuf {
+    use namecard::scan::synth::{PhotoParams, phone_photo};
+    let png = app
+        .get(
+            &format!("/v1/orgs/{org}/members/{member}/card/printable"),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(png.status, 200);
+    let printed = image::load_from_memory(&png.bytes)
+        .expect("a PNG")
+        .to_luma8();
+    // A 3 MP photo keeps the upload under the default body limit and the test quick.
+    let jpeg = phone_photo(
+        &printed,
+        &PhotoParams {
+            width: 2016,
+            height: 1512,
+            seed: 7,
+            ..PhotoParams::default()
+        },
+    );
+    let path = dir.join(format!("card-{org}-{member}.jpg"));
+    std::fs::write(&path, jpeg).expect("write photo");
+    path
+}
+
+/// Two organizations that allow contacts with each other (`partners_only`, partners both
+/// ways), each with an admin and one member: Ada at Acme Robotics, Bob at Nordlicht Logistik.
+struct TwoOrgs {
+    a: i64,
+    admin_a: String,
+    ada: i64,
+    b: i64,
+    admin_b: String,
+    bob: i64,
+}
+
+async fn two_partner_organizations(app: &TestApp) -> TwoOrgs {
+    let (a, admin_a) = app.org_with_admin("Acme Robotics").await;
+    let (b, admin_b) = app.org_with_admin("Nordlicht Logistik").await;
+    for (org, token, partner) in [(a, &admin_a, b), (b, &admin_b, a)] {
+        let path = format!("/v1/orgs/{org}/partners/{partner}");
+        let answer = app
+            .send(reqwest::Method::PUT, &path, Some(token), None)
+            .await;
+        assert_eq!(answer.status, 204);
+    }
+    let ada = member(app, &admin_a, a, "Ada Lovelace", "A-1", "Chief Engineer").await;
+    let bob = member(app, &admin_b, b, "Bob Müller", "B-1", "Head of Procurement").await;
+    TwoOrgs {
+        a,
+        admin_a,
+        ada,
+        b,
+        admin_b,
+        bob,
+    }
+}
+
+impl TwoOrgs {
+    async fn ada_link(&self, app: &TestApp) -> String {
+        link(app, &self.admin_a, self.a, self.ada).await
+    }
+
+    async fn bob_link(&self, app: &TestApp) -> String {
+        link(app, &self.admin_b, self.b, self.bob).await
+    }
+
+    /// A phone photo of Bob's printable card, in a folder that lives as long as the result.
+    async fn photo_of_bobs_card(&self, app: &TestApp) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let photo = photo_of_printable_card(app, &self.admin_b, self.b, self.bob, dir.path()).await;
+        (dir, photo)
+    }
+}
+
+async fn member(app: &TestApp, admin: &str, org: i64, name: &str, id: &str, title: &str) -> i64 {
+    let body = json!({ "display_name": name, "employee_id": id, "title": title });
+    app.create_member(admin, org, body).await.expect(201)["id"]
+        .as_i64()
+        .expect("id")
+}
+
+async fn link(app: &TestApp, admin: &str, org: i64, member: i64) -> String {
+    app.member_signin_link(admin, org, member).await.expect(201)["url"]
+        .as_str()
+        .expect("url")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_in_from_a_link_and_sees_their_card() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let url = orgs.ada_link(&app).await;
+
+    b.sign_in(&app, &url).await;
+
+    b.wait_for("#my-qr").await;
+    b.wait_until(|b| b.images_loaded("#my-qr, #my-printable"))
+        .await;
+    b.wait_for_text("#who", "Ada Lovelace").await;
+    b.wait_for_text("nav a[aria-current=page]", "My card").await;
+    let address = b.client.current_url().await.unwrap();
+    assert_eq!(address.path(), "/card", "the secret left the address bar");
+    b.screenshots("my-card").await;
+    let before = b.eval("return document.querySelector('#my-qr').src;").await;
+    b.click("button.danger").await;
+    b.wait_for_text("button.danger", "Yes, replace it").await;
+    b.click("button.danger").await;
+    b.wait_for_text("main", "Your card was replaced").await;
+    let after = b.eval("return document.querySelector('#my-qr').src;").await;
+    assert_ne!(before, after, "the new card is shown");
+
+    // The link was used up: opening it again says so.
+    b.sign_out().await;
+    b.client
+        .goto(&format!("{}/signin#{}", app.base, signin_secret(&url)))
+        .await
+        .unwrap();
+    b.wait_for_text("main", "already been used or has expired")
+        .await;
+    b.screenshots("sign-in-used-link").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_searches_the_directory_of_their_organization() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    for (i, (name, title)) in [
+        ("张伟明", "销售总监"),
+        ("Grace Hopper", "Rear Admiral"),
+        ("Alan Turing", "Researcher"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("A-{}", i + 10);
+        member(&app, &orgs.admin_a, orgs.a, name, &id, title).await;
+    }
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+
+    b.open(&app, "/directory").await;
+    b.wait_for_text("#directory", "Grace Hopper").await;
+    b.screenshots("directory").await;
+    b.type_into("input[type=search]", "张伟").await;
+    b.click("form.search button").await;
+
+    let shown = b.wait_for_text("#directory", "张伟明").await;
+    assert!(!shown.contains("Grace Hopper"), "{shown}");
+    b.wait_for_text("#directory", "销售总监").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_members_policy_cards_and_reads_the_audit_log() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let TwoOrgs { a, b: b_org, .. } = two_partner_organizations(&app).await;
+    let admin_link = app.admin_signin_link(&app.operator, a).await.expect(201);
+    b.sign_in(&app, admin_link["url"].as_str().unwrap()).await;
+    b.wait_for_text("#who", "Admin · Acme Robotics").await;
+    b.wait_for_text("#members", "Ada Lovelace").await;
+
+    // Add one member with the form, two from CSV.
+    b.type_into("#m-display_name", "Katherine Johnson").await;
+    b.type_into("#m-employee_id", "A-77").await;
+    b.type_into("#m-title", "Mathematician").await;
+    b.click("#add-member button[type=submit]").await;
+    b.wait_for_text("#add-member", "Katherine Johnson was added")
+        .await;
+    b.type_into(
+        "#import-csv",
+        "display_name,employee_id,title\nDorothy Vaughan,A-78,Supervisor\nMary Jackson,A-79,Engineer\n",
+    )
+    .await;
+    b.click("#import-members button[type=submit]").await;
+    b.wait_for_text("#import-members", "Imported 2 members")
+        .await;
+    b.wait_for_text("#members", "Mary Jackson").await;
+    b.screenshots("admin-members").await;
+
+    // A bad CSV row is reported and nothing is imported.
+    b.type_into(
+        "#import-csv",
+        "display_name,employee_id,mobile\nEve,A-90,not-a-phone\n",
+    )
+    .await;
+    b.click("#import-members button[type=submit]").await;
+    b.wait_for_text("#import-members", "Row 1, mobile").await;
+
+    // A sign-in link for Katherine, then deactivate Dorothy.
+    let katherine = b.wait_for_text("#members li", "Katherine Johnson").await;
+    assert!(katherine.contains("A-77"));
+    b.eval(
+        "[...document.querySelectorAll('#members li')].find(li => li.textContent.includes('Katherine'))\
+         .querySelector('.signin-link').click(); return true;",
+    )
+    .await;
+    let shown = b
+        .wait_for_text(
+            "#members .copy-row input, #members .notice",
+            "Sign-in link for Katherine",
+        )
+        .await;
+    assert!(shown.contains("Works once"), "{shown}");
+    let katherine_url = b
+        .eval("return document.querySelector('#members .copy-row input').value;")
+        .await;
+    let katherine_url = katherine_url.as_str().unwrap();
+    assert!(
+        katherine_url.starts_with("https://nc.example.com/signin#nc_"),
+        "{katherine_url}"
+    );
+    b.eval(
+        "const li = [...document.querySelectorAll('#members li')].find(li => li.textContent.includes('Dorothy'));\
+         li.querySelector('button.danger').click(); li.querySelector('button.danger').click(); return true;",
+    )
+    .await;
+    b.wait_for_text("#members", "Dorothy Vaughan was deactivated")
+        .await;
+
+    // Policy: open, then back to partners only with a second partner.
+    b.open(&app, "/admin/policy").await;
+    b.wait_for_text("#partners", "Nordlicht Logistik").await;
+    b.click("#policy input[value=open]").await;
+    b.click("#policy button[type=submit]").await;
+    b.wait_for_text("#policy", "Policy saved").await;
+    let org = app
+        .get(&format!("/v1/orgs/{a}"), Some(&app.operator))
+        .await
+        .expect(200);
+    assert_eq!(org["policy"], "open");
+    let (c, _) = app.org_with_admin("Cobalt Mining").await;
+    b.type_into("#partner-id", &c.to_string()).await;
+    b.click("#add-partner button").await;
+    b.wait_for_text("#partners", "Cobalt Mining").await;
+    b.screenshots("admin-policy").await;
+    let partners = app
+        .get(&format!("/v1/orgs/{a}/partners"), Some(&app.operator))
+        .await
+        .expect(200);
+    let ids: Vec<i64> = partners
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![b_org, c]);
+    b.wait_for_text("#webhook-now", "No webhook set").await;
+    b.type_into("#webhook-url", "https://hooks.acme.example/namecard")
+        .await;
+    b.click("#webhook button").await;
+    let saved = b.wait_for_text("main", "Webhook saved").await;
+    assert!(saved.contains("shown only now"), "{saved}");
+    b.wait_for_text(
+        "#webhook-now",
+        "Sending to https://hooks.acme.example/namecard",
+    )
+    .await;
+    let hook = app
+        .get(&format!("/v1/orgs/{a}/webhook"), Some(&app.operator))
+        .await
+        .expect(200);
+    assert_eq!(hook["url"], "https://hooks.acme.example/namecard");
+
+    // Printable cards for everyone active: Ada, Katherine and Mary.
+    b.open(&app, "/admin/cards").await;
+    b.click("#download-cards").await;
+    b.wait_for_text("#cards-out", "3 cards downloaded").await;
+    b.screenshots("admin-cards").await;
+
+    // The audit log shows what was done here.
+    b.open(&app, "/admin/audit").await;
+    let log = b.wait_for_text("#audit", "member.deactivate").await;
+    for action in [
+        "member.import",
+        "signin_link.create",
+        "session.start",
+        "org.update",
+        "partner.add",
+    ] {
+        assert!(log.contains(action), "{action} missing from {log}");
+    }
+    b.screenshots("admin-audit").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_url_shows_the_verified_card_and_asks_to_sign_in() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let text = card_text(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    let body = text.rsplit("/C/").next().unwrap();
+
+    b.open(&app, &format!("/C/{body}")).await;
+
+    b.wait_for_text("#scan-owner", "Bob Müller").await;
+    b.wait_for_text("#scan-owner", "Head of Procurement · Nordlicht Logistik")
+        .await;
+    b.wait_for_text("#card-check", "Verified namecard").await;
+    b.wait_for_text("#signin-prompt", "sign in first").await;
+    b.screenshots("card-link-signed-out").await;
+
+    // A tampered card says so.
+    let mut tampered: Vec<char> = body.chars().collect();
+    let i = tampered.len() - 5;
+    tampered[i] = if tampered[i] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    b.open(&app, &format!("/c/{}", tampered.to_lowercase()))
+        .await;
+    b.wait_for_text("#scan-problem", "This is not a valid namecard")
+        .await;
+    b.close().await;
+}
+
+/// A new bearer token for a member (what an API client of theirs would hold).
+async fn member_token(app: &TestApp, admin: &str, org: i64, member: i64) -> String {
+    let body = json!({ "role": "member", "member_id": member });
+    app.create_token(admin, org, body).await.expect(201)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+/// The text of a new primary card for the member.
+async fn card_text(app: &TestApp, admin: &str, org: i64, member: i64) -> String {
+    let token = member_token(app, admin, org, member).await;
+    let card = app
+        .send(reqwest::Method::POST, "/v1/me/card", Some(&token), None)
+        .await
+        .expect(201);
+    card["text"].as_str().expect("card text").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_with_hostile_text_renders_as_inert_text() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let evil_org = r#""><svg onload=alert(3)>"#;
+    let evil_name = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+    let evil_title = "javascript:alert(4)";
+    let org = app.create_org(&app.operator, evil_org).await.expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let admin = app
+        .create_token(&app.operator, org, json!({ "role": "admin" }))
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mallory = member(&app, &admin, org, evil_name, "X-1", evil_title).await;
+    let text = card_text(&app, &admin, org, mallory).await;
+
+    // The public card page, signed out.
+    b.open(&app, &format!("/C/{}", text.rsplit("/C/").next().unwrap()))
+        .await;
+    b.wait_for_text("#scan-owner", evil_name).await;
+    let sub = b.wait_for_text("#scan-owner .sub", evil_title).await;
+    assert!(sub.contains(evil_org), "{sub}");
+    b.assert_no_alert().await;
+    assert!(
+        b.find_all("#main img[src=x], #main script, #main svg")
+            .await
+            .is_empty()
+    );
+    assert_eq!(b.find_all("a[href^='javascript']").await.len(), 0);
+
+    // Signed in as Mallory: the header, the directory and the card page show the same text.
+    b.sign_in(&app, &link(&app, &admin, org, mallory).await)
+        .await;
+    b.wait_for_text("#who", evil_name).await;
+    b.open(&app, "/directory").await;
+    b.wait_for_text("#directory", evil_name).await;
+    b.wait_for_text("#directory", evil_title).await;
+    b.assert_no_alert().await;
+    assert!(
+        b.find_all("#main img[src=x], #main script, #main svg, #who img")
+            .await
+            .is_empty()
+    );
+    b.screenshots("hostile-card-text").await;
+    b.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contact flow, over the contacts API of issue 5 (POST /v1/scans, the inbox, contacts).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scanned_card_becomes_a_contact_on_both_sides() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let (_photos, photo) = orgs.photo_of_bobs_card(&app).await;
+
+    // Ada photographs Bob's printed card.
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.choose_photo(&app, &photo).await;
+    b.wait_for_text("#scan-owner", "Bob Müller").await;
+    b.wait_for_text("#scan-owner", "Head of Procurement · Nordlicht Logistik")
+        .await;
+    b.wait_for_text("#scan-result", "Verified namecard").await;
+    b.screenshots("scan-verified").await;
+    b.click("#send-request").await;
+    b.wait_for_text("#send-outcome", "Request sent").await;
+    b.open(&app, "/inbox").await;
+    b.wait_for_text("#outgoing", "Bob Müller").await;
+    b.sign_out().await;
+
+    // Bob sees Ada's request, from which organization and how, and accepts it.
+    b.sign_in(&app, &orgs.bob_link(&app).await).await;
+    b.open(&app, "/inbox").await;
+    let request = b.wait_for_text("#incoming", "Ada Lovelace").await;
+    assert!(
+        request.contains("Chief Engineer · Acme Robotics"),
+        "{request}"
+    );
+    assert!(request.contains("scanned your card"), "{request}");
+    b.screenshots("inbox").await;
+    b.click("#incoming button.accept").await;
+    b.wait_for_text("#incoming", "Ada Lovelace is now one of your contacts")
+        .await;
+    b.open(&app, "/contacts").await;
+    b.wait_for_text("#contacts", "Ada Lovelace").await;
+    b.wait_for_text("#contacts", "Acme Robotics").await;
+    b.screenshots("contacts").await;
+    b.sign_out().await;
+
+    // ...and Ada sees Bob.
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.open(&app, "/contacts").await;
+    b.wait_for_text("#contacts", "Bob Müller").await;
+    b.wait_for_text("#contacts", "Nordlicht Logistik").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_blocked_scan_says_whose_policy_blocked_it() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let (_photos, photo) = orgs.photo_of_bobs_card(&app).await;
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+
+    // Bob's organization turns external contacts off.
+    app.update_org(&orgs.admin_b, orgs.b, json!({ "policy": "disabled" }))
+        .await
+        .expect(200);
+    b.choose_photo(&app, &photo).await;
+    let theirs = b
+        .wait_for_text("#scan-problem", "Blocked by Nordlicht Logistik's policy")
+        .await;
+    assert!(theirs.contains("card owner's organization"), "{theirs}");
+    b.screenshots("scan-policy-blocked").await;
+
+    // Now Ada's own organization is the one that says no.
+    app.update_org(&orgs.admin_b, orgs.b, json!({ "policy": "open" }))
+        .await
+        .expect(200);
+    app.update_org(&orgs.admin_a, orgs.a, json!({ "policy": "disabled" }))
+        .await
+        .expect(200);
+    let text = card_text(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    b.open(&app, &format!("/C/{}", text.rsplit("/C/").next().unwrap()))
+        .await;
+    let ours = b
+        .wait_for_text("#scan-problem", "Blocked by Acme Robotics's policy")
+        .await;
+    assert!(ours.contains("Ask your admin"), "{ours}");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_signing_in_the_card_page_sends_the_request() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let text = card_text(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    let card_path = format!("/C/{}", text.rsplit("/C/").next().unwrap());
+
+    // Opened from the phone camera before signing in; the sign-in link brings Ada back.
+    b.open(&app, &card_path).await;
+    b.wait_for("#signin-prompt").await;
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    let address = b.client.current_url().await.unwrap();
+    assert_eq!(address.path(), card_path);
+    b.wait_for_text("#card-check", "Bob Müller").await;
+    b.screenshots("card-link-signed-in").await;
+    b.click("#send-request").await;
+    b.wait_for_text("#send-outcome", "Request sent").await;
+
+    // Opening it again: already requested.
+    b.open(&app, &card_path).await;
+    b.wait_for_text("#card-check", "Already requested").await;
+    let bob = member_token(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    let incoming = app
+        .get("/v1/contact-requests?direction=incoming", Some(&bob))
+        .await
+        .expect(200);
+    assert_eq!(
+        incoming["items"].as_array().unwrap().len(),
+        1,
+        "one request"
+    );
+    b.close().await;
+}
