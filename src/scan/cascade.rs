@@ -5,7 +5,6 @@
 //! (its issue #54) and a bad photo must cost one error, not the process.
 
 use std::collections::HashSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use image::GrayImage;
@@ -15,6 +14,7 @@ use rxing::multi::qrcode::QRCodeMultiReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
 
+use super::contain::contained;
 use super::text::bytes_to_text;
 
 /// One QR code found by a step, in the coordinates of the image the step was given.
@@ -170,11 +170,6 @@ pub fn run(image: &GrayImage, deadline: Instant) -> CascadeResult {
         codes: Vec::new(),
         budget_ran_out: Instant::now() >= deadline,
     }
-}
-
-/// Runs `f`, turning a panic inside a third-party decoder into "found nothing".
-fn contained<T: Default>(f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_default()
 }
 
 fn qr_hints() -> DecodeHints {

@@ -6,6 +6,7 @@
 //! stable code; no photo can panic the caller (third-party decoders run under `catch_unwind`).
 
 pub mod cascade;
+mod contain;
 #[doc(hidden)]
 pub mod corpus;
 mod error;
