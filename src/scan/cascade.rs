@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use image::GrayImage;
-use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::multi::qrcode::QRCodeMultiReader;
 use rxing::qrcode::cpp_port::QrReader;
-use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8LuminanceSource};
+use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source};
 
+use super::binarize::FastHybridBinarizer;
 use super::contain::contained;
 use super::text::bytes_to_text;
 
@@ -204,8 +205,9 @@ fn rxing_codes(results: Vec<rxing::RXingResult>) -> Vec<StepCode> {
     codes
 }
 
-fn luma_source(image: &GrayImage) -> Option<Luma8LuminanceSource> {
-    Luma8LuminanceSource::new(image.as_raw().clone(), image.width(), image.height()).ok()
+/// The image's pixels as rxing's luminance source, borrowed (not copied).
+fn luma_source(image: &GrayImage) -> Option<Luma8Source<'_>> {
+    Luma8Source::new_with_slice(image.as_raw(), image.width(), image.height()).ok()
 }
 
 fn decode_with<B: Binarizer>(bitmap: &mut BinaryBitmap<B>, classic: bool) -> Vec<StepCode> {
@@ -224,7 +226,10 @@ pub fn rxing_hybrid(image: &GrayImage) -> Vec<StepCode> {
         let Some(source) = luma_source(image) else {
             return Vec::new();
         };
-        decode_with(&mut BinaryBitmap::new(HybridBinarizer::new(source)), false)
+        decode_with(
+            &mut BinaryBitmap::new(FastHybridBinarizer::new(source)),
+            false,
+        )
     })
 }
 
@@ -240,7 +245,7 @@ pub fn rxing_fast(image: &GrayImage) -> Vec<StepCode> {
         };
         QrReader
             .decode_multiple_with_hints(
-                &mut BinaryBitmap::new(HybridBinarizer::new(source)),
+                &mut BinaryBitmap::new(FastHybridBinarizer::new(source)),
                 &hints,
             )
             .map(rxing_codes)
@@ -254,7 +259,10 @@ pub fn rxing_classic(image: &GrayImage) -> Vec<StepCode> {
         let Some(source) = luma_source(image) else {
             return Vec::new();
         };
-        decode_with(&mut BinaryBitmap::new(HybridBinarizer::new(source)), true)
+        decode_with(
+            &mut BinaryBitmap::new(FastHybridBinarizer::new(source)),
+            true,
+        )
     })
 }
 
