@@ -231,8 +231,8 @@ mod tests {
             .clone()
     }
 
-    /// Noise with smooth light gradients and flat patches, so that both the high-contrast and
-    /// the flat-block (neighbour) rules are exercised.
+    /// Noise of an amplitude that changes from block to block over a light gradient, and flat
+    /// patches: block contrasts on both sides of the flat-block limit, and the neighbour rule.
     fn test_image(width: usize, height: usize, seed: u64) -> Vec<u8> {
         let mut state = seed | 1;
         (0..width * height)
@@ -245,7 +245,8 @@ mod tests {
                     (40 + (x + y) % 7) as u8
                 } else {
                     let light = (x * 255 / width + y * 64 / height) as u64;
-                    ((state % 96) + light / 2) as u8
+                    let amplitude = ((x / 8 * 7 + y / 8 * 3) % 48 + 1) as u64;
+                    ((state % amplitude) + light / 2) as u8
                 }
             })
             .collect()
