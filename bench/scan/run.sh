@@ -22,7 +22,7 @@ PY=bench/.venv/bin/python
 # build is at hand; figures recorded in BENCHMARKS.md say which profile they came from.
 PROFILE=${PROFILE:-release}
 cargo build --profile "$PROFILE" -q --example scan_corpus --example scan_synth
-EX=$ROOT/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/examples
+EX=${CARGO_TARGET_DIR:-$ROOT/target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")/examples
 [ -f "$OUT/cards-12mp/card-1.jpg" ] || "$EX/scan_synth" "$OUT"
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), profile $PROFILE, $(nproc) cores, $(uname -m), zxing-cpp $("$PY" -c 'import importlib.metadata as m; print(m.version("zxing-cpp"))')"

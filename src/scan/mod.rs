@@ -5,7 +5,9 @@
 //! The server and the CLI both call [`decode_photo`]. Every refusal is a [`ScanError`] with a
 //! stable code; no photo can panic the caller (third-party decoders run under `catch_unwind`).
 
+pub mod binarize;
 pub mod cascade;
+mod contain;
 #[doc(hidden)]
 pub mod corpus;
 mod error;
