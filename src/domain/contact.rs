@@ -210,23 +210,23 @@ impl Decision {
     }
 }
 
-/// A member's role in a request.
+/// A member's side in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Party {
+pub enum Side {
     Requester,
     Owner,
     /// Not a party: the request does not exist for them.
     Stranger,
 }
 
-/// Which party `member_id` is in a request between `requester_id` and `owner_id`.
-pub fn party_of(member_id: i64, requester_id: i64, owner_id: i64) -> Party {
+/// Which side `member_id` is on in a request between `requester_id` and `owner_id`.
+pub fn side_of(member_id: i64, requester_id: i64, owner_id: i64) -> Side {
     if member_id == owner_id {
-        Party::Owner
+        Side::Owner
     } else if member_id == requester_id {
-        Party::Requester
+        Side::Requester
     } else {
-        Party::Stranger
+        Side::Stranger
     }
 }
 
@@ -300,9 +300,9 @@ mod tests {
         assert!(Decision::Accept.by_owner());
         assert!(Decision::Reject.by_owner());
         assert!(!Decision::Cancel.by_owner());
-        assert_eq!(party_of(5, 4, 5), Party::Owner);
-        assert_eq!(party_of(4, 4, 5), Party::Requester);
-        assert_eq!(party_of(6, 4, 5), Party::Stranger);
+        assert_eq!(side_of(5, 4, 5), Side::Owner);
+        assert_eq!(side_of(4, 4, 5), Side::Requester);
+        assert_eq!(side_of(6, 4, 5), Side::Stranger);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::keyring::Keyring;
 use crate::card::{self, CardClaims, Reason, VerifyOptions};
 use crate::domain::{
     Decision, MemberStatus, Mobile, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
-    contact::{Party as Role, party_of},
+    contact::{Side, side_of},
 };
 use crate::scan::{ScanError, ScanLimits};
 use crate::store::{
@@ -519,20 +519,20 @@ pub async fn decide(
         other => other?,
     };
     match (
-        party_of(
+        side_of(
             member_id,
             request.requester.member_id,
             request.owner.member_id,
         ),
         decision.by_owner(),
     ) {
-        (Role::Stranger, _) => return Err(ContactError::NotFound("contact request")),
-        (Role::Requester, true) => {
+        (Side::Stranger, _) => return Err(ContactError::NotFound("contact request")),
+        (Side::Requester, true) => {
             return Err(ContactError::NotYourDecision(
                 "only the card owner can accept or reject a request",
             ));
         }
-        (Role::Owner, false) => {
+        (Side::Owner, false) => {
             return Err(ContactError::NotYourDecision(
                 "only the requester can cancel a request",
             ));
