@@ -40,6 +40,8 @@ pub struct AppState {
     pub card_ttl_secs: i64,
     /// Renders `/metrics`.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<crate::config::MetricsToken>,
 }
 
 impl AppState {
@@ -54,6 +56,15 @@ impl AppState {
             keys,
             card_ttl_secs,
             metrics: ops::metrics_handle(),
+            metrics_token: None,
+        }
+    }
+
+    /// Requires `token` for `/metrics` (`None`: open).
+    pub fn with_metrics_token(self, token: Option<crate::config::MetricsToken>) -> Self {
+        Self {
+            metrics_token: token,
+            ..self
         }
     }
 
@@ -122,16 +133,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole service: every route, with request ids, tracing, metrics, body limit and timeout.
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let (api, doc) = api();
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
     let request_id = HeaderName::from_static("x-request-id");
-    api.route(
-        "/openapi.json",
-        axum::routing::get(move || {
-            let doc = Arc::clone(&doc);
-            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
-        }),
-    )
+    api().0
     .fallback(|| async { ApiError::not_found("route") })
     .method_not_allowed_fallback(|| async {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")

@@ -1,8 +1,9 @@
-//! Operations: `/healthz` (checks the database) and `/metrics` (Prometheus).
+//! Operations: `/healthz` (checks the database), `/metrics` (Prometheus, optionally behind a
+//! bearer token) and `/openapi.json` (this API's OpenAPI 3.1 document).
 
 use super::{ApiError, AppState};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -14,6 +15,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))
+        .routes(routes!(openapi_json))
 }
 
 /// The process-wide Prometheus recorder (installed once; every app in a test process shares it).
@@ -71,14 +73,50 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError
 }
 
 /// Prometheus metrics: requests, latency histograms, cards issued, verifications by result.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// With the `metrics_token` setting, only for `Authorization: Bearer <metrics_token>`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain"), (status = 401, body = super::Problem, content_type = "application/problem+json")),
+    security((), ("bearer" = [])))]
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = &state.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "));
+        match presented {
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing_token",
+                    "send Authorization: Bearer <metrics_token>",
+                ));
+            }
+            Some(t) if !token.matches(t.trim()) => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "not the metrics token",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     state.metrics.run_upkeep();
-    (
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
         state.metrics.render(),
     )
+        .into_response())
+}
+
+/// This API's OpenAPI 3.1 document, generated from the same route table that serves requests.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, content_type = "application/json")))]
+async fn openapi_json() -> impl IntoResponse {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| super::openapi().to_pretty_json().unwrap_or_default());
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str())
 }

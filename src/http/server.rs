@@ -63,7 +63,8 @@ impl Server {
             crate::card::Issuer::parse(&settings.public_url).map_err(StartError::Issuer)?;
         let keys = Arc::new(Keyring::load(issuer, Arc::clone(&store), super::now()).await?);
         let ttl = i64::try_from(settings.card_ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        let state = AppState::new(store, keys, ttl);
+        let state =
+            AppState::new(store, keys, ttl).with_metrics_token(settings.metrics_token.clone());
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartError::Bind {
