@@ -1,42 +1,139 @@
 #!/usr/bin/env bash
-# Load benchmark: POST /v1/verify and GET /.well-known/namecard-keys.json on loopback with wrk.
+# Load benchmark on loopback with wrk: POST /v1/verify on the real service beside a bare axum
+# handler doing one verify_strict (examples/bare_verify.rs), in the same run, then the JWKS.
 #
-#   bench/load/run.sh                      # SQLite in a temp data directory
-#   bench/load/run.sh postgres://postgres@127.0.0.1:5432/bench   # PostgreSQL (database must exist)
+#   bench/load/run.sh                                            # SQLite in a temp data directory
+#   bench/load/run.sh postgres://postgres@127.0.0.1:5432/bench   # PostgreSQL (fresh database)
 #
-# The server is pinned to CPU 0 and wrk to CPU 1, so the two do not share a core.
-# Needs: a release build (cargo build --release), wrk (apt-get install wrk), curl, jq.
+# Both servers are pinned to CPU 0 and wrk to CPU 1, so server and load generator do not share a
+# core. The setup issues CARDS distinct cards through the API (primary and extra cards of several
+# members, plus a few revoked cards and a deactivated member so the revocation sets are not
+# empty); wrk sends them in turn (bench/load/verify.lua), so every request verifies a different
+# card. The bare server gets the same texts, each with a signature of its own. The two are
+# measured alternately, ROUNDS times each, and the ratio of their mean requests/s is printed.
+#
+# Needs: cargo build --release --bin namecard --example bare_verify; wrk (apt-get install wrk),
+# curl, jq, taskset. Do not run it while compiling: the figures would measure the compiler.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DB_URL=${1:-}
 PORT=${PORT:-8099}
-DURATION=${DURATION:-20s}
+BARE_PORT=${BARE_PORT:-8098}
+DURATION=${DURATION:-15s}
+ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
-BIN=${BIN:-target/release/namecard}
+CARDS=${CARDS:-300}
+MEMBERS=${MEMBERS:-10}
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=${BIN:-$TARGET/release/namecard}
+BARE=${BARE:-$TARGET/release/examples/bare_verify}
 BASE="http://127.0.0.1:$PORT"
-DATA=$(mktemp -d)
-LOG="$DATA/server.log"
+WORK=$(mktemp -d)
+LOG="$WORK/server.log"
+DB_NAME=$([[ -n "$DB_URL" ]] && echo PostgreSQL || echo SQLite)
 
-args=(serve --listen "127.0.0.1:$PORT" --data-dir "$DATA")
+for tool in wrk curl jq taskset; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
+done
+for exe in "$BIN" "$BARE"; do
+  [[ -x "$exe" ]] || { echo "missing $exe: cargo build --release --bin namecard --example bare_verify" >&2; exit 1; }
+done
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+
+args=(serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data")
 [[ -n "$DB_URL" ]] && args+=(--database-url "$DB_URL")
-RUST_LOG=${RUST_LOG:-info} taskset -c "${SERVER_CPUS:-0}" "$BIN" "${args[@]}" >"$LOG" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$DATA"' EXIT
-for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+RUST_LOG=${RUST_LOG:-info} taskset -c 0 "$BIN" "${args[@]}" >"$LOG" 2>&1 &
+pids+=($!)
+wait_for "$BASE/healthz"
 
 op=$(grep -A2 'Bootstrap operator token' "$LOG" | grep -o 'nc_[A-Za-z0-9_-]*' || true)
 if [[ -z "$op" ]]; then echo "no bootstrap token (database not fresh?)" >&2; exit 1; fi
-post() { curl -sf -X POST "$BASE$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3"; }
-org=$(post /v1/orgs "$op" '{"name":"Bench Org"}' | jq -r .id)
-admin=$(post "/v1/orgs/$org/tokens" "$op" '{"role":"admin"}' | jq -r .token)
-member=$(post "/v1/orgs/$org/members" "$admin" '{"display_name":"Bench Member","employee_id":"B1","title":"Load"}' | jq -r .id)
-token=$(post "/v1/orgs/$org/tokens" "$admin" "{\"role\":\"member\",\"member_id\":$member}" | jq -r .token)
-export CARD_TEXT=$(post /v1/me/card "$token" '{}' | jq -r .text)
-echo "card: $CARD_TEXT"
-curl -sf -X POST "$BASE/v1/verify" -H 'Content-Type: application/json' -d "{\"text\":\"$CARD_TEXT\"}" | jq -c '{valid,reason}'
+call() { curl -sf -X "$1" "$BASE$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' ${4:+-d "$4"}; }
+org=$(call POST /v1/orgs "$op" '{"name":"Bench Org"}' | jq -r .id)
+admin=$(call POST "/v1/orgs/$org/tokens" "$op" '{"role":"admin"}' | jq -r .token)
+member_token() {
+  local id
+  id=$(call POST "/v1/orgs/$org/members" "$admin" "{\"display_name\":\"Bench Member $1\",\"employee_id\":\"B$1\",\"title\":\"Load tester\"}" | jq -r .id)
+  call POST "/v1/orgs/$org/tokens" "$admin" "{\"role\":\"member\",\"member_id\":$id}" | jq -r .token
+}
 
-echo "== POST /v1/verify ($([[ -n "$DB_URL" ]] && echo postgres || echo sqlite)) =="
-taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/load/verify.lua "$BASE/v1/verify"
-echo "== GET /.well-known/namecard-keys.json =="
+echo "setup: issuing $CARDS cards of $MEMBERS members through the API..."
+: >"$WORK/cards.txt"
+per_member=$(( (CARDS + MEMBERS - 1) / MEMBERS ))
+issued=0
+for m in $(seq "$MEMBERS"); do
+  token=$(member_token "$m")
+  call POST /v1/me/card "$token" '{}' | jq -r .text >>"$WORK/cards.txt"
+  issued=$((issued + 1))
+  for i in $(seq 2 "$per_member"); do
+    (( issued < CARDS )) || break
+    call POST /v1/me/cards "$token" "{\"channel\":\"bench-$m-$i\"}" | jq -r .text >>"$WORK/cards.txt"
+    issued=$((issued + 1))
+  done
+done
+# Revoked cards and a deactivated member, so the server's revocation sets are not empty.
+token=$(member_token revoked)
+for i in $(seq 20); do
+  id=$(call POST /v1/me/cards "$token" "{\"channel\":\"gone-$i\"}" | jq -r .id)
+  call DELETE "/v1/me/cards/$id" "$token" >/dev/null
+done
+gone=$(call POST "/v1/orgs/$org/members" "$admin" '{"display_name":"Gone","employee_id":"GONE"}' | jq -r .id)
+call POST "/v1/orgs/$org/members/$gone/deactivate" "$admin" '{}' >/dev/null
+
+jq -Rc '{text: .}' "$WORK/cards.txt" >"$WORK/real.txt"
+valid=0
+while read -r body; do
+  [[ $(curl -sf -X POST "$BASE/v1/verify" -H 'Content-Type: application/json' -d "$body" | jq -r .valid) == true ]] && valid=$((valid + 1))
+done <"$WORK/real.txt"
+echo "setup: $(wc -l <"$WORK/cards.txt") distinct cards, $valid of them verify as valid"
+[[ $valid -eq $(wc -l <"$WORK/cards.txt") ]] || { echo "some cards do not verify" >&2; exit 1; }
+
+taskset -c 0 "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/cards.txt" "$WORK/bare.txt" >"$WORK/bare.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$BARE_PORT/"
+[[ $(curl -sf -X POST "http://127.0.0.1:$BARE_PORT/v1/verify" -H 'Content-Type: application/json' -d "$(head -1 "$WORK/bare.txt")" | jq -r .valid) == true ]] \
+  || { echo "the bare server does not verify its own bodies" >&2; exit 1; }
+
+# wrk with the rotating bodies; prints wrk's own report and returns the RESULT line in $result.
+load() {
+  local url=$1 bodies=$2 out
+  out=$(BODIES=$bodies taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/load/verify.lua "$url")
+  echo "$out" | grep -v '^RESULT'
+  result=$(echo "$out" | grep '^RESULT')
+  echo "$result"
+}
+field() { echo "$1" | grep -o "$2=[0-9]*" | cut -d= -f2; }
+
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DB_NAME, load average before: $(cut -d' ' -f1-3 /proc/loadavg) =="
+bare_sum=0; real_sum=0; summary=()
+for round in $(seq "$ROUNDS"); do
+  echo "-- round $round: bare axum + verify_strict (examples/bare_verify.rs) --"
+  load "http://127.0.0.1:$BARE_PORT/v1/verify" "$WORK/bare.txt"
+  bare_sum=$((bare_sum + $(field "$result" rps)))
+  summary+=("round $round bare: $(field "$result" rps) req/s, p50 $(field "$result" p50_us) us, p99 $(field "$result" p99_us) us, errors $(field "$result" errors), non-2xx $(field "$result" non2xx)")
+  echo "-- round $round: namecard POST /v1/verify ($DB_NAME) --"
+  load "$BASE/v1/verify" "$WORK/real.txt"
+  real_sum=$((real_sum + $(field "$result" rps)))
+  summary+=("round $round namecard: $(field "$result" rps) req/s, p50 $(field "$result" p50_us) us, p99 $(field "$result" p99_us) us, errors $(field "$result" errors), non-2xx $(field "$result" non2xx)")
+done
+
+echo "-- namecard GET /.well-known/namecard-keys.json ($DB_NAME) --"
 taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/.well-known/namecard-keys.json"
+
+echo "-- the service's own count of verifications, by result --"
+curl -sf "$BASE/metrics" | grep '^verifications_total' || true
+
+echo
+echo "== summary ($DB_NAME, $CONNECTIONS connections, $DURATION per run, load average after: $(cut -d' ' -f1-3 /proc/loadavg)) =="
+printf '%s\n' "${summary[@]}"
+awk -v r="$real_sum" -v b="$bare_sum" -v n="$ROUNDS" \
+  'BEGIN { printf "mean: namecard %.0f req/s, bare %.0f req/s, ratio namecard/bare %.2f\n", r/n, b/n, r/b }'
