@@ -191,6 +191,43 @@ async fn metrics_are_open_by_default_and_need_the_token_when_one_is_set() {
     assert!(String::from_utf8_lossy(&right.bytes).contains("http_requests_total"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_by_method_route_and_status() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    for _ in 0..3 {
+        app.post("/v1/verify", None, serde_json::json!({"text": "hello"}))
+            .await
+            .expect(200);
+    }
+    app.send(
+        Method::from_bytes(b"BREW").unwrap(),
+        "/v1/verify",
+        None,
+        None,
+    )
+    .await;
+    app.get("/no/such/route", None).await;
+
+    let text = String::from_utf8_lossy(&app.get("/metrics", None).await.bytes).into_owned();
+
+    let count = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in {text}"))
+    };
+    // The recorder is shared by every app in this test process: at least this test's requests.
+    assert!(count(r#"http_requests_total{method="POST",route="/v1/verify",status="200"}"#) >= 3.0);
+    assert!(count(r#"http_requests_total{method="OTHER",route="/v1/verify",status="405"}"#) >= 1.0);
+    assert!(count(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#) >= 1.0);
+    assert!(
+        count(
+            r#"http_request_duration_seconds_count{method="POST",route="/v1/verify",status="200"}"#
+        ) >= 3.0
+    );
+    assert!(count(r#"verifications_total{result="malformed"}"#) >= 3.0);
+}
+
 /// The real binary with `--log-format`, its stdout and stderr read line by line on threads.
 struct Running {
     child: Child,
@@ -340,4 +377,27 @@ async fn text_logs_name_the_request_id_in_every_line_of_a_request() {
             .all(|l| l.contains("request_id=ops-text-1")),
         "{in_request:#?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_a_fresh_uuid_request_id_or_the_one_sent() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+
+    let first = app.get("/healthz", None).await;
+    let second = app.get("/no/such/route", None).await;
+    let sent = get_with_request_id(&app.base, "/healthz", "lb-7f3a").await;
+
+    let id = |a: &common::Answer| a.headers["x-request-id"].to_str().unwrap().to_owned();
+    for answer in [&first, &second] {
+        let id = id(answer);
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+        assert_eq!(id.as_bytes()[14], b'4', "a version 4 UUID: {id}");
+        assert!(
+            id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()),
+            "{id}"
+        );
+    }
+    assert_ne!(id(&first), id(&second));
+    assert_eq!(sent.headers()["x-request-id"], "lb-7f3a");
 }

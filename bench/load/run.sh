@@ -12,6 +12,13 @@
 # card. The bare server gets the same texts, each with a signature of its own. The two are
 # measured alternately, ROUNDS times each, and the ratio of their mean requests/s is printed.
 #
+# PERF_DATA=file records a CPU profile of the service (perf record -e cpu-clock, DWARF call
+# graphs; PERF_EVENT=probe_libc:malloc PERF_SAMPLING="-c 1" to see who allocates) during its first round,
+# PERF_DATA_BARE=file one of the bare server; read them with
+# `perf report -i file --children --sort sym`. PERF_STAT=events (e.g. probe_libc:malloc after
+# `perf probe -x <libc> malloc`) counts those events in each server during its first round and
+# prints them per request.
+#
 # Needs: cargo build --release --bin namecard --example bare_verify; wrk (apt-get install wrk),
 # curl, jq, taskset. Do not run it while compiling: the figures would measure the compiler.
 set -euo pipefail
@@ -52,7 +59,8 @@ wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; slee
 args=(serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data")
 [[ -n "$DB_URL" ]] && args+=(--database-url "$DB_URL")
 RUST_LOG=${RUST_LOG:-info} taskset -c 0 "$BIN" "${args[@]}" >"$LOG" 2>&1 &
-pids+=($!)
+server=$!
+pids+=($server)
 wait_for "$BASE/healthz"
 
 op=$(grep -A2 'Bootstrap operator token' "$LOG" | grep -o 'nc_[A-Za-z0-9_-]*' || true)
@@ -98,30 +106,46 @@ echo "setup: $(wc -l <"$WORK/cards.txt") distinct cards, $valid of them verify a
 [[ $valid -eq $(wc -l <"$WORK/cards.txt") ]] || { echo "some cards do not verify" >&2; exit 1; }
 
 taskset -c 0 "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/cards.txt" "$WORK/bare.txt" >"$WORK/bare.log" 2>&1 &
-pids+=($!)
+bare=$!
+pids+=($bare)
 wait_for "http://127.0.0.1:$BARE_PORT/"
 [[ $(curl -sf -X POST "http://127.0.0.1:$BARE_PORT/v1/verify" -H 'Content-Type: application/json' -d "$(head -1 "$WORK/bare.txt")" | jq -r .valid) == true ]] \
   || { echo "the bare server does not verify its own bodies" >&2; exit 1; }
 
+field() { echo "$1" | grep -o "$2=[0-9]*" | cut -d= -f2; }
+
 # wrk with the rotating bodies; prints wrk's own report and returns the RESULT line in $result.
+# With a third argument (pid, file), records a profile of that process meanwhile.
 load() {
-  local url=$1 bodies=$2 out
+  local url=$1 bodies=$2 profile=${3:-} pid=${4:-} out perf_pid= stat_pid=
+  if [[ -n "$profile" ]]; then
+    perf record -e "${PERF_EVENT:-cpu-clock}" ${PERF_SAMPLING:--F 999} --call-graph dwarf,16384 -p "$pid" -o "$profile" 2>/dev/null &
+    perf_pid=$!
+  fi
+  if [[ -n "${PERF_STAT:-}" && -n "$pid" ]]; then
+    perf stat -x, -e "$PERF_STAT" -p "$pid" -o "$WORK/stat.csv" &
+    stat_pid=$!
+  fi
   out=$(BODIES=$bodies taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/load/verify.lua "$url")
+  [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
   echo "$out" | grep -v '^RESULT'
   result=$(echo "$out" | grep '^RESULT')
   echo "$result"
+  if [[ -n "$stat_pid" ]]; then
+    kill -INT "$stat_pid"; wait "$stat_pid" || true
+    awk -F, -v n="$(field "$result" requests)" '$1 ~ /^[0-9]+$/ { printf "  %s: %.1f per request\n", $3, $1 / n }' "$WORK/stat.csv"
+  fi
 }
-field() { echo "$1" | grep -o "$2=[0-9]*" | cut -d= -f2; }
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DB_NAME, load average before: $(cut -d' ' -f1-3 /proc/loadavg) =="
 bare_sum=0; real_sum=0; summary=()
 for round in $(seq "$ROUNDS"); do
   echo "-- round $round: bare axum + verify_strict (examples/bare_verify.rs) --"
-  load "http://127.0.0.1:$BARE_PORT/v1/verify" "$WORK/bare.txt"
+  load "http://127.0.0.1:$BARE_PORT/v1/verify" "$WORK/bare.txt" "$([[ $round == 1 ]] && echo "${PERF_DATA_BARE:-}")" "$([[ $round == 1 ]] && echo $bare)"
   bare_sum=$((bare_sum + $(field "$result" rps)))
   summary+=("round $round bare: $(field "$result" rps) req/s, p50 $(field "$result" p50_us) us, p99 $(field "$result" p99_us) us, errors $(field "$result" errors), non-2xx $(field "$result" non2xx)")
   echo "-- round $round: namecard POST /v1/verify ($DB_NAME) --"
-  load "$BASE/v1/verify" "$WORK/real.txt"
+  load "$BASE/v1/verify" "$WORK/real.txt" "$([[ $round == 1 ]] && echo "${PERF_DATA:-}")" "$([[ $round == 1 ]] && echo $server)"
   real_sum=$((real_sum + $(field "$result" rps)))
   summary+=("round $round namecard: $(field "$result" rps) req/s, p50 $(field "$result" p50_us) us, p99 $(field "$result" p99_us) us, errors $(field "$result" errors), non-2xx $(field "$result" non2xx)")
 done
