@@ -25,92 +25,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DB_URL=${1:-}
-PORT=${PORT:-8099}
-BARE_PORT=${BARE_PORT:-8098}
 DURATION=${DURATION:-15s}
 ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
-CARDS=${CARDS:-300}
-MEMBERS=${MEMBERS:-10}
-TARGET=${CARGO_TARGET_DIR:-target}
-BIN=${BIN:-$TARGET/release/namecard}
-BARE=${BARE:-$TARGET/release/examples/bare_verify}
-BASE="http://127.0.0.1:$PORT"
-WORK=$(mktemp -d)
-LOG="$WORK/server.log"
-DB_NAME=$([[ -n "$DB_URL" ]] && echo PostgreSQL || echo SQLite)
-
-for tool in wrk curl jq taskset; do
-  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
-done
-for exe in "$BIN" "$BARE"; do
-  [[ -x "$exe" ]] || { echo "missing $exe: cargo build --release --bin namecard --example bare_verify" >&2; exit 1; }
-done
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-
-args=(serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data")
-[[ -n "$DB_URL" ]] && args+=(--database-url "$DB_URL")
-RUST_LOG=${RUST_LOG:-info} taskset -c 0 "$BIN" "${args[@]}" >"$LOG" 2>&1 &
-server=$!
-pids+=($server)
-wait_for "$BASE/healthz"
-
-op=$(grep -A2 'Bootstrap operator token' "$LOG" | grep -o 'nc_[A-Za-z0-9_-]*' || true)
-if [[ -z "$op" ]]; then echo "no bootstrap token (database not fresh?)" >&2; exit 1; fi
-call() { curl -sf -X "$1" "$BASE$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' ${4:+-d "$4"}; }
-org=$(call POST /v1/orgs "$op" '{"name":"Bench Org"}' | jq -r .id)
-admin=$(call POST "/v1/orgs/$org/tokens" "$op" '{"role":"admin"}' | jq -r .token)
-member_token() {
-  local id
-  id=$(call POST "/v1/orgs/$org/members" "$admin" "{\"display_name\":\"Bench Member $1\",\"employee_id\":\"B$1\",\"title\":\"Load tester\"}" | jq -r .id)
-  call POST "/v1/orgs/$org/tokens" "$admin" "{\"role\":\"member\",\"member_id\":$id}" | jq -r .token
-}
-
-echo "setup: issuing $CARDS cards of $MEMBERS members through the API..."
-: >"$WORK/cards.txt"
-per_member=$(( (CARDS + MEMBERS - 1) / MEMBERS ))
-issued=0
-for m in $(seq "$MEMBERS"); do
-  token=$(member_token "$m")
-  call POST /v1/me/card "$token" '{}' | jq -r .text >>"$WORK/cards.txt"
-  issued=$((issued + 1))
-  for i in $(seq 2 "$per_member"); do
-    (( issued < CARDS )) || break
-    call POST /v1/me/cards "$token" "{\"channel\":\"bench-$m-$i\"}" | jq -r .text >>"$WORK/cards.txt"
-    issued=$((issued + 1))
-  done
-done
-# Revoked cards and a deactivated member, so the server's revocation sets are not empty.
-token=$(member_token revoked)
-for i in $(seq 20); do
-  id=$(call POST /v1/me/cards "$token" "{\"channel\":\"gone-$i\"}" | jq -r .id)
-  call DELETE "/v1/me/cards/$id" "$token" >/dev/null
-done
-gone=$(call POST "/v1/orgs/$org/members" "$admin" '{"display_name":"Gone","employee_id":"GONE"}' | jq -r .id)
-call POST "/v1/orgs/$org/members/$gone/deactivate" "$admin" '{}' >/dev/null
-
-jq -Rc '{text: .}' "$WORK/cards.txt" >"$WORK/real.txt"
-valid=0
-while read -r body; do
-  [[ $(curl -sf -X POST "$BASE/v1/verify" -H 'Content-Type: application/json' -d "$body" | jq -r .valid) == true ]] && valid=$((valid + 1))
-done <"$WORK/real.txt"
-echo "setup: $(wc -l <"$WORK/cards.txt") distinct cards, $valid of them verify as valid"
-[[ $valid -eq $(wc -l <"$WORK/cards.txt") ]] || { echo "some cards do not verify" >&2; exit 1; }
-
-taskset -c 0 "$BARE" "127.0.0.1:$BARE_PORT" "$WORK/cards.txt" "$WORK/bare.txt" >"$WORK/bare.log" 2>&1 &
-bare=$!
-pids+=($bare)
-wait_for "http://127.0.0.1:$BARE_PORT/"
-[[ $(curl -sf -X POST "http://127.0.0.1:$BARE_PORT/v1/verify" -H 'Content-Type: application/json' -d "$(head -1 "$WORK/bare.txt")" | jq -r .valid) == true ]] \
-  || { echo "the bare server does not verify its own bodies" >&2; exit 1; }
+# shellcheck source=bench/load/lib.sh
+source bench/load/lib.sh
 
 field() { echo "$1" | grep -o "$2=[0-9]*" | cut -d= -f2; }
 
@@ -133,7 +52,9 @@ load() {
   echo "$result"
   if [[ -n "$stat_pid" ]]; then
     kill -INT "$stat_pid"; wait "$stat_pid" || true
-    awk -F, -v n="$(field "$result" requests)" '$1 ~ /^[0-9]+$/ { printf "  %s: %.1f per request\n", $3, $1 / n }' "$WORK/stat.csv"
+    awk -F, -v n="$(field "$result" requests)" '$1 ~ /^[0-9.]+$/ {
+      if ($2 == "msec") printf "  %s: %.1f us per request\n", $3, $1 * 1000 / n
+      else printf "  %s: %.1f per request\n", $3, $1 / n }' "$WORK/stat.csv"
   fi
 }
 
