@@ -63,6 +63,13 @@ pub struct RawSettings {
     /// Photos decoded at once; further uploads wait [default: the number of CPUs].
     #[arg(long, env = "NAMECARD_SCAN_CONCURRENCY")]
     pub scan_concurrency: Option<usize>,
+    /// Log lines as `text` (for people) or `json` (one object per line, for collectors) [default: text].
+    #[arg(long, env = "NAMECARD_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// A bearer token that `/metrics` requires; without it `/metrics` is open to anyone who can
+    /// reach the listen address (by default only this machine).
+    #[arg(long, env = "NAMECARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl RawSettings {
@@ -92,6 +99,8 @@ impl RawSettings {
                 .phone_lookups_per_hour
                 .or(fallback.phone_lookups_per_hour),
             scan_concurrency: self.scan_concurrency.or(fallback.scan_concurrency),
+            log_format: self.log_format.or(fallback.log_format),
+            metrics_token: self.metrics_token.or(fallback.metrics_token),
         }
     }
 }
@@ -103,6 +112,45 @@ pub enum Database {
     Sqlite(PathBuf),
     /// A PostgreSQL URL.
     Postgres(String),
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines, with the request's span (and its id) before each message.
+    #[default]
+    Text,
+    /// One JSON object per line, with the request's span fields (and its id) in each.
+    Json,
+}
+
+/// The bearer token `/metrics` requires. Only its SHA-256 digest is kept, compared in constant
+/// time; `Debug` prints nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken([u8; 32]);
+
+impl MetricsToken {
+    fn new(secret: &str) -> Self {
+        use sha2::Digest as _;
+        Self(sha2::Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// Whether `presented` is the token (constant time in the digest, which is all an attacker
+    /// could probe).
+    pub fn matches(&self, presented: &str) -> bool {
+        let other = Self::new(presented);
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(..)")
+    }
 }
 
 /// Validated settings.
@@ -118,6 +166,9 @@ pub struct Settings {
     pub contact_request_ttl: Duration,
     pub phone_lookups_per_hour: u32,
     pub scan_concurrency: usize,
+    pub log_format: LogFormat,
+    /// `None`: `/metrics` is open.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 fn duration(
@@ -190,11 +241,35 @@ impl Settings {
             Some(n) if (1024..=64 * 1024 * 1024).contains(&n) => n as usize,
             Some(_) => return Err(bad("max_body_bytes", "must be between 1024 and 67108864")),
         };
+        let log_format = match raw.log_format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "log_format",
+                    format!("{other:?}: must be text or json"),
+                ));
+            }
+        };
+        let metrics_token = match raw.metrics_token.as_deref() {
+            None => None,
+            Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => {
+                Some(MetricsToken::new(t))
+            }
+            Some(_) => {
+                return Err(bad(
+                    "metrics_token",
+                    "must be at least 16 printable characters without spaces",
+                ));
+            }
+        };
         Ok(Self {
             database,
             listen,
             public_url,
             max_body_bytes,
+            log_format,
+            metrics_token,
             request_timeout: duration(
                 "request_timeout",
                 raw.request_timeout.as_deref(),
@@ -282,5 +357,41 @@ mod tests {
         assert_eq!(merged.listen.as_deref(), Some("127.0.0.1:9"));
         assert_eq!(merged.card_ttl.as_deref(), Some("30days"));
         assert!(toml::from_str::<RawSettings>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_log_format_and_metrics_token_are_read_from_the_file_and_checked() {
+        let file: RawSettings =
+            toml::from_str("log_format = \"json\"\nmetrics_token = \"0123456789abcdef-scrape\"")
+                .unwrap();
+        let s = Settings::resolve(&file).unwrap();
+        assert_eq!(s.log_format, LogFormat::Json);
+        let token = s.metrics_token.expect("a metrics token");
+        assert!(token.matches("0123456789abcdef-scrape"));
+        assert!(!token.matches("0123456789abcdef-scrapf"));
+        assert_eq!(format!("{token:?}"), "MetricsToken(..)");
+        assert_eq!(
+            Settings::resolve(&RawSettings::default())
+                .unwrap()
+                .log_format,
+            LogFormat::Text
+        );
+
+        let bad_format = RawSettings {
+            log_format: Some("xml".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Settings::resolve(&bad_format).unwrap_err().setting,
+            "log_format"
+        );
+        let short = RawSettings {
+            metrics_token: Some("secret".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Settings::resolve(&short).unwrap_err().setting,
+            "metrics_token"
+        );
     }
 }

@@ -2,8 +2,9 @@
 
 mod common;
 
-use common::{Backend, TestApp, spawn_app};
+use common::{Backend, TestApp, spawn_app, spawn_app_with};
 use namecard::card::{Keyset, RevocationList, VerifyOptions, verify_card};
+use namecard::config::RawSettings;
 use reqwest::Method;
 use serde_json::json;
 
@@ -265,10 +266,15 @@ async fn rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them(backe
 
     let report = verify(&app, &old_text).await;
     assert_eq!(report["valid"], false);
-    assert_eq!(report["reason"], "unknown_key");
+    assert_eq!(
+        report["reason"], "key_compromised",
+        "online, a removed key's cards are refused as the revocation list says: {report}"
+    );
+    assert_eq!(report["card"], serde_json::Value::Null);
     assert_eq!(
         verifies_offline(&app, &old_text).await,
-        Err("unknown_key".to_owned())
+        Err("unknown_key".to_owned()),
+        "offline with only the current keyset, the key is simply unknown"
     );
     // With the served revocation list, even the stale keyset refuses the removed key's cards.
     let list = app
@@ -341,6 +347,90 @@ async fn verification_reports_garbage_as_malformed_not_an_error(backend: Backend
     assert!(metrics.contains("verifications_total"));
 }
 
+/// Two instances behind a load balancer share one database: a key rotated and a card revoked
+/// through instance A reach instance B at its periodic refresh (short here), with no restart.
+async fn a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh(backend: Backend) {
+    let refresh = RawSettings {
+        refresh_interval: Some("200ms".into()),
+        ..Default::default()
+    };
+    let Some(a) = spawn_app_with(backend, refresh.clone()).await else {
+        return;
+    };
+    let b = a.another_instance(refresh).await;
+    let op = a.operator.clone();
+    let (org, admin) = a.org_with_admin("Acme").await;
+    let (_, ada) = a.member_with_token(&admin, org, "Ada", "E1").await;
+    let old = a
+        .post("/v1/me/card", Some(&ada), json!({}))
+        .await
+        .expect(201);
+    let old_text = old["text"].as_str().unwrap().to_owned();
+    assert_eq!(
+        verify(&b, &old_text).await["valid"],
+        true,
+        "B verifies A's card"
+    );
+
+    let new_key = a
+        .post("/v1/keys/rotate", Some(&op), json!({}))
+        .await
+        .expect(201);
+    let new_kid = new_key["kid"].as_str().unwrap().to_owned();
+    let after = a
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"channel": "after-rotation"}),
+        )
+        .await
+        .expect(201);
+    let after_text = after["text"].as_str().unwrap().to_owned();
+    let old_id = old["id"].as_str().unwrap();
+    a.send(
+        Method::DELETE,
+        &format!("/v1/me/cards/{old_id}"),
+        Some(&ada),
+        None,
+    )
+    .await
+    .expect(204);
+
+    let within = std::time::Duration::from_secs(10);
+    let b_knows_the_new_key = b
+        .eventually(within, || async {
+            verify(&b, &after_text).await["valid"] == true
+        })
+        .await;
+    let b_sees_the_revocation = b
+        .eventually(within, || async {
+            verify(&b, &old_text).await["reason"] == "revoked"
+        })
+        .await;
+    assert!(
+        b_knows_the_new_key,
+        "B verifies cards of the key rotated on A"
+    );
+    assert!(
+        b_sees_the_revocation,
+        "B reports the card revoked on A as revoked"
+    );
+    let jwks = b.get("/.well-known/namecard-keys.json", None).await;
+    assert!(String::from_utf8_lossy(&jwks.bytes).contains(&new_kid));
+    let list = b.get("/.well-known/namecard-revocations.json", None).await;
+    let keyset = Keyset::from_jwks_json(&String::from_utf8_lossy(&jwks.bytes)).unwrap();
+    let list = RevocationList::load(&String::from_utf8_lossy(&list.bytes), &keyset).unwrap();
+    assert!(list.cards.iter().any(|c| c.to_string() == old_id));
+    let from_b = b
+        .post("/v1/me/cards", Some(&ada), json!({"channel": "via-b"}))
+        .await
+        .expect(201);
+    assert_eq!(
+        from_b["kid"], new_kid,
+        "B signs new cards with the key rotated on A"
+    );
+}
+
 on_both_databases!(
     the_readme_walkthrough_works_from_bootstrap_token_to_printable_card,
     a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip,
@@ -350,4 +440,5 @@ on_both_databases!(
     rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
     the_public_documents_are_cacheable_with_etags,
     verification_reports_garbage_as_malformed_not_an_error,
+    a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh,
 );

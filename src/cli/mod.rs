@@ -48,8 +48,11 @@ enum Command {
 
 /// Runs the CLI and returns the process exit code.
 pub fn run() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    // `serve` sets up its own logging, in the format its settings ask for.
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_tracing();
+    }
     let result = match &cli.command {
         Command::Keygen(args) => keys::keygen(args),
         Command::Keys(cmd) => keys::run(cmd),

@@ -1,6 +1,6 @@
 //! `namecard serve`: run the HTTP service.
 
-use crate::config::{RawSettings, Settings};
+use crate::config::{Database, LogFormat, RawSettings, Settings};
 use crate::http::server::{Server, shutdown_signal};
 use anyhow::Context as _;
 use std::process::ExitCode;
@@ -25,12 +25,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         None => RawSettings::default(),
     };
     let settings = Settings::resolve(&args.settings.clone().or(file))?;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
+    init_logging(settings.log_format);
+    if settings.metrics_token.is_none() && !settings.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %settings.listen,
+            "/metrics is open to anyone who can reach the listen address; set metrics_token to protect it"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,12 +46,46 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 token.expose()
             );
         }
-        println!(
-            "namecard listening on http://{} (database: {:?})",
-            server.local_addr(),
-            settings.database
-        );
+        // The URL of a PostgreSQL database may hold a password: name only the kind.
+        let database = match &settings.database {
+            Database::Sqlite(path) => format!("SQLite {}", path.display()),
+            Database::Postgres(_) => "PostgreSQL".to_owned(),
+        };
+        match settings.log_format {
+            LogFormat::Text => println!(
+                "namecard listening on http://{} (database: {database})",
+                server.local_addr()
+            ),
+            LogFormat::Json => tracing::info!(
+                address = %server.local_addr(),
+                database,
+                "namecard listening"
+            ),
+        }
         server.run(shutdown_signal()).await.context("serving")
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Logs to stderr (stdout has only the start-up lines) as text or JSON lines, filtered by
+/// `RUST_LOG` (default `info`). Every line
+/// written while a request is handled carries that request's span, and with it its id: in text
+/// as `request{request_id=..}:` before the message, in JSON in the `span` and `spans` fields.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colours for a person at a terminal, never escape codes in a log file or collector.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    // Fails only when a subscriber is already set (a second start in one process).
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
 }

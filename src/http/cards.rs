@@ -174,9 +174,17 @@ async fn render(
         .into_response())
 }
 
+/// The bytes of an image or archive, as the OpenAPI document describes them (`string`,
+/// `format: binary`); a schema only, never built.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+struct Binary(#[allow(dead_code)] Vec<u8>);
+
 /// My primary card as `png`, `svg` or `printable` (a namecard image).
 #[utoipa::path(get, path = "/v1/me/card/{format}", tag = "cards", params(("format" = CardFormat, Path)),
-    responses((status = 200, content_type = "image/png")), security(("bearer" = [])))]
+    responses((status = 200, description = "`png` and `printable`: a PNG image; `svg`: an SVG image",
+        content((inline(Binary) = "image/png"), (String = "image/svg+xml")))),
+    security(("bearer" = [])))]
 async fn render_my_card(
     State(state): State<AppState>,
     auth: Auth,
@@ -289,7 +297,9 @@ async fn current_or_new(
 /// A member's primary card for an admin (issued if the member has none) as `png`, `svg` or `printable`.
 #[utoipa::path(get, path = "/v1/orgs/{org}/members/{member}/card/{format}", tag = "cards",
     params(("org" = i64, Path), ("member" = i64, Path), ("format" = CardFormat, Path)),
-    responses((status = 200, content_type = "image/png")), security(("bearer" = [])))]
+    responses((status = 200, description = "`png` and `printable`: a PNG image; `svg`: an SVG image",
+        content((inline(Binary) = "image/png"), (String = "image/svg+xml")))),
+    security(("bearer" = [])))]
 async fn member_card(
     State(state): State<AppState>,
     auth: Auth,
@@ -311,7 +321,10 @@ pub struct BulkCards {
 /// Printable cards of many members as a zip of PNGs (`<employee_id>.png`); members without a
 /// card get one.
 #[utoipa::path(post, path = "/v1/orgs/{org}/cards/bulk", tag = "cards", params(("org" = i64, Path)),
-    request_body = BulkCards, responses((status = 200, content_type = "application/zip")), security(("bearer" = [])))]
+    request_body = BulkCards,
+    responses((status = 200, description = "a zip archive of PNG images, one per member",
+        content((inline(Binary) = "application/zip")))),
+    security(("bearer" = [])))]
 async fn bulk_cards(
     State(state): State<AppState>,
     auth: Auth,

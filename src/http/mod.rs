@@ -21,10 +21,12 @@ use crate::domain::Principal;
 use crate::store::{Audit, Store};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// External contacts: settings and the photo decoding slots.
     pub contacts: Arc<crate::service::Contacts>,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<crate::config::MetricsToken>,
 }
 
 impl AppState {
@@ -59,6 +63,15 @@ impl AppState {
             card_ttl_secs,
             metrics: ops::metrics_handle(),
             contacts: Arc::new(contacts),
+            metrics_token: None,
+        }
+    }
+
+    /// Requires `token` for `/metrics` (`None`: open).
+    pub fn with_metrics_token(self, token: Option<crate::config::MetricsToken>) -> Self {
+        Self {
+            metrics_token: token,
+            ..self
         }
     }
 
@@ -131,32 +144,58 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole service: every route, with request ids, tracing, metrics, body limit and timeout.
+///
+/// The middleware is composed with one `ServiceBuilder` and applied in one `Router::layer`: each
+/// `Router::layer` call boxes every route once more, and axum clones the boxed stack of the
+/// matched route on every request, one allocation per box.
 pub fn router(state: AppState, limits: Limits) -> Router {
     let uploads = &state.contacts;
-    let (api, doc) = api(uploads.scan_limits.max_bytes, 4 * uploads.scan_concurrency);
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let (routes, _) = api(uploads.scan_limits.max_bytes, 4 * uploads.scan_concurrency);
     let request_id = HeaderName::from_static("x-request-id");
-    api.route(
-        "/openapi.json",
-        axum::routing::get(move || {
-            let doc = Arc::clone(&doc);
-            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
-        }),
-    )
-    .fallback(|| async { ApiError::not_found("route") })
-    .method_not_allowed_fallback(|| async {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
-    })
-    .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-    .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
-    .layer(axum::middleware::from_fn(ops::track_metrics))
-    .layer(PropagateRequestIdLayer::new(request_id.clone()))
-    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-        tracing::info_span!("request", request_id = %id, method = %req.method(), uri = %req.uri())
-    }))
-    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-    .with_state(state)
+    let middleware = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), uri = %req.uri())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(ops::HttpMetricsLayer)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes));
+    routes
+        .fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
+        })
+        .layer(middleware)
+        .with_state(state)
+}
+
+/// Request ids: random UUIDs (version 4) from the thread-local CSPRNG, where tower-http's
+/// `MakeRequestUuid` asks the operating system for 16 bytes (a system call) on every request.
+/// An id a client sends in `x-request-id` is kept as it is.
+#[derive(Debug, Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Builds the audit entry for a change `who` makes now.

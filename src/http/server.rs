@@ -69,7 +69,8 @@ impl Server {
             3600,
             settings.scan_concurrency,
         );
-        let state = AppState::new(store, keys, ttl, contacts);
+        let state = AppState::new(store, keys, ttl, contacts)
+            .with_metrics_token(settings.metrics_token.clone());
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .map_err(|source| StartError::Bind {

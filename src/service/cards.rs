@@ -162,8 +162,10 @@ pub fn render_card(
 pub struct VerifyReport {
     /// Whether the card is valid right now.
     pub valid: bool,
-    /// Why not: `malformed`, `wrong_issuer`, `unknown_key`, `bad_signature`, `expired`, `revoked`, ...
-    pub reason: Option<String>,
+    /// Why not: `malformed`, `wrong_issuer`, `unknown_key`, `key_compromised`, `bad_signature`,
+    /// `expired`, `revoked`, ...
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<&'static str>,
     /// A human-readable explanation of `reason`.
     pub detail: Option<String>,
     /// What the card says, when its signature checked out.
@@ -176,45 +178,47 @@ pub struct VerifyReport {
 }
 
 /// Verifies card text against the in-memory keyset and revocations: no database round trip.
+///
+/// A card signed by a removed (compromised) key is refused as `key_compromised`, as an offline
+/// verifier holding the published revocation list would; card and member revocations are checked
+/// after the signature, so the report says both what the card claims and that it is revoked.
 pub fn verify_text(keys: &Keyring, text: &str, now: i64) -> VerifyReport {
     let snapshot = keys.snapshot();
-    // Check signature and validity without the revocation list first, so the report can say
-    // both what the card claims and whether the server has revoked it.
-    let signed = card::verify_card(text, &snapshot.keyset, None, &VerifyOptions::at(now));
-    let (claims, rejection) = match signed {
-        Ok(v) => (Some(v.claims), None),
-        Err(r) => (None, Some(r)),
+    let signed = card::verify_card(
+        text,
+        &snapshot.keyset,
+        Some(&snapshot.key_revocations),
+        &VerifyOptions::at(now),
+    );
+    let report = match signed {
+        Err(rejection) => VerifyReport {
+            valid: false,
+            reason: Some(rejection.reason.as_str()),
+            detail: Some(rejection.detail),
+            card: None,
+            revoked: false,
+            member_deactivated: false,
+        },
+        Ok(verified) => {
+            let c = &verified.claims;
+            // Hash lookups, not the list's linear scan: this runs on every verification.
+            let deactivated = snapshot
+                .deactivated
+                .contains_key(&(c.org_id as i64, c.member_id as i64));
+            let revoked = deactivated || snapshot.revoked_cards.contains(&c.card_id);
+            VerifyReport {
+                valid: !revoked,
+                reason: revoked.then_some(card::Reason::Revoked.as_str()),
+                detail: revoked.then(|| "the card or its member has been revoked".to_owned()),
+                card: Some(verified.claims),
+                revoked,
+                member_deactivated: deactivated,
+            }
+        }
     };
-    let (revoked, deactivated) = claims.as_ref().map_or((false, false), |c| {
-        let deactivated = snapshot
-            .deactivated
-            .contains_key(&(c.org_id as i64, c.member_id as i64));
-        // Hash lookups, not the list's linear scan: this runs on every verification.
-        let listed = snapshot.revoked_cards.contains(&c.card_id.to_string());
-        (listed || deactivated, deactivated)
-    });
-    let (valid, reason, detail) = match (&rejection, revoked) {
-        (Some(r), _) => (
-            false,
-            Some(r.reason.as_str().to_owned()),
-            Some(r.detail.clone()),
-        ),
-        (None, true) => (
-            false,
-            Some("revoked".to_owned()),
-            Some("the card or its member has been revoked".to_owned()),
-        ),
-        (None, false) => (true, None, None),
-    };
-    metrics::counter!("verifications_total", "result" => reason.clone().unwrap_or_else(|| "valid".into())).increment(1);
-    VerifyReport {
-        valid,
-        reason,
-        detail,
-        card: claims,
-        revoked,
-        member_deactivated: deactivated,
-    }
+    metrics::counter!("verifications_total", "result" => report.reason.unwrap_or("valid"))
+        .increment(1);
+    report
 }
 
 /// Bundles files into a zip archive (deflated).

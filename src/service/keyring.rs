@@ -53,8 +53,12 @@ pub struct Snapshot {
     pub signer: Option<SigningKey>,
     /// The revocation list, as verifiers see it.
     pub revocations: RevocationList,
+    /// Only the revocation list's compromised keys: online verification refuses their cards like
+    /// an offline verifier holding the list, while it reports card and member revocations as
+    /// separate server-side facts (with the card's claims).
+    pub key_revocations: RevocationList,
     /// Revoked card ids, for reporting the server-side fact.
-    pub revoked_cards: HashSet<String>,
+    pub revoked_cards: HashSet<CardId>,
     /// Deactivated members: `(org_id, member_id) -> deactivated_at`.
     pub deactivated: HashMap<(i64, i64), i64>,
     /// `/.well-known/namecard-keys.json`.
@@ -191,6 +195,11 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
         .iter()
         .filter_map(|c| c.parse().ok())
         .collect();
+    let compromised_keys: Vec<KeyId> = revoked
+        .compromised_keys
+        .iter()
+        .filter_map(|k| k.parse().ok())
+        .collect();
     let members = revoked
         .deactivated
         .iter()
@@ -200,16 +209,17 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
             before: at + 1,
         })
         .collect();
+    let key_revocations = RevocationList {
+        compromised_keys: compromised_keys.clone(),
+        ..RevocationList::empty(issuer.clone(), now)
+    };
+    let revoked_cards = cards.iter().copied().collect();
     let revocations = RevocationList {
         issuer: issuer.clone(),
         issued_at: now,
         cards,
         members,
-        compromised_keys: revoked
-            .compromised_keys
-            .iter()
-            .filter_map(|k| k.parse().ok())
-            .collect(),
+        compromised_keys,
     };
     let revocations_doc = match &signer {
         Some(s) => Document::new(revocations.sign(s)),
@@ -217,7 +227,8 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
     };
     Ok(Snapshot {
         jwks: Document::new(keyset.to_jwks_json()),
-        revoked_cards: revoked.cards.iter().cloned().collect(),
+        key_revocations,
+        revoked_cards,
         deactivated: revoked
             .deactivated
             .iter()

@@ -461,3 +461,58 @@ impl TestApp {
         (org_id, admin, member_id, url)
     }
 }
+
+impl TestApp {
+    /// Starts another instance of the service on this app's database (as behind a load
+    /// balancer): it shares keys, tokens and revocations, and sees the other's changes at its
+    /// periodic refresh. Keep the first app alive while this one runs (it owns a SQLite file).
+    pub async fn another_instance(&self, extra: RawSettings) -> TestApp {
+        let raw = RawSettings {
+            database_url: Some(self.database_url.clone()),
+            listen: Some("127.0.0.1:0".into()),
+            public_url: Some("https://nc.example.com".into()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&extra.or(raw)).expect("test settings");
+        let mut server = Server::start(&settings)
+            .await
+            .expect("second server starts");
+        assert!(
+            server.take_bootstrap_token().is_none(),
+            "a second instance finds the operator and creates no bootstrap token"
+        );
+        let base = format!("http://{}", server.local_addr());
+        let shutdown = Arc::new(tokio::sync::Notify::new());
+        let stop = Arc::clone(&shutdown);
+        tokio::spawn(server.run(async move { stop.notified().await }));
+        TestApp {
+            base,
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("client"),
+            operator: self.operator.clone(),
+            database_url: self.database_url.clone(),
+            _dir: None,
+            _shutdown: shutdown,
+        }
+    }
+
+    /// Polls `check` every 50 ms until it holds, for at most `within`; false if it never did.
+    pub async fn eventually<F, Fut>(&self, within: std::time::Duration, mut check: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if check().await {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
