@@ -14,8 +14,7 @@ use crate::domain::{
 };
 use crate::scan::{ScanError, ScanLimits};
 use crate::store::{
-    Contact, ContactRequest, Direction, NewContactRequest, OrgRef, Party, RequestCreated, Store,
-    StoreError,
+    Contact, ContactRequest, NewContactRequest, OrgRef, Party, RequestCreated, Store, StoreError,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -390,7 +389,8 @@ async fn request(
             .is_some()
         {
             "already_connected"
-        } else if pending_between(store, who.member_id, owner.member_id, now)
+        } else if store
+            .pending_request(who.member_id, owner.member_id, now)
             .await?
             .is_some()
         {
@@ -424,26 +424,6 @@ async fn request(
         RequestCreated::AlreadyConnected(c) => Outcome::AlreadyConnected(c),
         RequestCreated::CardAlreadyUsed => return Err(ContactError::CardAlreadyUsed),
     })
-}
-
-async fn pending_between(
-    store: &dyn Store,
-    requester: i64,
-    owner: i64,
-    now: i64,
-) -> Result<Option<ContactRequest>, ContactError> {
-    // A member has few pending outgoing requests; the page is enough to find the pair's one.
-    let pending = store
-        .list_contact_requests(
-            requester,
-            Direction::Outgoing,
-            Some(RequestStatus::Pending),
-            now,
-            0,
-            500,
-        )
-        .await?;
-    Ok(pending.into_iter().find(|r| r.owner.member_id == owner))
 }
 
 /// Requests a contact by mobile number. An unknown number, a number whose owner keeps it

@@ -514,6 +514,14 @@ pub trait Store: Send + Sync + 'static {
     /// Marks pending requests past their expiry as expired; returns how many.
     async fn expire_contact_requests(&self, now: i64) -> Result<u64, StoreError>;
 
+    /// The requester's pending, unexpired request to this owner, if any.
+    async fn pending_request(
+        &self,
+        requester_id: i64,
+        owner_id: i64,
+        now: i64,
+    ) -> Result<Option<ContactRequest>, StoreError>;
+
     /// The relation between two members, as `member_id` sees it, if any (hidden or not).
     async fn find_contact(
         &self,

@@ -296,6 +296,26 @@ macro_rules! impl_store {
                 .into_view(now)
         }
 
+        /// The pair's pending, unexpired request, if any.
+        async fn fetch_pending(
+            conn: &mut Conn,
+            requester_id: i64,
+            owner_id: i64,
+            now: i64,
+        ) -> Result<Option<ContactRequest>, StoreError> {
+            sqlx::query_as::<_, RequestRow>(&format!(
+                "{REQUEST_SELECT} WHERE r.requester_id = $1 AND r.owner_id = $2 AND r.status = 'pending' \
+                 AND r.expires_at > $3"
+            ))
+            .bind(requester_id)
+            .bind(owner_id)
+            .bind(now)
+            .fetch_optional(conn)
+            .await?
+            .map(|r| r.into_view(now))
+            .transpose()
+        }
+
         async fn fetch_contact(conn: &mut Conn, member_id: i64, other_id: i64) -> Result<Option<Contact>, StoreError> {
             let (a, b) = $crate::domain::contact::relation_pair(member_id, other_id);
             Ok(sqlx::query_as::<_, ContactRow>(&format!(
@@ -908,15 +928,8 @@ macro_rules! impl_store {
                     if let Some(contact) = fetch_contact(&mut tx, req.requester_id, req.owner_id).await? {
                         return Ok(RequestCreated::AlreadyConnected(contact));
                     }
-                    let pending: Option<(i64,)> = sqlx::query_as(
-                        "SELECT id FROM contact_requests WHERE requester_id = $1 AND owner_id = $2 AND status = 'pending'",
-                    )
-                    .bind(req.requester_id)
-                    .bind(req.owner_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if let Some((id,)) = pending {
-                        return Ok(RequestCreated::AlreadyPending(fetch_request(&mut tx, id, req.created_at).await?));
+                    if let Some(pending) = fetch_pending(&mut tx, req.requester_id, req.owner_id, req.created_at).await? {
+                        return Ok(RequestCreated::AlreadyPending(pending));
                     }
                     let inserted: Option<(i64,)> = sqlx::query_as(
                         "INSERT INTO contact_requests (requester_org_id, requester_id, owner_org_id, owner_id, via, \
@@ -1067,6 +1080,11 @@ macro_rules! impl_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn pending_request(&self, requester_id: i64, owner_id: i64, now: i64) -> Result<Option<ContactRequest>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                fetch_pending(&mut conn, requester_id, owner_id, now).await
             }
 
             async fn find_contact(&self, member_id: i64, other_id: i64) -> Result<Option<Contact>, StoreError> {
