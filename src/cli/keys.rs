@@ -63,14 +63,16 @@ pub enum KeysCommand {
     Retire {
         #[command(flatten)]
         store: StoreArg,
-        /// The key id.
+        /// The key id. It may begin with `-` (base64url), which is taken as the id, not a flag.
+        #[arg(allow_hyphen_values = true)]
         kid: KeyId,
     },
     /// Remove a compromised key: everything it signed fails verification.
     Remove {
         #[command(flatten)]
         store: StoreArg,
-        /// The key id.
+        /// The key id. It may begin with `-` (base64url), which is taken as the id, not a flag.
+        #[arg(allow_hyphen_values = true)]
         kid: KeyId,
     },
 }

@@ -110,3 +110,27 @@ pub fn format_time(unix: i64) -> String {
         .map(|t| humantime::format_rfc3339_seconds(t).to_string())
         .unwrap_or_else(|| unix.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::Cli;
+    use crate::card::{CardId, KeyId};
+
+    #[test]
+    fn ids_that_begin_with_a_hyphen_are_taken_as_ids_not_flags() {
+        // base64url encodes 0xf8 as '-': one id in 64 begins with it.
+        let kid = KeyId::from_bytes([0xf8; KeyId::LEN]).to_string();
+        let card = CardId::from_bytes([0xf8; CardId::LEN]).to_string();
+        assert!(kid.starts_with('-') && card.starts_with('-'));
+        for args in [
+            vec!["namecard", "keys", "remove", "--keys", "k", &kid],
+            vec!["namecard", "keys", "retire", "--keys", "k", &kid],
+            vec!["namecard", "revoke", "--keys", "k", "--card", &card],
+        ] {
+            let parsed = Cli::try_parse_from(&args);
+            assert!(parsed.is_ok(), "{args:?}: {}", parsed.unwrap_err());
+        }
+    }
+}

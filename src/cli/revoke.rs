@@ -15,8 +15,8 @@ use crate::card::{CardId, unix_now};
 pub struct RevokeArgs {
     #[command(flatten)]
     store: StoreArg,
-    /// Revoke one card by its id.
-    #[arg(long)]
+    /// Revoke one card by its id (base64url; an id beginning with `-` is taken as the id).
+    #[arg(long, allow_hyphen_values = true)]
     card: Option<CardId>,
     /// Revoke every card of a member issued before --before: ORG_ID:MEMBER_ID.
     #[arg(long, value_parser = parse_member)]
