@@ -8,6 +8,7 @@ use criterion::{Criterion, black_box, criterion_group, criterion_main};
 mod cpu_time;
 use cpu_time::ThreadCpuTime;
 use ed25519_dalek::{Signer as _, Verifier as _};
+use namecard::card::keys::StrictKey;
 use namecard::card::{
     CardRequest, Issuer, KeyRecord, Keyset, SigningKey, VerifyOptions, issue_card, verify_card,
 };
@@ -51,6 +52,15 @@ fn bench(c: &mut Criterion<ThreadCpuTime>) {
                 .verify_strict(black_box(&message), &signature)
                 .unwrap()
         })
+    });
+    // The keyset's verifier: the same decisions as verify_strict (tests/card_strict_verification.rs).
+    let strict = StrictKey::new(&public).unwrap();
+    let sig_bytes = signature.to_bytes();
+    g.bench_function("StrictKey::verify (per-key table)", |b| {
+        b.iter(|| assert!(strict.verify(black_box(&message), &sig_bytes)))
+    });
+    g.bench_function("StrictKey::verify_once (no table)", |b| {
+        b.iter(|| assert!(strict.verify_once(black_box(&message), &sig_bytes)))
     });
     g.bench_function("raw ed25519-dalek verify", |b| {
         b.iter(|| public.verify(black_box(&message), &signature).unwrap())

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -12,6 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::CardError;
 use super::ids::{Issuer, KeyId};
+pub use super::strict::StrictKey;
 
 /// The key id of a public key: the first 8 bytes of its RFC 7638 JWK thumbprint, the SHA-256 of
 /// `{"crv":"Ed25519","kty":"OKP","x":"<base64url key>"}`.
@@ -26,11 +28,13 @@ pub fn key_id(public: &VerifyingKey) -> KeyId {
     KeyId::from_bytes(kid)
 }
 
-/// Strict Ed25519 verification, the one signature check of this crate.
+/// Strict Ed25519 verification of one signature under a key given as bytes.
 ///
-/// Uses `verify_strict`: it refuses small-order public keys and `R` values, and non-canonical
-/// `S`, so that no card has a second valid signature (no malleability). The public key bytes are
-/// decoded here too, so a key that is not a valid curve point fails instead of panicking.
+/// The same decision as `ed25519_dalek`'s `verify_strict`: it refuses small-order public keys and
+/// `R` values, and non-canonical `S`, so that no card has a second valid signature (no
+/// malleability). The key bytes are decoded here too, so a key that is not a valid curve point
+/// fails instead of panicking. Keysets verify through [`Keyset::verify`], which keeps a
+/// precomputed table per key ([`StrictKey`]).
 pub fn verify_signature(public: &[u8], message: &[u8], signature: &[u8]) -> bool {
     let Ok(public) = <[u8; 32]>::try_from(public) else {
         return false;
@@ -41,13 +45,7 @@ pub fn verify_signature(public: &[u8], message: &[u8], signature: &[u8]) -> bool
     let Ok(key) = VerifyingKey::from_bytes(&public) else {
         return false;
     };
-    verify_with(&key, message, &signature)
-}
-
-/// [`verify_signature`] for an already decoded key (the hot path: keysets decode keys once).
-pub(crate) fn verify_with(key: &VerifyingKey, message: &[u8], signature: &[u8; 64]) -> bool {
-    let signature = ed25519_dalek::Signature::from_bytes(signature);
-    key.verify_strict(message, &signature).is_ok()
+    StrictKey::new(&key).is_some_and(|key| key.verify_once(message, &signature))
 }
 
 /// A private signing key. Its `Debug` shows only the key id; it is never serialised except as
@@ -164,6 +162,8 @@ impl KeyRecord {
 pub struct Keyset {
     issuer: Issuer,
     keys: Vec<KeyRecord>,
+    /// `keys[i]` prepared for verification; shared by clones, so a table is built once.
+    strict: Vec<Arc<StrictKey>>,
     index: HashMap<KeyId, usize>,
 }
 
@@ -175,6 +175,7 @@ impl Keyset {
     /// (small-order) key, or a retired key without `retired_at`.
     pub fn new(issuer: Issuer, keys: Vec<KeyRecord>) -> Result<Self, CardError> {
         let mut index = HashMap::with_capacity(keys.len());
+        let mut strict = Vec::with_capacity(keys.len());
         for (i, k) in keys.iter().enumerate() {
             if key_id(&k.public) != k.kid {
                 return Err(CardError::InvalidKey(format!(
@@ -183,12 +184,13 @@ impl Keyset {
                     key_id(&k.public)
                 )));
             }
-            if k.public.is_weak() {
+            let Some(prepared) = StrictKey::new(&k.public) else {
                 return Err(CardError::InvalidKey(format!(
                     "key {} is weak (small order)",
                     k.kid
                 )));
-            }
+            };
+            strict.push(Arc::new(prepared));
             if k.status == KeyStatus::Retired && k.retired_at.is_none() {
                 return Err(CardError::InvalidKey(format!(
                     "retired key {} has no retired_at",
@@ -202,6 +204,7 @@ impl Keyset {
         Ok(Self {
             issuer,
             keys,
+            strict,
             index,
         })
     }
@@ -219,6 +222,14 @@ impl Keyset {
     /// The key with this id.
     pub fn get(&self, kid: &KeyId) -> Option<&KeyRecord> {
         self.index.get(kid).map(|&i| &self.keys[i])
+    }
+
+    /// Whether `signature` over `message` verifies strictly under the key `kid` (false for a kid
+    /// not in the keyset). The hot path of card verification.
+    pub fn verify(&self, kid: &KeyId, message: &[u8], signature: &[u8; 64]) -> bool {
+        self.index
+            .get(kid)
+            .is_some_and(|&i| self.strict[i].verify(message, signature))
     }
 
     /// The JWKS document (see `docs/card-format.md`).

@@ -1,7 +1,8 @@
 //! The signed namecard credential, usable with no server at all.
 //!
 //! - [`format`]: card format v1, the signed binary body and its QR text form.
-//! - [`keys`]: Ed25519 keys, key ids (JWK thumbprints) and the published keyset (JWKS).
+//! - [`keys`]: Ed25519 keys, key ids (JWK thumbprints) and the published keyset (JWKS);
+//!   signatures are checked strictly, with a precomputed table per keyset key (`strict`).
 //! - [`issue_card`] signs claims into a card's QR text; [`verify_card`] checks one offline,
 //!   returning verified claims or a [`Rejection`] with a stable [`Reason`] code.
 //! - [`revocation`]: the signed revocation list offline verifiers load from a file.
@@ -16,6 +17,7 @@ mod issue;
 pub mod keys;
 pub mod keystore;
 pub mod revocation;
+mod strict;
 mod verify;
 
 pub use error::CardError;

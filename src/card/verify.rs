@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::format::{self, BodyError, CardClaims};
-use super::keys::{self, KeyStatus, Keyset};
+use super::keys::{KeyStatus, Keyset};
 use super::revocation::RevocationList;
 
 /// Longest QR text looked at; anything longer is malformed before any other work.
@@ -199,7 +199,7 @@ pub fn verify_card(
         ));
     };
     let message = format::signed_message(keyset.issuer().as_str(), parsed.unsigned);
-    if !keys::verify_with(&key.public, &message, &parsed.signature) {
+    if !keyset.verify(&kid, &message, &parsed.signature) {
         return Err(reject(Reason::BadSignature, "signature does not verify"));
     }
     let claims = parsed.claims;
