@@ -70,6 +70,11 @@ pub struct RawSettings {
     /// reach the listen address (by default only this machine).
     #[arg(long, env = "NAMECARD_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// `true` lets organizations' webhooks reach loopback, private and link-local addresses
+    /// (a webhook receiver inside the operator's own network); by default they reach only
+    /// public addresses, so an org admin cannot make the server call internal hosts [default: false].
+    #[arg(long, env = "NAMECARD_WEBHOOK_PRIVATE_ADDRESSES")]
+    pub webhook_private_addresses: Option<bool>,
 }
 
 impl RawSettings {
@@ -101,6 +106,9 @@ impl RawSettings {
             scan_concurrency: self.scan_concurrency.or(fallback.scan_concurrency),
             log_format: self.log_format.or(fallback.log_format),
             metrics_token: self.metrics_token.or(fallback.metrics_token),
+            webhook_private_addresses: self
+                .webhook_private_addresses
+                .or(fallback.webhook_private_addresses),
         }
     }
 }
@@ -166,6 +174,8 @@ pub struct Settings {
     pub contact_request_ttl: Duration,
     pub phone_lookups_per_hour: u32,
     pub scan_concurrency: usize,
+    /// Whether webhooks may reach non-public addresses.
+    pub webhook_private_addresses: bool,
     pub log_format: LogFormat,
     /// `None`: `/metrics` is open.
     pub metrics_token: Option<MetricsToken>,
@@ -302,6 +312,7 @@ impl Settings {
                 Some(n) if (1..=256).contains(&n) => n,
                 Some(_) => return Err(bad("scan_concurrency", "must be between 1 and 256")),
             },
+            webhook_private_addresses: raw.webhook_private_addresses.unwrap_or(false),
         })
     }
 }

@@ -866,7 +866,16 @@ async fn join_all_boxed<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> 
 }
 
 async fn webhooks_receive_signed_events_and_failures_are_retried(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    // The receiver is on loopback, which only an operator's setting lets webhooks reach.
+    let Some(app) = spawn_app_with(
+        backend,
+        RawSettings {
+            webhook_private_addresses: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    else {
         return;
     };
     let w = world(&app, "open", "open", false).await;
@@ -925,6 +934,63 @@ async fn webhooks_receive_signed_events_and_failures_are_retried(backend: Backen
         )
         .await;
     assert_eq!(bad_url.problem_code(), "invalid_url");
+}
+
+async fn webhooks_reach_no_loopback_or_private_address_by_default(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/v1/orgs/{}/webhook", w.a_org);
+    let set = |url: String| {
+        app.send(
+            Method::PUT,
+            &path,
+            Some(&w.a_admin),
+            Some(json!({ "url": url })),
+        )
+    };
+
+    // An IP literal is refused when it is set.
+    for url in [
+        receiver.url.clone(),
+        "http://169.254.169.254/latest/meta-data/".into(),
+        "http://[::1]:9/hook".into(),
+    ] {
+        let refused = set(url.clone()).await;
+        assert_eq!(refused.status, 422, "{url}");
+        assert_eq!(refused.problem_code(), "webhook_address_not_allowed");
+    }
+    // A name is checked where it is resolved: `localhost` leads only to loopback, so the
+    // event is given up without a connection, and the receiver hears nothing.
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    set(by_name).await.expect(200);
+    let before = given_up_deliveries(&app).await;
+    let card = app.card_text(&w.a_token).await;
+    app.scan_text(&w.b_token, &card).await.expect(201);
+
+    let given_up = app
+        .eventually(std::time::Duration::from_secs(10), || async {
+            given_up_deliveries(&app).await > before
+        })
+        .await;
+    assert!(given_up, "the delivery was given up");
+    let heard = receiver
+        .wait_for(1, std::time::Duration::from_secs(3))
+        .await;
+    assert!(heard.is_empty(), "the receiver was reached: {heard:?}");
+}
+
+/// The service's count of webhook deliveries given up (process-wide: the metrics registry is
+/// shared by the apps of one test binary).
+async fn given_up_deliveries(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics", None).await;
+    String::from_utf8_lossy(&metrics.bytes)
+        .lines()
+        .find_map(|l| l.strip_prefix("webhook_deliveries_total{result=\"given_up\"} "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// A webhook receiver on loopback that fails its first request and records every request.
@@ -992,4 +1058,5 @@ on_both_databases!(
     fifty_concurrent_scans_of_one_card_create_one_request,
     twenty_concurrent_accepts_and_cancels_leave_one_outcome,
     webhooks_receive_signed_events_and_failures_are_retried,
+    webhooks_reach_no_loopback_or_private_address_by_default,
 );

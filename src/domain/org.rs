@@ -1,5 +1,7 @@
 //! Organizations: their name, verified domain and external-contact policy.
 
+use std::net::IpAddr;
+
 use super::{DomainError, text_type};
 
 text_type!(
@@ -72,6 +74,73 @@ impl WebhookUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Refuses a URL whose host is an IP address that is not public, unless the operator allows
+    /// private addresses. Host names are checked when each delivery resolves them.
+    ///
+    /// # Errors
+    /// `webhook_address_not_allowed` for a loopback, private, link-local or reserved address.
+    pub fn check_address(&self, allow_private: bool) -> Result<(), DomainError> {
+        match ip_literal(&self.0) {
+            Some(ip) if !allow_private && !is_public_address(ip) => Err(DomainError::new(
+                "url",
+                "webhook_address_not_allowed",
+                "points at a loopback, private, link-local or reserved address; the service \
+                 delivers only to public addresses unless its operator sets \
+                 webhook_private_addresses",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The host of `url` when it is an IP address rather than a name.
+pub fn ip_literal(url: &str) -> Option<IpAddr> {
+    match url::Url::parse(url).ok()?.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
+    }
+}
+
+/// Whether a webhook may be delivered to `ip`: a globally routable unicast address.
+///
+/// Not public: "this network", loopback, private (RFC 1918, `fc00::/7`), shared (`100.64/10`),
+/// link-local (`169.254/16`, where cloud metadata services answer, and `fe80::/10`), the IETF
+/// protocol block, documentation and benchmarking ranges, multicast, broadcast and reserved
+/// addresses. IPv4-mapped and NAT64 IPv6 addresses are judged by the IPv4 address inside. (`IpAddr::is_global` would say this, but it is not stable.)
+pub fn is_public_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(a == 0
+                || v4.is_loopback()
+                || v4.is_private()
+                || (a == 100 && (64..128).contains(&b))
+                || v4.is_link_local()
+                || (a == 192 && b == 0 && c == 0)
+                || v4.is_documentation()
+                || (a == 198 && (b == 18 || b == 19))
+                || v4.is_multicast()
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_address(IpAddr::V4(v4));
+            }
+            let seg = v6.segments();
+            if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0; 4] {
+                // NAT64: reaches the IPv4 address in its last 32 bits.
+                let v4 = std::net::Ipv4Addr::from((u32::from(seg[6]) << 16) | u32::from(seg[7]));
+                return is_public_address(IpAddr::V4(v4));
+            }
+            // Global unicast is 2000::/3, less documentation (2001:db8::/32), the IETF protocol
+            // block (2001::/23) and 6to4 (2002::/16, which tunnels to any IPv4 address).
+            (seg[0] & 0xe000) == 0x2000
+                && !(seg[0] == 0x2001 && (seg[1] == 0x0db8 || seg[1] < 0x0200))
+                && seg[0] != 0x2002
+        }
+    }
 }
 
 /// Who may start an external-contact request with this organization's members.
@@ -139,6 +208,69 @@ mod tests {
             ContactPolicy::Open,
         ] {
             assert_eq!(ContactPolicy::parse(p.as_str()).unwrap(), p);
+        }
+    }
+
+    #[test]
+    fn only_globally_routable_addresses_count_as_public() {
+        for public in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "203.0.114.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
+            assert!(is_public_address(public.parse().unwrap()), "{public}");
+        }
+        for private in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "100.64.0.1",
+            "169.254.169.254",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.18.0.1",
+            "224.0.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "::127.0.0.1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "2002:7f00:1::",
+        ] {
+            assert!(!is_public_address(private.parse().unwrap()), "{private}");
+        }
+    }
+
+    #[test]
+    fn a_webhook_at_a_private_ip_literal_is_refused_unless_the_operator_allows_it() {
+        for url in [
+            "http://127.0.0.1:8080/hook",
+            "http://[::1]/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "http://10.0.0.5/x",
+            "http://2130706433/x",
+        ] {
+            let parsed = WebhookUrl::parse(url).unwrap();
+            let refused = parsed.check_address(false).unwrap_err();
+            assert_eq!(refused.code, "webhook_address_not_allowed", "{url}");
+            assert!(parsed.check_address(true).is_ok());
+        }
+        for url in ["https://hooks.example.com/x", "https://8.8.8.8/x"] {
+            assert!(WebhookUrl::parse(url).unwrap().check_address(false).is_ok());
         }
     }
 }

@@ -255,7 +255,7 @@ async fn run_scan(
         actor: &actor,
     };
     let input = match &body.0 {
-        ScanPayload::Photo(bytes) => ScanInput::Photo(bytes),
+        ScanPayload::Photo(bytes) => ScanInput::Photo(bytes.clone()),
         ScanPayload::Text(text) => ScanInput::Text(text),
     };
     let scanned = contacts::scan(
@@ -573,6 +573,7 @@ async fn set_webhook(
 ) -> Result<Json<WebhookView>, ApiError> {
     let who = auth.admin_of(org)?;
     let url = WebhookUrl::parse(&body.url)?;
+    url.check_address(state.contacts.webhook_private_addresses)?;
     let hook = Webhook {
         org_id: org,
         url: url.as_str().to_owned(),

@@ -63,12 +63,13 @@ impl Server {
             crate::card::Issuer::parse(&settings.public_url).map_err(StartError::Issuer)?;
         let keys = Arc::new(Keyring::load(issuer, Arc::clone(&store), super::now()).await?);
         let ttl = i64::try_from(settings.card_ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        let contacts = crate::service::Contacts::new(
+        let mut contacts = crate::service::Contacts::new(
             i64::try_from(settings.contact_request_ttl.as_secs()).unwrap_or(i64::MAX / 2),
             i64::from(settings.phone_lookups_per_hour),
             3600,
             settings.scan_concurrency,
         );
+        contacts.webhook_private_addresses = settings.webhook_private_addresses;
         let state = AppState::new(store, keys, ttl, contacts)
             .with_metrics_token(settings.metrics_token.clone());
         let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -129,6 +130,7 @@ impl Server {
         let deliveries = crate::service::webhooks::spawn_deliveries(
             Arc::clone(&self.state.store),
             std::time::Duration::from_secs(1),
+            self.state.contacts.webhook_private_addresses,
         );
         let app = router(self.state, self.limits);
         let served = axum::serve(self.listener, app)

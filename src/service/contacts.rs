@@ -36,6 +36,8 @@ pub struct Contacts {
     scan_slots: Semaphore,
     /// How long an upload may wait for a decoding slot before it is answered `busy`.
     pub scan_queue_timeout: Duration,
+    /// Whether webhooks may point at loopback, private and link-local addresses.
+    pub webhook_private_addresses: bool,
 }
 
 impl Contacts {
@@ -54,6 +56,7 @@ impl Contacts {
             scan_concurrency: scan_concurrency.max(1),
             scan_slots: Semaphore::new(scan_concurrency.max(1)),
             scan_queue_timeout: Duration::from_secs(30),
+            webhook_private_addresses: false,
         }
     }
 }
@@ -113,9 +116,10 @@ pub enum ContactError {
 }
 
 /// What was scanned: a photo's bytes or a payload string.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum ScanInput<'a> {
-    Photo(&'a [u8]),
+    /// Shared, not copied: the decoder on the blocking pool holds the upload itself.
+    Photo(bytes::Bytes),
     Text(&'a str),
 }
 
@@ -181,7 +185,7 @@ pub async fn scan(
 ) -> Result<Scanned, ContactError> {
     let text = match input {
         ScanInput::Text(t) => t.trim().to_owned(),
-        ScanInput::Photo(bytes) => decode_photo(contacts, keys, bytes.to_vec()).await?,
+        ScanInput::Photo(bytes) => decode_photo(contacts, keys, bytes).await?,
     };
     let (claims, used) = verify_online(keys, store, &text, now).await?;
     let (owner_org, owner_id) = card_ids(&claims)?;
@@ -212,7 +216,7 @@ pub async fn scan(
 async fn decode_photo(
     contacts: &Contacts,
     keys: &Keyring,
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
 ) -> Result<String, ContactError> {
     let _slot = tokio::time::timeout(contacts.scan_queue_timeout, contacts.scan_slots.acquire())
         .await

@@ -8,7 +8,13 @@
 //! Each delivery carries `Namecard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
 //! `"<t>.<body>"` with the organization's secret (the scheme Stripe and others use), so a
 //! receiver can check origin and freshness; [`verify_signature`] is the reference check.
+//!
+//! Unless the operator allows private addresses, deliveries reach only public ones
+//! ([`is_public_address`]): an IP-literal URL is checked before sending, and host names go
+//! through a resolver that drops every non-public address, so the check holds for the address
+//! actually connected to (no DNS rebinding between check and connect).
 
+use crate::domain::org::{ip_literal, is_public_address};
 use crate::store::{Delivery, DeliveryResult, Store};
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
@@ -80,8 +86,60 @@ pub fn backoff_secs(attempt: i64) -> i64 {
         .min(MAX_BACKOFF_SECS)
 }
 
+/// The client deliveries go through: no redirects (each would be a new, unchecked target), a
+/// 10 s timeout, and unless `allow_private`, a resolver that keeps only public addresses.
+///
+/// # Errors
+/// When the TLS backend cannot be initialised.
+pub fn delivery_client(allow_private: bool) -> reqwest::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none());
+    if allow_private {
+        builder.build()
+    } else {
+        builder.dns_resolver(Arc::new(PublicOnly)).build()
+    }
+}
+
+/// Resolves with the system resolver and drops non-public addresses.
+struct PublicOnly;
+
+/// A host name that resolved to no public address.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} resolves to no public address (loopback, private and link-local ones are refused)")]
+struct NotPublic(String);
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let public: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| is_public_address(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(Box::new(NotPublic(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The [`NotPublic`] refusal behind a failed send, if that is why it failed.
+fn refusal(error: &reqwest::Error) -> Option<&NotPublic> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(refused) = e.downcast_ref::<NotPublic>() {
+            return Some(refused);
+        }
+        source = e.source();
+    }
+    None
+}
+
 /// Sends one claimed delivery and says how it ended.
-async fn attempt(client: &reqwest::Client, d: &Delivery) -> DeliveryResult {
+async fn attempt(client: &reqwest::Client, allow_private: bool, d: &Delivery) -> DeliveryResult {
     // Signed when sent, not when claimed, so the timestamp is fresh for the receiver.
     let now = crate::card::unix_now();
     let Some(hook) = &d.webhook else {
@@ -89,6 +147,13 @@ async fn attempt(client: &reqwest::Client, d: &Delivery) -> DeliveryResult {
             error: "the webhook was removed".into(),
         };
     };
+    // The resolver never sees an IP literal, so it is checked here (a webhook set before the
+    // operator changed the setting, or stored by an older version).
+    if let Some(ip) = ip_literal(&hook.url).filter(|ip| !allow_private && !is_public_address(*ip)) {
+        return DeliveryResult::GiveUp {
+            error: format!("{ip} is not a public address"),
+        };
+    }
     let sent = client
         .post(&hook.url)
         .header("content-type", "application/json")
@@ -101,8 +166,16 @@ async fn attempt(client: &reqwest::Client, d: &Delivery) -> DeliveryResult {
     let error = match sent {
         Ok(r) if r.status().is_success() => return DeliveryResult::Delivered,
         Ok(r) => format!("receiver answered {}", r.status()),
-        // Without the URL: receivers often carry a token in it.
-        Err(e) => format!("delivery failed: {}", e.without_url()),
+        Err(e) => match refusal(&e) {
+            // A refused address is the webhook's fault; retrying cannot help.
+            Some(refused) => {
+                return DeliveryResult::GiveUp {
+                    error: refused.to_string(),
+                };
+            }
+            // Without the URL: receivers often carry a token in it.
+            None => format!("delivery failed: {}", e.without_url()),
+        },
     };
     let attempt = d.attempts + 1;
     if attempt >= MAX_ATTEMPTS {
@@ -122,13 +195,14 @@ async fn attempt(client: &reqwest::Client, d: &Delivery) -> DeliveryResult {
 pub async fn deliver_due(
     store: &dyn Store,
     client: &reqwest::Client,
+    allow_private: bool,
     now: i64,
 ) -> Result<usize, crate::store::StoreError> {
     // The lease (120 s) outlasts a whole batch of attempts (8 x the 10 s timeout), so no other
     // instance claims a delivery while this one is still sending it.
     let due = store.claim_deliveries(now, 120, 8).await?;
     for d in &due {
-        let result = attempt(client, d).await;
+        let result = attempt(client, allow_private, d).await;
         if let DeliveryResult::Retry { error, .. } | DeliveryResult::GiveUp { error } = &result {
             tracing::warn!(delivery = d.id, org = d.org_id, event = %d.event, %error, "webhook delivery failed");
         }
@@ -145,14 +219,15 @@ pub async fn deliver_due(
     Ok(due.len())
 }
 
-/// Starts the delivery task, polling every `every`.
-pub fn spawn_deliveries(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Starts the delivery task, polling every `every`; `allow_private` lets deliveries reach
+/// non-public addresses.
+pub fn spawn_deliveries(
+    store: Arc<dyn Store>,
+    every: Duration,
+    allow_private: bool,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        let client = match delivery_client(allow_private) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "cannot build the webhook client; webhooks will not be delivered");
@@ -162,7 +237,9 @@ pub fn spawn_deliveries(store: Arc<dyn Store>, every: Duration) -> tokio::task::
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = deliver_due(&*store, &client, crate::card::unix_now()).await {
+            if let Err(e) =
+                deliver_due(&*store, &client, allow_private, crate::card::unix_now()).await
+            {
                 tracing::warn!(error = %e, "webhook delivery round failed; will retry");
             }
         }
