@@ -6,7 +6,9 @@ use common::{Backend, fresh_database};
 use namecard::domain::{
     DisplayName, EmployeeId, MemberFields, NewMember, OrgName, Role, TokenSecret,
 };
-use namecard::store::{self, Audit, MemberQuery, NewOrg, NewToken, Store, StoreError};
+use namecard::store::{
+    self, Audit, MemberQuery, NewOrg, NewSigninLink, NewToken, Store, StoreError,
+};
 use std::sync::Arc;
 
 async fn open(backend: Backend) -> Option<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
@@ -50,6 +52,17 @@ async fn org(store: &dyn Store, name: &str) -> i64 {
         .await
         .expect("org")
         .id
+}
+
+/// The organization Acme with one member, Ada (E1).
+async fn org_with_ada(store: &dyn Store) -> (i64, i64) {
+    let org = org(store, "Acme").await;
+    let ada = store
+        .create_members(org, &[member("Ada", "E1")], &audit("member.create"))
+        .await
+        .unwrap()[0]
+        .id;
+    (org, ada)
 }
 
 async fn a_duplicate_employee_id_is_a_conflict_and_writes_nothing(backend: Backend) {
@@ -161,12 +174,7 @@ async fn deactivation_hides_the_member_and_revokes_their_tokens(backend: Backend
     let Some((store, _dir)) = open(backend).await else {
         return;
     };
-    let org = org(&*store, "Acme").await;
-    let m = store
-        .create_members(org, &[member("Ada", "E1")], &audit("member.create"))
-        .await
-        .unwrap()[0]
-        .id;
+    let (org, m) = org_with_ada(&*store).await;
     let secret = TokenSecret::generate();
     let token = NewToken {
         hash: secret.hash(),
@@ -231,6 +239,81 @@ async fn every_change_is_in_the_audit_log_which_cannot_be_rewritten(backend: Bac
     assert_eq!(log[1].org_id, Some(org));
 }
 
+async fn expired_signin_links_and_sessions_are_purged_and_live_ones_kept(backend: Backend) {
+    let Some((store, _dir)) = open(backend).await else {
+        return;
+    };
+    let (org, m) = org_with_ada(&*store).await;
+    let now = 1_700_000_000;
+    let link = |expires_at| {
+        let secret = TokenSecret::generate();
+        (
+            NewSigninLink {
+                hash: secret.hash(),
+                role: Role::Member,
+                org_id: org,
+                member_id: Some(m),
+                expires_at,
+            },
+            secret,
+        )
+    };
+    let (stale_link, stale_secret) = link(now - 1);
+    let (used_link, used_secret) = link(now + 600);
+    let (live_link, live_secret) = link(now + 600);
+    for l in [&stale_link, &used_link, &live_link] {
+        store
+            .create_signin_link(l, &audit("signin.create"))
+            .await
+            .unwrap();
+    }
+    let session = TokenSecret::generate();
+    let started = store
+        .redeem_signin_link(&used_secret.hash(), &session.hash(), now)
+        .await
+        .unwrap()
+        .expect("a session starts");
+
+    // Before the session ends, only the expired link goes.
+    assert_eq!(store.purge_expired_signins(now).await.unwrap(), 1);
+    assert!(
+        store
+            .find_session(&session.hash(), now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // After: the session goes too, with its token revoked, and both remaining links (the used
+    // and the unused one) have expired.
+    let later = started.expires_at + 1;
+    assert_eq!(store.purge_expired_signins(later).await.unwrap(), 3);
+    assert!(
+        store
+            .find_session(&session.hash(), started.expires_at - 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Revoking the session's token again finds nothing left to revoke.
+    assert!(matches!(
+        store
+            .revoke_token(Some(org), started.token.id, &audit("token.revoke"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    for secret in [&stale_secret, &live_secret] {
+        let again = TokenSecret::generate();
+        assert!(
+            store
+                .redeem_signin_link(&secret.hash(), &again.hash(), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert_eq!(store.purge_expired_signins(later).await.unwrap(), 0);
+}
+
 #[test]
 fn parsed_names_are_trimmed() {
     assert_eq!(DisplayName::parse("  Ada ").unwrap().as_str(), "Ada");
@@ -245,4 +328,5 @@ on_both_databases!(
     deactivation_hides_the_member_and_revokes_their_tokens,
     the_bootstrap_token_is_created_only_once,
     every_change_is_in_the_audit_log_which_cannot_be_rewritten,
+    expired_signin_links_and_sessions_are_purged_and_live_ones_kept,
 );

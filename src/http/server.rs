@@ -127,6 +127,17 @@ impl Server {
             Arc::clone(&self.state.store),
             std::time::Duration::from_secs(30),
         );
+        // Sign-in links and web sessions are useless once expired; nothing else deletes them.
+        let store = Arc::clone(&self.state.store);
+        let purger = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.purge_expired_signins(super::now()).await {
+                    tracing::warn!(error = %e, "purging expired sign-in links and sessions failed");
+                }
+            }
+        });
         let deliveries = crate::service::webhooks::spawn_deliveries(
             Arc::clone(&self.state.store),
             std::time::Duration::from_secs(1),
@@ -137,6 +148,7 @@ impl Server {
             .with_graceful_shutdown(shutdown)
             .await;
         refresher.abort();
+        purger.abort();
         expiry.abort();
         deliveries.abort();
         served

@@ -161,9 +161,14 @@ impl Keyring {
     /// When the store fails or stored keys do not parse; the previous snapshot stays in use.
     pub async fn refresh(&self, now: i64) -> Result<(), KeyringError> {
         let previous = self.snapshot();
-        let next = build(&self.issuer, &*self.store, now).await?;
+        let mut next = build(&self.issuer, &*self.store, now).await?;
         // Unchanged content keeps the previous documents, so ETags stay stable across refreshes.
         if next.source != previous.source {
+            if next.source.0 == previous.source.0 {
+                // Only revocations changed: keep the keyset, whose per-key verification tables
+                // (built on first use, ~2 ms each) would otherwise be rebuilt on a request.
+                next.keyset = previous.keyset.clone();
+            }
             match self.current.write() {
                 Ok(mut s) => *s = Arc::new(next),
                 Err(poisoned) => *poisoned.into_inner() = Arc::new(next),

@@ -617,6 +617,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<SessionInfo>, StoreError>;
     /// Ends a session by revoking its token; unknown or ended sessions are left alone.
     async fn end_session(&self, session: &TokenHash, now: i64) -> Result<(), StoreError>;
+    /// Deletes sign-in links and sessions that expired by `now`, revoking the sessions' tokens
+    /// (kept, so the audit log still names them), in one transaction; returns the rows deleted.
+    async fn purge_expired_signins(&self, now: i64) -> Result<u64, StoreError>;
 }
 
 impl TokenInfo {

@@ -1443,6 +1443,27 @@ macro_rules! impl_store {
                 .await?;
                 Ok(())
             }
+
+            async fn purge_expired_signins(&self, now: i64) -> Result<u64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+                     AND id IN (SELECT token_id FROM web_sessions WHERE expires_at <= $1)",
+                )
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let sessions = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let links = sqlx::query("DELETE FROM signin_links WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(sessions.rows_affected() + links.rows_affected())
+            }
         }
     };
 }
