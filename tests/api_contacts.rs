@@ -982,6 +982,73 @@ async fn webhooks_reach_no_loopback_or_private_address_by_default(backend: Backe
     assert!(heard.is_empty(), "the receiver was reached: {heard:?}");
 }
 
+async fn upload_bodies_are_read_only_for_admitted_members_and_at_most_two_per_member(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let a_card = app.card_text(&w.a_token).await;
+    let b_card = app.card_text(&w.b_token).await;
+
+    // Anonymous uploads are answered at once, their bodies never read: ten of them (more than
+    // the shared slots) hold nothing.
+    for _ in 0..10 {
+        let (_socket, answer) = stalled_upload(&addr, None).await;
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    // Member B starts two uploads that never finish; the server reads both bodies
+    // (`100 Continue` says so), which fills B's lane.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let (socket, answer) = stalled_upload(&addr, Some(&w.b_token)).await;
+        assert!(answer.starts_with("HTTP/1.1 100"), "{answer}");
+        held.push(socket);
+    }
+
+    // B's third upload waits for one of B's own to end...
+    let waiting = tokio::time::timeout(
+        std::time::Duration::from_millis(1500),
+        app.scan_text(&w.b_token, &a_card),
+    )
+    .await;
+    assert!(waiting.is_err(), "B's third upload was read: {waiting:?}");
+    // ...while another member's upload goes through.
+    app.scan_text(&w.a_token, &b_card).await.expect(201);
+
+    // Once B's stalled uploads are gone, B's next one is read and scanned.
+    drop(held);
+    app.scan_text(&w.b_token, &a_card).await.expect(201);
+}
+
+/// Sends the head of a photo upload that announces 100 kB and asks `Expect: 100-continue`, then
+/// nothing more; returns the socket (dropping it ends the upload) and the server's first line.
+async fn stalled_upload(addr: &str, token: Option<&str>) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!(
+        "POST /v1/scans HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: image/jpeg\r\n\
+         Content-Length: 100000\r\nExpect: 100-continue\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.expect("send head");
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while !first.ends_with(b"\r\n") {
+        let read = tokio::time::timeout(std::time::Duration::from_secs(20), socket.read(&mut byte))
+            .await
+            .expect("the server answers the head")
+            .expect("read");
+        if read == 0 {
+            break;
+        }
+        first.push(byte[0]);
+    }
+    (socket, String::from_utf8_lossy(&first).into_owned())
+}
+
 /// The service's count of webhook deliveries given up (process-wide: the metrics registry is
 /// shared by the apps of one test binary).
 async fn given_up_deliveries(app: &TestApp) -> u64 {
@@ -1059,4 +1126,5 @@ on_both_databases!(
     twenty_concurrent_accepts_and_cancels_leave_one_outcome,
     webhooks_receive_signed_events_and_failures_are_retried,
     webhooks_reach_no_loopback_or_private_address_by_default,
+    upload_bodies_are_read_only_for_admitted_members_and_at_most_two_per_member,
 );

@@ -16,17 +16,15 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The contact routes. Uploads get their own body limit (a 12 MP photo is several MB; multipart
-/// framing adds a little), and at most `uploads_in_flight` upload bodies are read at once: with
-/// the decoding slots behind them, memory stays bounded however many photos arrive together.
-pub(super) fn router(max_upload_bytes: usize, uploads_in_flight: usize) -> OpenApiRouter<AppState> {
+/// framing adds a little). Their bodies are read only after the caller is known to be a member and
+/// admitted ([`contacts::Contacts::admit_upload`]): a bounded number at once, so memory stays
+/// bounded, and at most two per member, so one member's slow uploads cannot hold every slot.
+pub(super) fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
     let limit = max_upload_bytes + 64 * 1024;
     let uploads = OpenApiRouter::new()
         .routes(routes!(scan))
         .routes(routes!(preview_scan))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            uploads_in_flight.max(1),
-        ))
         .layer(axum::middleware::from_fn(
             move |req: Request, next: Next| refuse_announced_oversize(limit, req, next),
         ));
@@ -241,13 +239,17 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::new(status, code, e.body_text())
 }
 
+/// Admits the upload, then reads its body and scans it: the body is not read before the caller
+/// is known to be a member and has a place.
 async fn run_scan(
     state: &AppState,
     auth: &Auth,
-    body: ScanBody,
+    req: Request,
     preview: bool,
 ) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
     let (org_id, member_id) = auth.member()?;
+    let _admitted = state.contacts.admit_upload(member_id).await?;
+    let body = ScanBody::from_request(req, state).await?;
     let actor = auth.0.actor();
     let who = Requester {
         org_id,
@@ -292,9 +294,9 @@ async fn run_scan(
 async fn scan(
     State(state): State<AppState>,
     auth: Auth,
-    body: ScanBody,
+    req: Request,
 ) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
-    run_scan(&state, &auth, body, false).await
+    run_scan(&state, &auth, req, false).await
 }
 
 /// Like `POST /v1/scans` but writes nothing: shows the verified owner and what sending would do.
@@ -308,9 +310,9 @@ async fn scan(
 async fn preview_scan(
     State(state): State<AppState>,
     auth: Auth,
-    body: ScanBody,
+    req: Request,
 ) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
-    run_scan(&state, &auth, body, true).await
+    run_scan(&state, &auth, req, true).await
 }
 
 /// A request by phone number.

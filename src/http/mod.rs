@@ -124,15 +124,12 @@ impl utoipa::Modify for BearerSecurity {
 }
 
 /// The API's OpenAPI document and the router it describes.
-fn api(
-    max_upload_bytes: usize,
-    uploads_in_flight: usize,
-) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(orgs::router())
         .merge(members::router())
         .merge(cards::router())
-        .merge(contacts::router(max_upload_bytes, uploads_in_flight))
+        .merge(contacts::router(max_upload_bytes))
         .merge(ops::router())
         .merge(crate::web::router())
         .split_for_parts()
@@ -140,7 +137,7 @@ fn api(
 
 /// The OpenAPI 3.1 document, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(0, 1).1
+    api(0).1
 }
 
 /// The whole service: every route, with request ids, tracing, metrics, body limit and timeout.
@@ -150,7 +147,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// matched route on every request, one allocation per box.
 pub fn router(state: AppState, limits: Limits) -> Router {
     let uploads = &state.contacts;
-    let (routes, _) = api(uploads.scan_limits.max_bytes, 4 * uploads.scan_concurrency);
+    let (routes, _) = api(uploads.scan_limits.max_bytes);
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = tower::ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))

@@ -16,9 +16,16 @@ use crate::scan::{ScanError, ScanLimits};
 use crate::store::{
     Contact, ContactRequest, NewContactRequest, OrgRef, Party, RequestCreated, Store, StoreError,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Upload bodies one member may have in flight at once. The member's further uploads wait their
+/// turn without taking a shared slot, so one member's many (or deliberately slow) uploads cannot
+/// hold every upload slot.
+pub const UPLOADS_PER_MEMBER: usize = 2;
 
 /// Settings and shared limits of the contacts feature.
 #[derive(Debug)]
@@ -38,9 +45,83 @@ pub struct Contacts {
     pub scan_queue_timeout: Duration,
     /// Whether webhooks may point at loopback, private and link-local addresses.
     pub webhook_private_addresses: bool,
+    /// Upload bodies read at once, across members (four per decoding slot).
+    upload_slots: Arc<Semaphore>,
+    /// Each uploading member's own lane of [`UPLOADS_PER_MEMBER`], dropped when idle.
+    upload_lanes: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
+}
+
+/// Held while an upload's body is read and decoded; see [`Contacts::admit_upload`].
+#[derive(Debug)]
+pub struct UploadPermit {
+    // Field order is drop order: the permits go before the lane checks whether it is idle.
+    _member: OwnedSemaphorePermit,
+    _shared: OwnedSemaphorePermit,
+    _lane: Lane,
+}
+
+/// A member's lane while someone uses it; the last user removes it from the map.
+#[derive(Debug)]
+struct Lane {
+    member_id: i64,
+    semaphore: Option<Arc<Semaphore>>,
+    lanes: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+        self.semaphore = None;
+        // Every clone is made under this lock, so a count of one means no one else holds it.
+        if lanes
+            .get(&self.member_id)
+            .is_some_and(|s| Arc::strong_count(s) == 1)
+        {
+            lanes.remove(&self.member_id);
+        }
+    }
 }
 
 impl Contacts {
+    /// Admits an upload by `member_id`: first a place in the member's own lane, then one of the
+    /// shared upload slots, each waiting at most [`Contacts::scan_queue_timeout`].
+    ///
+    /// # Errors
+    /// [`ContactError::Busy`] when no place frees up in time.
+    pub async fn admit_upload(&self, member_id: i64) -> Result<UploadPermit, ContactError> {
+        let lane = {
+            let mut lanes = self
+                .upload_lanes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let semaphore = lanes
+                .entry(member_id)
+                .or_insert_with(|| Arc::new(Semaphore::new(UPLOADS_PER_MEMBER)));
+            Lane {
+                member_id,
+                semaphore: Some(Arc::clone(semaphore)),
+                lanes: Arc::clone(&self.upload_lanes),
+            }
+        };
+        let Some(semaphore) = lane.semaphore.clone() else {
+            return Err(ContactError::Busy);
+        };
+        let admitted = tokio::time::timeout(self.scan_queue_timeout, async {
+            let member = semaphore.acquire_owned().await.ok()?;
+            let shared = Arc::clone(&self.upload_slots).acquire_owned().await.ok()?;
+            Some((member, shared))
+        })
+        .await;
+        match admitted {
+            Ok(Some((member, shared))) => Ok(UploadPermit {
+                _member: member,
+                _shared: shared,
+                _lane: lane,
+            }),
+            _ => Err(ContactError::Busy),
+        }
+    }
+
     /// Builds the feature's state; `scan_concurrency` photos are decoded at once.
     pub fn new(
         request_ttl_secs: i64,
@@ -57,6 +138,8 @@ impl Contacts {
             scan_slots: Semaphore::new(scan_concurrency.max(1)),
             scan_queue_timeout: Duration::from_secs(30),
             webhook_private_addresses: false,
+            upload_slots: Arc::new(Semaphore::new(4 * scan_concurrency.max(1))),
+            upload_lanes: Arc::default(),
         }
     }
 }
