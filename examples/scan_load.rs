@@ -21,9 +21,10 @@ struct Args {
     /// Member token of the card owner (their printable card is photographed).
     #[arg(long)]
     owner_token: String,
-    /// Member token of the scanning member (another organization).
-    #[arg(long)]
-    scanner_token: String,
+    /// Member tokens of the scanning members (another organization); repeat the flag for several.
+    /// Upload workers take them in turn: the server reads at most two uploads per member at once.
+    #[arg(long, required = true)]
+    scanner_token: Vec<String>,
     /// How many distinct 12 MP card photos to make.
     #[arg(long, default_value_t = 6)]
     card_photos: u64,
@@ -101,15 +102,16 @@ fn decode_in_process(photos: &[Vec<u8>], threads: usize) -> Duration {
 async fn upload_all(
     client: &reqwest::Client,
     url: &str,
-    token: &str,
+    tokens: &[String],
     photos: &Arc<Vec<Vec<u8>>>,
     concurrency: usize,
 ) -> (Duration, Vec<Duration>, Vec<u16>) {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (client, url, token) = (client.clone(), url.to_owned(), token.to_owned());
+    for worker in 0..concurrency {
+        let token = tokens[worker % tokens.len()].clone();
+        let (client, url) = (client.clone(), url.to_owned());
         let (photos, next) = (Arc::clone(photos), Arc::clone(&next));
         workers.push(tokio::spawn(async move {
             let mut out = Vec::new();

@@ -38,11 +38,16 @@ b=$(post /v1/orgs "$op" '{"name":"Scanner Org","policy":"open"}' | jq -r .id)
 a_admin=$(post "/v1/orgs/$a/tokens" "$op" '{"role":"admin"}' | jq -r .token)
 b_admin=$(post "/v1/orgs/$b/tokens" "$op" '{"role":"admin"}' | jq -r .token)
 owner=$(member_token "$a" "$a_admin" "Card Owner" A1)
-scanner=$(member_token "$b" "$b_admin" "Scanner" B1)
+# Two uploads in flight per scanning member (the server's per-member limit), so enough members
+# for the workers.
+scanners=()
+for i in $(seq $(( (${CONCURRENCY:-4} + 1) / 2 ))); do
+  scanners+=(--scanner-token "$(member_token "$b" "$b_admin" "Scanner $i" "B$i")")
+done
 post /v1/me/card "$owner" '{}' >/dev/null
 
 extra=()
 [[ -n "${PHOTOS:-}" ]] && extra+=(--photos "$PHOTOS")
 echo "== POST /v1/scans ($([[ -n "$DB_URL" ]] && echo postgres || echo sqlite)), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) =="
-"$LOAD" --base "$BASE" --owner-token "$owner" --scanner-token "$scanner" --server-pid "$server" \
+"$LOAD" --base "$BASE" --owner-token "$owner" "${scanners[@]}" --server-pid "$server" \
   --concurrency "${CONCURRENCY:-4}" --rounds "${ROUNDS:-3}" --burst "${BURST:-32}" "${extra[@]}"
