@@ -200,6 +200,12 @@ impl Browser {
             .expect("typing");
     }
 
+    /// Clears the field, then types `text`.
+    async fn retype(&self, css: &str, text: &str) {
+        self.wait_for(css).await.clear().await.expect("clearing");
+        self.type_into(css, text).await;
+    }
+
     /// Runs `script` (a function body) in the page and returns its value.
     async fn eval(&self, script: &str) -> Value {
         self.client
@@ -435,6 +441,16 @@ async fn a_member_searches_the_directory_of_their_organization() {
     let shown = b.wait_for_text("#directory", "张伟明").await;
     assert!(!shown.contains("Grace Hopper"), "{shown}");
     b.wait_for_text("#directory", "销售总监").await;
+
+    // By exact employee id: that colleague alone.
+    b.click("select[name=by] option[value=employee_id]").await;
+    b.retype("input[type=search]", "A-11").await;
+    b.click("form.search button").await;
+    let shown = b.wait_for_text("#directory", "Grace Hopper").await;
+    assert!(
+        !shown.contains("张伟明") && !shown.contains("Alan Turing"),
+        "{shown}"
+    );
     b.close().await;
 }
 

@@ -578,17 +578,21 @@ function contactsView() {
 // ---------------------------------------------------------------------------------------------
 // Directory (members and admins)
 
+// Searches by name (any part, any case) or by exact employee id, as the directory API does.
 function directorySearch(renderItem, id) {
-  const input = h('input', { type: 'search', name: 'q', placeholder: 'Search by name', 'aria-label': 'Search', autocomplete: 'off' });
+  const hints = { q: 'Any part', employee_id: 'Exact ID' };
+  const input = h('input', { type: 'search', name: 'q', placeholder: hints.q, 'aria-label': 'Search', autocomplete: 'off' });
+  const by = h('select', { name: 'by', 'aria-label': 'Search by', onchange: () => { input.placeholder = hints[by.value]; } },
+    h('option', { value: 'q', text: 'Name' }), h('option', { value: 'employee_id', text: 'ID' }));
   const results = h('div');
   const run = () => {
     const q = input.value.trim();
     const org = session.org_id;
-    const query = q ? `?q=${encodeURIComponent(q)}&limit=50` : '?limit=50';
+    const query = q ? `?${by.value === 'employee_id' ? 'employee_id' : 'q'}=${encodeURIComponent(q)}&limit=50` : '?limit=50';
     results.replaceChildren(pagedList(`/v1/orgs/${org}/directory${query}`, renderItem, q ? 'Nobody matches.' : 'No members yet.', id));
   };
   const form = h('form', { class: 'search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); run(); } },
-    input, h('button', { type: 'submit', text: 'Search' }));
+    by, input, h('button', { type: 'submit', text: 'Search' }));
   run();
   return h('div', {}, form, results);
 }
