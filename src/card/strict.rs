@@ -117,7 +117,7 @@ impl Multiples {
             let mut multiple = base;
             for _ in 0..Self::DIGITS {
                 multiples.push(multiple);
-                multiple = multiple + base;
+                multiple += base;
             }
             // 256 · base, the next position's unit (128 · base was pushed last).
             let top = multiple - base;
@@ -138,10 +138,10 @@ impl Multiples {
             let row = i * Self::DIGITS;
             match digit.cmp(&0) {
                 std::cmp::Ordering::Greater => {
-                    *sum = &*sum + &self.0[row + digit.unsigned_abs() as usize - 1];
+                    *sum += &self.0[row + digit.unsigned_abs() as usize - 1];
                 }
                 std::cmp::Ordering::Less => {
-                    *sum = &*sum - &self.0[row + digit.unsigned_abs() as usize - 1];
+                    *sum -= &self.0[row + digit.unsigned_abs() as usize - 1];
                 }
                 std::cmp::Ordering::Equal => {}
             }
