@@ -33,8 +33,7 @@ pub fn key_id(public: &VerifyingKey) -> KeyId {
 /// The same decision as `ed25519_dalek`'s `verify_strict`: it refuses small-order public keys and
 /// `R` values, and non-canonical `S`, so that no card has a second valid signature (no
 /// malleability). The key bytes are decoded here too, so a key that is not a valid curve point
-/// fails instead of panicking. Keysets verify through [`Keyset::verify`], which keeps a
-/// precomputed table per key ([`StrictKey`]).
+/// fails instead of panicking. Keysets keep each key prepared ([`Keyset::entry`], [`StrictKey`]).
 pub fn verify_signature(public: &[u8], message: &[u8], signature: &[u8]) -> bool {
     let Ok(public) = <[u8; 32]>::try_from(public) else {
         return false;
@@ -221,15 +220,15 @@ impl Keyset {
 
     /// The key with this id.
     pub fn get(&self, kid: &KeyId) -> Option<&KeyRecord> {
-        self.index.get(kid).map(|&i| &self.keys[i])
+        self.entry(kid).map(|(record, _)| record)
     }
 
-    /// Whether `signature` over `message` verifies strictly under the key `kid` (false for a kid
-    /// not in the keyset). The hot path of card verification.
-    pub fn verify(&self, kid: &KeyId, message: &[u8], signature: &[u8; 64]) -> bool {
+    /// The key with this id and its prepared verifier, in one lookup (the hot path of card
+    /// verification).
+    pub fn entry(&self, kid: &KeyId) -> Option<(&KeyRecord, &StrictKey)> {
         self.index
             .get(kid)
-            .is_some_and(|&i| self.strict[i].verify(message, signature))
+            .map(|&i| (&self.keys[i], &*self.strict[i]))
     }
 
     /// The JWKS document (see `docs/card-format.md`).

@@ -22,7 +22,7 @@
 use std::sync::OnceLock;
 
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::Identity as _;
 use ed25519_dalek::VerifyingKey;
@@ -40,13 +40,9 @@ impl StrictKey {
     /// Prepares `key`, or `None` for a small-order (weak) key, which `verify_strict` refuses for
     /// every signature.
     pub fn new(key: &VerifyingKey) -> Option<Self> {
-        if key.is_weak() {
-            return None;
-        }
-        let point = CompressedEdwardsY(key.to_bytes()).decompress()?;
-        Some(Self {
+        (!key.is_weak()).then(|| Self {
             compressed: key.to_bytes(),
-            minus_a: -point,
+            minus_a: -key.to_edwards(),
             table: OnceLock::new(),
         })
     }

@@ -192,14 +192,14 @@ pub fn verify_card(
             format!("key {kid} is listed as compromised"),
         ));
     }
-    let Some(key) = keyset.get(&kid) else {
+    let Some((key, verifier)) = keyset.entry(&kid) else {
         return Err(reject(
             Reason::UnknownKey,
             format!("key {kid} is not in the keyset of {}", keyset.issuer()),
         ));
     };
     let message = format::signed_message(keyset.issuer().as_str(), parsed.unsigned);
-    if !keyset.verify(&kid, &message, &parsed.signature) {
+    if !verifier.verify(&message, &parsed.signature) {
         return Err(reject(Reason::BadSignature, "signature does not verify"));
     }
     let claims = parsed.claims;
