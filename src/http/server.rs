@@ -10,6 +10,7 @@ use crate::store::{self, Store, StoreError};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -111,48 +112,68 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let keys = Arc::clone(&self.state.keys);
-        let every = self.refresh_interval;
-        // Picks up keys and revocations changed by other instances sharing the database.
-        let refresher = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                if let Err(e) = keys.refresh(super::now()).await {
-                    tracing::warn!(error = %e, "periodic key and revocation refresh failed");
-                }
-            }
-        });
-        let expiry = crate::service::contacts::spawn_expiry(
-            Arc::clone(&self.state.store),
-            std::time::Duration::from_secs(30),
-        );
-        // Sign-in links and web sessions are useless once expired; nothing else deletes them.
-        let store = Arc::clone(&self.state.store);
-        let purger = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-            loop {
-                tick.tick().await;
-                if let Err(e) = store.purge_expired_signins(super::now()).await {
-                    tracing::warn!(error = %e, "purging expired sign-in links and sessions failed");
-                }
-            }
-        });
+        let (keys, store) = (&self.state.keys, &self.state.store);
+        let chores = [
+            // Picks up keys and revocations changed by other instances sharing the database.
+            every(
+                self.refresh_interval,
+                "refreshing keys and revocations",
+                Arc::clone(keys),
+                |keys| async move { keys.refresh(super::now()).await },
+            ),
+            every(
+                Duration::from_secs(30),
+                "expiring contact requests",
+                Arc::clone(store),
+                |store| async move { store.expire_contact_requests(super::now()).await },
+            ),
+            // Sign-in links and web sessions are useless once expired; nothing else deletes them.
+            every(
+                Duration::from_secs(3600),
+                "purging expired sign-in links and sessions",
+                Arc::clone(store),
+                |store| async move { store.purge_expired_signins(super::now()).await },
+            ),
+        ];
         let deliveries = crate::service::webhooks::spawn_deliveries(
             Arc::clone(&self.state.store),
-            std::time::Duration::from_secs(1),
+            Duration::from_secs(1),
             self.state.contacts.webhook_private_addresses,
         );
         let app = router(self.state, self.limits);
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
-        refresher.abort();
-        purger.abort();
-        expiry.abort();
+        for chore in chores {
+            chore.abort();
+        }
         deliveries.abort();
         served
     }
+}
+
+/// Runs `chore` on `on` every `period` until aborted; a failure is logged (saying `what`
+/// failed) and the next round tries again.
+fn every<S, Fut, T, E>(
+    period: Duration,
+    what: &'static str,
+    on: S,
+    chore: fn(S) -> Fut,
+) -> tokio::task::JoinHandle<()>
+where
+    S: Clone + Send + 'static,
+    Fut: Future<Output = Result<T, E>> + Send + 'static,
+    E: std::fmt::Display,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            if let Err(e) = chore(on.clone()).await {
+                tracing::warn!(error = %e, "{what} failed; will retry");
+            }
+        }
+    })
 }
 
 async fn open_store(database: &Database) -> Result<Arc<dyn Store>, StartError> {

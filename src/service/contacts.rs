@@ -64,19 +64,16 @@ pub struct UploadPermit {
 #[derive(Debug)]
 struct Lane {
     member_id: i64,
-    semaphore: Option<Arc<Semaphore>>,
+    semaphore: Arc<Semaphore>,
     lanes: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
 }
 
 impl Drop for Lane {
     fn drop(&mut self) {
         let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
-        self.semaphore = None;
-        // Every clone is made under this lock, so a count of one means no one else holds it.
-        if lanes
-            .get(&self.member_id)
-            .is_some_and(|s| Arc::strong_count(s) == 1)
-        {
+        // Every clone is made under this lock, so two holders (the map and this lane) mean no
+        // one else is waiting or uploading.
+        if Arc::strong_count(&self.semaphore) == 2 {
             lanes.remove(&self.member_id);
         }
     }
@@ -99,15 +96,12 @@ impl Contacts {
                 .or_insert_with(|| Arc::new(Semaphore::new(UPLOADS_PER_MEMBER)));
             Lane {
                 member_id,
-                semaphore: Some(Arc::clone(semaphore)),
+                semaphore: Arc::clone(semaphore),
                 lanes: Arc::clone(&self.upload_lanes),
             }
         };
-        let Some(semaphore) = lane.semaphore.clone() else {
-            return Err(ContactError::Busy);
-        };
         let admitted = tokio::time::timeout(self.scan_queue_timeout, async {
-            let member = semaphore.acquire_owned().await.ok()?;
+            let member = Arc::clone(&lane.semaphore).acquire_owned().await.ok()?;
             let shared = Arc::clone(&self.upload_slots).acquire_owned().await.ok()?;
             Some((member, shared))
         })
@@ -638,15 +632,28 @@ pub async fn decide(
     }
 }
 
-/// Starts the background task that marks overdue requests expired every `every`.
-pub fn spawn_expiry(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            if let Err(e) = store.expire_contact_requests(crate::card::unix_now()).await {
-                tracing::warn!(error = %e, "expiring contact requests failed; will retry");
-            }
-        }
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lanes(contacts: &Contacts) -> usize {
+        contacts.upload_lanes.lock().map_or(0, |l| l.len())
+    }
+
+    #[tokio::test]
+    async fn a_members_lane_is_kept_while_in_use_and_removed_after_the_last_upload() {
+        let mut contacts = Contacts::new(60, 20, 3600, 1);
+        contacts.scan_queue_timeout = Duration::from_millis(50);
+        let first = contacts.admit_upload(7).await.expect("first");
+        let second = contacts.admit_upload(7).await.expect("second");
+        assert!(matches!(
+            contacts.admit_upload(7).await,
+            Err(ContactError::Busy)
+        ));
+        assert_eq!(lanes(&contacts), 1, "a timed-out wait keeps the busy lane");
+        drop(first);
+        assert_eq!(lanes(&contacts), 1, "one upload still runs");
+        drop(second);
+        assert_eq!(lanes(&contacts), 0);
+    }
 }
