@@ -81,26 +81,29 @@ impl WebhookUrl {
     /// # Errors
     /// `webhook_address_not_allowed` for a loopback, private, link-local or reserved address.
     pub fn check_address(&self, allow_private: bool) -> Result<(), DomainError> {
-        match ip_literal(&self.0) {
-            Some(ip) if !allow_private && !is_public_address(ip) => Err(DomainError::new(
+        match refused_ip(&self.0, allow_private) {
+            Some(_) => Err(DomainError::new(
                 "url",
                 "webhook_address_not_allowed",
                 "points at a loopback, private, link-local or reserved address; the service \
                  delivers only to public addresses unless its operator sets \
                  webhook_private_addresses",
             )),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 }
 
-/// The host of `url` when it is an IP address rather than a name.
-pub fn ip_literal(url: &str) -> Option<IpAddr> {
-    match url::Url::parse(url).ok()?.host()? {
-        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
-        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-        url::Host::Domain(_) => None,
-    }
+/// The host of webhook URL `url` when it is an IP address that may not be reached: not public,
+/// and the operator does not `allow_private`. Host names are `None`: they are checked where they
+/// are resolved.
+pub fn refused_ip(url: &str, allow_private: bool) -> Option<IpAddr> {
+    let ip = match url::Url::parse(url).ok()?.host()? {
+        url::Host::Ipv4(ip) => IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => IpAddr::V6(ip),
+        url::Host::Domain(_) => return None,
+    };
+    (!allow_private && !is_public_address(ip)).then_some(ip)
 }
 
 /// Whether a webhook may be delivered to `ip`: a globally routable unicast address.
@@ -108,7 +111,8 @@ pub fn ip_literal(url: &str) -> Option<IpAddr> {
 /// Not public: "this network", loopback, private (RFC 1918, `fc00::/7`), shared (`100.64/10`),
 /// link-local (`169.254/16`, where cloud metadata services answer, and `fe80::/10`), the IETF
 /// protocol block, documentation and benchmarking ranges, multicast, broadcast and reserved
-/// addresses. IPv4-mapped and NAT64 IPv6 addresses are judged by the IPv4 address inside. (`IpAddr::is_global` would say this, but it is not stable.)
+/// addresses. IPv4-mapped and NAT64 IPv6 addresses are judged by the IPv4 address inside.
+/// (`IpAddr::is_global` would say this, but it is not stable.)
 pub fn is_public_address(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {

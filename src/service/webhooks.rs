@@ -14,7 +14,7 @@
 //! through a resolver that drops every non-public address, so the check holds for the address
 //! actually connected to (no DNS rebinding between check and connect).
 
-use crate::domain::org::{ip_literal, is_public_address};
+use crate::domain::org::{is_public_address, refused_ip};
 use crate::store::{Delivery, DeliveryResult, Store};
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
@@ -149,7 +149,7 @@ async fn attempt(client: &reqwest::Client, allow_private: bool, d: &Delivery) ->
     };
     // The resolver never sees an IP literal, so it is checked here (a webhook set before the
     // operator changed the setting, or stored by an older version).
-    if let Some(ip) = ip_literal(&hook.url).filter(|ip| !allow_private && !is_public_address(*ip)) {
+    if let Some(ip) = refused_ip(&hook.url, allow_private) {
         return DeliveryResult::GiveUp {
             error: format!("{ip} is not a public address"),
         };
