@@ -67,6 +67,17 @@ fn sign_raw(a: &Scalar, key: &[u8; 32], r: &Scalar, big_r: &EdwardsPoint, m: &[u
     sig
 }
 
+/// `a + b` for 256-bit little-endian numbers, and whether it carried out of the top byte.
+fn add_le(a: &[u8; 32], b: &[u8; 32]) -> ([u8; 32], bool) {
+    let (mut sum, mut carry) = ([0u8; 32], 0u16);
+    for i in 0..32 {
+        let v = u16::from(a[i]) + u16::from(b[i]) + carry;
+        sum[i] = v as u8;
+        carry = v >> 8;
+    }
+    (sum, carry != 0)
+}
+
 /// Every encoding that decodes to a small-order point: the canonical eight, their sign-bit
 /// twins, and the non-canonical `y + p` forms that still fit in 255 bits.
 fn small_order_encodings() -> Vec<[u8; 32]> {
@@ -86,13 +97,8 @@ fn small_order_encodings() -> Vec<[u8; 32]> {
         // y + p, when it does not carry into bit 255.
         let mut y = canonical;
         y[31] &= 0x7f;
-        let (mut sum, mut carry) = ([0u8; 32], 0u16);
-        for i in 0..32 {
-            let v = u16::from(y[i]) + u16::from(p[i]) + carry;
-            sum[i] = v as u8;
-            carry = v >> 8;
-        }
-        if carry == 0 && sum[31] & 0x80 == 0 {
+        let (sum, carry) = add_le(&y, &p);
+        if !carry && sum[31] & 0x80 == 0 {
             out.push(sum);
             let mut signed = sum;
             signed[31] |= 0x80;
@@ -132,18 +138,10 @@ fn a_non_canonical_s_is_refused_by_both_even_when_the_equation_holds() {
     let public = key.verifying_key().to_bytes();
     let signature = key.sign(b"m").to_bytes();
     // s + l is the same scalar mod l, so only the canonical-s rule refuses it.
-    let l = Scalar::ZERO - Scalar::ONE;
-    let mut s_plus_l = [0u8; 32];
-    let (mut carry, one) = (0u16, 1u16);
-    let l_bytes = l.to_bytes();
-    for i in 0..32 {
-        let v = u16::from(signature[32 + i])
-            + u16::from(l_bytes[i])
-            + if i == 0 { one } else { 0 }
-            + carry;
-        s_plus_l[i] = v as u8;
-        carry = v >> 8;
-    }
+    let mut l = (-Scalar::ONE).to_bytes(); // l - 1, whose low byte is 0xec
+    l[0] += 1;
+    let (s_plus_l, carry) = add_le(signature[32..].try_into().unwrap(), &l);
+    assert!(!carry, "s + l < 2^256");
     let mut malleated = signature;
     malleated[32..].copy_from_slice(&s_plus_l);
     assert!(agree(&public, b"m", &signature));

@@ -65,16 +65,10 @@ async fn assets_are_served_with_their_types_and_revalidate_by_etag() {
         assert_eq!(first.headers["cache-control"], "no-cache");
         let etag = first.headers["etag"].to_str().unwrap().to_owned();
 
-        let again = app
-            .client
-            .get(format!("{}{path}", app.base))
-            .header("if-none-match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let again = app.get_if_none_match(path, &etag).await;
 
-        assert_eq!(again.status(), 304, "{path}");
-        assert!(again.bytes().await.unwrap().is_empty());
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.bytes.is_empty());
     }
 }
 

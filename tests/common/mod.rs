@@ -254,6 +254,18 @@ impl TestApp {
         self.send(Method::GET, path, token, None).await
     }
 
+    /// A conditional `GET` with `If-None-Match: etag`, unauthenticated.
+    pub async fn get_if_none_match(&self, path: &str, etag: &str) -> Answer {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .expect("request");
+        Self::read(resp).await
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
         self.send(Method::POST, path, token, Some(body)).await
     }
