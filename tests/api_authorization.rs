@@ -20,6 +20,8 @@ enum Access {
     Within,
     /// Member tokens only (their own profile and cards); other tokens 403.
     Me,
+    /// Any valid token, whatever its role.
+    AnyToken,
 }
 
 const ROLES: [&str; 5] = ["none", "member", "other_admin", "admin", "operator"];
@@ -32,6 +34,7 @@ fn expected(access: Access, ok: &'static [u16]) -> [&'static [u16]; 5] {
         Access::Admin => [&[401], &[403], &[404], ok, ok],
         Access::Within => [&[401], ok, &[404], ok, ok],
         Access::Me => [&[401], ok, &[403], &[403], &[403]],
+        Access::AnyToken => [&[401], ok, ok, ok, ok],
     }
 }
 
@@ -354,6 +357,43 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
             Access::Admin,
             &[204, 404],
         ),
+        // Web sign-in: links come from the organization's admins; a session comes from a link's
+        // secret and lives in a cookie, which no caller here has.
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/signin-links"),
+            |_| Some(json!({})),
+            Access::Admin,
+            &[201],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/members/{target}/signin-links"),
+            |_| Some(json!({})),
+            Access::Admin,
+            &[201],
+        ),
+        (
+            Method::POST,
+            "/v1/sessions".into(),
+            |_| Some(json!({"secret": "nc_not-a-link"})),
+            Access::Public,
+            &[404],
+        ),
+        (
+            Method::GET,
+            "/v1/session".into(),
+            none,
+            Access::Public,
+            &[401],
+        ),
+        (
+            Method::DELETE,
+            "/v1/session".into(),
+            none,
+            Access::AnyToken,
+            &[204],
+        ),
         // Last: deactivation and rotation change what later rows would see.
         (
             Method::POST,
@@ -370,6 +410,17 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
             &[201],
         ),
     ];
+
+    // Every route in the OpenAPI document has a row here, so a new route cannot skip the matrix.
+    let doc = app.get("/openapi.json", None).await.expect(200);
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            let covered = routes.iter().any(|(m, path, ..)| {
+                m.as_str().eq_ignore_ascii_case(method) && fills(template, path)
+            });
+            assert!(covered, "{method} {template} has no row in the matrix");
+        }
+    }
 
     let mut failures = Vec::new();
     for (method, path, body, access, ok) in &routes {
@@ -396,6 +447,16 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         "authorization matrix mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// Whether `path` (its query aside) is `template` with each `{parameter}` filled in.
+fn fills(template: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
 }
 
 on_both_databases!(every_route_answers_every_role_as_the_rules_say);
