@@ -380,7 +380,15 @@ macro_rules! impl_store {
         #[async_trait::async_trait]
         impl Store for $store {
             async fn ping(&self) -> Result<(), StoreError> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                // A write, committed: on a full disk a read still answers, this does not.
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE health_probe SET checked_at = $1 WHERE id = 1")
+                    .bind(std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -393,8 +401,13 @@ macro_rules! impl_store {
                 .bind(hash.as_str())
                 .bind(now)
                 .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                .await;
+                // Instances starting together: the unique index lets one of them win.
+                match done {
+                    Ok(done) => Ok(done.rows_affected() == 1),
+                    Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(false),
+                    Err(e) => Err(e.into()),
+                }
             }
 
             async fn create_token(&self, token: &NewToken, audit: &Audit) -> Result<TokenInfo, StoreError> {
@@ -715,23 +728,33 @@ macro_rules! impl_store {
             }
 
             async fn rotate_key(&self, key: &StoredKey, audit: &Audit) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE signing_keys SET status = 'retired', retired_at = $1 WHERE status = 'active'")
-                    .bind(audit.at)
+                // At most one active key is a unique index. A concurrent rotation on PostgreSQL
+                // commits its new key after this one's retiring update looked: the insert then
+                // breaks the index, and the next round retires that key too.
+                for _ in 0..5 {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query("UPDATE signing_keys SET status = 'retired', retired_at = $1 WHERE status = 'active'")
+                        .bind(audit.at)
+                        .execute(&mut *tx)
+                        .await?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO signing_keys (kid, private_pem, status, valid_from) VALUES ($1, $2, 'active', $3)",
+                    )
+                    .bind(&key.kid)
+                    .bind(key.private_pem.as_str())
+                    .bind(key.valid_from)
                     .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (kid, private_pem, status, valid_from) VALUES ($1, $2, 'active', $3)",
-                )
-                .bind(&key.kid)
-                .bind(key.private_pem.as_str())
-                .bind(key.valid_from)
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict_as("key"))?;
-                write_audit(&mut tx, audit).await?;
-                tx.commit().await?;
-                Ok(())
+                    .await
+                    .map_err(conflict_as("key"));
+                    match inserted {
+                        Err(StoreError::Conflict(_)) => continue,
+                        other => other?,
+                    };
+                    write_audit(&mut tx, audit).await?;
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                Err(StoreError::Conflict("key rotation"))
             }
 
             async fn create_first_key(&self, key: &StoredKey) -> Result<bool, StoreError> {
@@ -743,8 +766,13 @@ macro_rules! impl_store {
                 .bind(key.private_pem.as_str())
                 .bind(key.valid_from)
                 .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                .await;
+                // Instances starting together on an empty database: one active key, by the index.
+                match done {
+                    Ok(done) => Ok(done.rows_affected() == 1),
+                    Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(false),
+                    Err(e) => Err(e.into()),
+                }
             }
 
             async fn retire_key(&self, kid: &str, audit: &Audit) -> Result<(), StoreError> {
@@ -785,6 +813,20 @@ macro_rules! impl_store {
 
             async fn insert_card(&self, card: &CardRow, audit: Option<&Audit>) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
+                // A write to the member's row first: it takes the row's lock on PostgreSQL (the
+                // write lock on SQLite), so two resets of one member run one after the other and
+                // the second revokes the first's card; and it refuses a member deactivated
+                // meanwhile, whose cards the deactivation has just revoked.
+                let member = sqlx::query(
+                    "UPDATE members SET status = status WHERE id = $1 AND org_id = $2 AND status = 'active'",
+                )
+                .bind(card.member_id)
+                .bind(card.org_id)
+                .execute(&mut *tx)
+                .await?;
+                if member.rows_affected() == 0 {
+                    return Err(StoreError::NotFound("member"));
+                }
                 if card.is_primary {
                     sqlx::query(
                         "UPDATE cards SET revoked_at = $2 WHERE member_id = $1 AND is_primary AND revoked_at IS NULL",
@@ -1217,7 +1259,7 @@ macro_rules! impl_store {
                 .await
                 .map_err(|e| match e.as_database_error() {
                     Some(db) if db.is_foreign_key_violation() => StoreError::NotFound("organization"),
-                    _ => StoreError::Database(e),
+                    _ => StoreError::from(e),
                 })?;
                 write_audit(&mut tx, audit).await?;
                 tx.commit().await?;
