@@ -18,6 +18,8 @@ pub struct ApiError {
     field: Option<&'static str>,
     rows: Vec<RowError>,
     extra: Option<Box<ProblemExtra>>,
+    /// Seconds for a `Retry-After` header.
+    retry_after: Option<u32>,
 }
 
 /// Fields some problems add to say more than their code: why a card failed, whose policy
@@ -76,7 +78,36 @@ impl ApiError {
             field: None,
             rows: Vec::new(),
             extra: None,
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After: secs`: the condition is expected to pass.
+    pub fn retry_after(self, secs: u32) -> Self {
+        Self {
+            retry_after: Some(secs),
+            ..self
+        }
+    }
+
+    /// 503: the database cannot be reached right now; nothing was written.
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database cannot be reached right now; nothing was changed, try again shortly",
+        )
+        .retry_after(5)
+    }
+
+    /// 507: the database's storage is full; nothing was written.
+    pub fn storage_full() -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            "the service's storage is full; nothing was changed, try again later",
+        )
+        .retry_after(60)
     }
 
     /// Adds problem-specific fields.
@@ -150,6 +181,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -178,6 +214,14 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{what} already exists"),
             ),
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::database_unavailable()
+            }
+            StoreError::StorageFull(e) => {
+                tracing::error!(error = %e, "database storage full");
+                Self::storage_full()
+            }
             other => Self::internal(&other),
         }
     }

@@ -27,7 +27,6 @@ use std::time::Duration;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -89,7 +88,7 @@ impl AppState {
 pub struct Limits {
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Longest a request may take before it is answered with 408.
+    /// Longest a request may take before it is answered with 503 `request_timeout`.
     pub request_timeout: Duration,
 }
 
@@ -161,9 +160,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(ops::HttpMetricsLayer)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
+            deadline,
         ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     routes
@@ -177,6 +176,26 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         })
         .layer(middleware)
         .with_state(state)
+}
+
+/// Answers a request that runs past `limit` with 503 problem+json `request_timeout` (dropping
+/// its handler, which rolls back an open transaction).
+async fn deadline(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request_timeout",
+            format!("the request took longer than the service's limit of {limit:?}"),
+        )
+        .retry_after(5)
+        .into_response(),
+    }
 }
 
 /// Request ids: random UUIDs (version 4) from the thread-local CSPRNG, where tower-http's

@@ -177,18 +177,34 @@ where
     }
 }
 
-/// Health: 200 when the database answers, 503 otherwise.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200), (status = 503)))]
+/// How long `/healthz` waits for the database: shorter than the pool's wait for a connection, so
+/// a load balancer's probe gets its 503 in time instead of timing out itself.
+const HEALTH_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Health: 200 when the database answers and accepts a write within 2 s; 503 otherwise, with
+/// `database_unavailable` or `storage_full`.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200),
+    (status = 503, body = super::Problem, content_type = "application/problem+json")))]
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "health check failed");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "the database does not answer",
-        )
-    })?;
-    Ok("ok\n")
+    match tokio::time::timeout(HEALTH_DEADLINE, state.store.ping()).await {
+        Ok(Ok(())) => Ok("ok\n"),
+        Ok(Err(crate::store::StoreError::StorageFull(e))) => {
+            tracing::warn!(error = %e, "health check: storage full");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_full",
+                "the database's storage is full: writes fail until space is freed",
+            ))
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check failed");
+            Err(ApiError::database_unavailable())
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer within {HEALTH_DEADLINE:?}");
+            Err(ApiError::database_unavailable())
+        }
+    }
 }
 
 /// Prometheus metrics: requests, latency histograms, cards issued, verifications by result.

@@ -190,10 +190,10 @@ fn pen_positions(face: &Face, glyphs: &[(Script, GlyphId)]) -> Vec<f32> {
     for &(script, id) in glyphs {
         let font = face.font(script);
         let units_per_em = font.units_per_em().unwrap_or(1000.0);
-        if let Some((previous_script, previous_id)) = previous {
-            if previous_script == script {
-                pen += font.kern_unscaled(previous_id, id) / units_per_em;
-            }
+        if let Some((previous_script, previous_id)) = previous
+            && previous_script == script
+        {
+            pen += font.kern_unscaled(previous_id, id) / units_per_em;
         }
         pens.push(pen);
         pen += font.h_advance_unscaled(id) / units_per_em;

@@ -31,27 +31,76 @@ pub enum StoreError {
     /// A stored value no longer parses; the database was changed behind the service's back.
     #[error("corrupt row: {0}")]
     Corrupt(String),
-    /// The database failed or could not be reached.
+    /// The database could not be reached in time (down, restarting, or every connection busy):
+    /// nothing was written, and trying again later may succeed.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// The database's storage is full: nothing was written. Writes succeed again once space is
+    /// freed; connections that saw the error are discarded, never reused mid-transaction.
+    #[error("the database's storage is full")]
+    StorageFull(#[source] sqlx::Error),
+    /// The database failed.
     #[error("database error")]
     Database(#[source] sqlx::Error),
     /// Migrations could not be applied.
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// The lock that keeps instances from migrating one SQLite file at once could not be taken.
+    #[error("cannot lock the database file for migrations")]
+    MigrationLock(#[source] std::io::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
+    /// Sorts a driver error into what the caller can act on: an unreachable database and a full
+    /// disk are their own answers (503 and 507), not an internal error.
     fn from(e: sqlx::Error) -> Self {
-        Self::Database(e)
+        if is_unavailable(&e) {
+            Self::Unavailable(e)
+        } else if is_storage_full(&e) {
+            Self::StorageFull(e)
+        } else {
+            Self::Database(e)
+        }
     }
 }
 
-/// Maps a unique violation to [`StoreError::Conflict`] naming `what`, anything else to `Database`.
+/// No connection could be had, or the one in use broke: the database is down or unreachable.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
+    ) || e
+        .as_database_error()
+        .and_then(|db| db.code())
+        // PostgreSQL: 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now) and the
+        // connection exceptions of class 08.
+        .is_some_and(|code| code.starts_with("57P0") || code.starts_with("08"))
+}
+
+/// SQLite's SQLITE_FULL (13, with its extended codes) or PostgreSQL's `disk_full` (53100).
+fn is_storage_full(e: &sqlx::Error) -> bool {
+    let Some(code) = e.as_database_error().and_then(|db| db.code()) else {
+        return false;
+    };
+    code == "53100" || code.parse::<i64>().is_ok_and(|c| c & 0xff == 13)
+}
+
+/// Maps a unique violation to [`StoreError::Conflict`] naming `what`, anything else as
+/// [`From<sqlx::Error>`] does.
 pub(crate) fn conflict_as(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| match e.as_database_error() {
         Some(db) if db.is_unique_violation() => StoreError::Conflict(what),
-        _ => StoreError::Database(e),
+        _ => StoreError::from(e),
     }
 }
+
+/// How long a request waits for a database connection before it is answered 503: a few seconds,
+/// well under the request timeout, so an outage is reported quickly instead of as a timeout.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// An organization (also its wire form).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -369,7 +418,8 @@ pub struct SessionInfo {
 /// [`StoreError::NotFound`] for rows of other organizations.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Checks that the database answers.
+    /// Checks that the database answers and accepts a write (a full disk fails this, a read
+    /// would not notice).
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Stores an operator token with `hash` unless an operator token already exists; returns

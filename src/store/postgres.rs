@@ -26,6 +26,14 @@ impl PostgresStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .acquire_timeout(super::ACQUIRE_TIMEOUT)
+            // A connection whose transaction was not ended (a failed commit) is not reused.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Connection as _;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/postgres")

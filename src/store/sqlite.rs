@@ -36,16 +36,73 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let path = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(super::ACQUIRE_TIMEOUT)
+            .after_release(|conn, _| {
+                let clean = is_clean(conn);
+                Box::pin(async move { Ok(clean.await) })
+            })
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(StoreError::Migrate)?;
+        // sqlx takes no lock when migrating SQLite: instances starting together on a new file
+        // would each run the first migration. An exclusive lock on a file beside the database
+        // lets one migrate while the others wait, then find nothing left to do.
+        let lock = lock_for_migrations(&path).await?;
+        let migrated = sqlx::migrate!("migrations/sqlite").run(&pool).await;
+        drop(lock);
+        migrated.map_err(StoreError::Migrate)?;
         Ok(Self { pool })
     }
+}
+
+/// Holds `<database>.migrate-lock` exclusively (waiting for other processes); `None` for an
+/// in-memory database, which no other process can open.
+async fn lock_for_migrations(
+    database: &std::path::Path,
+) -> Result<Option<std::fs::File>, StoreError> {
+    if database.as_os_str().is_empty() || database.as_os_str() == ":memory:" {
+        return Ok(None);
+    }
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let path = std::path::PathBuf::from(name);
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::MigrationLock(std::io::Error::other(e)))?
+    .map_err(StoreError::MigrationLock)?;
+    Ok(Some(locked))
+}
+
+/// Whether a connection going back to the pool is outside any transaction, by sqlx's count and
+/// by SQLite's own: after a failed `COMMIT` or `ROLLBACK` (a full disk, an I/O error) SQLite
+/// can keep the transaction open while the driver's count is off, and the next request's
+/// "transaction" on that connection would be a savepoint inside it: acknowledged, never
+/// committed, and holding the write lock. Such a connection is closed (which rolls back) instead
+/// of being reused. The probe is a deferred `BEGIN`, which SQLite refuses inside a transaction
+/// and which takes no lock.
+fn is_clean(
+    conn: &mut sqlx::SqliteConnection,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + '_>> {
+    use sqlx::{Connection as _, Executor as _};
+    Box::pin(async move {
+        if conn.is_in_transaction() {
+            return false;
+        }
+        if conn.execute("BEGIN").await.is_err() {
+            return false;
+        }
+        conn.execute("ROLLBACK").await.is_ok()
+    })
 }
 
 super::sql::impl_store!(SqliteStore, sqlx::Sqlite);

@@ -132,6 +132,23 @@ pub async fn spawn_app_with(backend: Backend, extra: RawSettings) -> Option<Test
     })
 }
 
+impl TestApp {
+    /// A client for a server the test started itself at `base` (the test owns and stops it).
+    pub fn attach(base: &str, operator: &str) -> TestApp {
+        TestApp {
+            base: base.to_owned(),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("client"),
+            operator: operator.to_owned(),
+            database_url: String::new(),
+            _dir: None,
+            _shutdown: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
 /// A response: status, content type and body (JSON when it parses).
 #[derive(Debug)]
 pub struct Answer {
