@@ -115,6 +115,29 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_the_router_serves() {
     }
 }
 
+/// `docs/openapi.json`, the API as committed: every change to the API is a visible diff there.
+const COMMITTED_OPENAPI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_openapi_document_is_the_committed_one() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let served = app.get("/openapi.json", None).await;
+    assert_eq!(served.status, 200);
+    let served = String::from_utf8(served.bytes).expect("UTF-8") + "\n";
+    // After a deliberate API change, `NAMECARD_WRITE_OPENAPI=1 cargo test` rewrites the file.
+    if std::env::var_os("NAMECARD_WRITE_OPENAPI").is_some() {
+        std::fs::write(COMMITTED_OPENAPI, &served).expect("write docs/openapi.json");
+    }
+    let committed = std::fs::read_to_string(COMMITTED_OPENAPI).expect("docs/openapi.json");
+    assert!(
+        served == committed,
+        "the served OpenAPI document differs from docs/openapi.json; if the change is meant, \
+         run the test with NAMECARD_WRITE_OPENAPI=1 and commit the diff"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_image_routes_declare_their_content_types() {
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
