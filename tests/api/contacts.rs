@@ -2,9 +2,7 @@
 //! becomes a request the owner accepts; every scan outcome; every policy combination; phone
 //! discovery privacy and its rate limit; decisions; races; expiry; webhooks.
 
-mod common;
-
-use common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
 use namecard::config::RawSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -52,11 +50,11 @@ async fn world(app: &TestApp, a_policy: &str, b_policy: &str, partners: bool) ->
 trait ContactsClient {
     async fn partner(&self, admin: &str, org: i64, partner: i64);
     async fn card_text(&self, member_token: &str) -> String;
-    async fn scan_text(&self, token: &str, text: &str) -> common::Answer;
+    async fn scan_text(&self, token: &str, text: &str) -> crate::common::Answer;
     async fn request_id(&self, token: &str, text: &str) -> i64;
-    async fn scan_photo(&self, token: &str, photo: Vec<u8>, path: &str) -> common::Answer;
+    async fn scan_photo(&self, token: &str, photo: Vec<u8>, path: &str) -> crate::common::Answer;
     async fn requests(&self, token: &str, query: &str) -> Value;
-    async fn decide(&self, token: &str, id: i64, what: &str) -> common::Answer;
+    async fn decide(&self, token: &str, id: i64, what: &str) -> crate::common::Answer;
     async fn contacts(&self, token: &str) -> Vec<Value>;
 }
 
@@ -75,7 +73,7 @@ impl ContactsClient for TestApp {
         card["text"].as_str().expect("card text").to_owned()
     }
 
-    async fn scan_text(&self, token: &str, text: &str) -> common::Answer {
+    async fn scan_text(&self, token: &str, text: &str) -> crate::common::Answer {
         self.post("/v1/scans", Some(token), json!({ "text": text }))
             .await
     }
@@ -87,7 +85,7 @@ impl ContactsClient for TestApp {
             .expect("request id")
     }
 
-    async fn scan_photo(&self, token: &str, photo: Vec<u8>, path: &str) -> common::Answer {
+    async fn scan_photo(&self, token: &str, photo: Vec<u8>, path: &str) -> crate::common::Answer {
         let part = reqwest::multipart::Part::bytes(photo)
             .file_name("card.jpg")
             .mime_str("image/jpeg")
@@ -101,7 +99,7 @@ impl ContactsClient for TestApp {
             .send()
             .await
             .expect("upload");
-        common::TestApp::read(resp).await
+        crate::common::TestApp::read(resp).await
     }
 
     async fn requests(&self, token: &str, query: &str) -> Value {
@@ -110,7 +108,7 @@ impl ContactsClient for TestApp {
             .expect(200)
     }
 
-    async fn decide(&self, token: &str, id: i64, what: &str) -> common::Answer {
+    async fn decide(&self, token: &str, id: i64, what: &str) -> crate::common::Answer {
         self.post(
             &format!("/v1/contact-requests/{id}/{what}"),
             Some(token),

@@ -6,9 +6,7 @@
 //! Skipped, with the reason printed, when `/usr/bin/chromium` or `chromedriver` is missing
 //! (`.ci/run` installs both, so CI always runs them). One browser runs at a time.
 
-mod common;
-
-use common::{Backend, TestApp, signin_secret, spawn_app};
+use crate::common::{Backend, TestApp, signin_secret, spawn_app};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

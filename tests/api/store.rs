@@ -1,8 +1,6 @@
 //! The Store conformance suite: the same assertions on SQLite and on PostgreSQL.
 
-mod common;
-
-use common::{Backend, fresh_database};
+use crate::common::{Backend, fresh_database};
 use namecard::domain::{
     DisplayName, EmployeeId, MemberFields, NewMember, OrgName, Role, TokenSecret,
 };

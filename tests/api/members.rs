@@ -1,8 +1,6 @@
 //! Organizations, members, the directory and bad input, over HTTP on both databases.
 
-mod common;
-
-use common::{Backend, spawn_app};
+use crate::common::{Backend, spawn_app};
 use reqwest::Method;
 use serde_json::json;
 
@@ -139,7 +137,7 @@ async fn bad_input_is_a_problem_with_a_clear_code_never_a_500(backend: Backend) 
     .await
     .expect(201);
     let members = format!("/v1/orgs/{org}/members");
-    let cases: Vec<(&str, common::Answer)> = vec![
+    let cases: Vec<(&str, crate::common::Answer)> = vec![
         (
             "malformed_json",
             app.send_raw(

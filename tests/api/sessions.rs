@@ -2,9 +2,7 @@
 //! that authenticate like tokens, every change made with a cookie needs the session's CSRF
 //! token, and bearer-token clients are unaffected. The pages carry their security headers.
 
-mod common;
-
-use common::{Backend, TestApp, WebSession, signin_secret, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, WebSession, signin_secret, spawn_app, spawn_app_with};
 use namecard::config::RawSettings;
 use namecard::domain::{TokenHash, TokenSecret};
 use reqwest::Method;

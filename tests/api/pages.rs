@@ -2,9 +2,7 @@
 //! prefix, served with a Content-Security-Policy that forbids inline script and framing, and the
 //! embedded assets revalidate by ETag.
 
-mod common;
-
-use common::{Backend, spawn_app};
+use crate::common::{Backend, spawn_app};
 use reqwest::Method;
 
 const PAGES: [&str; 13] = [

@@ -1,8 +1,6 @@
 //! Cards, verification, keys and the public documents, over HTTP on both databases.
 
-mod common;
-
-use common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
 use namecard::card::{Keyset, RevocationList, VerifyOptions, verify_card};
 use namecard::config::RawSettings;
 use reqwest::Method;

@@ -1,9 +1,7 @@
 //! The authorization matrix: every route, called by every role (none, member, admin of another
 //! organization, admin, operator), answers as the rules say. Cross-organization access is 404.
 
-mod common;
-
-use common::{Backend, spawn_app};
+use crate::common::{Backend, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Promises the service keeps when things go wrong: concurrent writes that must leave exactly one
 //! of something, a full disk under SQLite, and a PostgreSQL server that goes away and comes back.
 
-mod common;
-
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
 use namecard::config::{RawSettings, Settings};
 use namecard::http::server::Server;
 use reqwest::Method;
@@ -36,7 +34,7 @@ fn start_card_resets(
     app: &Arc<TestApp>,
     token: &str,
     n: usize,
-) -> Vec<tokio::task::JoinHandle<common::Answer>> {
+) -> Vec<tokio::task::JoinHandle<crate::common::Answer>> {
     (0..n)
         .map(|_| {
             let (app, token) = (Arc::clone(app), token.to_owned());
@@ -154,7 +152,7 @@ async fn concurrent_key_rotations_leave_exactly_one_active_key(backend: Backend)
 async fn instances_starting_together_on_an_empty_database_make_one_key_and_one_bootstrap_token(
     backend: Backend,
 ) {
-    let Some((database_url, _dir)) = common::fresh_database(backend).await else {
+    let Some((database_url, _dir)) = crate::common::fresh_database(backend).await else {
         return;
     };
     let starts: Vec<_> = (0..4)

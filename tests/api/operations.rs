@@ -1,9 +1,7 @@
 //! Operations: the OpenAPI document against the routes actually served, the `/metrics` token,
 //! and log lines (text and JSON) that carry the request id.
 
-mod common;
-
-use common::{Backend, spawn_app, spawn_app_with};
+use crate::common::{Backend, spawn_app, spawn_app_with};
 use namecard::config::RawSettings;
 use reqwest::Method;
 use serde_json::Value;
@@ -410,7 +408,7 @@ async fn every_answer_carries_a_fresh_uuid_request_id_or_the_one_sent() {
     let second = app.get("/no/such/route", None).await;
     let sent = get_with_request_id(&app.base, "/healthz", "lb-7f3a").await;
 
-    let id = |a: &common::Answer| a.headers["x-request-id"].to_str().unwrap().to_owned();
+    let id = |a: &crate::common::Answer| a.headers["x-request-id"].to_str().unwrap().to_owned();
     for answer in [&first, &second] {
         let id = id(answer);
         let groups: Vec<usize> = id.split('-').map(str::len).collect();
