@@ -1,9 +1,12 @@
 //! Service settings: from flags, environment variables or a TOML file, in that order of precedence.
 //!
 //! [`RawSettings`] is what the user wrote (every field optional, the same names as flags and TOML
-//! keys); [`Settings::resolve`] checks it once and fails with an error naming the bad setting, so a
-//! misconfigured service stops at start-up instead of misbehaving later.
+//! keys); [`Settings::resolve`] checks it once, per component, and fails with an error naming the
+//! bad setting, so a misconfigured service stops at start-up instead of misbehaving later. Each
+//! group of [`Settings`] builds its component. Secrets (the metrics token, a database URL that
+//! may hold a password) are [`Secret`]s, whose `Debug` prints nothing of them.
 
+use crate::service::contacts::{ContactSettings, Decoder};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,55 +28,106 @@ fn bad(setting: &'static str, message: impl std::fmt::Display) -> ConfigError {
     }
 }
 
+/// A setting's value that must not reach a log: `Debug` prints `Secret(..)`.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
 /// Settings as given, before validation. Each is a `--flag`, a `NAMECARD_*` variable (`DATABASE_URL`
 /// for the database) and a key of the TOML file given with `--config`.
-#[derive(Debug, Clone, Default, clap::Args, serde::Deserialize)]
+#[derive(Debug, Clone, Default, clap::Args, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSettings {
     /// Directory for the SQLite database [default: ./namecard-data].
     #[arg(long, env = "NAMECARD_DATA_DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// `sqlite:<path>` or `postgres://...`; default: SQLite in the data directory.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<Secret>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "NAMECARD_LISTEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
     /// The service's public base URL, the issuer named in every card [default: http://<listen>].
     #[arg(long, env = "NAMECARD_PUBLIC_URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
     /// Largest request body in bytes [default: 1048576].
     #[arg(long, env = "NAMECARD_MAX_BODY_BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_body_bytes: Option<u64>,
     /// Longest a request may take, e.g. `30s` [default: 30s].
     #[arg(long, env = "NAMECARD_REQUEST_TIMEOUT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<String>,
     /// How long a member's card is valid, e.g. `365days` [default: 365days].
     #[arg(long, env = "NAMECARD_CARD_TTL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_ttl: Option<String>,
     /// How often each instance reloads keys and revocations from the database [default: 2s].
     #[arg(long, env = "NAMECARD_REFRESH_INTERVAL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_interval: Option<String>,
     /// How long a contact request stays pending before it expires, e.g. `14days` [default: 14days].
     #[arg(long, env = "NAMECARD_CONTACT_REQUEST_TTL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_request_ttl: Option<String>,
     /// Phone-number lookups one member may make per hour [default: 20].
     #[arg(long, env = "NAMECARD_PHONE_LOOKUPS_PER_HOUR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_lookups_per_hour: Option<u32>,
     /// Photos decoded at once; further uploads wait [default: the number of CPUs].
     #[arg(long, env = "NAMECARD_SCAN_CONCURRENCY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_concurrency: Option<usize>,
     /// Log lines as `text` (for people) or `json` (one object per line, for collectors) [default: text].
     #[arg(long, env = "NAMECARD_LOG_FORMAT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
     /// A bearer token that `/metrics` requires; without it `/metrics` is open to anyone who can
     /// reach the listen address (by default only this machine).
     #[arg(long, env = "NAMECARD_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<Secret>,
     /// `true` lets organizations' webhooks reach loopback, private and link-local addresses
     /// (a webhook receiver inside the operator's own network); by default they reach only
     /// public addresses, so an org admin cannot make the server call internal hosts [default: false].
     #[arg(long, env = "NAMECARD_WEBHOOK_PRIVATE_ADDRESSES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_private_addresses: Option<bool>,
 }
 
@@ -88,28 +142,18 @@ impl RawSettings {
         toml::from_str(&text).map_err(|e| bad("config", format!("{}: {e}", path.display())))
     }
 
-    /// Fills every unset field from `fallback` (flags and environment win over the file).
+    /// Fills every unset field from `fallback` (flags and environment win over the file). The
+    /// two are merged as documents, key by key, so a new setting needs no line here.
     pub fn or(self, fallback: Self) -> Self {
-        Self {
-            data_dir: self.data_dir.or(fallback.data_dir),
-            database_url: self.database_url.or(fallback.database_url),
-            listen: self.listen.or(fallback.listen),
-            public_url: self.public_url.or(fallback.public_url),
-            max_body_bytes: self.max_body_bytes.or(fallback.max_body_bytes),
-            request_timeout: self.request_timeout.or(fallback.request_timeout),
-            card_ttl: self.card_ttl.or(fallback.card_ttl),
-            refresh_interval: self.refresh_interval.or(fallback.refresh_interval),
-            contact_request_ttl: self.contact_request_ttl.or(fallback.contact_request_ttl),
-            phone_lookups_per_hour: self
-                .phone_lookups_per_hour
-                .or(fallback.phone_lookups_per_hour),
-            scan_concurrency: self.scan_concurrency.or(fallback.scan_concurrency),
-            log_format: self.log_format.or(fallback.log_format),
-            metrics_token: self.metrics_token.or(fallback.metrics_token),
-            webhook_private_addresses: self
-                .webhook_private_addresses
-                .or(fallback.webhook_private_addresses),
-        }
+        let as_map = |s: &Self| match serde_json::to_value(s) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let mut merged = as_map(&fallback);
+        merged.extend(as_map(&self));
+        // Both sides are RawSettings, so their union deserializes; `self` is the fallback's
+        // fallback should that ever fail.
+        serde_json::from_value(serde_json::Value::Object(merged)).unwrap_or(self)
     }
 }
 
@@ -118,8 +162,8 @@ impl RawSettings {
 pub enum Database {
     /// A SQLite file (WAL mode).
     Sqlite(PathBuf),
-    /// A PostgreSQL URL.
-    Postgres(String),
+    /// A PostgreSQL URL (it may hold a password).
+    Postgres(Secret),
 }
 
 /// How log lines are written.
@@ -146,12 +190,8 @@ impl MetricsToken {
     /// Whether `presented` is the token (constant time in the digest, which is all an attacker
     /// could probe).
     pub fn matches(&self, presented: &str) -> bool {
-        let other = Self::new(presented);
-        self.0
-            .iter()
-            .zip(other.0.iter())
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+        use subtle::ConstantTimeEq as _;
+        self.0.ct_eq(&Self::new(presented).0).into()
     }
 }
 
@@ -161,24 +201,63 @@ impl std::fmt::Debug for MetricsToken {
     }
 }
 
-/// Validated settings.
+/// The database.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct StoreSettings {
     pub database: Database,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
     pub listen: SocketAddr,
+    /// The issuer named in every card.
     pub public_url: String,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
-    pub card_ttl: Duration,
-    pub refresh_interval: Duration,
-    pub contact_request_ttl: Duration,
-    pub phone_lookups_per_hour: u32,
-    pub scan_concurrency: usize,
-    /// Whether webhooks may reach non-public addresses.
-    pub webhook_private_addresses: bool,
-    pub log_format: LogFormat,
     /// `None`: `/metrics` is open.
     pub metrics_token: Option<MetricsToken>,
+}
+
+/// Cards and keys.
+#[derive(Debug, Clone)]
+pub struct CardSettings {
+    pub card_ttl: Duration,
+    /// How often keys and revocations are reloaded (other instances' changes).
+    pub refresh_interval: Duration,
+}
+
+/// External contacts.
+#[derive(Debug, Clone)]
+pub struct ContactsSettings {
+    pub request_ttl: Duration,
+    pub phone_lookups_per_hour: u32,
+}
+
+/// Photo decoding.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    /// Photos decoded at once.
+    pub concurrency: usize,
+}
+
+/// Webhook deliveries.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Whether webhooks may reach non-public addresses.
+    pub private_addresses: bool,
+}
+
+/// Validated settings, one group per component.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub store: StoreSettings,
+    pub http: HttpSettings,
+    pub cards: CardSettings,
+    pub contacts: ContactsSettings,
+    pub scan: ScanSettings,
+    pub webhooks: WebhookSettings,
+    pub log_format: LogFormat,
 }
 
 fn duration(
@@ -199,20 +278,14 @@ fn duration(
     }
 }
 
-impl Settings {
-    /// Validates raw settings, filling defaults.
-    ///
-    /// # Errors
-    /// The first bad setting, by name.
-    pub fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
-        let listen_text = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
-        let listen: SocketAddr = listen_text.parse().map_err(|e| {
-            bad(
-                "listen",
-                format!("{listen_text:?}: {e} (write e.g. 127.0.0.1:8080)"),
-            )
-        })?;
-        let database = match raw.database_url.as_deref() {
+/// Whole seconds of a duration, as the store counts time.
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
+}
+
+impl StoreSettings {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let database = match raw.database_url.as_ref().map(Secret::expose) {
             None => Database::Sqlite(
                 raw.data_dir
                     .clone()
@@ -220,7 +293,7 @@ impl Settings {
                     .join("namecard.db"),
             ),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Database::Postgres(url.to_owned())
+                Database::Postgres(url.into())
             }
             Some(url) => match url
                 .strip_prefix("sqlite://")
@@ -235,6 +308,28 @@ impl Settings {
                 }
             },
         };
+        Ok(Self { database })
+    }
+
+    /// Where the data is, for the start-up line: the URL of a PostgreSQL database may hold a
+    /// password, so only the kind is named.
+    pub fn describe(&self) -> String {
+        match &self.database {
+            Database::Sqlite(path) => format!("SQLite {}", path.display()),
+            Database::Postgres(_) => "PostgreSQL".to_owned(),
+        }
+    }
+}
+
+impl HttpSettings {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let listen_text = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen: SocketAddr = listen_text.parse().map_err(|e| {
+            bad(
+                "listen",
+                format!("{listen_text:?}: {e} (write e.g. 127.0.0.1:8080)"),
+            )
+        })?;
         let public_url = raw
             .public_url
             .clone()
@@ -251,17 +346,7 @@ impl Settings {
             Some(n) if (1024..=64 * 1024 * 1024).contains(&n) => n as usize,
             Some(_) => return Err(bad("max_body_bytes", "must be between 1024 and 67108864")),
         };
-        let log_format = match raw.log_format.as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(bad(
-                    "log_format",
-                    format!("{other:?}: must be text or json"),
-                ));
-            }
-        };
-        let metrics_token = match raw.metrics_token.as_deref() {
+        let metrics_token = match raw.metrics_token.as_ref().map(Secret::expose) {
             None => None,
             Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => {
                 Some(MetricsToken::new(t))
@@ -274,17 +359,22 @@ impl Settings {
             }
         };
         Ok(Self {
-            database,
             listen,
             public_url,
             max_body_bytes,
-            log_format,
             metrics_token,
             request_timeout: duration(
                 "request_timeout",
                 raw.request_timeout.as_deref(),
                 Duration::from_secs(30),
             )?,
+        })
+    }
+}
+
+impl CardSettings {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        Ok(Self {
             card_ttl: duration(
                 "card_ttl",
                 raw.card_ttl.as_deref(),
@@ -295,7 +385,19 @@ impl Settings {
                 raw.refresh_interval.as_deref(),
                 Duration::from_secs(2),
             )?,
-            contact_request_ttl: duration(
+        })
+    }
+
+    /// How long a new card is valid, in seconds.
+    pub fn ttl_secs(&self) -> i64 {
+        secs(self.card_ttl)
+    }
+}
+
+impl ContactsSettings {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        Ok(Self {
+            request_ttl: duration(
                 "contact_request_ttl",
                 raw.contact_request_ttl.as_deref(),
                 Duration::from_secs(14 * 86_400),
@@ -307,12 +409,75 @@ impl Settings {
                     return Err(bad("phone_lookups_per_hour", "must be between 1 and 10000"));
                 }
             },
-            scan_concurrency: match raw.scan_concurrency {
+        })
+    }
+
+    /// The contacts feature's settings.
+    pub fn build(&self) -> ContactSettings {
+        ContactSettings {
+            request_ttl_secs: secs(self.request_ttl),
+            phone_lookups_per_window: i64::from(self.phone_lookups_per_hour),
+            phone_window_secs: 3600,
+        }
+    }
+}
+
+impl ScanSettings {
+    /// How long a photo may wait for a decoding slot, or an upload for its place.
+    pub const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
+
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        Ok(Self {
+            concurrency: match raw.scan_concurrency {
                 None => std::thread::available_parallelism().map_or(2, |n| n.get()),
                 Some(n) if (1..=256).contains(&n) => n,
                 Some(_) => return Err(bad("scan_concurrency", "must be between 1 and 256")),
             },
-            webhook_private_addresses: raw.webhook_private_addresses.unwrap_or(false),
+        })
+    }
+
+    /// The photo decoder: default limits, `concurrency` photos at once.
+    pub fn build(&self) -> Decoder {
+        Decoder::new(
+            crate::scan::ScanLimits::default(),
+            self.concurrency,
+            Self::QUEUE_TIMEOUT,
+        )
+    }
+}
+
+impl WebhookSettings {
+    fn resolve(raw: &RawSettings) -> Self {
+        Self {
+            private_addresses: raw.webhook_private_addresses.unwrap_or(false),
+        }
+    }
+}
+
+impl Settings {
+    /// Validates raw settings, filling defaults.
+    ///
+    /// # Errors
+    /// The first bad setting, by name.
+    pub fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let log_format = match raw.log_format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "log_format",
+                    format!("{other:?}: must be text or json"),
+                ));
+            }
+        };
+        Ok(Self {
+            http: HttpSettings::resolve(raw)?,
+            store: StoreSettings::resolve(raw)?,
+            cards: CardSettings::resolve(raw)?,
+            contacts: ContactsSettings::resolve(raw)?,
+            scan: ScanSettings::resolve(raw)?,
+            webhooks: WebhookSettings::resolve(raw),
+            log_format,
         })
     }
 }
@@ -325,11 +490,11 @@ mod tests {
     fn no_settings_means_sqlite_in_the_data_directory_on_port_8080() {
         let s = Settings::resolve(&RawSettings::default()).unwrap();
         assert_eq!(
-            s.database,
+            s.store.database,
             Database::Sqlite("namecard-data/namecard.db".into())
         );
-        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.http.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.http.public_url, "http://127.0.0.1:8080");
     }
 
     #[test]
@@ -377,7 +542,7 @@ mod tests {
                 .unwrap();
         let s = Settings::resolve(&file).unwrap();
         assert_eq!(s.log_format, LogFormat::Json);
-        let token = s.metrics_token.expect("a metrics token");
+        let token = s.http.metrics_token.expect("a metrics token");
         assert!(token.matches("0123456789abcdef-scrape"));
         assert!(!token.matches("0123456789abcdef-scrapf"));
         assert_eq!(format!("{token:?}"), "MetricsToken(..)");
@@ -404,5 +569,19 @@ mod tests {
             Settings::resolve(&short).unwrap_err().setting,
             "metrics_token"
         );
+    }
+
+    #[test]
+    fn secrets_never_reach_a_debug_print() {
+        let raw = RawSettings {
+            database_url: Some("postgres://app:hunter2@db/namecard".into()),
+            metrics_token: Some("0123456789abcdef-scrape".into()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&raw).unwrap();
+        for printed in [format!("{raw:?}"), format!("{settings:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(!printed.contains("scrape"), "{printed}");
+        }
     }
 }

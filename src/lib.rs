@@ -7,13 +7,20 @@
 //! - [`qr`]: renders a card's text as a QR matrix, PNG, SVG or a printable namecard image.
 //! - [`scan`]: photo bytes -> image (with limits) -> the QR texts found in it.
 //! - [`domain`]: organizations, members, policies and contact requests, as pure rules.
-//! - [`store`]: the `Store` trait with its SQLite and PostgreSQL implementations; all SQL.
-//! - [`service`]: use cases joining the store with `card` and `qr`: the in-memory keyring and
-//!   revocation set, issuing, rendering and verifying members' cards.
-//! - [`http`]: the service's router, problem+json errors and start-up; [`config`] its settings.
-//! - [`web`]: the web app for people: sign-in links, cookie sessions and the embedded pages.
+//! - [`store`]: persistence, one file per aggregate (orgs, members, cards, keys, contacts,
+//!   webhooks, sessions, audit), each with its records, a small trait and its SQL; `Store` is
+//!   their sum, implemented on SQLite and PostgreSQL from one SQL text. All SQL lives here.
+//! - [`service`]: the use cases as structs (orgs, access, members, cards, the keyring, contacts,
+//!   webhooks, sessions): every write goes through one; they build audit entries and webhook
+//!   payloads, and read one injected clock.
+//! - [`http`]: the router, problem+json errors, extractors, the views (the public JSON) and one
+//!   file per resource, the web app's sessions and pages included. A leaf: only [`startup`]
+//!   uses it.
+//! - [`config`]: settings per component; [`startup`]: the composition root (settings -> store ->
+//!   services -> router and background chores); [`cli`]: the commands, `serve` among them.
 //!
-//! `card`, `qr`, `scan` and `domain` know nothing of HTTP, SQL or the command line.
+//! `card`, `qr`, `scan` and `domain` know nothing of HTTP, SQL or the command line; `service`
+//! knows no HTTP; only `store` writes SQL.
 #![forbid(unsafe_code)]
 
 pub mod card;
@@ -24,5 +31,5 @@ pub mod http;
 pub mod qr;
 pub mod scan;
 pub mod service;
+pub mod startup;
 pub mod store;
-pub mod web;

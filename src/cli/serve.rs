@@ -1,7 +1,7 @@
 //! `namecard serve`: run the HTTP service.
 
-use crate::config::{Database, LogFormat, RawSettings, Settings};
-use crate::http::server::{Server, shutdown_signal};
+use crate::config::{LogFormat, RawSettings, Settings};
+use crate::startup::{Server, shutdown_signal};
 use anyhow::Context as _;
 use std::process::ExitCode;
 
@@ -26,9 +26,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let settings = Settings::resolve(&args.settings.clone().or(file))?;
     init_logging(settings.log_format);
-    if settings.metrics_token.is_none() && !settings.listen.ip().is_loopback() {
+    if settings.http.metrics_token.is_none() && !settings.http.listen.ip().is_loopback() {
         tracing::warn!(
-            listen = %settings.listen,
+            listen = %settings.http.listen,
             "/metrics is open to anyone who can reach the listen address; set metrics_token to protect it"
         );
     }
@@ -46,11 +46,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 token.expose()
             );
         }
-        // The URL of a PostgreSQL database may hold a password: name only the kind.
-        let database = match &settings.database {
-            Database::Sqlite(path) => format!("SQLite {}", path.display()),
-            Database::Postgres(_) => "PostgreSQL".to_owned(),
-        };
+        let database = settings.store.describe();
         match settings.log_format {
             LogFormat::Text => println!(
                 "namecard listening on http://{} (database: {database})",

@@ -4,6 +4,8 @@
 //! thing does not exist (404), never that it is forbidden (403), so ids of other organizations
 //! do not leak.
 
+use super::{MemberId, OrgId, TokenId};
+
 /// A token's role.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -43,20 +45,20 @@ impl Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
     /// Service operator.
-    Operator { token_id: i64 },
+    Operator { token_id: TokenId },
     /// Administrator of one organization.
-    Admin { token_id: i64, org_id: i64 },
+    Admin { token_id: TokenId, org_id: OrgId },
     /// One member of one organization.
     Member {
-        token_id: i64,
-        org_id: i64,
-        member_id: i64,
+        token_id: TokenId,
+        org_id: OrgId,
+        member_id: MemberId,
     },
 }
 
 impl Principal {
     /// The token this principal authenticated with.
-    pub fn token_id(&self) -> i64 {
+    pub fn token_id(&self) -> TokenId {
         match *self {
             Self::Operator { token_id }
             | Self::Admin { token_id, .. }
@@ -75,7 +77,7 @@ impl Principal {
     }
 
     /// May manage organization `org_id` (members, policy, partners, cards)?
-    pub fn administers(&self, org_id: i64) -> bool {
+    pub fn administers(&self, org_id: OrgId) -> bool {
         match *self {
             Self::Operator { .. } => true,
             Self::Admin { org_id: own, .. } => own == org_id,
@@ -84,7 +86,7 @@ impl Principal {
     }
 
     /// May see organization `org_id` at all (its profile and directory)?
-    pub fn belongs_to(&self, org_id: i64) -> bool {
+    pub fn belongs_to(&self, org_id: OrgId) -> bool {
         match *self {
             Self::Operator { .. } => true,
             Self::Admin { org_id: own, .. } | Self::Member { org_id: own, .. } => own == org_id,
@@ -103,20 +105,26 @@ mod tests {
 
     #[test]
     fn admins_manage_only_their_own_organization() {
+        let (seven, eight) = (OrgId::new(7), OrgId::new(8));
         let admin = Principal::Admin {
-            token_id: 1,
-            org_id: 7,
+            token_id: TokenId::new(1),
+            org_id: seven,
         };
-        assert!(admin.administers(7));
-        assert!(!admin.administers(8));
+        assert!(admin.administers(seven));
+        assert!(!admin.administers(eight));
         assert!(
             !Principal::Member {
-                token_id: 2,
-                org_id: 7,
-                member_id: 3
+                token_id: TokenId::new(2),
+                org_id: seven,
+                member_id: MemberId::new(3)
             }
-            .administers(7)
+            .administers(seven)
         );
-        assert!(Principal::Operator { token_id: 3 }.administers(8));
+        assert!(
+            Principal::Operator {
+                token_id: TokenId::new(3)
+            }
+            .administers(eight)
+        );
     }
 }

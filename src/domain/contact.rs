@@ -3,7 +3,7 @@
 //! Policy is evaluated when a request is made (and again when it is accepted), never baked into a
 //! card: an admin who changes the organization's policy changes what the next scan does.
 
-use super::ContactPolicy;
+use super::{ContactId, ContactPolicy, MemberId, OrgId, RequestId};
 
 /// Where a request stands. Decisions are final: only `pending` ever changes.
 #[derive(
@@ -107,7 +107,7 @@ pub struct PolicyBlock {
     /// Why.
     pub reason: BlockReason,
     /// The organization whose policy refused.
-    pub org_id: i64,
+    pub org_id: OrgId,
 }
 
 impl PolicyBlock {
@@ -132,14 +132,14 @@ impl PolicyBlock {
 /// One organization's side of a policy check.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicySide<'a> {
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub policy: ContactPolicy,
     /// Organizations this one lists as partners.
-    pub partners: &'a [i64],
+    pub partners: &'a [OrgId],
 }
 
 impl PolicySide<'_> {
-    fn allows(&self, other_org: i64) -> Result<(), BlockReason> {
+    fn allows(&self, other_org: OrgId) -> Result<(), BlockReason> {
         match self.policy {
             ContactPolicy::Open => Ok(()),
             ContactPolicy::Disabled => Err(BlockReason::ExternalContactsDisabled),
@@ -220,7 +220,7 @@ pub enum Side {
 }
 
 /// Which side `member_id` is on in a request between `requester_id` and `owner_id`.
-pub fn side_of(member_id: i64, requester_id: i64, owner_id: i64) -> Side {
+pub fn side_of(member_id: MemberId, requester_id: MemberId, owner_id: MemberId) -> Side {
     if member_id == owner_id {
         Side::Owner
     } else if member_id == requester_id {
@@ -231,20 +231,67 @@ pub fn side_of(member_id: i64, requester_id: i64, owner_id: i64) -> Side {
 }
 
 /// The two members of a mutual relation in stored order (smaller id first).
-pub fn relation_pair(a: i64, b: i64) -> (i64, i64) {
+pub fn relation_pair(a: MemberId, b: MemberId) -> (MemberId, MemberId) {
     if a < b { (a, b) } else { (b, a) }
+}
+
+/// An organization as the other side of an external contact sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRef {
+    pub id: OrgId,
+    pub name: String,
+}
+
+/// A person in a contact request or relation, as the other side sees them (current directory
+/// values, not what an old card said).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    pub member_id: MemberId,
+    pub name: String,
+    pub title: Option<String>,
+    pub organization: OrgRef,
+}
+
+/// An external-contact request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRequest {
+    pub id: RequestId,
+    /// A pending request past `expires_at` reads as `expired`.
+    pub status: RequestStatus,
+    pub via: Via,
+    /// The channel tag of the card that was scanned, if it carried one.
+    pub card_channel: Option<String>,
+    pub requester: Party,
+    pub owner: Party,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// An external contact as one of its two members sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: ContactId,
+    /// When the request was accepted.
+    pub since: i64,
+    /// The other member.
+    pub contact: Party,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn side(org_id: i64, policy: ContactPolicy, partners: &[i64]) -> PolicySide<'_> {
+    fn side(org_id: i64, policy: ContactPolicy, partners: &[OrgId]) -> PolicySide<'_> {
         PolicySide {
-            org_id,
+            org_id: OrgId::new(org_id),
             policy,
             partners,
         }
+    }
+
+    fn m(id: i64) -> MemberId {
+        MemberId::new(id)
     }
 
     #[test]
@@ -261,18 +308,19 @@ mod tests {
         let block = check_policies(&a, &b).unwrap_err();
         assert_eq!(block.blocked_by, BlockedBy::RequesterOrganization);
         assert_eq!(block.reason, BlockReason::ExternalContactsDisabled);
-        assert_eq!(block.org_id, 1);
+        assert_eq!(block.org_id, OrgId::new(1));
     }
 
     #[test]
     fn partners_only_needs_the_other_side_on_the_list() {
-        let a = side(1, ContactPolicy::PartnersOnly, &[2]);
+        let (one, two) = ([OrgId::new(1)], [OrgId::new(2)]);
+        let a = side(1, ContactPolicy::PartnersOnly, &two);
         let b = side(2, ContactPolicy::PartnersOnly, &[]);
         let block = check_policies(&a, &b).unwrap_err();
         assert_eq!(block.blocked_by, BlockedBy::OwnerOrganization);
         assert_eq!(block.reason, BlockReason::NotAPartner);
-        assert_eq!(block.org_id, 2);
-        let b = side(2, ContactPolicy::PartnersOnly, &[1]);
+        assert_eq!(block.org_id, OrgId::new(2));
+        let b = side(2, ContactPolicy::PartnersOnly, &one);
         assert_eq!(check_policies(&a, &b), Ok(()));
     }
 
@@ -281,7 +329,7 @@ mod tests {
         let block = PolicyBlock {
             blocked_by: BlockedBy::RequesterOrganization,
             reason: BlockReason::NotAPartner,
-            org_id: 1,
+            org_id: OrgId::new(1),
         };
         assert!(
             block
@@ -300,9 +348,9 @@ mod tests {
         assert!(Decision::Accept.by_owner());
         assert!(Decision::Reject.by_owner());
         assert!(!Decision::Cancel.by_owner());
-        assert_eq!(side_of(5, 4, 5), Side::Owner);
-        assert_eq!(side_of(4, 4, 5), Side::Requester);
-        assert_eq!(side_of(6, 4, 5), Side::Stranger);
+        assert_eq!(side_of(m(5), m(4), m(5)), Side::Owner);
+        assert_eq!(side_of(m(4), m(4), m(5)), Side::Requester);
+        assert_eq!(side_of(m(6), m(4), m(5)), Side::Stranger);
     }
 
     #[test]
@@ -317,6 +365,6 @@ mod tests {
             assert_eq!(RequestStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(RequestStatus::parse("PENDING"), None);
-        assert_eq!(relation_pair(9, 3), (3, 9));
+        assert_eq!(relation_pair(m(9), m(3)), (m(3), m(9)));
     }
 }

@@ -1,6 +1,6 @@
 //! Members of an organization: names, employee ids, phone numbers and the directory's search key.
 
-use super::{DomainError, text_type};
+use super::{DomainError, MemberId, OrgId, text_type};
 use unicode_normalization::UnicodeNormalization;
 
 text_type!(
@@ -100,12 +100,12 @@ impl MemberStatus {
         }
     }
 
-    /// Parses the stored form; anything unknown is treated as deactivated, the safe side.
-    pub fn from_stored(raw: &str) -> Self {
-        if raw == "active" {
-            Self::Active
-        } else {
-            Self::Deactivated
+    /// Parses the stored form; `None` for anything else (the store calls that corrupt).
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(Self::Active),
+            "deactivated" => Some(Self::Deactivated),
+            _ => None,
         }
     }
 }
@@ -123,6 +123,41 @@ pub struct NewMember {
     pub mobile: Option<Mobile>,
     /// Whether others in the organization may find this member by phone number.
     pub phone_discoverable: bool,
+}
+
+/// A member of an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    pub org_id: OrgId,
+    pub display_name: String,
+    pub employee_id: String,
+    pub title: Option<String>,
+    pub mobile: Option<String>,
+    pub phone_discoverable: bool,
+    pub status: MemberStatus,
+    pub created_at: i64,
+    pub deactivated_at: Option<i64>,
+}
+
+/// Changes to a member; `None` leaves a field as it is, `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct MemberPatch {
+    pub display_name: Option<DisplayName>,
+    pub title: Option<Option<Title>>,
+    pub mobile: Option<Option<Mobile>>,
+    pub phone_discoverable: Option<bool>,
+}
+
+/// How the directory is searched. Only active members are ever returned.
+#[derive(Debug, Clone)]
+pub enum MemberQuery {
+    /// Every active member.
+    All,
+    /// Display name contains this text, compared after [`fold_for_search`].
+    NameContains(String),
+    /// Exactly this employee id.
+    EmployeeId(String),
 }
 
 /// The directory's search key: NFKC-normalized and lowercased, so `ＡＬＩＣＥ`, `Alice` and `alice`

@@ -2,10 +2,14 @@
 //!
 //! Raw input becomes one of these types through one `parse` at the edge (HTTP body, CSV row,
 //! config file); after that the type is the proof that the value is valid. Nothing here knows
-//! about HTTP or SQL.
+//! about HTTP or SQL. The entities (`Org`, `Member`, `ContactRequest`, ...) carry typed ids
+//! ([`ids`]); the store reads and writes them, and `http` turns them into its own views, so the
+//! public JSON changes only when a view does.
 
 pub mod access;
+pub mod audit;
 pub mod contact;
+pub mod ids;
 pub mod import;
 pub mod member;
 pub mod org;
@@ -13,14 +17,19 @@ pub mod session;
 pub mod token;
 
 pub use access::{Principal, Role};
+pub use audit::{Audit, AuditEntry};
 pub use contact::{
-    BlockReason, BlockedBy, Decision, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
+    BlockReason, BlockedBy, Contact, ContactRequest, Decision, OrgRef, Party, PolicyBlock,
+    PolicySide, RequestStatus, Via, check_policies,
 };
+pub use ids::{AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TokenId};
 pub use member::{
-    DisplayName, EmployeeId, MemberFields, MemberStatus, Mobile, NewMember, Title, fold_for_search,
+    DisplayName, EmployeeId, Member, MemberFields, MemberPatch, MemberQuery, MemberStatus, Mobile,
+    NewMember, Title, fold_for_search,
 };
-pub use org::{ContactPolicy, Domain, OrgName, WebhookUrl};
-pub use token::{TokenHash, TokenSecret};
+pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
+pub use session::SessionInfo;
+pub use token::{TokenHash, TokenInfo, TokenSecret};
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

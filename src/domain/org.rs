@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::{DomainError, text_type};
+use super::{DomainError, OrgId, text_type};
 
 text_type!(
     /// An organization's display name, 1 to 100 characters.
@@ -171,7 +171,7 @@ impl ContactPolicy {
         }
     }
 
-    /// Parses the stored form.
+    /// Parses the stored or wire form.
     ///
     /// # Errors
     /// On any other string.
@@ -187,6 +187,32 @@ impl ContactPolicy {
             )),
         }
     }
+}
+
+/// An organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    pub domain: Option<String>,
+    pub policy: ContactPolicy,
+    pub created_at: i64,
+}
+
+/// A new organization.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub name: OrgName,
+    pub domain: Option<Domain>,
+    pub policy: ContactPolicy,
+}
+
+/// Changes to an organization; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OrgPatch {
+    pub name: Option<OrgName>,
+    pub domain: Option<Option<Domain>>,
+    pub policy: Option<ContactPolicy>,
 }
 
 #[cfg(test)]

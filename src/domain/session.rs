@@ -10,7 +10,7 @@
 //! on another origin cannot read), and an `Origin` header, when present, must be this service.
 //! Bearer-token clients send no cookie and are unaffected.
 
-use super::{Role, TokenSecret};
+use super::{Role, TokenInfo, TokenSecret};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
@@ -111,6 +111,13 @@ pub fn signin_url(public_url: &str, secret: &TokenSecret) -> String {
         public_url.trim_end_matches('/'),
         secret.expose()
     )
+}
+
+/// A live web session: the token it acts through, and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub token: TokenInfo,
+    pub expires_at: i64,
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 
+use super::{MemberId, OrgId, Principal, Role, TokenId};
+
 /// A freshly generated bearer token. Its Debug prints nothing, so it never reaches a log.
 pub struct TokenSecret(String);
 
@@ -46,6 +48,37 @@ impl TokenHash {
     /// The hex digest.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A stored, unrevoked token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: TokenId,
+    pub role: Role,
+    pub org_id: Option<OrgId>,
+    pub member_id: Option<MemberId>,
+    pub label: String,
+    pub created_at: i64,
+}
+
+impl TokenInfo {
+    /// Who acts with this token; `None` for a row that breaks the role rules (an admin token
+    /// without an organization, a member token without a member).
+    pub fn principal(&self) -> Option<Principal> {
+        match (self.role, self.org_id, self.member_id) {
+            (Role::Operator, _, _) => Some(Principal::Operator { token_id: self.id }),
+            (Role::Admin, Some(org_id), _) => Some(Principal::Admin {
+                token_id: self.id,
+                org_id,
+            }),
+            (Role::Member, Some(org_id), Some(member_id)) => Some(Principal::Member {
+                token_id: self.id,
+                org_id,
+                member_id,
+            }),
+            _ => None,
+        }
     }
 }
 

@@ -2,22 +2,23 @@
 //! external contacts list, and organizations' webhooks.
 
 use super::extract::{Auth, Json, Path, Query};
-use super::{ApiError, AppState, ProblemExtra, audit, now};
-use crate::domain::{Decision, Mobile, RequestStatus, WebhookUrl};
-use crate::scan::ScanError;
-use crate::service::contacts::{self, ContactError, Outcome, Requester, ScanInput};
-use crate::service::webhooks;
-use crate::store::{Contact, ContactRequest, Direction, Party, Webhook};
+use super::views::{ContactView, PartyView, RequestView};
+use super::{ApiError, AppState, page};
+use crate::domain::{
+    ContactId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
+};
+use crate::service::contacts::{Outcome, Requester, ScanInput, Would};
+use crate::store::{Direction, Webhook};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The contact routes. Uploads get their own body limit (a 12 MP photo is several MB; multipart
 /// framing adds a little). Their bodies are read only after the caller is known to be a member and
-/// admitted ([`contacts::Contacts::admit_upload`]): a bounded number at once, so memory stays
+/// admitted ([`super::uploads::Uploads::admit`]): a bounded number at once, so memory stays
 /// bounded, and at most two per member, so one member's slow uploads cannot hold every slot.
 pub(super) fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
     let limit = max_upload_bytes + 64 * 1024;
@@ -58,70 +59,6 @@ async fn refuse_announced_oversize(limit: usize, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
-impl From<ScanError> for ApiError {
-    fn from(e: ScanError) -> Self {
-        let status = match e {
-            ScanError::TooManyBytes { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ScanError::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        ApiError::new(status, e.code(), e.to_string())
-    }
-}
-
-impl From<ContactError> for ApiError {
-    fn from(e: ContactError) -> Self {
-        use ContactError as E;
-        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-        let detail = e.to_string();
-        match e {
-            E::Scan(s) => s.into(),
-            E::Store(s) => s.into(),
-            E::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
-            E::InvalidCard { reason, .. } => ApiError::new(unprocessable, "invalid_card", detail)
-                .with_extra(ProblemExtra {
-                    reason: Some(reason.as_str().to_owned()),
-                    ..Default::default()
-                }),
-            E::CardExpired => ApiError::new(unprocessable, "card_expired", detail),
-            E::CardRevoked => ApiError::new(unprocessable, "card_revoked", detail),
-            E::OwnerInactive => ApiError::new(unprocessable, "owner_inactive", detail),
-            E::SelfScan => ApiError::new(unprocessable, "self_scan", detail),
-            E::RequesterInactive => ApiError::new(unprocessable, "requester_inactive", detail),
-            E::CardAlreadyUsed => ApiError::new(StatusCode::CONFLICT, "card_already_used", detail),
-            E::PolicyBlocked {
-                block,
-                organization,
-                ..
-            } => ApiError::new(StatusCode::FORBIDDEN, "policy_blocked", detail).with_extra(
-                ProblemExtra {
-                    blocked_by: serde_json::to_value(block.blocked_by)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned)),
-                    policy_reason: serde_json::to_value(block.reason)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned)),
-                    organization: Some(organization),
-                    ..Default::default()
-                },
-            ),
-            E::NotFound(what) => ApiError::not_found(what),
-            E::RateLimited { .. } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-            }
-            E::NotYourDecision(why) => ApiError::forbidden(why),
-            E::AlreadyDecided(request) => {
-                ApiError::new(StatusCode::CONFLICT, "already_decided", detail).with_extra(
-                    ProblemExtra {
-                        request: Some(*request),
-                        ..Default::default()
-                    },
-                )
-            }
-        }
-    }
-}
-
 /// What a scan or phone request did.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScanAnswer {
@@ -135,39 +72,58 @@ pub struct ScanAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The card's owner as the directory knows them.
-    pub owner: Party,
+    pub owner: PartyView,
     /// The request, for `request_created` and `already_pending`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<ContactRequest>,
+    pub request: Option<RequestView>,
     /// The relation, for `already_connected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Contact>,
+    pub contact: Option<ContactView>,
+}
+
+/// The wire names of outcomes and of what a preview would do.
+fn outcome_name(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::RequestCreated(_) => "request_created",
+        Outcome::AlreadyPending(_) => "already_pending",
+        Outcome::AlreadyConnected(_) => "already_connected",
+        Outcome::SameOrganization => "same_organization",
+        Outcome::Preview { .. } => "preview",
+    }
+}
+
+fn would_name(would: Would) -> &'static str {
+    match would {
+        Would::RequestCreated => "request_created",
+        Would::AlreadyPending => "already_pending",
+        Would::AlreadyConnected => "already_connected",
+    }
 }
 
 fn answer(text: Option<String>, owner: Party, outcome: Outcome) -> (StatusCode, Json<ScanAnswer>) {
     let mut a = ScanAnswer {
-        outcome: outcome.name().to_owned(),
+        outcome: outcome_name(&outcome).to_owned(),
         would: None,
         text,
-        owner,
+        owner: owner.into(),
         request: None,
         contact: None,
     };
     let status = match outcome {
         Outcome::RequestCreated(r) => {
-            a.request = Some(r);
+            a.request = Some(r.into());
             StatusCode::CREATED
         }
         Outcome::AlreadyPending(r) => {
-            a.request = Some(r);
+            a.request = Some(r.into());
             StatusCode::OK
         }
         Outcome::AlreadyConnected(c) => {
-            a.contact = Some(c);
+            a.contact = Some(c.into());
             StatusCode::OK
         }
         Outcome::Preview { would } => {
-            a.would = Some(would.to_owned());
+            a.would = Some(would_name(would).to_owned());
             StatusCode::OK
         }
         Outcome::SameOrganization => StatusCode::OK,
@@ -248,7 +204,7 @@ async fn run_scan(
     preview: bool,
 ) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
     let (org_id, member_id) = auth.member()?;
-    let _admitted = state.contacts.admit_upload(member_id).await?;
+    let _admitted = state.uploads.admit(member_id).await.ok_or_else(busy)?;
     let body = ScanBody::from_request(req, state).await?;
     let actor = auth.0.actor();
     let who = Requester {
@@ -260,17 +216,13 @@ async fn run_scan(
         ScanPayload::Photo(bytes) => ScanInput::Photo(bytes.clone()),
         ScanPayload::Text(text) => ScanInput::Text(text),
     };
-    let scanned = contacts::scan(
-        &state.contacts,
-        &state.keys,
-        &*state.store,
-        who,
-        input,
-        preview,
-        now(),
-    )
-    .await?;
+    let scanned = state.services.contacts.scan(who, input, preview).await?;
     Ok(answer(Some(scanned.text), scanned.owner, scanned.outcome))
+}
+
+/// 503 `busy`: no upload place freed up in time.
+fn busy() -> ApiError {
+    ApiError::from(crate::service::ContactError::Busy)
 }
 
 /// Scans a card (photo or payload) and asks its owner to become an external contact.
@@ -333,7 +285,7 @@ async fn request_by_phone(
     State(state): State<AppState>,
     auth: Auth,
     Json(body): Json<PhoneRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
     let (org_id, member_id) = auth.member()?;
     let mobile = Mobile::parse(&body.phone)?;
     let actor = auth.0.actor();
@@ -342,18 +294,12 @@ async fn request_by_phone(
         member_id,
         actor: &actor,
     };
-    match contacts::request_by_phone(&state.contacts, &*state.store, who, &mobile, now()).await {
-        Ok((owner, outcome)) => Ok(answer(None, owner, outcome).into_response()),
-        Err(ContactError::RateLimited { retry_after_secs }) => {
-            let mut response =
-                ApiError::from(ContactError::RateLimited { retry_after_secs }).into_response();
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(response)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let (owner, outcome) = state
+        .services
+        .contacts
+        .request_by_phone(who, &mobile)
+        .await?;
+    Ok(answer(None, owner, outcome))
 }
 
 /// Which requests to list.
@@ -377,20 +323,9 @@ pub struct RequestFilter {
 /// A page of requests, newest first.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RequestPage {
-    pub items: Vec<ContactRequest>,
+    pub items: Vec<RequestView>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_after: Option<i64>,
-}
-
-fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
-    match limit.unwrap_or(50) {
-        n @ 1..=200 => Ok(n),
-        _ => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "limit: 1 to 200",
-        )),
-    }
 }
 
 /// My incoming (default) or outgoing requests, newest first.
@@ -415,70 +350,64 @@ async fn list_requests(
                 .ok_or_else(|| bad("status: pending, accepted, rejected, cancelled or expired"))?,
         ),
     };
-    let limit = page_limit(filter.limit)?;
+    let limit = page::limit(filter.limit, 50, 200)?;
+    let before = filter.after.filter(|&a| a > 0).map(RequestId::new);
     let items = state
-        .store
-        .list_contact_requests(
-            member_id,
-            direction,
-            status,
-            now(),
-            filter.after.unwrap_or(0),
-            limit,
-        )
+        .services
+        .contacts
+        .requests(member_id, direction, status, before, limit)
         .await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|r| r.id))
-        .flatten();
+    let next_after = page::next(&items, limit, |r| r.id.get());
+    let items = items.into_iter().map(RequestView::from).collect();
     Ok(Json(RequestPage { items, next_after }))
 }
 
 async fn decide(
     state: &AppState,
     auth: &Auth,
-    id: i64,
+    id: RequestId,
     decision: Decision,
-) -> Result<Json<ContactRequest>, ApiError> {
+) -> Result<Json<RequestView>, ApiError> {
     let (_, member_id) = auth.member()?;
     let actor = auth.0.actor();
-    Ok(Json(
-        contacts::decide(&*state.store, member_id, id, decision, now(), &actor).await?,
-    ))
+    let contacts = &state.services.contacts;
+    let decided = contacts.decide(member_id, id, decision, &actor).await?;
+    Ok(Json(decided.into()))
 }
 
 /// Accepts a request to me: we become external contacts.
 #[utoipa::path(post, path = "/v1/contact-requests/{id}/accept", tag = "contacts", params(("id" = i64, Path)),
-    responses((status = 200, body = ContactRequest), (status = 409, description = "already_decided", body = crate::http::Problem)),
+    responses((status = 200, body = RequestView), (status = 409, description = "already_decided", body = crate::http::Problem)),
     security(("bearer" = [])))]
 async fn accept_request(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<ContactRequest>, ApiError> {
+    Path(id): Path<RequestId>,
+) -> Result<Json<RequestView>, ApiError> {
     decide(&state, &auth, id, Decision::Accept).await
 }
 
 /// Rejects a request to me.
 #[utoipa::path(post, path = "/v1/contact-requests/{id}/reject", tag = "contacts", params(("id" = i64, Path)),
-    responses((status = 200, body = ContactRequest), (status = 409, body = crate::http::Problem)),
+    responses((status = 200, body = RequestView), (status = 409, body = crate::http::Problem)),
     security(("bearer" = [])))]
 async fn reject_request(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<ContactRequest>, ApiError> {
+    Path(id): Path<RequestId>,
+) -> Result<Json<RequestView>, ApiError> {
     decide(&state, &auth, id, Decision::Reject).await
 }
 
 /// Cancels a request I made.
 #[utoipa::path(post, path = "/v1/contact-requests/{id}/cancel", tag = "contacts", params(("id" = i64, Path)),
-    responses((status = 200, body = ContactRequest), (status = 409, body = crate::http::Problem)),
+    responses((status = 200, body = RequestView), (status = 409, body = crate::http::Problem)),
     security(("bearer" = [])))]
 async fn cancel_request(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Json<ContactRequest>, ApiError> {
+    Path(id): Path<RequestId>,
+) -> Result<Json<RequestView>, ApiError> {
     decide(&state, &auth, id, Decision::Cancel).await
 }
 
@@ -497,7 +426,7 @@ pub struct ContactFilter {
 /// A page of external contacts, newest first.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ContactPage {
-    pub items: Vec<Contact>,
+    pub items: Vec<ContactView>,
     pub next_after: Option<i64>,
 }
 
@@ -510,14 +439,15 @@ async fn list_contacts(
     Query(filter): Query<ContactFilter>,
 ) -> Result<Json<ContactPage>, ApiError> {
     let (_, member_id) = auth.member()?;
-    let limit = page_limit(filter.limit)?;
+    let limit = page::limit(filter.limit, 50, 200)?;
+    let before = filter.after.filter(|&a| a > 0).map(ContactId::new);
     let items = state
-        .store
-        .list_contacts(member_id, filter.after.unwrap_or(0), limit)
+        .services
+        .contacts
+        .contacts(member_id, before, limit)
         .await?;
-    let next_after = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
+    let next_after = page::next(&items, limit, |c| c.id.get());
+    let items = items.into_iter().map(ContactView::from).collect();
     Ok(Json(ContactPage { items, next_after }))
 }
 
@@ -527,12 +457,14 @@ async fn list_contacts(
 async fn remove_contact(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<ContactId>,
 ) -> Result<StatusCode, ApiError> {
     let (_, member_id) = auth.member()?;
+    let actor = auth.0.actor();
     state
-        .store
-        .remove_contact(member_id, id, now(), &auth.0.actor())
+        .services
+        .contacts
+        .remove(member_id, id, &actor)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -570,31 +502,32 @@ impl std::fmt::Debug for WebhookView {
 async fn set_webhook(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     Json(body): Json<WebhookBody>,
 ) -> Result<Json<WebhookView>, ApiError> {
     let who = auth.admin_of(org)?;
     let url = WebhookUrl::parse(&body.url)?;
-    url.check_address(state.contacts.webhook_private_addresses)?;
-    let hook = Webhook {
-        org_id: org,
-        url: url.as_str().to_owned(),
-        secret: webhooks::new_secret(),
-        created_at: now(),
-    };
-    let entry = audit(
-        &who,
-        Some(org),
-        "webhook.set",
-        &format!("org/{org}/webhook"),
-        &hook.url,
-    );
-    state.store.set_webhook(&hook, &entry).await?;
-    Ok(Json(WebhookView {
-        url: hook.url,
-        secret: Some(hook.secret),
-        created_at: hook.created_at,
-    }))
+    let hook = state.services.webhooks.set(&who, org, &url).await?;
+    Ok(Json(WebhookView::shown(hook)))
+}
+
+impl WebhookView {
+    /// The view with its secret, only in the answer that set it.
+    fn shown(hook: Webhook) -> Self {
+        Self {
+            url: hook.url,
+            secret: Some(hook.secret),
+            created_at: hook.created_at,
+        }
+    }
+
+    /// The view without its secret.
+    fn hidden(hook: Webhook) -> Self {
+        Self {
+            secret: None,
+            ..Self::shown(hook)
+        }
+    }
 }
 
 /// The organization's webhook (without its secret).
@@ -603,19 +536,11 @@ async fn set_webhook(
 async fn get_webhook(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
 ) -> Result<Json<WebhookView>, ApiError> {
     auth.admin_of(org)?;
-    let hook = state
-        .store
-        .get_webhook(org)
-        .await?
-        .ok_or_else(|| ApiError::not_found("webhook"))?;
-    Ok(Json(WebhookView {
-        url: hook.url,
-        secret: None,
-        created_at: hook.created_at,
-    }))
+    let hook = state.services.webhooks.get(org).await?;
+    Ok(Json(WebhookView::hidden(hook)))
 }
 
 /// Removes the organization's webhook; undelivered events are given up.
@@ -624,16 +549,9 @@ async fn get_webhook(
 async fn delete_webhook(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
 ) -> Result<StatusCode, ApiError> {
     let who = auth.admin_of(org)?;
-    let entry = audit(
-        &who,
-        Some(org),
-        "webhook.delete",
-        &format!("org/{org}/webhook"),
-        "",
-    );
-    state.store.delete_webhook(org, &entry).await?;
+    state.services.webhooks.delete(&who, org).await?;
     Ok(StatusCode::NO_CONTENT)
 }

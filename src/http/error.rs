@@ -4,7 +4,7 @@
 
 use crate::domain::DomainError;
 use crate::domain::import::RowError;
-use crate::store::StoreError;
+use crate::store::{Conflict, StoreError};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -37,10 +37,10 @@ pub struct ProblemExtra {
     pub policy_reason: Option<String>,
     /// `policy_blocked`: the organization whose policy refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<crate::store::OrgRef>,
+    pub organization: Option<super::views::OrgRefView>,
     /// `already_decided`: the request as it stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<crate::store::ContactRequest>,
+    pub request: Option<super::views::RequestView>,
 }
 
 /// The problem document (RFC 7807) every error answer carries.
@@ -199,12 +199,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
-            StoreError::Conflict("employee_id") => Self::new(
+            StoreError::Conflict(Conflict::EmployeeId) => Self::new(
                 StatusCode::CONFLICT,
                 "duplicate_employee_id",
                 "a member with this employee id already exists in the organization; nothing was written",
             ),
-            StoreError::Conflict("domain") => Self::new(
+            StoreError::Conflict(Conflict::Domain) => Self::new(
                 StatusCode::CONFLICT,
                 "duplicate_domain",
                 "another organization has this domain",
@@ -212,7 +212,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",
-                format!("{what} already exists"),
+                format!("{} already exists", what.what()),
             ),
             StoreError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
@@ -280,6 +280,124 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
             )
         } else {
             Self::new(StatusCode::BAD_REQUEST, "bad_request", r.body_text())
+        }
+    }
+}
+
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError as E;
+        match e {
+            E::Store(s) => s.into(),
+            E::Keyring(k) => k.into(),
+            E::InvalidCard(c) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_card",
+                c.to_string(),
+            ),
+            E::NoActiveKey => Self::new(StatusCode::CONFLICT, "no_active_key", e.to_string()),
+            E::MemberInactive => Self::not_found("member"),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<crate::service::KeyringError> for ApiError {
+    fn from(e: crate::service::KeyringError) -> Self {
+        match e {
+            crate::service::KeyringError::Store(s) => s.into(),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<crate::service::AccessError> for ApiError {
+    fn from(e: crate::service::AccessError) -> Self {
+        use crate::service::AccessError as E;
+        let detail = e.to_string();
+        match e {
+            E::Store(s) => s.into(),
+            E::MemberIdRequired => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "member_id_required",
+                detail,
+            ),
+            E::InvalidRole => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_role", detail),
+        }
+    }
+}
+
+impl From<crate::service::WebhookError> for ApiError {
+    fn from(e: crate::service::WebhookError) -> Self {
+        match e {
+            crate::service::WebhookError::Address(d) => d.into(),
+            crate::service::WebhookError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::scan::ScanError> for ApiError {
+    fn from(e: crate::scan::ScanError) -> Self {
+        use crate::scan::ScanError;
+        let status = match e {
+            ScanError::TooManyBytes { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ScanError::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<crate::service::ContactError> for ApiError {
+    fn from(e: crate::service::ContactError) -> Self {
+        use crate::service::ContactError as E;
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        let detail = e.to_string();
+        match e {
+            E::Scan(s) => s.into(),
+            E::Store(s) => s.into(),
+            E::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
+            E::InvalidCard { reason, .. } => Self::new(unprocessable, "invalid_card", detail)
+                .with_extra(ProblemExtra {
+                    reason: Some(reason.as_str().to_owned()),
+                    ..Default::default()
+                }),
+            E::CardExpired => Self::new(unprocessable, "card_expired", detail),
+            E::CardRevoked => Self::new(unprocessable, "card_revoked", detail),
+            E::OwnerInactive => Self::new(unprocessable, "owner_inactive", detail),
+            E::SelfScan => Self::new(unprocessable, "self_scan", detail),
+            E::RequesterInactive => Self::new(unprocessable, "requester_inactive", detail),
+            E::CardAlreadyUsed => Self::new(StatusCode::CONFLICT, "card_already_used", detail),
+            E::PolicyBlocked {
+                block,
+                organization,
+                ..
+            } => Self::new(StatusCode::FORBIDDEN, "policy_blocked", detail).with_extra(
+                ProblemExtra {
+                    blocked_by: serde_json::to_value(block.blocked_by)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned)),
+                    policy_reason: serde_json::to_value(block.reason)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned)),
+                    organization: Some(organization.into()),
+                    ..Default::default()
+                },
+            ),
+            E::NotFound(what) => Self::not_found(what),
+            E::RateLimited { retry_after_secs } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+                    .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX))
+            }
+            E::NotYourDecision(why) => Self::forbidden(why),
+            E::AlreadyDecided(request) => {
+                Self::new(StatusCode::CONFLICT, "already_decided", detail).with_extra(
+                    ProblemExtra {
+                        request: Some((*request).into()),
+                        ..Default::default()
+                    },
+                )
+            }
         }
     }
 }

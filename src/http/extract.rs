@@ -2,7 +2,7 @@
 //! web session cookie).
 
 use super::{ApiError, AppState};
-use crate::domain::{Principal, TokenHash, session};
+use crate::domain::{MemberId, OrgId, Principal, session};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
@@ -63,12 +63,13 @@ impl FromRequestParts<AppState> for Auth {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(invalid)?;
-        let info = state
-            .store
-            .find_token(&TokenHash::of(token))
+        state
+            .services
+            .access
+            .authenticate(token)
             .await?
-            .ok_or_else(invalid)?;
-        info.principal().map(Self).ok_or_else(invalid)
+            .map(Self)
+            .ok_or_else(invalid)
     }
 }
 
@@ -94,7 +95,7 @@ pub(crate) fn check_origin(headers: &HeaderMap, state: &AppState) -> Result<(), 
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let ours = origin
         .to_str()
-        .is_ok_and(|o| session::origin_is_ours(o, host, state.keys.issuer().as_str()));
+        .is_ok_and(|o| session::origin_is_ours(o, host, state.public_url()));
     if ours {
         Ok(())
     } else {
@@ -119,8 +120,9 @@ async fn from_session(
         )
     };
     let found = state
-        .store
-        .find_session(&TokenHash::of(&secret), super::now())
+        .services
+        .sessions
+        .find(&secret)
         .await?
         .ok_or_else(expired)?;
     if !session::is_safe_method(parts.method.as_str()) {
@@ -158,7 +160,7 @@ impl Auth {
     ///
     /// # Errors
     /// 403 or 404 as above.
-    pub fn admin_of(&self, org_id: i64) -> Result<Principal, ApiError> {
+    pub fn admin_of(&self, org_id: OrgId) -> Result<Principal, ApiError> {
         if self.0.administers(org_id) {
             Ok(self.0)
         } else if self.0.belongs_to(org_id) {
@@ -172,7 +174,7 @@ impl Auth {
     ///
     /// # Errors
     /// 404 as above.
-    pub fn within(&self, org_id: i64) -> Result<Principal, ApiError> {
+    pub fn within(&self, org_id: OrgId) -> Result<Principal, ApiError> {
         if self.0.belongs_to(org_id) {
             Ok(self.0)
         } else {
@@ -184,7 +186,7 @@ impl Auth {
     ///
     /// # Errors
     /// 403 for operators and admins.
-    pub fn member(&self) -> Result<(i64, i64), ApiError> {
+    pub fn member(&self) -> Result<(OrgId, MemberId), ApiError> {
         match self.0 {
             Principal::Member {
                 org_id, member_id, ..

@@ -1,10 +1,14 @@
 //! Members: provision one or many, update, deactivate; the directory; the audit log.
 
 use super::extract::{Auth, Json, Path, Query};
-use super::{ApiError, AppState, audit};
+use super::views::{AuditView, MemberView};
+use super::{ApiError, AppState, page};
 use crate::domain::import::{self, RowError};
-use crate::domain::{DisplayName, MemberFields, Mobile, NewMember, Title, fold_for_search};
-use crate::store::{AuditEntry, Member, MemberPatch, MemberQuery};
+use crate::domain::{
+    AuditId, DisplayName, MemberFields, MemberId, MemberPatch, MemberQuery, Mobile, NewMember,
+    OrgId, Title, fold_for_search,
+};
+use crate::service::members::ChangedBy;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -24,25 +28,25 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// Provisions one member (the organization's admin, or an operator).
 #[utoipa::path(post, path = "/v1/orgs/{org}/members", tag = "members", params(("org" = i64, Path)),
-    request_body = MemberFields, responses((status = 201, body = Member)), security(("bearer" = [])))]
+    request_body = MemberFields, responses((status = 201, body = MemberView)), security(("bearer" = [])))]
 async fn create_member(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     Json(body): Json<MemberFields>,
-) -> Result<(StatusCode, Json<Member>), ApiError> {
+) -> Result<(StatusCode, Json<MemberView>), ApiError> {
     let who = auth.admin_of(org)?;
     let member = NewMember::parse(&body)?;
-    let entry = audit(&who, Some(org), "member.create", "member", "");
     let created = state
-        .store
-        .create_members(org, std::slice::from_ref(&member), &entry)
+        .services
+        .members
+        .create(&who, org, std::slice::from_ref(&member), "member.create")
         .await?;
     let member = created
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::not_found("member"))?;
-    Ok((StatusCode::CREATED, Json(member)))
+    Ok((StatusCode::CREATED, Json(member.into())))
 }
 
 /// The result of a bulk import.
@@ -51,7 +55,7 @@ pub struct Imported {
     /// How many members were created.
     pub created: usize,
     /// The created members, in input order.
-    pub members: Vec<Member>,
+    pub members: Vec<MemberView>,
 }
 
 /// Provisions many members from `text/csv` (header line: `display_name,employee_id,title,mobile,
@@ -64,7 +68,7 @@ pub struct Imported {
 async fn import_members(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Imported>), ApiError> {
@@ -85,25 +89,28 @@ async fn import_members(
         ));
     };
     let members = parsed.map_err(ApiError::invalid_rows)?;
-    let entry = audit(&who, Some(org), "member.import", "member", "");
-    let created = state.store.create_members(org, &members, &entry).await?;
+    let created = state
+        .services
+        .members
+        .create(&who, org, &members, "member.import")
+        .await?;
     let imported = Imported {
         created: created.len(),
-        members: created,
+        members: created.into_iter().map(MemberView::from).collect(),
     };
     Ok((StatusCode::CREATED, Json(imported)))
 }
 
 /// Reads a member (the organization's admin, or an operator).
 #[utoipa::path(get, path = "/v1/orgs/{org}/members/{member}", tag = "members",
-    params(("org" = i64, Path), ("member" = i64, Path)), responses((status = 200, body = Member)), security(("bearer" = [])))]
+    params(("org" = i64, Path), ("member" = i64, Path)), responses((status = 200, body = MemberView)), security(("bearer" = [])))]
 async fn get_member(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, member)): Path<(i64, i64)>,
-) -> Result<Json<Member>, ApiError> {
+    Path((org, member)): Path<(OrgId, MemberId)>,
+) -> Result<Json<MemberView>, ApiError> {
     auth.admin_of(org)?;
-    Ok(Json(state.store.get_member(org, member).await?))
+    Ok(Json(state.services.members.get(org, member).await?.into()))
 }
 
 /// Changes to a member; absent fields stay, `null` clears `title` or `mobile`.
@@ -146,50 +153,34 @@ impl UpdateMember {
 /// Updates a member (the organization's admin, or an operator).
 #[utoipa::path(patch, path = "/v1/orgs/{org}/members/{member}", tag = "members",
     params(("org" = i64, Path), ("member" = i64, Path)), request_body = UpdateMember,
-    responses((status = 200, body = Member)), security(("bearer" = [])))]
+    responses((status = 200, body = MemberView)), security(("bearer" = [])))]
 async fn update_member(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, member)): Path<(i64, i64)>,
+    Path((org, member)): Path<(OrgId, MemberId)>,
     Json(body): Json<UpdateMember>,
-) -> Result<Json<Member>, ApiError> {
+) -> Result<Json<MemberView>, ApiError> {
     let who = auth.admin_of(org)?;
     let patch = body.parse()?;
-    let entry = audit(
-        &who,
-        Some(org),
-        "member.update",
-        &format!("member/{member}"),
-        "",
-    );
-    Ok(Json(
-        state
-            .store
-            .update_member(org, member, &patch, &entry)
-            .await?,
-    ))
+    let members = &state.services.members;
+    let updated = members
+        .update(&who, org, member, &patch, ChangedBy::Admin)
+        .await?;
+    Ok(Json(updated.into()))
 }
 
 /// Deactivates a member: their cards are revoked at once, their tokens stop working and they
 /// disappear from the directory.
 #[utoipa::path(post, path = "/v1/orgs/{org}/members/{member}/deactivate", tag = "members",
-    params(("org" = i64, Path), ("member" = i64, Path)), responses((status = 200, body = Member)), security(("bearer" = [])))]
+    params(("org" = i64, Path), ("member" = i64, Path)), responses((status = 200, body = MemberView)), security(("bearer" = [])))]
 async fn deactivate_member(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, member)): Path<(i64, i64)>,
-) -> Result<Json<Member>, ApiError> {
+    Path((org, member)): Path<(OrgId, MemberId)>,
+) -> Result<Json<MemberView>, ApiError> {
     let who = auth.admin_of(org)?;
-    let entry = audit(
-        &who,
-        Some(org),
-        "member.deactivate",
-        &format!("member/{member}"),
-        "",
-    );
-    let member = state.store.deactivate_member(org, member, &entry).await?;
-    state.revocations_changed().await;
-    Ok(Json(member))
+    let member = state.services.members.deactivate(&who, org, member).await?;
+    Ok(Json(member.into()))
 }
 
 /// Directory search parameters: `q` (name substring) or `employee_id` (exact), then paging.
@@ -235,34 +226,27 @@ pub struct DirectoryPage {
 async fn search_directory(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     Query(query): Query<DirectoryQuery>,
 ) -> Result<Json<DirectoryPage>, ApiError> {
     auth.within(org)?;
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "limit must be 1 to 100",
-        ));
-    }
+    let limit = page::limit(query.limit, 20, 100)?;
     let search = match (query.q.as_deref().map(str::trim), query.employee_id) {
         (Some(q), None) if !q.is_empty() => MemberQuery::NameContains(fold_for_search(q)),
         (_, Some(id)) => MemberQuery::EmployeeId(id.trim().to_owned()),
         _ => MemberQuery::All,
     };
+    let after = MemberId::new(query.after.unwrap_or(0));
     let members = state
-        .store
-        .search_members(org, &search, query.after.unwrap_or(0), limit)
+        .services
+        .members
+        .directory(org, &search, after, limit)
         .await?;
-    let next_after = (members.len() as i64 == limit)
-        .then(|| members.last().map(|m| m.id))
-        .flatten();
+    let next_after = page::next(&members, limit, |m| m.id.get());
     let items = members
         .into_iter()
         .map(|m| DirectoryEntry {
-            id: m.id,
+            id: m.id.get(),
             display_name: m.display_name,
             employee_id: m.employee_id,
             title: m.title,
@@ -284,47 +268,46 @@ pub struct AuditQuery {
 
 async fn read_audit(
     state: &AppState,
-    org: Option<i64>,
+    org: Option<OrgId>,
     q: AuditQuery,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+) -> Result<Json<Vec<AuditView>>, ApiError> {
+    // The audit log is read in large pages; sizes outside 1..=1000 are clamped, not refused.
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = state
-        .store
-        .list_audit(org, q.after.unwrap_or(0), limit)
-        .await?;
-    Ok(Json(entries))
+    let after = AuditId::new(q.after.unwrap_or(0));
+    let entries = state.services.orgs.audit_log(org, after, limit).await?;
+    Ok(Json(entries.into_iter().map(AuditView::from).collect()))
 }
 
 /// Reads an organization's audit log (its admin, or an operator).
 #[utoipa::path(get, path = "/v1/orgs/{org}/audit", tag = "audit", params(("org" = i64, Path), AuditQuery),
-    responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<AuditView>)), security(("bearer" = [])))]
 async fn org_audit(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+) -> Result<Json<Vec<AuditView>>, ApiError> {
     auth.admin_of(org)?;
     read_audit(&state, Some(org), q).await
 }
 
 /// Reads the whole audit log (operator).
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<AuditView>)), security(("bearer" = [])))]
 async fn all_audit(
     State(state): State<AppState>,
     auth: Auth,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+) -> Result<Json<Vec<AuditView>>, ApiError> {
     auth.operator()?;
     read_audit(&state, None, q).await
 }
 
 /// The calling member's own profile.
-#[utoipa::path(get, path = "/v1/me", tag = "me", responses((status = 200, body = Member)), security(("bearer" = [])))]
-async fn get_me(State(state): State<AppState>, auth: Auth) -> Result<Json<Member>, ApiError> {
+#[utoipa::path(get, path = "/v1/me", tag = "me", responses((status = 200, body = MemberView)), security(("bearer" = [])))]
+async fn get_me(State(state): State<AppState>, auth: Auth) -> Result<Json<MemberView>, ApiError> {
     let (org, member) = auth.member()?;
-    Ok(Json(state.store.get_member(org, member).await?))
+    Ok(Json(state.services.members.get(org, member).await?.into()))
 }
 
 /// What a member may change about themselves.
@@ -343,12 +326,12 @@ pub struct UpdateMe {
 
 /// Updates the calling member's own title, mobile or phone discovery.
 #[utoipa::path(patch, path = "/v1/me", tag = "me", request_body = UpdateMe,
-    responses((status = 200, body = Member)), security(("bearer" = [])))]
+    responses((status = 200, body = MemberView)), security(("bearer" = [])))]
 async fn update_me(
     State(state): State<AppState>,
     auth: Auth,
     Json(body): Json<UpdateMe>,
-) -> Result<Json<Member>, ApiError> {
+) -> Result<Json<MemberView>, ApiError> {
     let (org, member) = auth.member()?;
     let patch = UpdateMember {
         display_name: None,
@@ -357,17 +340,9 @@ async fn update_me(
         phone_discoverable: body.phone_discoverable,
     }
     .parse()?;
-    let entry = audit(
-        &auth.0,
-        Some(org),
-        "member.update_self",
-        &format!("member/{member}"),
-        "",
-    );
-    Ok(Json(
-        state
-            .store
-            .update_member(org, member, &patch, &entry)
-            .await?,
-    ))
+    let members = &state.services.members;
+    let updated = members
+        .update(&auth.0, org, member, &patch, ChangedBy::Themselves)
+        .await?;
+    Ok(Json(updated.into()))
 }

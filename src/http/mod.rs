@@ -1,24 +1,29 @@
-//! The HTTP adapter: [`AppState`], [`router()`], [`ApiError`], extractors and one file per resource.
+//! The HTTP adapter: [`AppState`], [`router()`], [`ApiError`], extractors, the views (the public
+//! JSON) and one file per resource, the web app's sessions and pages included.
 //!
-//! Handlers extract, make one library call and respond; no SQL or crypto lives here. Every
-//! resource module contributes an `OpenApiRouter`, so the OpenAPI document at `/openapi.json` is
-//! generated from the same route table that serves requests.
+//! Handlers extract, make one service call and respond; no SQL, crypto or pixel code lives
+//! here. Every resource module contributes an `OpenApiRouter`, so the OpenAPI document at
+//! `/openapi.json` is generated from the same route table that serves requests. Nothing in the
+//! library imports this module but the composition root ([`crate::startup`]).
 
 mod cards;
 mod contacts;
 mod error;
 pub mod extract;
+mod keys;
 mod members;
 mod ops;
 mod orgs;
-pub mod server;
+mod pages;
+mod sessions;
+pub mod uploads;
+pub mod views;
 
 pub use error::{ApiError, Problem, ProblemExtra};
-pub use members::{DirectoryPage, Imported};
-pub use orgs::CreatedToken;
+pub use pages::CSP;
 
-use crate::domain::Principal;
-use crate::store::{Audit, Store};
+use crate::config::MetricsToken;
+use crate::service::Services;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
@@ -28,58 +33,41 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
+use uploads::Uploads;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Arc<dyn Store>,
-    /// Signing keys and revocations, cached in memory.
-    pub keys: Arc<crate::service::Keyring>,
-    /// How long a new card is valid, in seconds.
-    pub card_ttl_secs: i64,
+    /// The use cases.
+    pub services: Arc<Services>,
+    /// Photo upload admission.
+    pub uploads: Arc<Uploads>,
     /// Renders `/metrics`.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// External contacts: settings and the photo decoding slots.
-    pub contacts: Arc<crate::service::Contacts>,
     /// The token `/metrics` requires, if any.
-    pub metrics_token: Option<crate::config::MetricsToken>,
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl AppState {
-    /// Builds the state around a store and its keyring.
+    /// The state around the services; `/metrics` is open unless `metrics_token` is set.
     pub fn new(
-        store: Arc<dyn Store>,
-        keys: Arc<crate::service::Keyring>,
-        card_ttl_secs: i64,
-        contacts: crate::service::Contacts,
+        services: Arc<Services>,
+        uploads: Uploads,
+        metrics_token: Option<MetricsToken>,
     ) -> Self {
         Self {
-            store,
-            keys,
-            card_ttl_secs,
+            services,
+            uploads: Arc::new(uploads),
             metrics: ops::metrics_handle(),
-            contacts: Arc::new(contacts),
-            metrics_token: None,
+            metrics_token,
         }
     }
 
-    /// Requires `token` for `/metrics` (`None`: open).
-    pub fn with_metrics_token(self, token: Option<crate::config::MetricsToken>) -> Self {
-        Self {
-            metrics_token: token,
-            ..self
-        }
-    }
-
-    /// Called after a change that revokes cards, so this instance's caches see it at once (other
-    /// instances see it at their next periodic refresh).
-    pub async fn revocations_changed(&self) {
-        if let Err(e) = self.keys.refresh(now()).await {
-            tracing::warn!(error = %e, "refreshing revocations failed; the periodic refresh will retry");
-        }
+    /// The service's public URL, the issuer named in every card.
+    fn public_url(&self) -> &str {
+        self.services.keys.issuer().as_str()
     }
 }
 
@@ -128,9 +116,11 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(orgs::router())
         .merge(members::router())
         .merge(cards::router())
+        .merge(keys::router())
         .merge(contacts::router(max_upload_bytes))
         .merge(ops::router())
-        .merge(crate::web::router())
+        .merge(sessions::router())
+        .merge(pages::router())
         .split_for_parts()
 }
 
@@ -145,8 +135,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// `Router::layer` call boxes every route once more, and axum clones the boxed stack of the
 /// matched route on every request, one allocation per box.
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let uploads = &state.contacts;
-    let (routes, _) = api(uploads.scan_limits.max_bytes);
+    let (routes, _) = api(state.uploads.max_bytes);
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = tower::ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
@@ -214,32 +203,6 @@ impl MakeRequestId for RandomRequestId {
     }
 }
 
-/// Builds the audit entry for a change `who` makes now.
-pub(crate) fn audit(
-    who: &Principal,
-    org_id: Option<i64>,
-    action: &'static str,
-    target: &str,
-    detail: &str,
-) -> Audit {
-    Audit {
-        at: now(),
-        actor: who.actor(),
-        org_id,
-        action,
-        target: target.to_owned(),
-        detail: detail.to_owned(),
-    }
-}
-
-/// The current Unix time in seconds.
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value.
 fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -247,4 +210,30 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// Paging through lists: one rule for page sizes and the cursor of the next page.
+mod page {
+    use super::ApiError;
+    use axum::http::StatusCode;
+
+    /// The page size asked for: `default` when absent, refused outside `1..=max`.
+    pub(super) fn limit(asked: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+        match asked.unwrap_or(default) {
+            n if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("limit: 1 to {max}"),
+            )),
+        }
+    }
+
+    /// The cursor of the next page (the last item's id) when this page is full; `None` on the
+    /// last page.
+    pub(super) fn next<T>(items: &[T], limit: i64, id: impl Fn(&T) -> i64) -> Option<i64> {
+        (i64::try_from(items.len()) == Ok(limit))
+            .then(|| items.last().map(id))
+            .flatten()
+    }
 }

@@ -186,7 +186,7 @@ const HEALTH_DEADLINE: Duration = Duration::from_secs(2);
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200),
     (status = 503, body = super::Problem, content_type = "application/problem+json")))]
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    match tokio::time::timeout(HEALTH_DEADLINE, state.store.ping()).await {
+    match tokio::time::timeout(HEALTH_DEADLINE, state.services.health()).await {
         Ok(Ok(())) => Ok("ok\n"),
         Ok(Err(crate::store::StoreError::StorageFull(e))) => {
             tracing::warn!(error = %e, "health check: storage full");

@@ -1,9 +1,11 @@
 //! Organizations, their contact policy and partners; tokens for their admins and members.
 
 use super::extract::{Auth, Json, Path};
-use super::{ApiError, AppState, audit};
-use crate::domain::{ContactPolicy, Domain, OrgName, Role, TokenSecret};
-use crate::store::{NewOrg, NewToken, Org, OrgPatch};
+use super::views::{CreatedToken, OrgView};
+use super::{ApiError, AppState};
+use crate::domain::{
+    ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId,
+};
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -46,54 +48,55 @@ pub struct UpdateOrg {
 
 /// Creates an organization (operator).
 #[utoipa::path(post, path = "/v1/orgs", tag = "organizations", request_body = CreateOrg,
-    responses((status = 201, body = Org)), security(("bearer" = [])))]
+    responses((status = 201, body = OrgView)), security(("bearer" = [])))]
 async fn create_org(
     State(state): State<AppState>,
     auth: Auth,
     Json(body): Json<CreateOrg>,
-) -> Result<(StatusCode, Json<Org>), ApiError> {
+) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let who = auth.operator()?;
     let org = NewOrg {
         name: OrgName::parse(&body.name)?,
         domain: body.domain.as_deref().map(Domain::parse).transpose()?,
         policy: body.policy.unwrap_or(ContactPolicy::PartnersOnly),
     };
-    let created = state
-        .store
-        .create_org(&org, &audit(&who, None, "org.create", "org", &body.name))
-        .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    let created = state.services.orgs.create(&who, &org).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// Lists all organizations (operator).
 #[utoipa::path(get, path = "/v1/orgs", tag = "organizations",
-    responses((status = 200, body = Vec<Org>)), security(("bearer" = [])))]
-async fn list_orgs(State(state): State<AppState>, auth: Auth) -> Result<Json<Vec<Org>>, ApiError> {
+    responses((status = 200, body = Vec<OrgView>)), security(("bearer" = [])))]
+async fn list_orgs(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<OrgView>>, ApiError> {
     auth.operator()?;
-    Ok(Json(state.store.list_orgs().await?))
+    let orgs = state.services.orgs.list().await?;
+    Ok(Json(orgs.into_iter().map(OrgView::from).collect()))
 }
 
 /// Reads an organization (anyone in it, and operators).
 #[utoipa::path(get, path = "/v1/orgs/{org}", tag = "organizations", params(("org" = i64, Path)),
-    responses((status = 200, body = Org)), security(("bearer" = [])))]
+    responses((status = 200, body = OrgView)), security(("bearer" = [])))]
 async fn get_org(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
-) -> Result<Json<Org>, ApiError> {
+    Path(org): Path<OrgId>,
+) -> Result<Json<OrgView>, ApiError> {
     auth.within(org)?;
-    Ok(Json(state.store.get_org(org).await?))
+    Ok(Json(state.services.orgs.get(org).await?.into()))
 }
 
 /// Changes an organization's name, domain or contact policy (its admin, or an operator).
 #[utoipa::path(patch, path = "/v1/orgs/{org}", tag = "organizations", params(("org" = i64, Path)),
-    request_body = UpdateOrg, responses((status = 200, body = Org)), security(("bearer" = [])))]
+    request_body = UpdateOrg, responses((status = 200, body = OrgView)), security(("bearer" = [])))]
 async fn update_org(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     Json(body): Json<UpdateOrg>,
-) -> Result<Json<Org>, ApiError> {
+) -> Result<Json<OrgView>, ApiError> {
     let who = auth.admin_of(org)?;
     let patch = OrgPatch {
         name: body.name.as_deref().map(OrgName::parse).transpose()?,
@@ -103,28 +106,22 @@ async fn update_org(
             .transpose()?,
         policy: body.policy,
     };
-    let detail = format!("policy={:?}", patch.policy.map(ContactPolicy::as_str));
-    let updated = state
-        .store
-        .update_org(
-            org,
-            &patch,
-            &audit(&who, Some(org), "org.update", "org", &detail),
-        )
-        .await?;
-    Ok(Json(updated))
+    Ok(Json(
+        state.services.orgs.update(&who, org, &patch).await?.into(),
+    ))
 }
 
 /// Lists an organization's partners (its admin, or an operator).
 #[utoipa::path(get, path = "/v1/orgs/{org}/partners", tag = "organizations", params(("org" = i64, Path)),
-    responses((status = 200, body = Vec<Org>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<OrgView>)), security(("bearer" = [])))]
 async fn list_partners(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
-) -> Result<Json<Vec<Org>>, ApiError> {
+    Path(org): Path<OrgId>,
+) -> Result<Json<Vec<OrgView>>, ApiError> {
     auth.admin_of(org)?;
-    Ok(Json(state.store.list_partners(org).await?))
+    let partners = state.services.orgs.partners(org).await?;
+    Ok(Json(partners.into_iter().map(OrgView::from).collect()))
 }
 
 /// Makes another organization a partner (idempotent).
@@ -133,17 +130,10 @@ async fn list_partners(
 async fn add_partner(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, partner)): Path<(i64, i64)>,
+    Path((org, partner)): Path<(OrgId, OrgId)>,
 ) -> Result<StatusCode, ApiError> {
     let who = auth.admin_of(org)?;
-    let entry = audit(
-        &who,
-        Some(org),
-        "partner.add",
-        &format!("org/{partner}"),
-        "",
-    );
-    state.store.add_partner(org, partner, &entry).await?;
+    state.services.orgs.add_partner(&who, org, partner).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -153,17 +143,14 @@ async fn add_partner(
 async fn remove_partner(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, partner)): Path<(i64, i64)>,
+    Path((org, partner)): Path<(OrgId, OrgId)>,
 ) -> Result<StatusCode, ApiError> {
     let who = auth.admin_of(org)?;
-    let entry = audit(
-        &who,
-        Some(org),
-        "partner.remove",
-        &format!("org/{partner}"),
-        "",
-    );
-    state.store.remove_partner(org, partner, &entry).await?;
+    state
+        .services
+        .orgs
+        .remove_partner(&who, org, partner)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -175,20 +162,11 @@ pub struct CreateToken {
     pub role: Role,
     /// Required for `member` tokens.
     #[serde(default)]
-    pub member_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub member_id: Option<MemberId>,
     /// A note for whoever reads the audit log.
     #[serde(default)]
     pub label: Option<String>,
-}
-
-/// A newly created token: the secret is shown here once and never again.
-#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct CreatedToken {
-    pub id: i64,
-    pub token: String,
-    pub role: Role,
-    pub org_id: i64,
-    pub member_id: Option<i64>,
 }
 
 /// Creates an admin or member token for the organization (its admin, or an operator).
@@ -197,52 +175,22 @@ pub struct CreatedToken {
 async fn create_token(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
     Json(body): Json<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let who = auth.admin_of(org)?;
-    state.store.get_org(org).await?;
-    let member_id = match (body.role, body.member_id) {
-        (Role::Member, Some(id)) => {
-            let member = state.store.get_member(org, id).await?;
-            if member.status != crate::domain::MemberStatus::Active {
-                return Err(ApiError::not_found("member"));
-            }
-            Some(id)
-        }
-        (Role::Member, None) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "member_id_required",
-                "member tokens name a member",
-            ));
-        }
-        (Role::Admin, None) => None,
-        (Role::Admin, Some(_)) | (Role::Operator, _) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_role",
-                "role must be admin (without member_id) or member (with member_id)",
-            ));
-        }
-    };
-    let secret = TokenSecret::generate();
     let label = body.label.unwrap_or_default();
-    let token = NewToken {
-        hash: secret.hash(),
-        role: body.role,
-        org_id: Some(org),
-        member_id,
-        label,
-    };
-    let entry = audit(&who, Some(org), "token.create", "token", body.role.as_str());
-    let info = state.store.create_token(&token, &entry).await?;
+    let (info, secret) = state
+        .services
+        .access
+        .create_token(&who, org, body.role, body.member_id, label)
+        .await?;
     let created = CreatedToken {
-        id: info.id,
+        id: info.id.get(),
         token: secret.expose().to_owned(),
         role: info.role,
-        org_id: org,
-        member_id,
+        org_id: org.get(),
+        member_id: info.member_id.map(MemberId::get),
     };
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -253,16 +201,9 @@ async fn create_token(
 async fn revoke_token(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, token)): Path<(i64, i64)>,
+    Path((org, token)): Path<(OrgId, TokenId)>,
 ) -> Result<StatusCode, ApiError> {
     let who = auth.admin_of(org)?;
-    let entry = audit(
-        &who,
-        Some(org),
-        "token.revoke",
-        &format!("token/{token}"),
-        "",
-    );
-    state.store.revoke_token(Some(org), token, &entry).await?;
+    state.services.access.revoke_token(&who, org, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

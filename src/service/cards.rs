@@ -1,10 +1,13 @@
-//! Issuing, rendering and verifying cards.
+//! Cards: issuing a member's primary and extra cards, revoking them, rendering them (PNG, SVG,
+//! the printable namecard, a zip of many).
 
+use super::clock::Clock;
 use super::keyring::{Keyring, KeyringError};
-use crate::card::{self, CardClaims, CardRequest, VerifyOptions};
-use crate::domain::MemberStatus;
+use crate::card::{self, CardId, CardRequest};
+use crate::domain::{MemberId, MemberStatus, OrgId, Principal};
 use crate::qr::{self, CardFace, Ecc, QrMatrix};
-use crate::store::{Audit, CardRow, Store, StoreError};
+use crate::store::{CardRecord, Store, StoreError};
+use std::sync::Arc;
 
 /// What went wrong issuing or rendering a card.
 #[derive(Debug, thiserror::Error)]
@@ -45,66 +48,8 @@ pub struct CardOptions {
     pub one_time: bool,
 }
 
-/// Issues a card for an active member of `org_id`, signs it with the active key and stores it
-/// (a primary card revokes the member's previous primary card in the same transaction).
-///
-/// # Errors
-/// See [`ServiceError`].
-#[allow(clippy::too_many_arguments)]
-pub async fn issue_member_card(
-    keys: &Keyring,
-    store: &dyn Store,
-    org_id: i64,
-    member_id: i64,
-    options: &CardOptions,
-    ttl_secs: i64,
-    now: i64,
-    audit: Option<&Audit>,
-) -> Result<CardRow, ServiceError> {
-    let org = store.get_org(org_id).await?;
-    let member = store.get_member(org_id, member_id).await?;
-    if member.status != MemberStatus::Active {
-        return Err(ServiceError::MemberInactive);
-    }
-    let snapshot = keys.snapshot();
-    let signer = snapshot.signer.as_ref().ok_or(ServiceError::NoActiveKey)?;
-    let request = CardRequest {
-        org_id: org.id as u64,
-        org_name: org.name,
-        member_id: member.id as u64,
-        member_name: member.display_name,
-        title: member.title,
-        not_before: None,
-        expires_at: options.expires_at.unwrap_or(now + ttl_secs),
-        one_time: options.one_time,
-        channel: options.channel.clone(),
-    };
-    let issued = card::issue_card(keys.issuer(), signer, &request, now)
-        .map_err(ServiceError::InvalidCard)?;
-    let row = CardRow {
-        id: issued.claims.card_id.to_string(),
-        org_id,
-        member_id,
-        kid: issued.claims.kid.to_string(),
-        is_primary: options.primary,
-        channel: issued.claims.channel.clone(),
-        one_time: issued.claims.one_time,
-        issued_at: issued.claims.issued_at,
-        expires_at: issued.claims.expires_at,
-        text: issued.text,
-        revoked_at: None,
-    };
-    store.insert_card(&row, audit).await?;
-    metrics::counter!("cards_issued_total").increment(1);
-    if options.primary {
-        keys.refresh(now).await?;
-    }
-    Ok(row)
-}
-
 /// How a card is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CardFormat {
     /// The QR code as PNG.
     Png,
@@ -121,12 +66,231 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
 }
 
+/// Issuing and rendering cards.
+#[derive(Debug)]
+pub struct Cards {
+    store: Arc<dyn Store>,
+    keys: Arc<Keyring>,
+    clock: Arc<dyn Clock>,
+    ttl_secs: i64,
+}
+
+impl Cards {
+    /// Cards valid for `ttl_secs` unless asked otherwise.
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: Arc<Keyring>,
+        clock: Arc<dyn Clock>,
+        ttl_secs: i64,
+    ) -> Self {
+        Self {
+            store,
+            keys,
+            clock,
+            ttl_secs,
+        }
+    }
+
+    /// Issues a card for an active member of `org_id`, signs it with the active key and stores it
+    /// (a primary card revokes the member's previous primary card in the same transaction).
+    ///
+    /// # Errors
+    /// See [`ServiceError`].
+    pub async fn issue(
+        &self,
+        who: &Principal,
+        org_id: OrgId,
+        member_id: MemberId,
+        options: &CardOptions,
+    ) -> Result<CardRecord, ServiceError> {
+        let now = self.clock.now();
+        let org = self.store.get_org(org_id).await?;
+        let member = self.store.get_member(org_id, member_id).await?;
+        if member.status != MemberStatus::Active {
+            return Err(ServiceError::MemberInactive);
+        }
+        let snapshot = self.keys.snapshot();
+        let signer = snapshot.signer.as_ref().ok_or(ServiceError::NoActiveKey)?;
+        let number =
+            |id: i64| u64::try_from(id).map_err(|_| StoreError::Corrupt(format!("id {id}")));
+        let request = CardRequest {
+            org_id: number(org.id.get())?,
+            org_name: org.name,
+            member_id: number(member.id.get())?,
+            member_name: member.display_name,
+            title: member.title,
+            not_before: None,
+            expires_at: options.expires_at.unwrap_or(now + self.ttl_secs),
+            one_time: options.one_time,
+            channel: options.channel.clone(),
+        };
+        let issued = card::issue_card(self.keys.issuer(), signer, &request, now)
+            .map_err(ServiceError::InvalidCard)?;
+        let record = CardRecord {
+            id: issued.claims.card_id,
+            org_id,
+            member_id,
+            kid: issued.claims.kid,
+            is_primary: options.primary,
+            channel: issued.claims.channel.clone(),
+            one_time: issued.claims.one_time,
+            issued_at: issued.claims.issued_at,
+            expires_at: issued.claims.expires_at,
+            text: issued.text,
+            revoked_at: None,
+        };
+        let action = if options.primary {
+            "card.issue"
+        } else {
+            "card.issue_extra"
+        };
+        let entry = super::audit(
+            now,
+            who,
+            Some(org_id),
+            action,
+            format!("member/{member_id}"),
+            options.channel.as_deref().unwrap_or(""),
+        );
+        self.store.insert_card(&record, Some(&entry)).await?;
+        metrics::counter!("cards_issued_total").increment(1);
+        if options.primary {
+            self.keys.refresh().await?;
+        }
+        Ok(record)
+    }
+
+    /// The member's current primary card.
+    ///
+    /// # Errors
+    /// `NotFound("card")` before the first issue.
+    pub async fn primary(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<CardRecord, ServiceError> {
+        self.store
+            .primary_card(org_id, member_id)
+            .await?
+            .ok_or(ServiceError::Store(StoreError::NotFound("card")))
+    }
+
+    /// The member's current primary card, issued first when there is none.
+    ///
+    /// # Errors
+    /// As [`Cards::issue`].
+    pub async fn current_or_new(
+        &self,
+        who: &Principal,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<CardRecord, ServiceError> {
+        match self.store.primary_card(org_id, member_id).await? {
+            Some(card) => Ok(card),
+            None => {
+                let primary = CardOptions {
+                    primary: true,
+                    ..Default::default()
+                };
+                self.issue(who, org_id, member_id, &primary).await
+            }
+        }
+    }
+
+    /// All of a member's cards, newest first.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn list(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<Vec<CardRecord>, ServiceError> {
+        Ok(self.store.list_cards(org_id, member_id).await?)
+    }
+
+    /// Revokes one of a member's cards; this instance's revocation list sees it at once.
+    ///
+    /// # Errors
+    /// `NotFound("card")` for a card that is not the member's or already revoked.
+    pub async fn revoke(
+        &self,
+        who: &Principal,
+        org_id: OrgId,
+        member_id: MemberId,
+        card_id: &CardId,
+    ) -> Result<(), ServiceError> {
+        let entry = super::audit(
+            self.clock.now(),
+            who,
+            Some(org_id),
+            "card.revoke",
+            format!("card/{card_id}"),
+            "",
+        );
+        self.store
+            .revoke_card(org_id, member_id, card_id, &entry)
+            .await?;
+        self.keys.revocations_changed().await;
+        Ok(())
+    }
+
+    /// Renders a member's card in `format`, with the member's and organization's names as the
+    /// directory has them now.
+    ///
+    /// # Errors
+    /// When the member is gone or the QR code cannot be rendered.
+    pub async fn render(
+        &self,
+        card: &CardRecord,
+        format: CardFormat,
+    ) -> Result<Rendered, ServiceError> {
+        let org = self.store.get_org(card.org_id).await?;
+        let member = self.store.get_member(card.org_id, card.member_id).await?;
+        render_card(
+            card,
+            format,
+            &member.display_name,
+            member.title.as_deref(),
+            &org.name,
+        )
+    }
+
+    /// Printable cards of many members of `org_id` as a zip of PNGs named `<employee_id>.png`;
+    /// members without a card get one.
+    ///
+    /// # Errors
+    /// `NotFound` for an id that is not a member of the organization; rendering failures.
+    pub async fn printable_zip(
+        &self,
+        who: &Principal,
+        org_id: OrgId,
+        member_ids: &[MemberId],
+    ) -> Result<Vec<u8>, ServiceError> {
+        let org = self.store.get_org(org_id).await?;
+        let mut files = Vec::with_capacity(member_ids.len());
+        for &id in member_ids {
+            let member = self.store.get_member(org_id, id).await?;
+            let card = self.current_or_new(who, org_id, id).await?;
+            let png = render_card(
+                &card,
+                CardFormat::Printable,
+                &member.display_name,
+                member.title.as_deref(),
+                &org.name,
+            )?;
+            files.push((format!("{}.png", member.employee_id), png.bytes));
+        }
+        zip_files(&files)
+    }
+}
+
 /// Renders a stored card in `format`.
 ///
 /// # Errors
 /// When the QR code cannot be encoded or rendered.
 pub fn render_card(
-    card: &CardRow,
+    card: &CardRecord,
     format: CardFormat,
     member_name: &str,
     title: Option<&str>,
@@ -157,71 +321,8 @@ pub fn render_card(
     })
 }
 
-/// The outcome of an online verification: the signature check plus the server-side facts.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct VerifyReport {
-    /// Whether the card is valid right now.
-    pub valid: bool,
-    /// Why not: `malformed`, `wrong_issuer`, `unknown_key`, `key_compromised`, `bad_signature`,
-    /// `expired`, `revoked`, ...
-    #[schema(value_type = Option<String>)]
-    pub reason: Option<&'static str>,
-    /// A human-readable explanation of `reason`.
-    pub detail: Option<String>,
-    /// What the card says, when its signature checked out.
-    #[schema(value_type = Option<Object>)]
-    pub card: Option<CardClaims>,
-    /// Server-side: the card has been revoked (individually or with its member).
-    pub revoked: bool,
-    /// Server-side: the member has been deactivated.
-    pub member_deactivated: bool,
-}
-
-/// Verifies card text against the in-memory keyset and revocations: no database round trip.
-///
-/// A card signed by a removed (compromised) key is refused as `key_compromised`, as an offline
-/// verifier holding the published revocation list would; card and member revocations are checked
-/// after the signature, so the report says both what the card claims and that it is revoked.
-pub fn verify_text(keys: &Keyring, text: &str, now: i64) -> VerifyReport {
-    let snapshot = keys.snapshot();
-    let signed = card::verify_card(
-        text,
-        &snapshot.keyset,
-        Some(&snapshot.key_revocations),
-        &VerifyOptions::at(now),
-    );
-    let report = match signed {
-        Err(rejection) => VerifyReport {
-            valid: false,
-            reason: Some(rejection.reason.as_str()),
-            detail: Some(rejection.detail),
-            card: None,
-            revoked: false,
-            member_deactivated: false,
-        },
-        Ok(verified) => {
-            let c = &verified.claims;
-            // Hash lookups, not the list's linear scan: this runs on every verification.
-            let deactivated = snapshot
-                .deactivated
-                .contains_key(&(c.org_id as i64, c.member_id as i64));
-            let revoked = deactivated || snapshot.revoked_cards.contains(&c.card_id);
-            VerifyReport {
-                valid: !revoked,
-                reason: revoked.then_some(card::Reason::Revoked.as_str()),
-                detail: revoked.then(|| "the card or its member has been revoked".to_owned()),
-                card: Some(verified.claims),
-                revoked,
-                member_deactivated: deactivated,
-            }
-        }
-    };
-    metrics::counter!("verifications_total", "result" => report.reason.unwrap_or("valid"))
-        .increment(1);
-    report
-}
-
-/// Bundles files into a zip archive (deflated).
+/// Bundles files into a zip archive. The entries are stored, not deflated: they are PNGs,
+/// already compressed, and deflating them again costs time for no gain.
 ///
 /// # Errors
 /// Only on an internal zip writer failure.

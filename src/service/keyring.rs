@@ -6,10 +6,12 @@
 //! round trip per request. The snapshot is rebuilt after every local change and every
 //! `refresh_interval`, which is how changes made by other instances arrive.
 
+use super::clock::Clock;
 use crate::card::{
-    self, CardId, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, MemberCutoff, RevocationList,
-    SigningKey,
+    self, CardClaims, CardId, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, MemberCutoff, Reason,
+    Rejection, RevocationList, SigningKey, VerifyOptions,
 };
+use crate::domain::{Audit, MemberId, OrgId};
 use crate::store::{RevocationSnapshot, Store, StoreError, StoredKey};
 use sha2::{Digest as _, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -24,6 +26,12 @@ pub enum KeyringError {
     /// A stored key or the keyset did not parse.
     #[error("invalid key material: {0}")]
     Card(#[from] card::CardError),
+    /// A stored key's id is not the id its public key derives.
+    #[error("stored key {stored} holds the key {derived}")]
+    KidMismatch { stored: KeyId, derived: KeyId },
+    /// A stored id is out of the range cards can carry.
+    #[error("stored id {0} is out of range")]
+    IdOutOfRange(i64),
 }
 
 /// A rendered public document with its ETag.
@@ -60,7 +68,7 @@ pub struct Snapshot {
     /// Revoked card ids, for reporting the server-side fact.
     pub revoked_cards: HashSet<CardId>,
     /// Deactivated members: `(org_id, member_id) -> deactivated_at`.
-    pub deactivated: HashMap<(i64, i64), i64>,
+    pub deactivated: HashMap<(OrgId, MemberId), i64>,
     /// `/.well-known/namecard-keys.json`.
     pub jwks: Document,
     /// `/.well-known/namecard-revocations.json`.
@@ -70,12 +78,24 @@ pub struct Snapshot {
 
 /// What a key row contributes to a snapshot: `(kid, status, valid_from, retired_at)`; a change in
 /// any of them rebuilds the snapshot.
-type KeySource = (String, String, i64, Option<i64>);
+type KeySource = (KeyId, KeyStatus, i64, Option<i64>);
+
+/// A card checked against the in-memory keys and revocations: the signature, key and validity
+/// held; whether the card or its member is revoked is said beside the claims.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub claims: CardClaims,
+    /// The card is on the revocation list (withdrawn, reset, or its member deactivated).
+    pub revoked: bool,
+    /// The card's member has been deactivated.
+    pub member_deactivated: bool,
+}
 
 /// The keyring: a store and the latest snapshot.
 pub struct Keyring {
     issuer: Issuer,
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     current: RwLock<Arc<Snapshot>>,
 }
 
@@ -89,15 +109,16 @@ impl std::fmt::Debug for Keyring {
 
 fn parse_key(stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError> {
     let key = SigningKey::from_pkcs8_pem(&stored.private_pem)?;
-    let status = if stored.status == "active" {
-        KeyStatus::Active
-    } else {
-        KeyStatus::Retired
-    };
+    if key.kid() != stored.kid {
+        return Err(KeyringError::KidMismatch {
+            stored: stored.kid,
+            derived: key.kid(),
+        });
+    }
     let record = KeyRecord {
         kid: key.kid(),
         public: key.verifying_key(),
-        status,
+        status: stored.status,
         valid_from: stored.valid_from,
         retired_at: stored.retired_at,
     };
@@ -111,9 +132,9 @@ fn parse_key(stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError
 pub fn new_stored_key(now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
     let key = SigningKey::generate();
     let stored = StoredKey {
-        kid: key.kid().to_string(),
+        kid: key.kid(),
         private_pem: key.to_pkcs8_pem()?,
-        status: "active".into(),
+        status: KeyStatus::Active,
         valid_from: now,
         retired_at: None,
     };
@@ -128,8 +149,9 @@ impl Keyring {
     pub async fn load(
         issuer: Issuer,
         store: Arc<dyn Store>,
-        now: i64,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, KeyringError> {
+        let now = clock.now();
         let (_, first) = new_stored_key(now)?;
         if store.create_first_key(&first).await? {
             tracing::info!(kid = %first.kid, "generated the first issuer key");
@@ -138,6 +160,7 @@ impl Keyring {
         Ok(Self {
             issuer,
             store,
+            clock,
             current: RwLock::new(Arc::new(snapshot)),
         })
     }
@@ -159,9 +182,9 @@ impl Keyring {
     ///
     /// # Errors
     /// When the store fails or stored keys do not parse; the previous snapshot stays in use.
-    pub async fn refresh(&self, now: i64) -> Result<(), KeyringError> {
+    pub async fn refresh(&self) -> Result<(), KeyringError> {
         let previous = self.snapshot();
-        let mut next = build(&self.issuer, &*self.store, now).await?;
+        let mut next = build(&self.issuer, &*self.store, self.clock.now()).await?;
         // Unchanged content keeps the previous documents, so ETags stay stable across refreshes.
         if next.source != previous.source {
             if next.source.0 == previous.source.0 {
@@ -176,6 +199,105 @@ impl Keyring {
         }
         Ok(())
     }
+
+    /// Refreshes after a local change that revoked cards, so this instance sees it at once
+    /// (others see it at their next periodic refresh). A failure is logged, not returned: the
+    /// change is committed, and the periodic refresh will pick it up.
+    pub async fn revocations_changed(&self) {
+        if let Err(e) = self.refresh().await {
+            tracing::warn!(error = %e, "refreshing revocations failed; the periodic refresh will retry");
+        }
+    }
+
+    /// Checks card text against the in-memory keyset and revocations: no database round trip.
+    ///
+    /// A card signed by a removed (compromised) key is refused as `key_compromised`, as an
+    /// offline verifier holding the published revocation list would; card and member revocations
+    /// are checked after the signature, so the answer says both what the card claims and that
+    /// it is revoked. The one check every online verification makes (`POST /v1/verify`, scans).
+    ///
+    /// # Errors
+    /// The [`Rejection`] of a card whose signature, key, format or validity fails.
+    pub fn check(&self, text: &str) -> Result<Checked, Rejection> {
+        let snapshot = self.snapshot();
+        let verified = card::verify_card(
+            text,
+            &snapshot.keyset,
+            Some(&snapshot.key_revocations),
+            &VerifyOptions::at(self.clock.now()),
+        );
+        let checked = verified.map(|v| {
+            let c = &v.claims;
+            // Hash lookups, not the list's linear scan: this runs on every verification.
+            let ids = (
+                i64::try_from(c.org_id).map(OrgId::new),
+                i64::try_from(c.member_id).map(MemberId::new),
+            );
+            let member_deactivated = match ids {
+                (Ok(org), Ok(member)) => snapshot.deactivated.contains_key(&(org, member)),
+                _ => false,
+            };
+            let revoked = member_deactivated || snapshot.revoked_cards.contains(&c.card_id);
+            Checked {
+                claims: v.claims,
+                revoked,
+                member_deactivated,
+            }
+        });
+        let result = match &checked {
+            Ok(c) if c.revoked => Reason::Revoked.as_str(),
+            Ok(_) => "valid",
+            Err(rejection) => rejection.reason.as_str(),
+        };
+        metrics::counter!("verifications_total", "result" => result).increment(1);
+        checked
+    }
+
+    /// Every signing key, public facts only.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn list(&self) -> Result<Vec<StoredKey>, KeyringError> {
+        Ok(self.store.list_keys().await?)
+    }
+
+    /// Rotates: a new active key; the previous one is retired (it still verifies old cards).
+    ///
+    /// # Errors
+    /// When the key cannot be made or stored.
+    pub async fn rotate(&self, audit: &Audit) -> Result<StoredKey, KeyringError> {
+        let (kid, stored) = new_stored_key(audit.at)?;
+        let audit = Audit {
+            target: format!("key/{kid}"),
+            ..audit.clone()
+        };
+        self.store.rotate_key(&stored, &audit).await?;
+        self.refresh().await?;
+        Ok(stored)
+    }
+
+    /// Retires a key: it stops signing, keeps verifying.
+    ///
+    /// # Errors
+    /// `NotFound` for a key that is not active.
+    pub async fn retire(&self, kid: &KeyId, audit: &Audit) -> Result<(), KeyringError> {
+        self.store.retire_key(kid, audit).await?;
+        self.refresh().await
+    }
+
+    /// Removes a retired key: cards it signed stop verifying, online and offline.
+    ///
+    /// # Errors
+    /// `NotFound` for a key that is not retired.
+    pub async fn remove(&self, kid: &KeyId, audit: &Audit) -> Result<(), KeyringError> {
+        self.store.remove_key(kid, audit).await?;
+        self.refresh().await
+    }
+}
+
+/// A stored id as a card carries it (cards hold unsigned ids; stored ids are positive).
+fn card_number(id: i64) -> Result<u64, KeyringError> {
+    u64::try_from(id).map_err(|_| KeyringError::IdOutOfRange(id))
 }
 
 async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot, KeyringError> {
@@ -183,7 +305,7 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
     let revoked = store.revocations(now).await?;
     let source_keys: Vec<KeySource> = stored
         .iter()
-        .map(|k| (k.kid.clone(), k.status.clone(), k.valid_from, k.retired_at))
+        .map(|k| (k.kid, k.status, k.valid_from, k.retired_at))
         .collect();
     let mut records = Vec::with_capacity(stored.len());
     let mut signer = None;
@@ -195,25 +317,21 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
         records.push(record);
     }
     let keyset = Keyset::new(issuer.clone(), records)?;
-    let cards: Vec<CardId> = revoked
-        .cards
-        .iter()
-        .filter_map(|c| c.parse().ok())
-        .collect();
-    let compromised_keys: Vec<KeyId> = revoked
-        .compromised_keys
-        .iter()
-        .filter_map(|k| k.parse().ok())
-        .collect();
+    // The store has parsed every id (a stored id that does not parse fails the build): a card
+    // left off this list would verify as not revoked.
+    let cards: Vec<CardId> = revoked.cards.clone();
+    let compromised_keys: Vec<KeyId> = revoked.compromised_keys.clone();
     let members = revoked
         .deactivated
         .iter()
-        .map(|&(org, member, at)| MemberCutoff {
-            org_id: org as u64,
-            member_id: member as u64,
-            before: at + 1,
+        .map(|&(org, member, at)| {
+            Ok(MemberCutoff {
+                org_id: card_number(org.get())?,
+                member_id: card_number(member.get())?,
+                before: at + 1,
+            })
         })
-        .collect();
+        .collect::<Result<_, KeyringError>>()?;
     let key_revocations = RevocationList {
         compromised_keys: compromised_keys.clone(),
         ..RevocationList::empty(issuer.clone(), now)

@@ -1,12 +1,74 @@
-//! The service's use cases that combine the store with the credential and rendering: keeping
-//! keys and revocations in memory, issuing a member's card, rendering it, verifying a payload.
-//! HTTP handlers call these; they hold no SQL (that is `store`) and no HTTP (that is `http`).
+//! The use cases, one struct per area, held by the composition root and by `http`'s state:
+//! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts, webhooks,
+//! web sessions and the audit log. Every write goes through one of them; each builds its audit
+//! entries and webhook payloads and hands them to the store, which writes them in the change's
+//! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
+//! parsed into domain types, answers leave as entities that `http` turns into its views.
 
+pub mod access;
 pub mod cards;
+pub mod clock;
 pub mod contacts;
 pub mod keyring;
+pub mod members;
+pub mod orgs;
+pub mod sessions;
 pub mod webhooks;
 
-pub use cards::{CardFormat, CardOptions, Rendered, ServiceError, VerifyReport};
-pub use contacts::{ContactError, Contacts};
-pub use keyring::{Document, Keyring, KeyringError, Snapshot};
+pub use access::{Access, AccessError};
+pub use cards::{CardFormat, CardOptions, Cards, Rendered, ServiceError};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
+pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
+pub use members::Members;
+pub use orgs::Orgs;
+pub use sessions::Sessions;
+pub use webhooks::{WebhookError, Webhooks};
+
+use crate::domain::{Audit, OrgId, Principal};
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Every use case, built once at start-up and shared by the request handlers and the chores.
+#[derive(Debug)]
+pub struct Services {
+    pub orgs: Orgs,
+    pub access: Access,
+    pub members: Members,
+    pub cards: Cards,
+    pub keys: Arc<Keyring>,
+    pub contacts: Contacts,
+    pub webhooks: Webhooks,
+    pub sessions: Sessions,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Services {
+    /// Whether the database answers and takes a write (what `/healthz` reports).
+    ///
+    /// # Errors
+    /// `Unavailable`, `StorageFull`, or another store failure.
+    pub async fn health(&self) -> Result<(), crate::store::StoreError> {
+        self.store.ping(self.clock.now()).await
+    }
+}
+
+/// The audit entry for a change `who` makes at `at`.
+pub(crate) fn audit(
+    at: i64,
+    who: &Principal,
+    org_id: Option<OrgId>,
+    action: &'static str,
+    target: impl Into<String>,
+    detail: impl Into<String>,
+) -> Audit {
+    Audit {
+        at,
+        actor: who.actor(),
+        org_id,
+        action,
+        target: target.into(),
+        detail: detail.into(),
+    }
+}

@@ -14,8 +14,10 @@
 //! through a resolver that drops every non-public address, so the check holds for the address
 //! actually connected to (no DNS rebinding between check and connect).
 
+use super::clock::Clock;
 use crate::domain::org::{is_public_address, refused_ip};
-use crate::store::{Delivery, DeliveryResult, Store};
+use crate::domain::{OrgId, Principal, WebhookUrl};
+use crate::store::{Delivery, DeliveryResult, Store, StoreError, Webhook};
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -138,10 +140,13 @@ fn refusal(error: &reqwest::Error) -> Option<&NotPublic> {
     None
 }
 
-/// Sends one claimed delivery and says how it ended.
-async fn attempt(client: &reqwest::Client, allow_private: bool, d: &Delivery) -> DeliveryResult {
-    // Signed when sent, not when claimed, so the timestamp is fresh for the receiver.
-    let now = crate::card::unix_now();
+/// Sends one claimed delivery at `now` and says how it ended.
+async fn attempt(
+    client: &reqwest::Client,
+    allow_private: bool,
+    d: &Delivery,
+    now: i64,
+) -> DeliveryResult {
     let Some(hook) = &d.webhook else {
         return DeliveryResult::GiveUp {
             error: "the webhook was removed".into(),
@@ -188,62 +193,133 @@ async fn attempt(client: &reqwest::Client, allow_private: bool, d: &Delivery) ->
     }
 }
 
-/// Delivers every due event once; returns how many were attempted.
-///
-/// # Errors
-/// When the store fails (the next round retries).
-pub async fn deliver_due(
-    store: &dyn Store,
-    client: &reqwest::Client,
-    allow_private: bool,
-    now: i64,
-) -> Result<usize, crate::store::StoreError> {
-    // The lease (120 s) outlasts a whole batch of attempts (8 x the 10 s timeout), so no other
-    // instance claims a delivery while this one is still sending it.
-    let due = store.claim_deliveries(now, 120, 8).await?;
-    for d in &due {
-        let result = attempt(client, allow_private, d).await;
-        if let DeliveryResult::Retry { error, .. } | DeliveryResult::GiveUp { error } = &result {
-            tracing::warn!(delivery = d.id, org = d.org_id, event = %d.event, %error, "webhook delivery failed");
-        }
-        metrics::counter!("webhook_deliveries_total", "result" => match result {
-            DeliveryResult::Delivered => "delivered",
-            DeliveryResult::Retry { .. } => "retry",
-            DeliveryResult::GiveUp { .. } => "given_up",
-        })
-        .increment(1);
-        store
-            .finish_delivery(d.id, &result, crate::card::unix_now())
-            .await?;
-    }
-    Ok(due.len())
+/// Why a webhook could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// The URL's address is not public and the operator does not allow private ones.
+    #[error(transparent)]
+    Address(#[from] crate::domain::DomainError),
+    /// The store failed, or the organization does not exist.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// Starts the delivery task, polling every `every`; `allow_private` lets deliveries reach
-/// non-public addresses.
-pub fn spawn_deliveries(
+/// Organizations' webhooks and the delivery of their events.
+pub struct Webhooks {
     store: Arc<dyn Store>,
-    every: Duration,
+    clock: Arc<dyn Clock>,
     allow_private: bool,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let client = match delivery_client(allow_private) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot build the webhook client; webhooks will not be delivered");
-                return;
-            }
+    client: reqwest::Client,
+}
+
+impl std::fmt::Debug for Webhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhooks")
+            .field("allow_private", &self.allow_private)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Webhooks {
+    /// The webhooks use cases; `allow_private` lets webhooks reach non-public addresses.
+    ///
+    /// # Errors
+    /// When the delivery client's TLS backend cannot be initialised.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        allow_private: bool,
+    ) -> reqwest::Result<Self> {
+        Ok(Self {
+            client: delivery_client(allow_private)?,
+            store,
+            clock,
+            allow_private,
+        })
+    }
+
+    /// Sets the organization's webhook with a new secret, returned here once.
+    ///
+    /// # Errors
+    /// `Address` for a URL whose host is a non-public IP (unless allowed); `NotFound`.
+    pub async fn set(
+        &self,
+        who: &Principal,
+        org: OrgId,
+        url: &WebhookUrl,
+    ) -> Result<Webhook, WebhookError> {
+        url.check_address(self.allow_private)?;
+        let now = self.clock.now();
+        let hook = Webhook {
+            org_id: org,
+            url: url.as_str().to_owned(),
+            secret: new_secret(),
+            created_at: now,
         };
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            if let Err(e) =
-                deliver_due(&*store, &client, allow_private, crate::card::unix_now()).await
+        let target = format!("org/{org}/webhook");
+        let entry = super::audit(now, who, Some(org), "webhook.set", target, hook.url.clone());
+        self.store.set_webhook(&hook, &entry).await?;
+        Ok(hook)
+    }
+
+    /// The organization's webhook.
+    ///
+    /// # Errors
+    /// `NotFound` when it has none.
+    pub async fn get(&self, org: OrgId) -> Result<Webhook, StoreError> {
+        self.store
+            .get_webhook(org)
+            .await?
+            .ok_or(StoreError::NotFound("webhook"))
+    }
+
+    /// Removes the organization's webhook; undelivered events are given up.
+    ///
+    /// # Errors
+    /// `NotFound` when it has none.
+    pub async fn delete(&self, who: &Principal, org: OrgId) -> Result<(), StoreError> {
+        let target = format!("org/{org}/webhook");
+        let entry = super::audit(
+            self.clock.now(),
+            who,
+            Some(org),
+            "webhook.delete",
+            target,
+            "",
+        );
+        self.store.delete_webhook(org, &entry).await
+    }
+
+    /// Delivers every due event once; returns how many were attempted.
+    ///
+    /// # Errors
+    /// When the store fails (the next round retries).
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        // The lease (120 s) outlasts a whole batch of attempts (8 x the 10 s timeout), so no other
+        // instance claims a delivery while this one is still sending it.
+        let due = self
+            .store
+            .claim_deliveries(self.clock.now(), 120, 8)
+            .await?;
+        for d in &due {
+            // Signed when sent, not when claimed, so the timestamp is fresh for the receiver.
+            let result = attempt(&self.client, self.allow_private, d, self.clock.now()).await;
+            if let DeliveryResult::Retry { error, .. } | DeliveryResult::GiveUp { error } = &result
             {
-                tracing::warn!(error = %e, "webhook delivery round failed; will retry");
+                tracing::warn!(delivery = d.id.get(), org = d.org_id.get(), event = %d.event, %error, "webhook delivery failed");
             }
+            metrics::counter!("webhook_deliveries_total", "result" => match result {
+                DeliveryResult::Delivered => "delivered",
+                DeliveryResult::Retry { .. } => "retry",
+                DeliveryResult::GiveUp { .. } => "given_up",
+            })
+            .increment(1);
+            self.store
+                .finish_delivery(d.id, &result, self.clock.now())
+                .await?;
         }
-    })
+        Ok(due.len())
+    }
 }
 
 #[cfg(test)]

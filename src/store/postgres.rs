@@ -3,10 +3,12 @@
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr as _;
 
+use super::StoreError;
+
 /// The store on PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: sqlx::PgPool,
+    pub(super) pool: sqlx::PgPool,
 }
 
 impl PostgresStore {
@@ -43,5 +45,3 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 }
-
-super::sql::impl_store!(PostgresStore, sqlx::Postgres);

@@ -4,10 +4,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr as _;
 use std::time::Duration;
 
+use super::StoreError;
+
 /// The store on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
+    pub(super) pool: sqlx::SqlitePool,
 }
 
 impl SqliteStore {
@@ -104,5 +106,3 @@ fn is_clean(
         conn.execute("ROLLBACK").await.is_ok()
     })
 }
-
-super::sql::impl_store!(SqliteStore, sqlx::Sqlite);

@@ -3,7 +3,7 @@
 
 use crate::common::{Backend, TestApp, spawn_app};
 use namecard::config::{RawSettings, Settings};
-use namecard::http::server::Server;
+use namecard::startup::Server;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -158,7 +158,7 @@ async fn instances_starting_together_on_an_empty_database_make_one_key_and_one_b
     let starts: Vec<_> = (0..4)
         .map(|_| {
             let raw = RawSettings {
-                database_url: Some(database_url.clone()),
+                database_url: Some(database_url.clone().into()),
                 listen: Some("127.0.0.1:0".into()),
                 public_url: Some("https://nc.example.com".into()),
                 ..Default::default()
@@ -305,7 +305,7 @@ impl Running {
 
 fn sqlite_settings(data: &Path) -> RawSettings {
     RawSettings {
-        database_url: Some(format!("sqlite:{}", data.join("namecard.db").display())),
+        database_url: Some(format!("sqlite:{}", data.join("namecard.db").display()).into()),
         ..Default::default()
     }
 }
@@ -562,7 +562,7 @@ async fn a_postgres_outage_answers_quick_503_problems_and_recovers_without_a_res
     };
     pg.start();
     let (server, operator) = Running::start(RawSettings {
-        database_url: Some(pg.url()),
+        database_url: Some(pg.url().into()),
         ..Default::default()
     })
     .await;

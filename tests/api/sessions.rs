@@ -4,7 +4,7 @@
 
 use crate::common::{Backend, TestApp, WebSession, signin_secret, spawn_app, spawn_app_with};
 use namecard::config::RawSettings;
-use namecard::domain::{TokenHash, TokenSecret};
+use namecard::domain::{MemberId, OrgId, TokenHash, TokenSecret};
 use reqwest::Method;
 use serde_json::json;
 
@@ -312,8 +312,8 @@ async fn links_and_sessions_expire_and_a_link_is_used_once_under_concurrency(bac
 
     assert_eq!(winners.len(), 1, "exactly one redemption wins");
     let (secret, info) = winners.pop().unwrap();
-    assert_eq!(info.token.member_id, Some(member));
-    assert_eq!(info.token.org_id, Some(org));
+    assert_eq!(info.token.member_id, Some(MemberId::new(member)));
+    assert_eq!(info.token.org_id, Some(OrgId::new(org)));
     assert_eq!(info.token.label, "web session");
     let hash = secret.hash();
     assert!(store.find_session(&hash, now()).await.unwrap().is_some());

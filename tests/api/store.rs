@@ -2,11 +2,10 @@
 
 use crate::common::{Backend, fresh_database};
 use namecard::domain::{
-    DisplayName, EmployeeId, MemberFields, NewMember, OrgName, Role, TokenSecret,
+    Audit, AuditId, DisplayName, EmployeeId, MemberFields, MemberId, MemberQuery, NewMember,
+    NewOrg, OrgId, OrgName, Role, TokenSecret,
 };
-use namecard::store::{
-    self, Audit, MemberQuery, NewOrg, NewSigninLink, NewToken, Store, StoreError,
-};
+use namecard::store::{self, Conflict, NewSigninLink, NewToken, Store, StoreError};
 use std::sync::Arc;
 
 async fn open(backend: Backend) -> Option<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
@@ -39,7 +38,7 @@ fn member(name: &str, employee_id: &str) -> NewMember {
     .expect("valid member")
 }
 
-async fn org(store: &dyn Store, name: &str) -> i64 {
+async fn org(store: &dyn Store, name: &str) -> OrgId {
     let new = NewOrg {
         name: OrgName::parse(name).unwrap(),
         domain: None,
@@ -53,7 +52,7 @@ async fn org(store: &dyn Store, name: &str) -> i64 {
 }
 
 /// The organization Acme with one member, Ada (E1).
-async fn org_with_ada(store: &dyn Store) -> (i64, i64) {
+async fn org_with_ada(store: &dyn Store) -> (OrgId, MemberId) {
     let org = org(store, "Acme").await;
     let ada = store
         .create_members(org, &[member("Ada", "E1")], &audit("member.create"))
@@ -79,11 +78,11 @@ async fn a_duplicate_employee_id_is_a_conflict_and_writes_nothing(backend: Backe
         .await;
 
     assert!(
-        matches!(result, Err(StoreError::Conflict("employee_id"))),
+        matches!(result, Err(StoreError::Conflict(Conflict::EmployeeId))),
         "{result:?}"
     );
     let all = store
-        .search_members(org, &MemberQuery::All, 0, 100)
+        .search_members(org, &MemberQuery::All, MemberId::new(0), 100)
         .await
         .unwrap();
     assert_eq!(all.len(), 1, "Bob must not have been written");
@@ -145,7 +144,7 @@ async fn directory_search_is_case_width_and_cjk_aware(backend: Backend) {
         let q = namecard::domain::fold_for_search(q);
         async move {
             let found = store
-                .search_members(org, &MemberQuery::NameContains(q), 0, 10)
+                .search_members(org, &MemberQuery::NameContains(q), MemberId::new(0), 10)
                 .await
                 .unwrap();
             found
@@ -162,7 +161,12 @@ async fn directory_search_is_case_width_and_cjk_aware(backend: Backend) {
         "LIKE wildcards in the query match literally"
     );
     let by_id = store
-        .search_members(org, &MemberQuery::EmployeeId("E2".into()), 0, 10)
+        .search_members(
+            org,
+            &MemberQuery::EmployeeId("E2".into()),
+            MemberId::new(0),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(by_id[0].display_name, "王小明");
@@ -195,7 +199,7 @@ async fn deactivation_hides_the_member_and_revokes_their_tokens(backend: Backend
     assert!(store.find_token(&secret.hash()).await.unwrap().is_none());
     assert!(
         store
-            .search_members(org, &MemberQuery::All, 0, 10)
+            .search_members(org, &MemberQuery::All, MemberId::new(0), 10)
             .await
             .unwrap()
             .is_empty()
@@ -231,7 +235,7 @@ async fn every_change_is_in_the_audit_log_which_cannot_be_rewritten(backend: Bac
         .create_members(org, &[member("Ada", "E1")], &audit("member.create"))
         .await
         .unwrap();
-    let log = store.list_audit(None, 0, 100).await.unwrap();
+    let log = store.list_audit(None, AuditId::new(0), 100).await.unwrap();
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["org.create", "member.create"]);
     assert_eq!(log[1].org_id, Some(org));

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use namecard::config::{RawSettings, Settings};
-use namecard::http::server::Server;
+use namecard::startup::Server;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -102,7 +102,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 pub async fn spawn_app_with(backend: Backend, extra: RawSettings) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(backend).await?;
     let raw = RawSettings {
-        database_url: Some(database_url.clone()),
+        database_url: Some(database_url.clone().into()),
         listen: Some("127.0.0.1:0".into()),
         public_url: Some("https://nc.example.com".into()),
         ..Default::default()
@@ -497,7 +497,7 @@ impl TestApp {
     /// periodic refresh. Keep the first app alive while this one runs (it owns a SQLite file).
     pub async fn another_instance(&self, extra: RawSettings) -> TestApp {
         let raw = RawSettings {
-            database_url: Some(self.database_url.clone()),
+            database_url: Some(self.database_url.clone().into()),
             listen: Some("127.0.0.1:0".into()),
             public_url: Some("https://nc.example.com".into()),
             ..Default::default()

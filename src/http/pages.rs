@@ -9,7 +9,7 @@
 //! The sign-in page reads its secret from the fragment (`/signin#...`), which never reaches the
 //! server, and removes it from the address bar before using it.
 
-use crate::http::AppState;
+use super::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -133,7 +133,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// The app's HTML shell, never cached: a new binary's shell is picked up at once.
 async fn shell(State(state): State<AppState>) -> Response {
-    let prefix = escape_attribute(state.keys.issuer().card_prefix());
+    let prefix = escape_attribute(state.services.keys.issuer().card_prefix());
     let html = SHELL.replace("{{card_prefix}}", &prefix);
     (
         [

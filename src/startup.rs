@@ -1,11 +1,15 @@
-//! Start-up: open the database, create the bootstrap token on first start, bind, serve, shut down
-//! gracefully. The `serve` command and the integration tests both start the service through
-//! [`Server::start`], so the tests run exactly what operators run.
+//! The composition root: settings -> store -> services -> router and background chores; bind,
+//! serve, shut down gracefully. The `serve` command and the integration tests both start the
+//! service through [`Server::start`], so the tests run exactly what operators run.
 
-use super::{AppState, Limits, router};
-use crate::config::{Database, Settings};
+use crate::config::{Database, ScanSettings, Settings, StoreSettings};
 use crate::domain::TokenSecret;
-use crate::service::Keyring;
+use crate::http::uploads::Uploads;
+use crate::http::{AppState, Limits, router};
+use crate::service::{
+    Access, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
+    Webhooks,
+};
 use crate::store::{self, Store, StoreError};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -30,6 +34,9 @@ pub enum StartError {
     /// Keys could not be loaded or created.
     #[error("cannot load the signing keys")]
     Keys(#[from] crate::service::KeyringError),
+    /// The webhook delivery client could not be built.
+    #[error("cannot build the webhook client")]
+    Webhooks(#[source] reqwest::Error),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -43,7 +50,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     state: AppState,
     limits: Limits,
-    refresh_interval: std::time::Duration,
+    refresh_interval: Duration,
     bootstrap_token: Option<TokenSecret>,
 }
 
@@ -54,40 +61,43 @@ impl Server {
     /// # Errors
     /// See [`StartError`].
     pub async fn start(settings: &Settings) -> Result<Self, StartError> {
-        let store = open_store(&settings.database).await?;
-        let bootstrap = TokenSecret::generate();
-        let bootstrap_token = store
-            .create_bootstrap_token(&bootstrap.hash(), super::now())
-            .await?
-            .then_some(bootstrap);
-        let issuer =
-            crate::card::Issuer::parse(&settings.public_url).map_err(StartError::Issuer)?;
-        let keys = Arc::new(Keyring::load(issuer, Arc::clone(&store), super::now()).await?);
-        let ttl = i64::try_from(settings.card_ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        let mut contacts = crate::service::Contacts::new(
-            i64::try_from(settings.contact_request_ttl.as_secs()).unwrap_or(i64::MAX / 2),
-            i64::from(settings.phone_lookups_per_hour),
-            3600,
-            settings.scan_concurrency,
+        Self::start_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`Server::start`] on a clock of the caller's (tests move time with it).
+    ///
+    /// # Errors
+    /// See [`StartError`].
+    pub async fn start_with_clock(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let store = open_store(&settings.store).await?;
+        let services = Arc::new(build_services(settings, store, clock).await?);
+        let bootstrap_token = services.access.bootstrap().await?;
+        // Four upload bodies read per decoding slot: decoding, not reading, is the bottleneck.
+        let uploads = Uploads::new(
+            4 * settings.scan.concurrency.max(1),
+            ScanSettings::QUEUE_TIMEOUT,
+            services.contacts.decoder().limits.max_bytes,
         );
-        contacts.webhook_private_addresses = settings.webhook_private_addresses;
-        let state = AppState::new(store, keys, ttl, contacts)
-            .with_metrics_token(settings.metrics_token.clone());
-        let listener = tokio::net::TcpListener::bind(settings.listen)
+        let state = AppState::new(services, uploads, settings.http.metrics_token.clone());
+        let listen = settings.http.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|source| StartError::Bind {
-                addr: settings.listen,
+                addr: listen,
                 source,
             })?;
         let limits = Limits {
-            max_body_bytes: settings.max_body_bytes,
-            request_timeout: settings.request_timeout,
+            max_body_bytes: settings.http.max_body_bytes,
+            request_timeout: settings.http.request_timeout,
         };
         Ok(Self {
             listener,
             state,
             limits,
-            refresh_interval: settings.refresh_interval,
+            refresh_interval: settings.cards.refresh_interval,
             bootstrap_token,
         })
     }
@@ -112,34 +122,36 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (keys, store) = (&self.state.keys, &self.state.store);
+        let services = &self.state.services;
         let chores = [
             // Picks up keys and revocations changed by other instances sharing the database.
             every(
                 self.refresh_interval,
                 "refreshing keys and revocations",
-                Arc::clone(keys),
-                |keys| async move { keys.refresh(super::now()).await },
+                Arc::clone(services),
+                |s| async move { s.keys.refresh().await },
             ),
             every(
                 Duration::from_secs(30),
                 "expiring contact requests",
-                Arc::clone(store),
-                |store| async move { store.expire_contact_requests(super::now()).await },
+                Arc::clone(services),
+                |s| async move { s.contacts.expire_requests().await },
             ),
             // Sign-in links and web sessions are useless once expired; nothing else deletes them.
             every(
                 Duration::from_secs(3600),
                 "purging expired sign-in links and sessions",
-                Arc::clone(store),
-                |store| async move { store.purge_expired_signins(super::now()).await },
+                Arc::clone(services),
+                |s| async move { s.sessions.purge_expired().await },
+            ),
+            // The webhook outbox: every instance delivers, claiming deliveries under a lease.
+            every(
+                Duration::from_secs(1),
+                "delivering webhooks",
+                Arc::clone(services),
+                |s| async move { s.webhooks.deliver_due().await },
             ),
         ];
-        let deliveries = crate::service::webhooks::spawn_deliveries(
-            Arc::clone(&self.state.store),
-            Duration::from_secs(1),
-            self.state.contacts.webhook_private_addresses,
-        );
         let app = router(self.state, self.limits);
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
@@ -147,9 +159,49 @@ impl Server {
         for chore in chores {
             chore.abort();
         }
-        deliveries.abort();
         served
     }
+}
+
+/// Every use case, over one store and one clock.
+async fn build_services(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Services, StartError> {
+    let issuer =
+        crate::card::Issuer::parse(&settings.http.public_url).map_err(StartError::Issuer)?;
+    let keys =
+        Arc::new(Keyring::load(issuer.clone(), Arc::clone(&store), Arc::clone(&clock)).await?);
+    let webhooks = Webhooks::new(
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        settings.webhooks.private_addresses,
+    )
+    .map_err(StartError::Webhooks)?;
+    Ok(Services {
+        orgs: Orgs::new(Arc::clone(&store), Arc::clone(&clock)),
+        access: Access::new(Arc::clone(&store), Arc::clone(&clock)),
+        members: Members::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
+        cards: Cards::new(
+            Arc::clone(&store),
+            Arc::clone(&keys),
+            Arc::clone(&clock),
+            settings.cards.ttl_secs(),
+        ),
+        contacts: Contacts::new(
+            Arc::clone(&store),
+            Arc::clone(&keys),
+            Arc::clone(&clock),
+            settings.contacts.build(),
+            settings.scan.build(),
+        ),
+        sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer),
+        webhooks,
+        keys,
+        store,
+        clock,
+    })
 }
 
 /// Runs `chore` on `on` every `period` until aborted; a failure is logged (saying `what`
@@ -176,8 +228,8 @@ where
     })
 }
 
-async fn open_store(database: &Database) -> Result<Arc<dyn Store>, StartError> {
-    match database {
+async fn open_store(settings: &StoreSettings) -> Result<Arc<dyn Store>, StartError> {
+    match &settings.database {
         Database::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
@@ -187,7 +239,7 @@ async fn open_store(database: &Database) -> Result<Arc<dyn Store>, StartError> {
             }
             Ok(Arc::new(store::SqliteStore::open(path).await?))
         }
-        Database::Postgres(url) => Ok(store::connect(url).await?),
+        Database::Postgres(url) => Ok(store::connect(url.expose()).await?),
     }
 }
 

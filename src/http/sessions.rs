@@ -1,11 +1,10 @@
 //! Sign-in links and sessions over HTTP: an admin creates a one-time link, the person's browser
 //! trades it for a session cookie, the app reads its session (and CSRF token), and signs out.
 
-use crate::domain::session::{self, SIGNIN_LINK_TTL_SECS};
-use crate::domain::{MemberStatus, Principal, Role, TokenHash, TokenSecret};
-use crate::http::extract::{Auth, Json, Path, check_origin, session_secret};
-use crate::http::{ApiError, AppState, audit, now};
-use crate::store::{NewSigninLink, SessionInfo};
+use super::extract::{Auth, Json, Path, check_origin, session_secret};
+use super::{ApiError, AppState};
+use crate::domain::session;
+use crate::domain::{MemberId, OrgId, Principal, Role, SessionInfo};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,27 +28,19 @@ pub struct SigninLink {
 async fn create_link(
     state: &AppState,
     who: &Principal,
-    org: i64,
-    member: Option<i64>,
+    org: OrgId,
+    member: Option<MemberId>,
 ) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
-    let secret = TokenSecret::generate();
-    let expires_at = now() + SIGNIN_LINK_TTL_SECS;
-    let link = NewSigninLink {
-        hash: secret.hash(),
-        role: if member.is_some() {
-            Role::Member
-        } else {
-            Role::Admin
-        },
-        org_id: org,
-        member_id: member,
-        expires_at,
+    let link = state
+        .services
+        .sessions
+        .create_link(who, org, member)
+        .await?;
+    let view = SigninLink {
+        url: link.url,
+        expires_at: link.expires_at,
     };
-    let target = member.map_or_else(|| "admin".to_owned(), |m| format!("member/{m}"));
-    let entry = audit(who, Some(org), "signin_link.create", &target, "");
-    state.store.create_signin_link(&link, &entry).await?;
-    let url = session::signin_url(state.keys.issuer().as_str(), &secret);
-    Ok((StatusCode::CREATED, Json(SigninLink { url, expires_at })))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// Creates a one-time sign-in link for an active member (the organization's admin, or an
@@ -60,12 +51,9 @@ async fn create_link(
 async fn member_signin_link(
     State(state): State<AppState>,
     auth: Auth,
-    Path((org, member)): Path<(i64, i64)>,
+    Path((org, member)): Path<(OrgId, MemberId)>,
 ) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
     let who = auth.admin_of(org)?;
-    if state.store.get_member(org, member).await?.status != MemberStatus::Active {
-        return Err(ApiError::not_found("member"));
-    }
     create_link(&state, &who, org, Some(member)).await
 }
 
@@ -76,10 +64,9 @@ async fn member_signin_link(
 async fn admin_signin_link(
     State(state): State<AppState>,
     auth: Auth,
-    Path(org): Path<i64>,
+    Path(org): Path<OrgId>,
 ) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
     let who = auth.admin_of(org)?;
-    state.store.get_org(org).await?;
     create_link(&state, &who, org, None).await
 }
 
@@ -112,16 +99,16 @@ async fn view(
 ) -> Result<SessionView, ApiError> {
     let token = &found.token;
     let org_id = token.org_id.ok_or_else(|| ApiError::not_found("session"))?;
-    let org = state.store.get_org(org_id).await?;
+    let org = state.services.orgs.get(org_id).await?;
     let member_name = match token.member_id {
-        Some(m) => Some(state.store.get_member(org_id, m).await?.display_name),
+        Some(m) => Some(state.services.members.get(org_id, m).await?.display_name),
         None => None,
     };
     Ok(SessionView {
         role: token.role,
-        org_id,
+        org_id: org_id.get(),
         org_name: org.name,
-        member_id: token.member_id,
+        member_id: token.member_id.map(MemberId::get),
         member_name,
         csrf_token: session::csrf_token(secret),
         expires_at: found.expires_at,
@@ -150,21 +137,18 @@ async fn start_session(
 ) -> Result<Response, ApiError> {
     // No session yet, so no CSRF token: at least refuse sign-ins other sites start.
     check_origin(&headers, &state)?;
-    let secret = TokenSecret::generate();
-    let found = state
-        .store
-        .redeem_signin_link(&TokenHash::of(body.secret.trim()), &secret.hash(), now())
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "invalid_signin_link",
-                "this sign-in link is unknown, already used or expired; ask your admin for a new one",
-            )
-        })?;
-    let view = view(&state, &found, secret.expose()).await?;
-    let secure = session::cookies_secure(state.keys.issuer().as_str());
-    let cookie = session::session_cookie(&secret, found.expires_at - now(), secure);
+    let sessions = &state.services.sessions;
+    let started = sessions.start(body.secret.trim()).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_signin_link",
+            "this sign-in link is unknown, already used or expired; ask your admin for a new one",
+        )
+    })?;
+    let view = view(&state, &started.session, started.secret.expose()).await?;
+    let secure = session::cookies_secure(state.public_url());
+    let max_age = started.session.expires_at - sessions.now();
+    let cookie = session::session_cookie(&started.secret, max_age, secure);
     Ok(set_cookie(
         (StatusCode::CREATED, Json(view)).into_response(),
         &cookie,
@@ -187,8 +171,9 @@ async fn current_session(
     };
     let secret = session_secret(&headers).ok_or_else(none)?;
     let found = state
-        .store
-        .find_session(&TokenHash::of(&secret), now())
+        .services
+        .sessions
+        .find(&secret)
         .await?
         .ok_or_else(none)?;
     let view = view(&state, &found, &secret).await?;
@@ -207,12 +192,9 @@ async fn end_session(
     _auth: Auth,
 ) -> Result<Response, ApiError> {
     if let Some(secret) = session_secret(&headers) {
-        state
-            .store
-            .end_session(&TokenHash::of(&secret), now())
-            .await?;
+        state.services.sessions.end(&secret).await?;
     }
-    let secure = session::cookies_secure(state.keys.issuer().as_str());
+    let secure = session::cookies_secure(state.public_url());
     Ok(set_cookie(
         StatusCode::NO_CONTENT.into_response(),
         &session::cleared_cookie(secure),

@@ -1,0 +1,294 @@
+//! The public JSON: one view per thing the API answers with, built from the domain's entities
+//! and the store's records. The API (and `/openapi.json`, and `docs/openapi.json`) changes only
+//! when a view here does, never because a column or a field was added underneath.
+
+use crate::card::CardClaims;
+use crate::domain::{self, ContactPolicy, MemberStatus, RequestStatus, Role, Via};
+use crate::store::{CardRecord, StoredKey};
+
+/// An organization.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Org)]
+pub struct OrgView {
+    pub id: i64,
+    pub name: String,
+    pub domain: Option<String>,
+    pub policy: ContactPolicy,
+    pub created_at: i64,
+}
+
+impl From<domain::Org> for OrgView {
+    fn from(o: domain::Org) -> Self {
+        Self {
+            id: o.id.get(),
+            name: o.name,
+            domain: o.domain,
+            policy: o.policy,
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// A member of an organization, as admins and the member see it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Member)]
+pub struct MemberView {
+    pub id: i64,
+    pub org_id: i64,
+    pub display_name: String,
+    pub employee_id: String,
+    pub title: Option<String>,
+    pub mobile: Option<String>,
+    pub phone_discoverable: bool,
+    pub status: MemberStatus,
+    pub created_at: i64,
+    pub deactivated_at: Option<i64>,
+}
+
+impl From<domain::Member> for MemberView {
+    fn from(m: domain::Member) -> Self {
+        Self {
+            id: m.id.get(),
+            org_id: m.org_id.get(),
+            display_name: m.display_name,
+            employee_id: m.employee_id,
+            title: m.title,
+            mobile: m.mobile,
+            phone_discoverable: m.phone_discoverable,
+            status: m.status,
+            created_at: m.created_at,
+            deactivated_at: m.deactivated_at,
+        }
+    }
+}
+
+/// An organization as the other side of an external contact sees it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgRef)]
+pub struct OrgRefView {
+    pub id: i64,
+    pub name: String,
+}
+
+impl From<domain::OrgRef> for OrgRefView {
+    fn from(o: domain::OrgRef) -> Self {
+        Self {
+            id: o.id.get(),
+            name: o.name,
+        }
+    }
+}
+
+/// A person in a contact request or relation, as the other side sees them (current directory
+/// values, not what an old card said).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Party)]
+pub struct PartyView {
+    pub member_id: i64,
+    pub name: String,
+    pub title: Option<String>,
+    pub organization: OrgRefView,
+}
+
+impl From<domain::Party> for PartyView {
+    fn from(p: domain::Party) -> Self {
+        Self {
+            member_id: p.member_id.get(),
+            name: p.name,
+            title: p.title,
+            organization: p.organization.into(),
+        }
+    }
+}
+
+/// An external-contact request.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactRequest)]
+pub struct RequestView {
+    pub id: i64,
+    /// A pending request past `expires_at` reads as `expired`.
+    pub status: RequestStatus,
+    pub via: Via,
+    /// The channel tag of the card that was scanned, if it carried one.
+    pub card_channel: Option<String>,
+    pub requester: PartyView,
+    pub owner: PartyView,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+impl From<domain::ContactRequest> for RequestView {
+    fn from(r: domain::ContactRequest) -> Self {
+        Self {
+            id: r.id.get(),
+            status: r.status,
+            via: r.via,
+            card_channel: r.card_channel,
+            requester: r.requester.into(),
+            owner: r.owner.into(),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            decided_at: r.decided_at,
+        }
+    }
+}
+
+/// An external contact as one of its two members sees it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Contact)]
+pub struct ContactView {
+    pub id: i64,
+    /// When the request was accepted.
+    pub since: i64,
+    /// The other member.
+    pub contact: PartyView,
+}
+
+impl From<domain::Contact> for ContactView {
+    fn from(c: domain::Contact) -> Self {
+        Self {
+            id: c.id.get(),
+            since: c.since,
+            contact: c.contact.into(),
+        }
+    }
+}
+
+/// A stored audit log entry.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub org_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+impl From<domain::AuditEntry> for AuditView {
+    fn from(a: domain::AuditEntry) -> Self {
+        Self {
+            id: a.id.get(),
+            at: a.at,
+            actor: a.actor,
+            org_id: a.org_id.map(domain::OrgId::get),
+            action: a.action,
+            target: a.target,
+            detail: a.detail,
+        }
+    }
+}
+
+/// An issued card.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CardView {
+    pub id: String,
+    pub kid: String,
+    pub primary: bool,
+    pub channel: Option<String>,
+    pub one_time: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    /// The QR text (the payload).
+    pub text: String,
+}
+
+impl From<CardRecord> for CardView {
+    fn from(c: CardRecord) -> Self {
+        Self {
+            id: c.id.to_string(),
+            kid: c.kid.to_string(),
+            primary: c.is_primary,
+            channel: c.channel,
+            one_time: c.one_time,
+            issued_at: c.issued_at,
+            expires_at: c.expires_at,
+            revoked_at: c.revoked_at,
+            text: c.text,
+        }
+    }
+}
+
+/// A signing key, public part only.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct KeyView {
+    pub kid: String,
+    /// `active` or `retired`.
+    pub status: String,
+    pub valid_from: i64,
+    pub retired_at: Option<i64>,
+}
+
+impl From<&StoredKey> for KeyView {
+    fn from(k: &StoredKey) -> Self {
+        Self {
+            kid: k.kid.to_string(),
+            status: match k.status {
+                crate::card::KeyStatus::Active => "active",
+                crate::card::KeyStatus::Retired => "retired",
+            }
+            .to_owned(),
+            valid_from: k.valid_from,
+            retired_at: k.retired_at,
+        }
+    }
+}
+
+/// The outcome of an online verification: the signature check plus the server-side facts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VerifyReport {
+    /// Whether the card is valid right now.
+    pub valid: bool,
+    /// Why not: `malformed`, `wrong_issuer`, `unknown_key`, `key_compromised`, `bad_signature`,
+    /// `expired`, `revoked`, ...
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<&'static str>,
+    /// A human-readable explanation of `reason`.
+    pub detail: Option<String>,
+    /// What the card says, when its signature checked out.
+    #[schema(value_type = Option<Object>)]
+    pub card: Option<CardClaims>,
+    /// Server-side: the card has been revoked (individually or with its member).
+    pub revoked: bool,
+    /// Server-side: the member has been deactivated.
+    pub member_deactivated: bool,
+}
+
+impl From<Result<crate::service::Checked, crate::card::Rejection>> for VerifyReport {
+    fn from(checked: Result<crate::service::Checked, crate::card::Rejection>) -> Self {
+        match checked {
+            Err(rejection) => Self {
+                valid: false,
+                reason: Some(rejection.reason.as_str()),
+                detail: Some(rejection.detail),
+                card: None,
+                revoked: false,
+                member_deactivated: false,
+            },
+            Ok(c) => Self {
+                valid: !c.revoked,
+                reason: c.revoked.then_some(crate::card::Reason::Revoked.as_str()),
+                detail: c
+                    .revoked
+                    .then(|| "the card or its member has been revoked".to_owned()),
+                card: Some(c.claims),
+                revoked: c.revoked,
+                member_deactivated: c.member_deactivated,
+            },
+        }
+    }
+}
+
+/// A newly created token: the secret is shown here once and never again.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    pub id: i64,
+    pub token: String,
+    pub role: Role,
+    pub org_id: i64,
+    pub member_id: Option<i64>,
+}

@@ -1,0 +1,138 @@
+//! Web sign-in: one-time sign-in links an admin creates for a person, the sessions they turn
+//! into, and their expiry. The rules (lifetimes, cookies, CSRF) are `domain::session`.
+
+use super::clock::Clock;
+use crate::card::Issuer;
+use crate::domain::session::{SIGNIN_LINK_TTL_SECS, signin_url};
+use crate::domain::{
+    MemberId, MemberStatus, OrgId, Principal, Role, SessionInfo, TokenHash, TokenSecret,
+};
+use crate::store::{NewSigninLink, Store, StoreError};
+use std::sync::Arc;
+
+/// A one-time sign-in link: its URL (the secret is in the fragment) and when it stops working.
+#[derive(Debug)]
+pub struct SigninLink {
+    pub url: String,
+    pub expires_at: i64,
+}
+
+/// A session just started: its secret (for the cookie, shown once) and what it is.
+#[derive(Debug)]
+pub struct Started {
+    pub secret: TokenSecret,
+    pub session: SessionInfo,
+}
+
+/// Sign-in links and sessions.
+#[derive(Debug)]
+pub struct Sessions {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    issuer: Issuer,
+}
+
+impl Sessions {
+    /// Links point at `issuer`, the service's public URL.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, issuer: Issuer) -> Self {
+        Self {
+            store,
+            clock,
+            issuer,
+        }
+    }
+
+    /// The current time, as the sessions' lifetimes are counted.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Creates a one-time sign-in link for an active member of `org`, or (without `member`) for
+    /// an administrator of it. Each call makes a new link; earlier unused ones keep working
+    /// until they expire.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown organization or a member who is not active.
+    pub async fn create_link(
+        &self,
+        who: &Principal,
+        org: OrgId,
+        member: Option<MemberId>,
+    ) -> Result<SigninLink, StoreError> {
+        match member {
+            Some(m) if self.store.get_member(org, m).await?.status != MemberStatus::Active => {
+                return Err(StoreError::NotFound("member"));
+            }
+            Some(_) => {}
+            None => {
+                self.store.get_org(org).await?;
+            }
+        }
+        let now = self.clock.now();
+        let secret = TokenSecret::generate();
+        let link = NewSigninLink {
+            hash: secret.hash(),
+            role: if member.is_some() {
+                Role::Member
+            } else {
+                Role::Admin
+            },
+            org_id: org,
+            member_id: member,
+            expires_at: now + SIGNIN_LINK_TTL_SECS,
+        };
+        let target = member.map_or_else(|| "admin".to_owned(), |m| format!("member/{m}"));
+        let entry = super::audit(now, who, Some(org), "signin_link.create", target, "");
+        self.store.create_signin_link(&link, &entry).await?;
+        Ok(SigninLink {
+            url: signin_url(self.issuer.as_str(), &secret),
+            expires_at: link.expires_at,
+        })
+    }
+
+    /// Trades a sign-in link's secret for a new session; `None` when the link is unknown, used,
+    /// expired or its member deactivated.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn start(&self, link_secret: &str) -> Result<Option<Started>, StoreError> {
+        let secret = TokenSecret::generate();
+        let started = self
+            .store
+            .redeem_signin_link(
+                &TokenHash::of(link_secret),
+                &secret.hash(),
+                self.clock.now(),
+            )
+            .await?;
+        Ok(started.map(|session| Started { secret, session }))
+    }
+
+    /// The live session with this secret, if any.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn find(&self, secret: &str) -> Result<Option<SessionInfo>, StoreError> {
+        self.store
+            .find_session(&TokenHash::of(secret), self.clock.now())
+            .await
+    }
+
+    /// Ends the session with this secret (unknown or ended sessions are left alone).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn end(&self, secret: &str) -> Result<(), StoreError> {
+        self.store
+            .end_session(&TokenHash::of(secret), self.clock.now())
+            .await
+    }
+
+    /// Deletes expired links and sessions (a chore); returns how many rows went.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        self.store.purge_expired_signins(self.clock.now()).await
+    }
+}

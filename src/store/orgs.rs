@@ -1,0 +1,186 @@
+//! Organizations and their partner lists.
+
+use super::{Conflict, StoreError, classify, corrupt, for_both_databases, qualified};
+use crate::domain::{Audit, ContactPolicy, NewOrg, Org, OrgId, OrgPatch};
+
+/// Organizations and partnerships.
+#[async_trait::async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Creates an organization.
+    async fn create_org(&self, org: &NewOrg, audit: &Audit) -> Result<Org, StoreError>;
+    /// Reads an organization.
+    async fn get_org(&self, id: OrgId) -> Result<Org, StoreError>;
+    /// Lists all organizations.
+    async fn list_orgs(&self) -> Result<Vec<Org>, StoreError>;
+    /// Changes an organization.
+    async fn update_org(
+        &self,
+        id: OrgId,
+        patch: &OrgPatch,
+        audit: &Audit,
+    ) -> Result<Org, StoreError>;
+    /// Makes `partner_id` a partner of `org_id` (idempotent).
+    async fn add_partner(
+        &self,
+        org_id: OrgId,
+        partner_id: OrgId,
+        audit: &Audit,
+    ) -> Result<(), StoreError>;
+    /// Removes a partnership.
+    async fn remove_partner(
+        &self,
+        org_id: OrgId,
+        partner_id: OrgId,
+        audit: &Audit,
+    ) -> Result<(), StoreError>;
+    /// Lists an organization's partners.
+    async fn list_partners(&self, org_id: OrgId) -> Result<Vec<Org>, StoreError>;
+}
+
+/// The columns of [`OrgRow`], for `SELECT` and `RETURNING`.
+const COLUMNS: &str = "id, name, domain, policy, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrgRow {
+    id: i64,
+    name: String,
+    domain: Option<String>,
+    policy: String,
+    created_at: i64,
+}
+
+impl TryFrom<OrgRow> for Org {
+    type Error = StoreError;
+    fn try_from(r: OrgRow) -> Result<Self, StoreError> {
+        Ok(Org {
+            id: OrgId::new(r.id),
+            policy: ContactPolicy::parse(&r.policy).map_err(|_| corrupt("policy", &r.policy))?,
+            name: r.name,
+            domain: r.domain,
+            created_at: r.created_at,
+        })
+    }
+}
+
+for_both_databases! {
+    impl Sql {
+        /// Reads an organization (in the caller's connection or transaction).
+        pub(crate) async fn fetch_org(conn: &mut Conn, id: OrgId) -> Result<Org, StoreError> {
+            sqlx::query_as::<_, OrgRow>(&format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"))
+                .bind(id.get())
+                .fetch_optional(conn)
+                .await?
+                .ok_or(StoreError::NotFound("organization"))?
+                .try_into()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl OrgStore for Sql {
+        async fn create_org(&self, org: &NewOrg, audit: &Audit) -> Result<Org, StoreError> {
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query_as::<_, OrgRow>(&format!(
+                "INSERT INTO organizations (name, domain, policy, created_at) VALUES ($1, $2, $3, $4) \
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(org.name.as_str())
+            .bind(org.domain.as_ref().map(|d| d.as_str()))
+            .bind(org.policy.as_str())
+            .bind(audit.at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify(Conflict::Domain, "organization"))?;
+            let org = Org::try_from(row)?;
+            let audit = Audit {
+                org_id: Some(org.id),
+                target: format!("org/{}", org.id),
+                ..audit.clone()
+            };
+            Self::write_audit(&mut tx, &audit).await?;
+            tx.commit().await?;
+            Ok(org)
+        }
+
+        async fn get_org(&self, id: OrgId) -> Result<Org, StoreError> {
+            let mut conn = self.pool.acquire().await?;
+            Self::fetch_org(&mut conn, id).await
+        }
+
+        async fn list_orgs(&self) -> Result<Vec<Org>, StoreError> {
+            sqlx::query_as::<_, OrgRow>(&format!("SELECT {COLUMNS} FROM organizations ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Org::try_from)
+                .collect()
+        }
+
+        async fn update_org(&self, id: OrgId, patch: &OrgPatch, audit: &Audit) -> Result<Org, StoreError> {
+            let mut tx = self.pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE organizations SET name = COALESCE($2, name), \
+                 domain = CASE WHEN $3 THEN $4 ELSE domain END, policy = COALESCE($5, policy) WHERE id = $1",
+            )
+            .bind(id.get())
+            .bind(patch.name.as_ref().map(|n| n.as_str()))
+            .bind(patch.domain.is_some())
+            .bind(patch.domain.as_ref().and_then(|d| d.as_ref().map(|d| d.as_str())))
+            .bind(patch.policy.map(|p| p.as_str()))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify(Conflict::Domain, "organization"))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("organization"));
+            }
+            Self::write_audit(&mut tx, audit).await?;
+            let org = Self::fetch_org(&mut tx, id).await?;
+            tx.commit().await?;
+            Ok(org)
+        }
+
+        async fn add_partner(&self, org_id: OrgId, partner_id: OrgId, audit: &Audit) -> Result<(), StoreError> {
+            if org_id == partner_id {
+                return Err(StoreError::Conflict(Conflict::PartnershipWithItself));
+            }
+            let mut tx = self.pool.begin().await?;
+            let done = sqlx::query(
+                "INSERT INTO partners (org_id, partner_id, created_at) \
+                 SELECT $1, id, $3 FROM organizations WHERE id = $2 ON CONFLICT DO NOTHING",
+            )
+            .bind(org_id.get())
+            .bind(partner_id.get())
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                // Either already a partner (fine) or no such organization (404).
+                Self::fetch_org(&mut tx, partner_id).await?;
+                return Ok(());
+            }
+            Self::write_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn remove_partner(&self, org_id: OrgId, partner_id: OrgId, audit: &Audit) -> Result<(), StoreError> {
+            let remove = sqlx::query("DELETE FROM partners WHERE org_id = $1 AND partner_id = $2")
+                .bind(org_id.get())
+                .bind(partner_id.get());
+            self.change_one(remove, audit, "partner").await
+        }
+
+        async fn list_partners(&self, org_id: OrgId) -> Result<Vec<Org>, StoreError> {
+            let columns = qualified("o", COLUMNS);
+            sqlx::query_as::<_, OrgRow>(&format!(
+                "SELECT {columns} FROM partners p \
+                 JOIN organizations o ON o.id = p.partner_id WHERE p.org_id = $1 ORDER BY o.id"
+            ))
+            .bind(org_id.get())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Org::try_from)
+            .collect()
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Who may act: bearer tokens (stored as hashes), one-time sign-in links and the web sessions
+//! they turn into. A session acts through a token row of its own, so revoking that token,
+//! deactivating its member or signing out ends it.
+
+use super::{Conflict, StoreError, classify, corrupt, first_wins, for_both_databases, qualified};
+use crate::domain::session::session_lifetime;
+use crate::domain::{
+    Audit, MemberId, MemberStatus, OrgId, Role, SessionInfo, SigninLinkId, TokenHash, TokenId,
+    TokenInfo, TokenSecret,
+};
+
+/// A token to be stored (only its hash).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub hash: TokenHash,
+    pub role: Role,
+    pub org_id: Option<OrgId>,
+    pub member_id: Option<MemberId>,
+    pub label: String,
+}
+
+/// A one-time sign-in link to be stored (only its hash): for an admin of `org_id`, or for the
+/// member `member_id` of it.
+#[derive(Debug, Clone)]
+pub struct NewSigninLink {
+    pub hash: TokenHash,
+    pub role: Role,
+    pub org_id: OrgId,
+    pub member_id: Option<MemberId>,
+    pub expires_at: i64,
+}
+
+/// Tokens, sign-in links and sessions.
+#[async_trait::async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores an operator token with `hash` unless an operator token already exists; returns
+    /// whether it was stored. This is how the one-time bootstrap token is created.
+    async fn create_bootstrap_token(&self, hash: &TokenHash, now: i64) -> Result<bool, StoreError>;
+    /// Stores a token.
+    async fn create_token(&self, token: &NewToken, audit: &Audit) -> Result<TokenInfo, StoreError>;
+    /// Finds an unrevoked token by hash; member tokens of deactivated members are not found.
+    async fn find_token(&self, hash: &TokenHash) -> Result<Option<TokenInfo>, StoreError>;
+    /// Revokes a token; with `org_id`, only a token of that organization.
+    async fn revoke_token(
+        &self,
+        org_id: Option<OrgId>,
+        token_id: TokenId,
+        audit: &Audit,
+    ) -> Result<(), StoreError>;
+    /// Stores a one-time sign-in link (only its hash); returns its id.
+    async fn create_signin_link(
+        &self,
+        link: &NewSigninLink,
+        audit: &Audit,
+    ) -> Result<SigninLinkId, StoreError>;
+    /// Uses up the sign-in link with hash `link` and, in the same transaction, starts a session
+    /// stored under `session` (a new `web session` token, lasting [`session_lifetime`]). `None`
+    /// when the link is unknown, used, expired or names a deactivated member: a link works once,
+    /// even under concurrent use.
+    async fn redeem_signin_link(
+        &self,
+        link: &TokenHash,
+        session: &TokenHash,
+        now: i64,
+    ) -> Result<Option<SessionInfo>, StoreError>;
+    /// The live session with hash `session`: unexpired, its token unrevoked, its member active.
+    async fn find_session(
+        &self,
+        session: &TokenHash,
+        now: i64,
+    ) -> Result<Option<SessionInfo>, StoreError>;
+    /// Ends a session by revoking its token; unknown or ended sessions are left alone.
+    async fn end_session(&self, session: &TokenHash, now: i64) -> Result<(), StoreError>;
+    /// Deletes sign-in links and sessions that expired by `now`, revoking the sessions' tokens
+    /// (kept, so the audit log still names them), in one transaction; returns the rows deleted.
+    async fn purge_expired_signins(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// The columns of [`TokenRow`], for `SELECT` and `RETURNING`.
+const COLUMNS: &str = "id, role, org_id, member_id, label, created_at";
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    role: String,
+    org_id: Option<i64>,
+    member_id: Option<i64>,
+    label: String,
+    created_at: i64,
+}
+
+impl TryFrom<TokenRow> for TokenInfo {
+    type Error = StoreError;
+    fn try_from(r: TokenRow) -> Result<Self, StoreError> {
+        Ok(TokenInfo {
+            id: TokenId::new(r.id),
+            role: Role::from_stored(&r.role).ok_or_else(|| corrupt("role", &r.role))?,
+            org_id: r.org_id.map(OrgId::new),
+            member_id: r.member_id.map(MemberId::new),
+            label: r.label,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// A session joined with its token.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    expires_at: i64,
+}
+
+impl TryFrom<SessionRow> for SessionInfo {
+    type Error = StoreError;
+    fn try_from(r: SessionRow) -> Result<Self, StoreError> {
+        Ok(SessionInfo {
+            token: r.token.try_into()?,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
+for_both_databases! {
+    #[async_trait::async_trait]
+    impl SessionStore for Sql {
+        async fn create_bootstrap_token(&self, hash: &TokenHash, now: i64) -> Result<bool, StoreError> {
+            let done = sqlx::query(
+                "INSERT INTO tokens (hash, role, label, created_at) \
+                 SELECT $1, 'operator', 'bootstrap', $2 \
+                 WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE role = 'operator')",
+            )
+            .bind(hash.as_str())
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+            // Instances starting together: the unique index lets one of them win.
+            first_wins(done.map(|d| d.rows_affected()))
+        }
+
+        async fn create_token(&self, token: &NewToken, audit: &Audit) -> Result<TokenInfo, StoreError> {
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query_as::<_, TokenRow>(&format!(
+                "INSERT INTO tokens (hash, role, org_id, member_id, label, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+            ))
+            .bind(token.hash.as_str())
+            .bind(token.role.as_str())
+            .bind(token.org_id.map(OrgId::get))
+            .bind(token.member_id.map(MemberId::get))
+            .bind(&token.label)
+            .bind(audit.at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify(Conflict::Token, "member"))?;
+            let info = TokenInfo::try_from(row)?;
+            let audit = Audit { target: format!("token/{}", info.id), ..audit.clone() };
+            Self::write_audit(&mut tx, &audit).await?;
+            tx.commit().await?;
+            Ok(info)
+        }
+
+        async fn find_token(&self, hash: &TokenHash) -> Result<Option<TokenInfo>, StoreError> {
+            sqlx::query_as::<_, TokenRow>(&format!(
+                "SELECT {} FROM tokens t LEFT JOIN members m ON m.id = t.member_id \
+                 WHERE t.hash = $1 AND t.revoked_at IS NULL \
+                 AND (t.member_id IS NULL OR m.status = 'active')",
+                qualified("t", COLUMNS)
+            ))
+            .bind(hash.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenInfo::try_from)
+            .transpose()
+        }
+
+        async fn revoke_token(&self, org_id: Option<OrgId>, token_id: TokenId, audit: &Audit) -> Result<(), StoreError> {
+            let revoke = sqlx::query(
+                "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
+                 AND ($3 IS NULL OR org_id = $3)",
+            )
+            .bind(audit.at)
+            .bind(token_id.get())
+            .bind(org_id.map(OrgId::get));
+            self.change_one(revoke, audit, "token").await
+        }
+
+        async fn create_signin_link(&self, link: &NewSigninLink, audit: &Audit) -> Result<SigninLinkId, StoreError> {
+            let mut tx = self.pool.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO signin_links (hash, role, org_id, member_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(link.hash.as_str())
+            .bind(link.role.as_str())
+            .bind(link.org_id.get())
+            .bind(link.member_id.map(MemberId::get))
+            .bind(audit.at)
+            .bind(link.expires_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify(Conflict::SigninLink, "member"))?;
+            Self::write_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(SigninLinkId::new(id))
+        }
+
+        async fn redeem_signin_link(
+            &self,
+            link: &TokenHash,
+            session: &TokenHash,
+            now: i64,
+        ) -> Result<Option<SessionInfo>, StoreError> {
+            let mut tx = self.pool.begin().await?;
+            // The conditional update is the single-use guard: of two concurrent redemptions
+            // only one sees `used_at IS NULL` (PostgreSQL re-checks it after the row lock,
+            // SQLite runs one writer at a time).
+            let used: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+                "UPDATE signin_links SET used_at = $2 \
+                 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                 RETURNING id, role, org_id, member_id",
+            )
+            .bind(link.as_str())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((link_id, role, org_id, member_id)) = used else {
+                return Ok(None);
+            };
+            let (org_id, member_id) = (OrgId::new(org_id), member_id.map(MemberId::new));
+            if let Some(member_id) = member_id
+                && Self::fetch_member(&mut tx, org_id, member_id).await?.status != MemberStatus::Active
+            {
+                return Ok(None);
+            }
+            let role = Role::from_stored(&role).ok_or_else(|| corrupt("role", &role))?;
+            // The session's token is never shown to anyone: only the session secret is.
+            let unused = TokenSecret::generate().hash();
+            let token = sqlx::query_as::<_, TokenRow>(&format!(
+                "INSERT INTO tokens (hash, role, org_id, member_id, label, created_at) \
+                 VALUES ($1, $2, $3, $4, 'web session', $5) RETURNING {COLUMNS}"
+            ))
+            .bind(unused.as_str())
+            .bind(role.as_str())
+            .bind(org_id.get())
+            .bind(member_id.map(MemberId::get))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let token = TokenInfo::try_from(token)?;
+            let expires_at = now + session_lifetime(role);
+            sqlx::query(
+                "INSERT INTO web_sessions (hash, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(session.as_str())
+            .bind(token.id.get())
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify(Conflict::Session, "token"))?;
+            let actor = token
+                .principal()
+                .ok_or_else(|| corrupt("token", token.id))?
+                .actor();
+            let audit = Audit {
+                at: now,
+                actor,
+                org_id: Some(org_id),
+                action: "session.start",
+                target: format!("signin_link/{link_id}"),
+                detail: String::new(),
+            };
+            Self::write_audit(&mut tx, &audit).await?;
+            tx.commit().await?;
+            Ok(Some(SessionInfo { token, expires_at }))
+        }
+
+        async fn find_session(&self, session: &TokenHash, now: i64) -> Result<Option<SessionInfo>, StoreError> {
+            sqlx::query_as::<_, SessionRow>(&format!(
+                "SELECT {}, s.expires_at FROM web_sessions s JOIN tokens t ON t.id = s.token_id \
+                 LEFT JOIN members m ON m.id = t.member_id \
+                 WHERE s.hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL \
+                 AND (t.member_id IS NULL OR m.status = 'active')",
+                qualified("t", COLUMNS)
+            ))
+            .bind(session.as_str())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(SessionInfo::try_from)
+            .transpose()
+        }
+
+        async fn end_session(&self, session: &TokenHash, now: i64) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE tokens SET revoked_at = $2 WHERE revoked_at IS NULL \
+                 AND id = (SELECT token_id FROM web_sessions WHERE hash = $1)",
+            )
+            .bind(session.as_str())
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        }
+
+        async fn purge_expired_signins(&self, now: i64) -> Result<u64, StoreError> {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+                 AND id IN (SELECT token_id FROM web_sessions WHERE expires_at <= $1)",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let sessions = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let links = sqlx::query("DELETE FROM signin_links WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(sessions.rows_affected() + links.rows_affected())
+        }
+    }
+}
