@@ -24,7 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verify))
 }
 
-/// How a card is delivered, in a path.
+/// How a card is delivered: the QR code as `png` or `svg`, or a `printable` namecard image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CardFormat {

@@ -93,7 +93,8 @@ impl Default for Limits {
 #[openapi(
     info(title = "namecard", description = "Signed QR namecards for organizations and their members."),
     modifiers(&BearerSecurity),
-    components(schemas(Problem))
+    // `CardFormat` appears only as a path parameter, which utoipa does not collect by itself.
+    components(schemas(Problem, cards::CardFormat))
 )]
 struct ApiDoc;
 

@@ -2,7 +2,9 @@
 //! becomes a request the owner accepts; every scan outcome; every policy combination; phone
 //! discovery privacy and its rate limit; decisions; races; expiry; webhooks.
 
-use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_with};
+use namecard::service::{Clock as _, ManualClock};
+use std::sync::Arc;
 use namecard::config::RawSettings;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -285,22 +287,20 @@ async fn every_scan_outcome_is_answered_with_its_own_code(backend: Backend) {
 }
 
 async fn an_expired_card_is_refused(backend: Backend) {
-    let settings = RawSettings {
-        refresh_interval: Some("100ms".into()),
-        ..Default::default()
-    };
-    let Some(app) = spawn_app_with(backend, settings).await else {
+    // Two years ago the service issued a card valid for a year.
+    let now = namecard::card::unix_now();
+    let clock = Arc::new(ManualClock::at(now - 2 * 365 * 86_400));
+    let Some(app) = spawn_app_at(backend, Arc::clone(&clock)).await else {
         return;
     };
     let w = world(&app, "open", "open", false).await;
-    // The service's key has been signing for two years; a card it issued then has expired.
-    sql(
-        &app,
-        "UPDATE signing_keys SET valid_from = valid_from - 63072000",
-    )
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let expired = card_signed_long_ago(&app, w.a_org, w.a_member).await;
+    let expires_at = clock.now() + 365 * 86_400;
+    let issued = app
+        .post("/v1/me/cards", Some(&w.a_token), json!({ "expires_at": expires_at }))
+        .await
+        .expect(201);
+    let expired = issued["text"].as_str().expect("text").to_owned();
+    clock.set(now);
 
     let answer = app.scan_text(&w.b_token, &expired).await;
 
@@ -308,62 +308,6 @@ async fn an_expired_card_is_refused(backend: Backend) {
         (answer.status.as_u16(), answer.problem_code()),
         (422, "card_expired")
     );
-}
-
-/// Runs one statement on the test's database (to set up what only time could otherwise make).
-async fn sql(app: &TestApp, statement: &str) {
-    use sqlx::Connection as _;
-    if app.database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::query(statement).execute(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::query(statement).execute(&mut conn).await.unwrap();
-    }
-}
-
-/// A card for `member` signed by the service's active key, issued two years ago and expired a
-/// year ago.
-async fn card_signed_long_ago(app: &TestApp, org: i64, member: i64) -> String {
-    use sqlx::Connection as _;
-    let pem: (String,) = if app.database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::query_as("SELECT private_pem FROM signing_keys WHERE status = 'active'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        sqlx::query_as("SELECT private_pem FROM signing_keys WHERE status = 'active'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-    };
-    let key = namecard::card::SigningKey::from_pkcs8_pem(&pem.0).expect("stored key");
-    let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
-    let then = namecard::card::unix_now() - 2 * 365 * 86_400;
-    let request = namecard::card::CardRequest {
-        org_id: org as u64,
-        org_name: "Acme Trading".into(),
-        member_id: member as u64,
-        member_name: "Ada Lovelace".into(),
-        title: None,
-        not_before: None,
-        expires_at: then + 365 * 86_400,
-        one_time: false,
-        channel: None,
-    };
-    namecard::card::issue_card(&issuer, &key, &request, then)
-        .expect("issued")
-        .text
 }
 
 async fn a_one_time_card_starts_one_request_only(backend: Backend) {

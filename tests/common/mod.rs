@@ -100,6 +100,22 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// Starts the real server with extra settings.
 pub async fn spawn_app_with(backend: Backend, extra: RawSettings) -> Option<TestApp> {
+    spawn_app_on(backend, extra, Arc::new(namecard::service::SystemClock)).await
+}
+
+/// Starts the real server on a clock the test holds (to make a card old or a request expire).
+pub async fn spawn_app_at(
+    backend: Backend,
+    clock: Arc<namecard::service::ManualClock>,
+) -> Option<TestApp> {
+    spawn_app_on(backend, RawSettings::default(), clock).await
+}
+
+async fn spawn_app_on(
+    backend: Backend,
+    extra: RawSettings,
+    clock: Arc<dyn namecard::service::Clock>,
+) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(backend).await?;
     let raw = RawSettings {
         database_url: Some(database_url.clone().into()),
@@ -108,7 +124,9 @@ pub async fn spawn_app_with(backend: Backend, extra: RawSettings) -> Option<Test
         ..Default::default()
     };
     let settings = Settings::resolve(&extra.or(raw)).expect("test settings");
-    let mut server = Server::start(&settings).await.expect("server starts");
+    let mut server = Server::start_with_clock(&settings, clock)
+        .await
+        .expect("server starts");
     let operator = server
         .take_bootstrap_token()
         .expect("first start prints a bootstrap token")
