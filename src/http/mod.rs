@@ -111,9 +111,51 @@ impl utoipa::Modify for BearerSecurity {
     }
 }
 
+/// Every error answer is `application/problem+json` ([`ApiError`]); routes document their error
+/// bodies as `body = Problem`, which utoipa lists as `application/json`. This puts each of them
+/// under the type the service really sends, in one place for every route, present and future.
+struct ProblemResponses;
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, path::HttpMethod};
+        const METHODS: [HttpMethod; 5] = [
+            HttpMethod::Get,
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Patch,
+            HttpMethod::Delete,
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for method in &METHODS {
+                let operation = match method {
+                    HttpMethod::Get => item.get.as_mut(),
+                    HttpMethod::Post => item.post.as_mut(),
+                    HttpMethod::Put => item.put.as_mut(),
+                    HttpMethod::Patch => item.patch.as_mut(),
+                    HttpMethod::Delete => item.delete.as_mut(),
+                    _ => None,
+                };
+                let Some(operation) = operation else { continue };
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    if !status.starts_with(['4', '5']) {
+                        continue;
+                    }
+                    if let Some(content) = response.content.shift_remove("application/json") {
+                        response
+                            .content
+                            .insert("application/problem+json".to_owned(), content);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The API's OpenAPI document and the router it describes.
 fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(orgs::router())
         .merge(members::router())
         .merge(cards::router())
@@ -122,7 +164,10 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(ops::router())
         .merge(sessions::router())
         .merge(pages::router())
-        .split_for_parts()
+        .split_for_parts();
+    // After the routes are in: `ApiDoc`'s own modifiers run before any route is merged.
+    utoipa::Modify::modify(&ProblemResponses, &mut doc);
+    (router, doc)
 }
 
 /// The OpenAPI 3.1 document, as served at `/openapi.json`.
