@@ -62,12 +62,12 @@ async fn refuse_announced_oversize(limit: usize, req: Request, next: Next) -> Re
 /// What a scan or phone request did.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScanAnswer {
-    /// `request_created`, `already_pending`, `already_connected`, `same_organization`, or
-    /// `preview`.
-    pub outcome: String,
-    /// For a preview: the outcome sending the card would have.
+    /// What the scan did.
+    pub outcome: ScanOutcome,
+    /// For a preview: the outcome sending the card would have (`request_created`,
+    /// `already_pending` or `already_connected`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub would: Option<String>,
+    pub would: Option<ScanOutcome>,
     /// The card's QR text (send it as `{"text"}` to act on a preview).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -81,28 +81,49 @@ pub struct ScanAnswer {
     pub contact: Option<ContactView>,
 }
 
-/// The wire names of outcomes and of what a preview would do.
-fn outcome_name(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::RequestCreated(_) => "request_created",
-        Outcome::AlreadyPending(_) => "already_pending",
-        Outcome::AlreadyConnected(_) => "already_connected",
-        Outcome::SameOrganization => "same_organization",
-        Outcome::Preview { .. } => "preview",
+/// What a scan or phone request did, or for a preview (`would`) what it would do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanOutcome {
+    /// A new pending request (201).
+    RequestCreated,
+    /// The requester's earlier request to this owner is still pending.
+    AlreadyPending,
+    /// The two are already external contacts.
+    AlreadyConnected,
+    /// The owner is a colleague: no external request.
+    SameOrganization,
+    /// Nothing was written; `would` says what sending the card would do.
+    Preview,
+}
+
+impl From<&Outcome> for ScanOutcome {
+    fn from(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::RequestCreated(_) => Self::RequestCreated,
+            Outcome::AlreadyPending(_) => Self::AlreadyPending,
+            Outcome::AlreadyConnected(_) => Self::AlreadyConnected,
+            Outcome::SameOrganization => Self::SameOrganization,
+            Outcome::Preview { .. } => Self::Preview,
+        }
     }
 }
 
-fn would_name(would: Would) -> &'static str {
-    match would {
-        Would::RequestCreated => "request_created",
-        Would::AlreadyPending => "already_pending",
-        Would::AlreadyConnected => "already_connected",
+impl From<Would> for ScanOutcome {
+    fn from(would: Would) -> Self {
+        match would {
+            Would::RequestCreated => Self::RequestCreated,
+            Would::AlreadyPending => Self::AlreadyPending,
+            Would::AlreadyConnected => Self::AlreadyConnected,
+        }
     }
 }
 
 fn answer(text: Option<String>, owner: Party, outcome: Outcome) -> (StatusCode, Json<ScanAnswer>) {
     let mut a = ScanAnswer {
-        outcome: outcome_name(&outcome).to_owned(),
+        outcome: ScanOutcome::from(&outcome),
         would: None,
         text,
         owner: owner.into(),
@@ -123,7 +144,7 @@ fn answer(text: Option<String>, owner: Party, outcome: Outcome) -> (StatusCode, 
             StatusCode::OK
         }
         Outcome::Preview { would } => {
-            a.would = Some(would_name(would).to_owned());
+            a.would = Some(would.into());
             StatusCode::OK
         }
         Outcome::SameOrganization => StatusCode::OK,

@@ -138,7 +138,9 @@ impl utoipa::Modify for ProblemResponses {
                 };
                 let Some(operation) = operation else { continue };
                 for (status, response) in operation.responses.responses.iter_mut() {
-                    let RefOr::T(response) = response else { continue };
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
                     if !status.starts_with(['4', '5']) {
                         continue;
                     }

@@ -3,11 +3,11 @@
 //! discovery privacy and its rate limit; decisions; races; expiry; webhooks.
 
 use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_with};
-use namecard::service::{Clock as _, ManualClock};
-use std::sync::Arc;
 use namecard::config::RawSettings;
+use namecard::service::{Clock as _, ManualClock};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Two organizations with an admin each, one member each (with tokens), and the given policies.
 struct World {
@@ -296,7 +296,11 @@ async fn an_expired_card_is_refused(backend: Backend) {
     let w = world(&app, "open", "open", false).await;
     let expires_at = clock.now() + 365 * 86_400;
     let issued = app
-        .post("/v1/me/cards", Some(&w.a_token), json!({ "expires_at": expires_at }))
+        .post(
+            "/v1/me/cards",
+            Some(&w.a_token),
+            json!({ "expires_at": expires_at }),
+        )
         .await
         .expect(201);
     let expired = issued["text"].as_str().expect("text").to_owned();
