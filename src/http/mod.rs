@@ -4,7 +4,7 @@
 //! Handlers extract, make one service call and respond; no SQL, crypto or pixel code lives
 //! here. Every resource module contributes an `OpenApiRouter`, so the OpenAPI document at
 //! `/openapi.json` is generated from the same route table that serves requests. Nothing in the
-//! library imports this module but the composition root ([`crate::startup`]).
+//! library imports this module but the composition root, `startup`.
 
 mod cards;
 mod contacts;
