@@ -600,7 +600,7 @@ function directorySearch(renderItem, id) {
 function directoryEntry(m) {
   return h('li', { class: 'member', 'data-id': m.id },
     person({ name: m.display_name, title: m.title },
-      h('div', { class: 'meta' }, `Employee ${m.employee_id}`, m.mobile && ` · ${m.mobile}`)));
+      h('div', { class: 'meta' }, `Employee ${m.employee_id}`, m.mobile && ` · ${m.mobile}`, m.email && ` · ${m.email}`)));
 }
 
 function directoryView() {
@@ -672,6 +672,7 @@ function addMemberForm(onAdded) {
     field('employee_id', 'Employee id', 'text', { required: true }),
     field('title', 'Title (optional)'),
     field('mobile', 'Mobile, international format (optional)', 'tel', { placeholder: '+8613800138000' }),
+    field('email', 'E-mail (optional)', 'email', { placeholder: 'ada@example.com' }),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'phone_discoverable' }), 'Others may find them by phone number'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Add member' })),
     out);
@@ -679,7 +680,7 @@ function addMemberForm(onAdded) {
     ev.preventDefault();
     const data = new FormData(form);
     const body = { display_name: data.get('display_name'), employee_id: data.get('employee_id') };
-    for (const key of ['title', 'mobile']) if (data.get(key).trim()) body[key] = data.get(key);
+    for (const key of ['title', 'mobile', 'email']) if (data.get(key).trim()) body[key] = data.get(key);
     body.phone_discoverable = data.get('phone_discoverable') === 'on';
     await busy(ev.submitter || form.querySelector('button'), out, async () => {
       const m = await api('POST', `/v1/orgs/${session.org_id}/members`, body);
@@ -694,7 +695,7 @@ function addMemberForm(onAdded) {
 function importForm(onAdded) {
   const out = h('div');
   const text = h('textarea', { id: 'import-csv', name: 'csv', spellcheck: 'false',
-    placeholder: 'display_name,employee_id,title,mobile,phone_discoverable\nAda Lovelace,E-001,Engineer,+447700900123,true' });
+    placeholder: 'display_name,employee_id,title,mobile,phone_discoverable,email\nAda Lovelace,E-001,Engineer,+447700900123,true,ada@example.com' });
   const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'import-file' });
   file.addEventListener('change', async () => {
     if (file.files[0]) text.value = await file.files[0].text();

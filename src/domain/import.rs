@@ -20,7 +20,7 @@ pub struct RowError {
 }
 
 /// Parses a CSV document with a header line naming `display_name`, `employee_id` and optionally
-/// `title`, `mobile`, `phone_discoverable`.
+/// `title`, `mobile`, `phone_discoverable`, `email`.
 ///
 /// # Errors
 /// Every bad row.

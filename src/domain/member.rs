@@ -79,6 +79,51 @@ impl Mobile {
     }
 }
 
+/// An e-mail address, as an identity provider or an admin gives it: one `@` between a local part
+/// and a domain, no spaces or control characters, at most 254 characters (RFC 5321's limit). The
+/// domain is lowercased; the local part is kept as written (it may be case-sensitive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses an address such as `Ada.Lovelace@Example.COM` (stored `Ada.Lovelace@example.com`).
+    ///
+    /// # Errors
+    /// When it is not of the form `local@domain.tld` or breaks the limits above.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let invalid = || {
+            DomainError::new(
+                "email",
+                "invalid_email",
+                "must be an e-mail address like ada@example.com",
+            )
+        };
+        let text = raw.trim();
+        let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
+        let bad_char = |c: char| c.is_whitespace() || c.is_control() || c == '@';
+        if text.len() > 254
+            || local.is_empty()
+            || local.len() > 64
+            || local.chars().any(bad_char)
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+            || domain
+                .chars()
+                .any(|c| bad_char(c) || matches!(c, '[' | ']' | '/' | '\\'))
+        {
+            return Err(invalid());
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Whether a member is active or has been deactivated (cards revoked, hidden from the directory).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
@@ -123,6 +168,8 @@ pub struct NewMember {
     pub mobile: Option<Mobile>,
     /// Whether others in the organization may find this member by phone number.
     pub phone_discoverable: bool,
+    /// Optional e-mail address (for sign-in and notices).
+    pub email: Option<Email>,
 }
 
 /// A member of an organization.
@@ -135,6 +182,7 @@ pub struct Member {
     pub title: Option<String>,
     pub mobile: Option<String>,
     pub phone_discoverable: bool,
+    pub email: Option<String>,
     pub status: MemberStatus,
     pub created_at: i64,
     pub deactivated_at: Option<i64>,
@@ -147,6 +195,7 @@ pub struct MemberPatch {
     pub title: Option<Option<Title>>,
     pub mobile: Option<Option<Mobile>>,
     pub phone_discoverable: Option<bool>,
+    pub email: Option<Option<Email>>,
 }
 
 /// How the directory is searched. Only active members are ever returned.
@@ -192,6 +241,31 @@ mod tests {
     }
 
     #[test]
+    fn email_addresses_keep_their_local_part_and_lowercase_their_domain() {
+        assert_eq!(
+            Email::parse(" Ada.Lovelace@Example.COM ").unwrap().as_str(),
+            "Ada.Lovelace@example.com"
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@exa mple.com",
+            "ada@example..com",
+            "ada@.example.com",
+            "ada\u{0}@example.com",
+        ] {
+            assert_eq!(
+                Email::parse(bad).unwrap_err().code,
+                "invalid_email",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn employee_ids_reject_spaces() {
         assert!(EmployeeId::parse("E 1").is_err());
         assert_eq!(EmployeeId::parse(" E-001 ").unwrap().as_str(), "E-001");
@@ -215,6 +289,9 @@ pub struct MemberFields {
     /// Whether colleagues may find this member by phone number (default false).
     #[serde(default)]
     pub phone_discoverable: Option<bool>,
+    /// Optional e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Treats a blank optional field (an empty CSV cell) as absent.
@@ -234,6 +311,7 @@ impl NewMember {
             title: present(&fields.title).map(Title::parse).transpose()?,
             mobile: present(&fields.mobile).map(Mobile::parse).transpose()?,
             phone_discoverable: fields.phone_discoverable.unwrap_or(false),
+            email: present(&fields.email).map(Email::parse).transpose()?,
         })
     }
 }

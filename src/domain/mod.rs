@@ -24,8 +24,8 @@ pub use contact::{
 };
 pub use ids::{AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TokenId};
 pub use member::{
-    DisplayName, EmployeeId, Member, MemberFields, MemberPatch, MemberQuery, MemberStatus, Mobile,
-    NewMember, Title, fold_for_search,
+    DisplayName, Email, EmployeeId, Member, MemberFields, MemberPatch, MemberQuery, MemberStatus,
+    Mobile, NewMember, Title, fold_for_search,
 };
 pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
 pub use session::SessionInfo;

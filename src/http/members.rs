@@ -5,8 +5,8 @@ use super::views::{AuditView, MemberView};
 use super::{ApiError, AppState, page};
 use crate::domain::import::{self, RowError};
 use crate::domain::{
-    AuditId, DisplayName, MemberFields, MemberId, MemberPatch, MemberQuery, Mobile, NewMember,
-    OrgId, Title, fold_for_search,
+    AuditId, DisplayName, Email, MemberFields, MemberId, MemberPatch, MemberQuery, Mobile,
+    NewMember, OrgId, Title, fold_for_search,
 };
 use crate::service::members::ChangedBy;
 use axum::body::Bytes;
@@ -59,7 +59,7 @@ pub struct Imported {
 }
 
 /// Provisions many members from `text/csv` (header line: `display_name,employee_id,title,mobile,
-/// phone_discoverable`) or a JSON array. All or nothing: every bad row is reported (422
+/// phone_discoverable,email`) or a JSON array. All or nothing: every bad row is reported (422
 /// `invalid_rows`) and nothing is written unless every row is good; an employee id already taken
 /// in the organization fails the whole import with 409 `duplicate_employee_id`.
 #[utoipa::path(post, path = "/v1/orgs/{org}/members/import", tag = "members", params(("org" = i64, Path)),
@@ -127,6 +127,9 @@ pub struct UpdateMember {
     pub mobile: Option<Option<String>>,
     #[serde(default)]
     pub phone_discoverable: Option<bool>,
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
 }
 
 impl UpdateMember {
@@ -146,6 +149,10 @@ impl UpdateMember {
                 .map(|m| m.as_deref().map(Mobile::parse).transpose())
                 .transpose()?,
             phone_discoverable: self.phone_discoverable,
+            email: self
+                .email
+                .map(|e| e.as_deref().map(Email::parse).transpose())
+                .transpose()?,
         })
     }
 }
@@ -338,6 +345,7 @@ async fn update_me(
         title: body.title,
         mobile: body.mobile,
         phone_discoverable: body.phone_discoverable,
+        email: None,
     }
     .parse()?;
     let members = &state.services.members;

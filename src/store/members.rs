@@ -54,7 +54,7 @@ pub trait MemberStore: Send + Sync {
 }
 
 /// The columns of [`MemberRow`], for `SELECT` and `RETURNING`.
-const COLUMNS: &str = "id, org_id, display_name, employee_id, title, mobile, phone_discoverable, status, created_at, deactivated_at";
+const COLUMNS: &str = "id, org_id, display_name, employee_id, title, mobile, phone_discoverable, email, status, created_at, deactivated_at";
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -65,6 +65,7 @@ struct MemberRow {
     title: Option<String>,
     mobile: Option<String>,
     phone_discoverable: bool,
+    email: Option<String>,
     status: String,
     created_at: i64,
     deactivated_at: Option<i64>,
@@ -83,6 +84,7 @@ impl TryFrom<MemberRow> for Member {
             title: r.title,
             mobile: r.mobile,
             phone_discoverable: r.phone_discoverable,
+            email: r.email,
             created_at: r.created_at,
             deactivated_at: r.deactivated_at,
         })
@@ -126,8 +128,8 @@ for_both_databases! {
             for m in members {
                 let row = sqlx::query_as::<_, MemberRow>(&format!(
                     "INSERT INTO members (org_id, display_name, name_folded, employee_id, title, mobile, \
-                     phone_discoverable, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8) \
-                     RETURNING {COLUMNS}"
+                     phone_discoverable, email, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 'active', $8) RETURNING {COLUMNS}"
                 ))
                 .bind(org_id.get())
                 .bind(m.display_name.as_str())
@@ -137,6 +139,7 @@ for_both_databases! {
                 .bind(m.mobile.as_ref().map(|t| t.as_str()))
                 .bind(m.phone_discoverable)
                 .bind(audit.at)
+                .bind(m.email.as_ref().map(|e| e.as_str()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(classify(Conflict::EmployeeId, "organization"))?;
@@ -173,7 +176,8 @@ for_both_databases! {
                  name_folded = COALESCE($4, name_folded), \
                  title = CASE WHEN $5 THEN $6 ELSE title END, \
                  mobile = CASE WHEN $7 THEN $8 ELSE mobile END, \
-                 phone_discoverable = COALESCE($9, phone_discoverable) \
+                 phone_discoverable = COALESCE($9, phone_discoverable), \
+                 email = CASE WHEN $10 THEN $11 ELSE email END \
                  WHERE org_id = $1 AND id = $2 AND status = 'active'",
             )
             .bind(org_id.get())
@@ -185,6 +189,8 @@ for_both_databases! {
             .bind(patch.mobile.is_some())
             .bind(patch.mobile.as_ref().and_then(|t| t.as_ref().map(|t| t.as_str())))
             .bind(patch.phone_discoverable)
+            .bind(patch.email.is_some())
+            .bind(patch.email.as_ref().and_then(|e| e.as_ref().map(|e| e.as_str())))
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

@@ -264,6 +264,66 @@ async fn bad_input_is_a_problem_with_a_clear_code_never_a_500(backend: Backend) 
     );
 }
 
+async fn a_members_email_is_set_when_provisioned_imported_or_changed_and_checked(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let ada = app
+        .create_member(
+            &admin,
+            org,
+            json!({ "display_name": "Ada", "employee_id": "E-1", "email": "Ada@Example.COM" }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(ada["email"], "Ada@example.com");
+    let csv = "display_name,employee_id,title,mobile,phone_discoverable,email\nBob,E-2,,,false,bob@example.com\nCy,E-3,,,false,\n";
+    let imported = app
+        .import_members(&admin, org, "text/csv", csv)
+        .await
+        .expect(201);
+    assert_eq!(imported["members"][0]["email"], "bob@example.com");
+    assert!(
+        imported["members"][1]["email"].is_null(),
+        "an empty cell is no address"
+    );
+
+    let path = format!("/v1/orgs/{org}/members/{}", ada["id"]);
+    let changed = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({ "email": "ada@acme.example" })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["email"], "ada@acme.example");
+    let cleared = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({ "email": null })),
+        )
+        .await
+        .expect(200);
+    assert!(cleared["email"].is_null());
+    let bad = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({ "email": "ada at acme" })),
+        )
+        .await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.problem_code()),
+        (422, "invalid_email")
+    );
+}
+
 async fn healthz_answers_and_metrics_count_requests(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -277,6 +337,7 @@ async fn healthz_answers_and_metrics_count_requests(backend: Backend) {
 }
 
 on_both_databases!(
+    a_members_email_is_set_when_provisioned_imported_or_changed_and_checked,
     an_admin_provisions_a_member_who_then_finds_colleagues_in_the_directory,
     the_directory_pages_through_members_in_order,
     a_bulk_import_with_bad_rows_reports_each_and_writes_nothing,
