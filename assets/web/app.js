@@ -494,6 +494,8 @@ async function cardLinkView(body) {
 // Inbox and contacts
 
 const VIA = { qr_scan: 'scanned your card', phone: 'found you by phone number' };
+/** Where a contact came from (the API's `source`), in words. */
+const SOURCE = { card: 'a card', team_code: 'a team code', link: 'a link', phone: 'a phone number', transfer: 'a transfer' };
 
 /** A list that loads pages from `path` (answers {items, next_after}) and renders each item. */
 function pagedList(path, renderItem, emptyText, id) {
@@ -560,7 +562,9 @@ function contactsView() {
   const item = (c) => {
     const out = h('div');
     const li = h('li', { class: 'contact', 'data-id': c.id },
-      person(c.contact, h('div', { class: 'meta', text: `Contact since ${day(c.since)}` })),
+      person(c.contact, h('div', { class: 'meta' },
+        `Contact since ${day(c.since)} · by ${SOURCE[c.source] || c.source}`,
+        c.channel && ' · ', c.channel && h('span', { class: 'badge', title: 'The channel', text: c.channel }))),
       h('div', { class: 'actions tight' }, confirmButton('Remove', 'Yes, remove', async () => {
         try {
           await api('DELETE', `/v1/contacts/${c.id}`);

@@ -79,6 +79,58 @@ impl Via {
     }
 }
 
+/// Where a relation came from: the way its request was made, kept on the request and on the
+/// contact (WeCom's 添加方式), with the channel tag of the card or code that was used.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactSource {
+    /// A member's own card, scanned or pasted.
+    Card,
+    /// A team code (a contact way answered by whoever its routing picks).
+    TeamCode,
+    /// A contact way's link, opened in a browser.
+    Link,
+    /// A discoverable mobile number.
+    Phone,
+    /// Handed over from a colleague who moved on or left.
+    Transfer,
+}
+
+impl ContactSource {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::TeamCode => "team_code",
+            Self::Link => "link",
+            Self::Phone => "phone",
+            Self::Transfer => "transfer",
+        }
+    }
+
+    /// Parses the stored or query form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "card" => Self::Card,
+            "team_code" => Self::TeamCode,
+            "link" => Self::Link,
+            "phone" => Self::Phone,
+            "transfer" => Self::Transfer,
+            _ => return None,
+        })
+    }
+}
+
+/// Which of a member's external contacts to list; every set field must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactQuery {
+    pub source: Option<ContactSource>,
+    /// The channel tag, exactly.
+    pub channel: Option<String>,
+}
+
 /// Whose policy refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -259,6 +311,8 @@ pub struct ContactRequest {
     /// A pending request past `expires_at` reads as `expired`.
     pub status: RequestStatus,
     pub via: Via,
+    /// How the request was made.
+    pub source: ContactSource,
     /// The channel tag of the card that was scanned, if it carried one.
     pub card_channel: Option<String>,
     pub requester: Party,
@@ -276,6 +330,9 @@ pub struct Contact {
     pub since: i64,
     /// The other member.
     pub contact: Party,
+    /// How the relation was made, and the channel tag of the card or code used.
+    pub source: ContactSource,
+    pub channel: Option<String>,
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ pub mod token;
 pub use access::{Principal, Role};
 pub use audit::{Audit, AuditEntry};
 pub use contact::{
-    BlockReason, BlockedBy, Contact, ContactRequest, Decision, OrgRef, Party, PolicyBlock,
-    PolicySide, RequestStatus, Via, check_policies,
+    BlockReason, BlockedBy, Contact, ContactQuery, ContactRequest, ContactSource, Decision, OrgRef,
+    Party, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
 };
 pub use ids::{AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TokenId};
 pub use member::{

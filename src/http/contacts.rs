@@ -5,7 +5,8 @@ use super::extract::{Auth, Json, Path, Query};
 use super::views::{ContactView, PartyView, RequestView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
-    ContactId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
+    ContactId, ContactQuery, ContactSource, Decision, Mobile, OrgId, Party, RequestId,
+    RequestStatus, WebhookUrl,
 };
 use crate::service::contacts::{Outcome, Requester, ScanInput, Would};
 use crate::store::{Direction, Webhook};
@@ -432,10 +433,16 @@ async fn cancel_request(
     decide(&state, &auth, id, Decision::Cancel).await
 }
 
-/// Paging through my external contacts.
+/// Which of my external contacts to list, and paging.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ContactFilter {
+    /// Only those made this way: `card`, `team_code`, `link`, `phone` or `transfer`.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Only those made with this channel tag.
+    #[serde(default)]
+    pub channel: Option<String>,
     /// The `next_after` of the previous page.
     #[serde(default)]
     pub after: Option<i64>,
@@ -462,10 +469,24 @@ async fn list_contacts(
     let (_, member_id) = auth.member()?;
     let limit = page::limit(filter.limit, 50, 200)?;
     let before = filter.after.filter(|&a| a > 0).map(ContactId::new);
+    let source = match filter.source.as_deref() {
+        None => None,
+        Some(s) => Some(ContactSource::parse(s).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "source: card, team_code, link, phone or transfer",
+            )
+        })?),
+    };
+    let query = ContactQuery {
+        source,
+        channel: filter.channel,
+    };
     let items = state
         .services
         .contacts
-        .contacts(member_id, before, limit)
+        .contacts(member_id, &query, before, limit)
         .await?;
     let next_after = page::next(&items, limit, |c| c.id.get());
     let items = items.into_iter().map(ContactView::from).collect();

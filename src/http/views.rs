@@ -3,7 +3,7 @@
 //! when a view here does, never because a column or a field was added underneath.
 
 use crate::card::CardClaims;
-use crate::domain::{self, ContactPolicy, MemberStatus, RequestStatus, Role, Via};
+use crate::domain::{self, ContactPolicy, ContactSource, MemberStatus, RequestStatus, Role, Via};
 use crate::store::{CardRecord, StoredKey};
 
 /// An organization.
@@ -111,6 +111,8 @@ pub struct RequestView {
     /// A pending request past `expires_at` reads as `expired`.
     pub status: RequestStatus,
     pub via: Via,
+    /// How the request was made: `card`, `team_code`, `link`, `phone` or `transfer`.
+    pub source: ContactSource,
     /// The channel tag of the card that was scanned, if it carried one.
     pub card_channel: Option<String>,
     pub requester: PartyView,
@@ -126,6 +128,7 @@ impl From<domain::ContactRequest> for RequestView {
             id: r.id.get(),
             status: r.status,
             via: r.via,
+            source: r.source,
             card_channel: r.card_channel,
             requester: r.requester.into(),
             owner: r.owner.into(),
@@ -145,6 +148,10 @@ pub struct ContactView {
     pub since: i64,
     /// The other member.
     pub contact: PartyView,
+    /// How the relation was made: `card`, `team_code`, `link`, `phone` or `transfer`.
+    pub source: ContactSource,
+    /// The channel tag of the card or code it was made with.
+    pub channel: Option<String>,
 }
 
 impl From<domain::Contact> for ContactView {
@@ -153,6 +160,8 @@ impl From<domain::Contact> for ContactView {
             id: c.id.get(),
             since: c.since,
             contact: c.contact.into(),
+            source: c.source,
+            channel: c.channel,
         }
     }
 }

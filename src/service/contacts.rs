@@ -12,9 +12,9 @@ use super::keyring::Keyring;
 use crate::card::{CardClaims, Reason};
 use crate::domain::contact::{Side, side_of};
 use crate::domain::{
-    BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactRequest, Decision, MemberId,
-    MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock, PolicySide, RequestId, RequestStatus,
-    Via, check_policies,
+    BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactQuery, ContactRequest,
+    ContactSource, Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock,
+    PolicySide, RequestId, RequestStatus, Via, check_policies,
 };
 use crate::scan::{ScanError, ScanLimits};
 use crate::store::contacts::RemovedContact;
@@ -243,9 +243,8 @@ impl Contacts {
         }
         let owner = self.party(owner_org, owner_id).await?;
         let card = Some((&claims, used));
-        let outcome = self
-            .request(who, &owner, Via::QrScan, card, preview, now)
-            .await?;
+        let how = (Via::QrScan, ContactSource::Card);
+        let outcome = self.request(who, &owner, how, card, preview, now).await?;
         Ok(Scanned {
             text,
             owner,
@@ -343,7 +342,7 @@ impl Contacts {
         &self,
         who: Requester<'_>,
         owner: &Party,
-        via: Via,
+        (via, source): (Via, ContactSource),
         card: Option<(&CardClaims, bool)>,
         preview: bool,
         now: i64,
@@ -382,6 +381,7 @@ impl Contacts {
             owner_org_id: owner.organization.id,
             owner_id: owner.member_id,
             via,
+            source,
             card_id: card.map(|c| c.card_id),
             card_channel: card.and_then(|c| c.channel.clone()),
             one_time_card: card.is_some_and(|c| c.one_time),
@@ -448,10 +448,8 @@ impl Contacts {
             return Err(ContactError::SelfScan);
         }
         let owner = self.party(member.org_id, member.id).await?;
-        match self
-            .request(who, &owner, Via::Phone, None, false, now)
-            .await
-        {
+        let how = (Via::Phone, ContactSource::Phone);
+        match self.request(who, &owner, how, None, false, now).await {
             // A policy changed between the lookup and the check: still no hint that the number
             // exists.
             Err(ContactError::PolicyBlocked { .. }) => Err(ContactError::NotFound("member")),
@@ -556,10 +554,14 @@ impl Contacts {
     pub async fn contacts(
         &self,
         member_id: MemberId,
+        query: &ContactQuery,
         before: Option<ContactId>,
         limit: i64,
     ) -> Result<Vec<Contact>, ContactError> {
-        Ok(self.store.list_contacts(member_id, before, limit).await?)
+        Ok(self
+            .store
+            .list_contacts(member_id, query, before, limit)
+            .await?)
     }
 
     /// Removes a relation for both sides.
@@ -672,6 +674,7 @@ mod payload {
             "id": r.id,
             "status": r.status.as_str(),
             "via": r.via.as_str(),
+            "source": r.source.as_str(),
             "card_channel": r.card_channel,
             "requester": party(&r.requester),
             "owner": party(&r.owner),

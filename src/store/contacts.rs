@@ -6,8 +6,8 @@ use super::{Conflict, Event, StoreError, corrupt, for_both_databases};
 use crate::card::CardId;
 use crate::domain::contact::relation_pair;
 use crate::domain::{
-    Contact, ContactId, ContactRequest, Decision, MemberId, OrgId, OrgRef, Party, RequestId,
-    RequestStatus, Via,
+    Contact, ContactId, ContactQuery, ContactRequest, ContactSource, Decision, MemberId, OrgId,
+    OrgRef, Party, RequestId, RequestStatus, Via,
 };
 
 /// A request to be created.
@@ -18,6 +18,7 @@ pub struct NewContactRequest {
     pub owner_org_id: OrgId,
     pub owner_id: MemberId,
     pub via: Via,
+    pub source: ContactSource,
     /// The scanned card; a one-time card is consumed in the same transaction.
     pub card_id: Option<CardId>,
     pub card_channel: Option<String>,
@@ -115,12 +116,13 @@ pub trait ContactStore: Send + Sync {
         member_id: MemberId,
         other_id: MemberId,
     ) -> Result<Option<Contact>, StoreError>;
-    /// A member's visible external contacts, newest first, ids below `before` (`None`: from the
-    /// newest). Relations with a deactivated member, or with an organization whose policy is
-    /// `disabled`, are kept but not shown.
+    /// A member's visible external contacts matching `query`, newest first, ids below `before`
+    /// (`None`: from the newest). Relations with a deactivated member, or with an organization
+    /// whose policy is `disabled`, are kept but not shown.
     async fn list_contacts(
         &self,
         member_id: MemberId,
+        query: &ContactQuery,
         before: Option<ContactId>,
         limit: i64,
     ) -> Result<Vec<Contact>, StoreError>;
@@ -146,6 +148,7 @@ struct RequestRow {
     id: i64,
     status: String,
     via: String,
+    source: String,
     card_channel: Option<String>,
     created_at: i64,
     expires_at: i64,
@@ -186,6 +189,8 @@ impl RequestRow {
             id: RequestId::new(self.id),
             status,
             via: Via::parse(&self.via).ok_or_else(|| corrupt("via", &self.via))?,
+            source: ContactSource::parse(&self.source)
+                .ok_or_else(|| corrupt("source", &self.source))?,
             card_channel: self.card_channel,
             requester: party(
                 self.requester_id,
@@ -212,6 +217,8 @@ impl RequestRow {
 struct ContactRow {
     id: i64,
     since: i64,
+    source: String,
+    channel: Option<String>,
     member_id: i64,
     name: String,
     title: Option<String>,
@@ -219,18 +226,21 @@ struct ContactRow {
     org_name: String,
 }
 
-impl From<ContactRow> for Contact {
-    fn from(r: ContactRow) -> Self {
-        Contact {
+impl TryFrom<ContactRow> for Contact {
+    type Error = StoreError;
+    fn try_from(r: ContactRow) -> Result<Self, StoreError> {
+        Ok(Contact {
             id: ContactId::new(r.id),
             since: r.since,
+            source: ContactSource::parse(&r.source).ok_or_else(|| corrupt("source", &r.source))?,
+            channel: r.channel,
             contact: party(r.member_id, r.name, r.title, r.org_id, r.org_name),
-        }
+        })
     }
 }
 
 /// A request joined with both parties; filter with `WHERE` on alias `r`.
-const REQUEST_SELECT: &str = "SELECT r.id, r.status, r.via, r.card_channel, r.created_at, r.expires_at, \
+const REQUEST_SELECT: &str = "SELECT r.id, r.status, r.via, r.source, r.card_channel, r.created_at, r.expires_at, \
      r.decided_at, r.requester_id, rm.display_name AS requester_name, rm.title AS requester_title, \
      r.requester_org_id, ro.name AS requester_org_name, r.owner_id, om.display_name AS owner_name, \
      om.title AS owner_title, r.owner_org_id, oo.name AS owner_org_name \
@@ -239,7 +249,7 @@ const REQUEST_SELECT: &str = "SELECT r.id, r.status, r.via, r.card_channel, r.cr
      JOIN members om ON om.id = r.owner_id JOIN organizations oo ON oo.id = r.owner_org_id";
 
 /// A relation seen from member `$1`: the other member and organization; filter on alias `c`.
-const CONTACT_SELECT: &str = "SELECT c.id, c.created_at AS since, om.id AS member_id, \
+const CONTACT_SELECT: &str = "SELECT c.id, c.created_at AS since, c.source, c.channel, om.id AS member_id, \
      om.display_name AS name, om.title, oo.id AS org_id, oo.name AS org_name \
      FROM external_contacts c \
      JOIN members om ON om.id = CASE WHEN c.member_a = $1 THEN c.member_b ELSE c.member_a END \
@@ -277,7 +287,7 @@ for_both_databases! {
 
     async fn fetch_contact(conn: &mut Conn, member_id: MemberId, other_id: MemberId) -> Result<Option<Contact>, StoreError> {
         let (a, b) = relation_pair(member_id, other_id);
-        Ok(sqlx::query_as::<_, ContactRow>(&format!(
+        sqlx::query_as::<_, ContactRow>(&format!(
             "{CONTACT_SELECT} WHERE c.member_a = $2 AND c.member_b = $3"
         ))
         .bind(member_id.get())
@@ -285,7 +295,8 @@ for_both_databases! {
         .bind(b.get())
         .fetch_optional(conn)
         .await?
-        .map(Contact::from))
+        .map(Contact::try_from)
+        .transpose()
     }
 
     #[async_trait::async_trait]
@@ -319,8 +330,8 @@ for_both_databases! {
                 let card_id = req.card_id.map(|c| c.to_string());
                 let inserted: Option<(i64,)> = sqlx::query_as(
                     "INSERT INTO contact_requests (requester_org_id, requester_id, owner_org_id, owner_id, via, \
-                     card_id, card_channel, status, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) \
+                     card_id, card_channel, status, created_at, expires_at, source) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10) \
                      ON CONFLICT (requester_id, owner_id) WHERE status = 'pending' DO NOTHING RETURNING id",
                 )
                 .bind(req.requester_org_id.get())
@@ -332,6 +343,7 @@ for_both_databases! {
                 .bind(&req.card_channel)
                 .bind(req.created_at)
                 .bind(req.expires_at)
+                .bind(req.source.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((id,)) = inserted else {
@@ -392,9 +404,11 @@ for_both_databases! {
             let view = fetch_request(&mut tx, id, now).await?;
             if decision == Decision::Accept {
                 let (a, b) = relation_pair(view.requester.member_id, view.owner.member_id);
+                // The relation keeps where it came from: the request's source and channel.
                 sqlx::query(
-                    "INSERT INTO external_contacts (member_a, member_b, request_id, created_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (member_a, member_b) DO NOTHING",
+                    "INSERT INTO external_contacts (member_a, member_b, request_id, created_at, source, channel) \
+                     SELECT $1, $2, id, $4, source, card_channel FROM contact_requests WHERE id = $3 \
+                     ON CONFLICT (member_a, member_b) DO NOTHING",
                 )
                 .bind(a.get())
                 .bind(b.get())
@@ -457,20 +471,29 @@ for_both_databases! {
             fetch_contact(&mut conn, member_id, other_id).await
         }
 
-        async fn list_contacts(&self, member_id: MemberId, before: Option<ContactId>, limit: i64) -> Result<Vec<Contact>, StoreError> {
+        async fn list_contacts(
+            &self,
+            member_id: MemberId,
+            query: &ContactQuery,
+            before: Option<ContactId>,
+            limit: i64,
+        ) -> Result<Vec<Contact>, StoreError> {
             let rows = sqlx::query_as::<_, ContactRow>(&format!(
                 "{CONTACT_SELECT} JOIN members me ON me.id = $1 JOIN organizations mo ON mo.id = me.org_id \
                  WHERE (c.member_a = $1 OR c.member_b = $1) AND c.id < $2 \
                  AND me.status = 'active' AND om.status = 'active' \
                  AND mo.policy <> 'disabled' AND oo.policy <> 'disabled' \
+                 AND ($4 IS NULL OR c.source = $4) AND ($5 IS NULL OR c.channel = $5) \
                  ORDER BY c.id DESC LIMIT $3"
             ))
             .bind(member_id.get())
             .bind(before.map_or(i64::MAX, ContactId::get))
             .bind(limit)
+            .bind(query.source.map(ContactSource::as_str))
+            .bind(query.channel.as_deref())
             .fetch_all(&self.pool)
             .await?;
-            Ok(rows.into_iter().map(Contact::from).collect())
+            rows.into_iter().map(Contact::try_from).collect()
         }
 
         async fn remove_contact(

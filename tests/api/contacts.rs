@@ -487,6 +487,99 @@ async fn a_policy_block_says_whom_to_ask(backend: Backend) {
     assert!(detail.contains("北京云帆科技有限公司"), "{detail}");
 }
 
+async fn every_contact_says_where_it_came_from_and_lists_filter_by_source_and_channel(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    // Ada's extra card for a trade fair, scanned by B.
+    let expo = app
+        .post(
+            "/v1/me/cards",
+            Some(&w.a_token),
+            json!({ "channel": "expo-2026" }),
+        )
+        .await
+        .expect(201);
+    let scanned = app
+        .scan_text(&w.b_token, expo["text"].as_str().expect("text"))
+        .await
+        .expect(201);
+    assert_eq!(scanned["request"]["source"], "card");
+    assert_eq!(scanned["request"]["card_channel"], "expo-2026");
+    let id = scanned["request"]["id"].as_i64().expect("id");
+    app.decide(&w.a_token, id, "accept").await.expect(200);
+    // Cy, found by B through a discoverable number.
+    let body = json!({ "display_name": "Cy", "employee_id": "A9", "mobile": "+4915100000009",
+                       "phone_discoverable": true });
+    let cy = app
+        .create_member(&w.a_admin, w.a_org, body)
+        .await
+        .expect(201);
+    let cy_token = app
+        .create_token(
+            &w.a_admin,
+            w.a_org,
+            json!({ "role": "member", "member_id": cy["id"] }),
+        )
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let asked = app
+        .post(
+            "/v1/contact-requests",
+            Some(&w.b_token),
+            json!({ "phone": "+4915100000009" }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(asked["request"]["source"], "phone");
+    let id = asked["request"]["id"].as_i64().expect("id");
+    app.decide(&cy_token, id, "accept").await.expect(200);
+
+    let listed = |query: &'static str| {
+        let (app, token) = (&app, w.b_token.clone());
+        async move {
+            let page = app
+                .get(&format!("/v1/contacts?{query}"), Some(&token))
+                .await;
+            let page = page.expect(200);
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|c| {
+                    (
+                        c["contact"]["name"].as_str().unwrap_or("").to_owned(),
+                        c["source"].clone(),
+                        c["channel"].clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        listed("").await,
+        [
+            ("Cy".to_owned(), json!("phone"), Value::Null),
+            ("Ada Lovelace".to_owned(), json!("card"), json!("expo-2026")),
+        ]
+    );
+    assert_eq!(listed("source=phone").await.len(), 1);
+    assert_eq!(listed("source=phone").await[0].0, "Cy");
+    assert_eq!(listed("channel=expo-2026").await[0].0, "Ada Lovelace");
+    assert!(listed("source=card&channel=other").await.is_empty());
+    let bad = app.get("/v1/contacts?source=fax", Some(&w.b_token)).await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.problem_code()),
+        (400, "invalid_query")
+    );
+}
+
 async fn phone_requests_reach_only_discoverable_members_and_are_rate_limited(backend: Backend) {
     let settings = RawSettings {
         phone_lookups_per_hour: Some(5),
@@ -1056,6 +1149,7 @@ impl Receiver {
 }
 
 on_both_databases!(
+    every_contact_says_where_it_came_from_and_lists_filter_by_source_and_channel,
     a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
     every_scan_outcome_is_answered_with_its_own_code,
     an_expired_card_is_refused,
