@@ -251,10 +251,10 @@ async fn main() {
         "HTTP overhead: {:+.1}% (scans/s over HTTP vs in-process decodes/s)",
         (local_rate / remote_rate - 1.0) * 100.0
     );
-    if let Some(pid) = args.server_pid {
-        if let Some(mb) = peak_rss_mb(pid) {
-            println!("server peak RSS after the rounds: {mb:.0} MB");
-        }
+    if let Some(pid) = args.server_pid
+        && let Some(mb) = peak_rss_mb(pid)
+    {
+        println!("server peak RSS after the rounds: {mb:.0} MB");
     }
     if args.burst > 0 {
         let burst: Vec<Vec<u8>> = (0..args.burst)

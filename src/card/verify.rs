@@ -228,10 +228,10 @@ pub fn verify_card(
             format!("card expired at {}", claims.expires_at),
         ));
     }
-    if let Some(list) = revocations {
-        if let Some(why) = list.revocation_of(&claims) {
-            return Err(reject(Reason::Revoked, why));
-        }
+    if let Some(list) = revocations
+        && let Some(why) = list.revocation_of(&claims)
+    {
+        return Err(reject(Reason::Revoked, why));
     }
     Ok(VerifiedCard { claims })
 }

@@ -121,7 +121,7 @@ pub fn hybrid_black_matrix(luma: &[u8], width: usize, height: usize) -> Option<B
             for (x, t) in pixel_thresholds[x0..x0 + BLOCK].iter_mut().enumerate() {
                 // A pixel under two blocks (the last one overlaps) is black if either says
                 // so: keep the higher threshold.
-                let shared = x0 % BLOCK != 0 && x0 + x < width / BLOCK * BLOCK;
+                let shared = !x0.is_multiple_of(BLOCK) && x0 + x < width / BLOCK * BLOCK;
                 *t = if shared {
                     (*t).max(threshold)
                 } else {
