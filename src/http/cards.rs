@@ -70,6 +70,11 @@ impl From<cards::ServiceError> for ApiError {
                 c.to_string(),
             ),
             E::NoActiveKey => ApiError::new(StatusCode::CONFLICT, "no_active_key", e.to_string()),
+            E::Undrawable(text) | E::Render(crate::qr::QrError::Text(text)) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                text.code(),
+                text.to_string(),
+            ),
             E::MemberInactive => ApiError::not_found("member"),
             other => ApiError::internal(&other),
         }

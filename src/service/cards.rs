@@ -3,7 +3,7 @@
 use super::keyring::{Keyring, KeyringError};
 use crate::card::{self, CardClaims, CardRequest, VerifyOptions};
 use crate::domain::MemberStatus;
-use crate::qr::{self, CardFace, Ecc, QrMatrix};
+use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 use crate::store::{Audit, CardRow, Store, StoreError};
 
 /// What went wrong issuing or rendering a card.
@@ -24,6 +24,10 @@ pub enum ServiceError {
     /// The member is deactivated and may not hold cards.
     #[error("member is deactivated")]
     MemberInactive,
+    /// The card's text cannot be drawn as it is (characters no font has, or too long for the
+    /// printable card): refused before signing.
+    #[error(transparent)]
+    Undrawable(qr::CardTextError),
     /// Rendering failed.
     #[error("rendering failed")]
     Render(#[from] qr::QrError),
@@ -66,6 +70,15 @@ pub async fn issue_member_card(
     if member.status != MemberStatus::Active {
         return Err(ServiceError::MemberInactive);
     }
+    // The organization's language is phase 2 of issue 18; until then every card is drawn in
+    // the default language.
+    let face = CardFace::with_scan_prompt(
+        &member.display_name,
+        member.title.as_deref(),
+        &org.name,
+        Lang::default(),
+    );
+    qr::check_face(&face).map_err(ServiceError::Undrawable)?;
     let snapshot = keys.snapshot();
     let signer = snapshot.signer.as_ref().ok_or(ServiceError::NoActiveKey)?;
     let request = CardRequest {
@@ -143,12 +156,7 @@ pub fn render_card(
             bytes: qr::render_svg(&matrix, 8).into_bytes(),
         },
         CardFormat::Printable => {
-            let face = CardFace {
-                name: member_name,
-                title,
-                organization: org_name,
-                footer: Some("Scan to add me"),
-            };
+            let face = CardFace::with_scan_prompt(member_name, title, org_name, Lang::default());
             Rendered {
                 content_type: "image/png",
                 bytes: qr::printable_png(&face, &matrix)?,
