@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod contact;
+mod hanzi;
 pub mod import;
 pub mod member;
 pub mod org;
