@@ -140,6 +140,20 @@ fn arabic_and_hebrew_lay_out_right_to_left_and_latin_left_to_right() {
     assert!(!rtl("山田 太郎", "ja"));
 }
 
+#[test]
+fn a_script_outside_the_bundled_fonts_is_drawn_with_an_installed_font() {
+    // Cherokee is in none of the bundled fonts; Debian's fonts-noto-core installs a font for it.
+    let installed = "/usr/share/fonts/truetype/noto/NotoSansCherokee-Regular.ttf";
+    if !std::path::Path::new(installed).exists() {
+        eprintln!("skipped: {installed} is not installed");
+        return;
+    }
+
+    let missing = text::undrawable("ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ", Weight::Regular, Lang::parse("chr").unwrap());
+
+    assert_eq!(missing, Vec::<char>::new());
+}
+
 fn glyphs(text: &str, tag: &str) -> Vec<u32> {
     let lang = Lang::parse(tag).unwrap();
     let fitted = text::fit(text, &style(Weight::Regular), lang, 10_000.0, 100.0);

@@ -15,13 +15,34 @@ use swash::scale::ScaleContext;
 
 use super::Ink;
 
+/// Embeds a font as a named static array. A reference to `include_bytes!`'s unnamed constant,
+/// used from more than one codegen unit, is copied into each of them (the web app's asset
+/// table and this module each got their own 26 MB of CJK fonts); a named static exists once.
+macro_rules! embed {
+    ($name:ident, $file:literal) => {
+        static $name: [u8; include_bytes!(concat!("../../../assets/fonts/", $file)).len()] =
+            *include_bytes!(concat!("../../../assets/fonts/", $file));
+    };
+}
+
+embed!(LATIN_REGULAR, "NotoSans-Regular.subset.ttf");
+embed!(LATIN_BOLD, "NotoSans-Bold.subset.ttf");
+embed!(CJK_REGULAR_BYTES, "NotoSansCJK-Regular.subset.otf");
+embed!(CJK_BOLD_BYTES, "NotoSansCJK-Bold.subset.otf");
+embed!(ARABIC_REGULAR, "NotoSansArabic-Regular.subset.ttf");
+embed!(ARABIC_BOLD, "NotoSansArabic-Bold.subset.ttf");
+embed!(HEBREW_REGULAR, "NotoSansHebrew-Regular.subset.ttf");
+embed!(HEBREW_BOLD, "NotoSansHebrew-Bold.subset.ttf");
+embed!(DEVANAGARI_REGULAR, "NotoSansDevanagari-Regular.subset.ttf");
+embed!(DEVANAGARI_BOLD, "NotoSansDevanagari-Bold.subset.ttf");
+embed!(THAI_REGULAR, "NotoSansThai-Regular.subset.ttf");
+embed!(THAI_BOLD, "NotoSansThai-Bold.subset.ttf");
+
 /// Noto Sans CJK, Regular: also served by the web app (`crate::web::pages`) to devices without
 /// a CJK font of their own.
-pub(crate) static CJK_REGULAR: &[u8] =
-    include_bytes!("../../../assets/fonts/NotoSansCJK-Regular.subset.otf");
+pub(crate) static CJK_REGULAR: &[u8] = &CJK_REGULAR_BYTES;
 /// Noto Sans CJK, Bold; see [`CJK_REGULAR`].
-pub(crate) static CJK_BOLD: &[u8] =
-    include_bytes!("../../../assets/fonts/NotoSansCJK-Bold.subset.otf");
+pub(crate) static CJK_BOLD: &[u8] = &CJK_BOLD_BYTES;
 
 /// The font stack every text is laid out with, before system fonts: Latin, Greek and Cyrillic
 /// first (the CJK font's Latin is sparse), then Chinese, Japanese and Korean, then the scripts
@@ -40,48 +61,18 @@ pub(super) const FAMILY_LIST: &str = "\"namecard Latin\", \"namecard CJK\", \"na
 
 /// Family name and font bytes of every bundled face, Regular and Bold.
 static BUNDLED: [(&str, &[u8]); 12] = [
-    (
-        FAMILIES[0],
-        include_bytes!("../../../assets/fonts/NotoSans-Regular.subset.ttf"),
-    ),
-    (
-        FAMILIES[0],
-        include_bytes!("../../../assets/fonts/NotoSans-Bold.subset.ttf"),
-    ),
-    (FAMILIES[1], CJK_REGULAR),
-    (FAMILIES[1], CJK_BOLD),
-    (
-        FAMILIES[2],
-        include_bytes!("../../../assets/fonts/NotoSansArabic-Regular.subset.ttf"),
-    ),
-    (
-        FAMILIES[2],
-        include_bytes!("../../../assets/fonts/NotoSansArabic-Bold.subset.ttf"),
-    ),
-    (
-        FAMILIES[3],
-        include_bytes!("../../../assets/fonts/NotoSansHebrew-Regular.subset.ttf"),
-    ),
-    (
-        FAMILIES[3],
-        include_bytes!("../../../assets/fonts/NotoSansHebrew-Bold.subset.ttf"),
-    ),
-    (
-        FAMILIES[4],
-        include_bytes!("../../../assets/fonts/NotoSansDevanagari-Regular.subset.ttf"),
-    ),
-    (
-        FAMILIES[4],
-        include_bytes!("../../../assets/fonts/NotoSansDevanagari-Bold.subset.ttf"),
-    ),
-    (
-        FAMILIES[5],
-        include_bytes!("../../../assets/fonts/NotoSansThai-Regular.subset.ttf"),
-    ),
-    (
-        FAMILIES[5],
-        include_bytes!("../../../assets/fonts/NotoSansThai-Bold.subset.ttf"),
-    ),
+    (FAMILIES[0], &LATIN_REGULAR),
+    (FAMILIES[0], &LATIN_BOLD),
+    (FAMILIES[1], &CJK_REGULAR_BYTES),
+    (FAMILIES[1], &CJK_BOLD_BYTES),
+    (FAMILIES[2], &ARABIC_REGULAR),
+    (FAMILIES[2], &ARABIC_BOLD),
+    (FAMILIES[3], &HEBREW_REGULAR),
+    (FAMILIES[3], &HEBREW_BOLD),
+    (FAMILIES[4], &DEVANAGARI_REGULAR),
+    (FAMILIES[4], &DEVANAGARI_BOLD),
+    (FAMILIES[5], &THAI_REGULAR),
+    (FAMILIES[5], &THAI_BOLD),
 ];
 
 /// The font collection, built once per process and shared by every thread's engine: the

@@ -231,8 +231,7 @@ pub fn fit(raw: &str, style: &TextStyle, lang: Lang, width: f32, height: f32) ->
     let width = width.max(0.0);
     let height = height.max(0.0);
     fonts::with_engine(|engine| {
-        let max_px = style.max_px.max(1.0);
-        let min_px = style.min_px.clamp(1.0, max_px);
+        let (max_px, min_px) = sizes(style);
         let mut layout = build(engine, &text, style, lang, max_px, Breaking::Normal);
         layout.break_all_lines(None);
         let missing = missing_chars(&layout, &text);
@@ -271,6 +270,21 @@ pub fn fit(raw: &str, style: &TextStyle, lang: Lang, width: f32, height: f32) ->
         layout.break_all_lines(Some(width));
         finish(layout, text, Some(shown), style, min_px, missing)
     })
+}
+
+/// The style's largest and smallest em sizes, made sane: finite, 1 to 1,000 px, min <= max.
+fn sizes(style: &TextStyle) -> (f32, f32) {
+    let max_px = if style.max_px.is_finite() {
+        style.max_px.clamp(1.0, 1000.0)
+    } else {
+        1.0
+    };
+    let min_px = if style.min_px.is_finite() {
+        style.min_px.clamp(1.0, max_px)
+    } else {
+        max_px
+    };
+    (max_px, min_px)
 }
 
 /// A fitted text from its final layout, already broken into lines.
@@ -620,6 +634,21 @@ mod tests {
             fit("  ", &style(40.0, 20.0, 1), Lang::default(), 1000.0, 100.0).line_count(),
             0
         );
+    }
+
+    #[test]
+    fn nonsensical_sizes_and_boxes_do_not_panic() {
+        for (max_px, min_px) in [(f32::NAN, f32::NAN), (f32::INFINITY, -1.0), (0.0, 50.0)] {
+            let style = TextStyle {
+                max_px,
+                min_px,
+                ..style(40.0, 20.0, 2)
+            };
+            for (width, height) in [(f32::NAN, 10.0), (-5.0, f32::INFINITY), (0.0, 0.0)] {
+                let fitted = fit("Ann Lee 张伟", &style, Lang::default(), width, height);
+                assert!(fitted.px() >= 1.0);
+            }
+        }
     }
 
     #[test]
