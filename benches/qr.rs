@@ -3,7 +3,8 @@
 //! - encoding a 270-character alphanumeric card URI with raw `fast_qr`, with our
 //!   `QrMatrix::encode` (budget: at most 1.2x raw `fast_qr`) and with the `qrcode` crate;
 //! - `render_png` at 8 px per module (budget: at most 0.3 ms on top of encoding), `render_svg`,
-//!   and the printable card PNG.
+//!   and the printable card PNG (budget: at most 10 ms) in several scripts, and the check that
+//!   issuing runs before signing (`check_face`).
 //!
 //! Run with `cargo bench --bench qr -- --warm-up-time 1 --measurement-time 3`; results are in
 //! `BENCHMARKS.md`.
@@ -18,7 +19,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
 use cpu_time::ThreadCpuTime;
-use namecard::qr::{CardFace, Ecc, QrMatrix, printable_png, render_png, render_svg};
+use namecard::qr::{
+    CardFace, Ecc, Lang, QrMatrix, check_face, printable_png, render_png, render_svg,
+};
 
 /// A card URI shaped like the ones `card` issues: uppercase, QR-alphanumeric, 270 characters.
 fn card_uri() -> String {
@@ -60,12 +63,53 @@ fn encode(c: &mut Cpu) {
 fn render(c: &mut Cpu) {
     let uri = card_uri();
     let m = QrMatrix::encode(&uri, Ecc::M).expect("a card URI fits");
+    let lang = |tag: &str| Lang::parse(tag).expect("a valid tag");
     let face = CardFace {
         name: "张伟明",
         title: Some("销售总监"),
         organization: "深圳市华星光电技术有限公司",
         footer: Some("扫码添加名片 · Scan to add my card"),
+        lang: lang("zh-Hans"),
     };
+    // Issue 18's first example, a long Latin name that wraps, and two scripts that need shaping.
+    let others = [
+        (
+            "zh_hant",
+            CardFace::with_scan_prompt(
+                "王喆 陳昇",
+                Some("資深工程師"),
+                "臺灣積體電路製造股份有限公司",
+                lang("zh-Hant-TW"),
+            ),
+        ),
+        (
+            "long_latin",
+            CardFace::with_scan_prompt(
+                "Maximilian Alexander von Hohenzollern-Sigmaringen",
+                Some("Senior Vice President, Global Strategic Partnerships and Alliances"),
+                "Internationale Handelsgesellschaft für Präzisionsinstrumente GmbH & Co. KG",
+                lang("de"),
+            ),
+        ),
+        (
+            "arabic",
+            CardFace::with_scan_prompt(
+                "محمد عبد الله",
+                Some("مدير المبيعات"),
+                "شركة أرامكو السعودية",
+                lang("ar"),
+            ),
+        ),
+        (
+            "devanagari",
+            CardFace::with_scan_prompt(
+                "श्रीनिवास रामानुजन्",
+                Some("मुख्य अभियंता"),
+                "टाटा कंसल्टेंसी सर्विसेज",
+                lang("hi"),
+            ),
+        ),
+    ];
     let mut group = c.benchmark_group("render_270_char_uri");
     group.bench_function("png_8px", |b| b.iter(|| render_png(black_box(&m), 8)));
     group.bench_function("encode_then_png_8px", |b| {
@@ -75,6 +119,12 @@ fn render(c: &mut Cpu) {
     group.bench_function("printable_png", |b| {
         b.iter(|| printable_png(black_box(&face), black_box(&m)))
     });
+    for (name, face) in &others {
+        group.bench_function(format!("printable_png_{name}"), |b| {
+            b.iter(|| printable_png(black_box(face), black_box(&m)))
+        });
+    }
+    group.bench_function("check_face", |b| b.iter(|| check_face(black_box(&face))));
     group.finish();
 }
 

@@ -142,6 +142,7 @@ fn a_printable_card_decodes_and_verifies() {
         title: c.title.as_deref(),
         organization: &c.org_name,
         footer: None,
+        lang: qr::Lang::default(),
     };
     let png = qr::printable_png(&face, &QrMatrix::encode(&card.text, Ecc::M).unwrap()).unwrap();
     assert_eq!(decode_and_verify(&png, &keyset), card.claims);

@@ -43,6 +43,7 @@ fn scan_decodes_12_megapixel_photos_of_three_printable_cards_that_then_verify() 
             title,
             organization: org,
             footer: Some("Scan to add me"),
+            lang: Default::default(),
         };
         let matrix = QrMatrix::encode(&card.text, Ecc::M).expect("fits");
         let printed = image::DynamicImage::ImageRgb8(render_printable(&face, &matrix)).to_luma8();

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::keys::StoreArg;
 use crate::card::{CardRequest, IssuedCard, Issuer, SigningKey, issue_card, unix_now};
-use crate::qr::{self, CardFace, Ecc, QrMatrix};
+use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 
 /// What to write for a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,6 +75,10 @@ pub struct IssueArgs {
     /// Issue one card per row of this CSV file: org_id,org_name,member_id,name[,title[,channel]].
     #[arg(long)]
     batch: Option<PathBuf>,
+    /// Language of the printable card, a BCP 47 tag: its footer, and the regional forms of
+    /// Chinese, Japanese and Korean characters (zh-Hans, zh-Hant-TW, zh-Hant-HK, ja, ko, ...).
+    #[arg(long, default_value = "en")]
+    lang: Lang,
     /// QR error correction level: L, M, Q or H.
     #[arg(long, default_value = "M")]
     ecc: Ecc,
@@ -106,8 +110,9 @@ pub fn run(args: &IssueArgs) -> anyhow::Result<ExitCode> {
         one_time: args.one_time,
         channel: args.channel.clone(),
     };
+    check_drawable(&request, args.lang)?;
     let card = issue_card(&issuer, &signer, &request, now)?;
-    let bytes = render(&card, args.format, args.ecc, args.module_px)?;
+    let bytes = render(&card, args.format, args.ecc, args.module_px, args.lang)?;
     match &args.out {
         Some(path) => std::fs::write(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
@@ -129,12 +134,25 @@ pub fn run(args: &IssueArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Renders an issued card in the chosen format.
+/// Refuses, before signing, a card whose printable face could not show its text as it is
+/// (the same check as the service's; see [`qr::check_face`]).
+fn check_drawable(request: &CardRequest, lang: Lang) -> anyhow::Result<()> {
+    let face = CardFace::with_scan_prompt(
+        &request.member_name,
+        request.title.as_deref(),
+        &request.org_name,
+        lang,
+    );
+    qr::check_face(&face).map_err(|refusal| anyhow::anyhow!("{}: {refusal}", refusal.code()))
+}
+
+/// Renders an issued card in the chosen format; the printable card in `lang`.
 pub fn render(
     card: &IssuedCard,
     format: OutputFormat,
     ecc: Ecc,
     module_px: u32,
+    lang: Lang,
 ) -> anyhow::Result<Vec<u8>> {
     if format == OutputFormat::Payload {
         return Ok(card.text.clone().into_bytes());
@@ -145,12 +163,8 @@ pub fn render(
         OutputFormat::Svg => qr::render_svg(&matrix, module_px).into_bytes(),
         OutputFormat::Printable => {
             let c = &card.claims;
-            let face = CardFace {
-                name: &c.member_name,
-                title: c.title.as_deref(),
-                organization: &c.org_name,
-                footer: None,
-            };
+            let face =
+                CardFace::with_scan_prompt(&c.member_name, c.title.as_deref(), &c.org_name, lang);
             qr::printable_png(&face, &matrix)?
         }
         OutputFormat::Payload => unreachable!("handled above"),
@@ -210,8 +224,9 @@ fn run_batch(
                     .filter(|c| !c.is_empty())
                     .or_else(|| args.channel.clone()),
             };
+            check_drawable(&request, args.lang)?;
             let card = issue_card(issuer, signer, &request, now)?;
-            let bytes = render(&card, args.format, args.ecc, args.module_px)?;
+            let bytes = render(&card, args.format, args.ecc, args.module_px, args.lang)?;
             let path = out_dir.join(format!(
                 "{}-{}.{}",
                 request.org_id,

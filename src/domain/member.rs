@@ -209,10 +209,15 @@ pub enum MemberQuery {
     EmployeeId(String),
 }
 
-/// The directory's search key: NFKC-normalized and lowercased, so `ＡＬＩＣＥ`, `Alice` and `alice`
-/// match alike, and CJK text (which has no case) matches by plain substring.
+/// The directory's search key: NFKC-normalized, lowercased and with Traditional Chinese folded
+/// to Simplified character by character, so `ＡＬＩＣＥ`, `Alice` and `alice` match alike, and
+/// so do 張偉 and 张伟 (see `assets/hanzi/README.md`). A substring of a name folds to a
+/// substring of the folded name, so the search can match folded keys by substring.
 pub fn fold_for_search(text: &str) -> String {
-    text.nfkc().flat_map(char::to_lowercase).collect()
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .map(super::hanzi::simplified)
+        .collect()
 }
 
 #[cfg(test)]
@@ -263,6 +268,41 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn search_folding_finds_traditional_names_by_their_simplified_spelling_and_back() {
+        assert_eq!(fold_for_search("張偉"), fold_for_search("张伟"));
+        assert_eq!(fold_for_search("臺灣積體電路"), "台湾积体电路");
+        assert!(fold_for_search("周傑倫").contains(&fold_for_search("杰伦")));
+    }
+
+    /// The 100 most common surnames of mainland China and of Taiwan, common given-name
+    /// characters and well-known names, each in both scripts (`fixtures/names`).
+    #[test]
+    fn every_common_chinese_name_folds_the_same_in_traditional_and_simplified() {
+        let pairs: Vec<(&str, &str)> = include_str!("../../fixtures/names/chinese_name_pairs.tsv")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let mut columns = line.split('\t');
+                Some((columns.next()?, columns.next()?))
+            })
+            .collect();
+
+        let differing: Vec<&(&str, &str)> = pairs
+            .iter()
+            .filter(|(traditional, simplified)| {
+                fold_for_search(traditional) != fold_for_search(simplified)
+            })
+            .collect();
+
+        assert!(pairs.len() > 300, "{}", pairs.len());
+        assert_eq!(differing, Vec::<&(&str, &str)>::new());
+        // Different characters stay different, even where people use both for one surname:
+        // 肖 is a surname of its own in Taiwan, and OpenCC's Simplified form of 蕭 is 萧.
+        assert_ne!(fold_for_search("蕭"), fold_for_search("肖"));
+        assert_ne!(fold_for_search("王"), fold_for_search("汪"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod contact;
 pub mod ids;
+mod hanzi;
 pub mod import;
 pub mod member;
 pub mod org;

@@ -296,6 +296,11 @@ impl From<crate::service::ServiceError> for ApiError {
                 c.to_string(),
             ),
             E::NoActiveKey => Self::new(StatusCode::CONFLICT, "no_active_key", e.to_string()),
+            E::Undrawable(text) | E::Render(crate::qr::QrError::Text(text)) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                text.code(),
+                text.to_string(),
+            ),
             E::MemberInactive => Self::not_found("member"),
             other => Self::internal(&other),
         }

@@ -42,9 +42,9 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
     img-src 'self' blob:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
     frame-ancestors 'none'";
 
-/// The embedded files: path, content type, bytes. The fonts are the card renderer's Chinese
-/// fonts (GB2312 subset, one copy in the binary), for devices without a CJK font of their own:
-/// `app.css` asks for them only for CJK characters, after the device's own fonts.
+/// The embedded files: path, content type, bytes. The fonts are the card renderer's CJK fonts
+/// (one copy in the binary), for devices without a CJK font of their own: `app.css` asks for
+/// them only for CJK characters, after the device's own fonts.
 static ASSETS: [(&str, &str, &[u8]); 5] = [
     (
         "/assets/app.js",

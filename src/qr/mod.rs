@@ -9,18 +9,24 @@
 //!   encoder we measured (see `BENCHMARKS.md`).
 //! - [`render`]: [`render_png`] (1-bit grayscale) and [`render_svg`] (one run-length `<path>`).
 //! - [`printable`]: [`render_printable`] / [`printable_png`], a 3.5 x 2 inch card at 300 dpi with
-//!   the QR code, name, title and organization, drawn with the bundled CJK + Latin font.
-//! - `text`: fitting and drawing untrusted text with that font.
+//!   the QR code, name, title and organization, and [`check_face`], which issuing calls before
+//!   signing so that no card is signed whose printed text would differ from its signed text.
+//! - [`text`]: laying out, fitting and drawing untrusted text in any script with the bundled
+//!   Noto fonts (and the system's), in a [`Lang`]'s regional forms; for every image the service
+//!   draws.
 
 pub mod matrix;
 pub mod printable;
 pub mod render;
-mod text;
+pub mod text;
 
 pub use matrix::{Ecc, ParseEccError, QrMatrix};
-pub use printable::{CardFace, has_glyph, printable_png, render_printable};
+pub use printable::{
+    CardFace, CardTextError, FieldText, card_text, check_face, printable_png, render_printable,
+};
 pub use render::{render_png, render_svg};
 pub(crate) use text::{CJK_BOLD, CJK_REGULAR};
+pub use text::{Lang, ParseLangError};
 
 /// Everything that can go wrong while encoding or rendering a QR code.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +60,9 @@ pub enum QrError {
         /// The smallest module size we accept for print.
         min: u32,
     },
+    /// The card's text cannot be printed as it is (see [`check_face`]).
+    #[error(transparent)]
+    Text(#[from] CardTextError),
     /// The PNG encoder failed (it writes to memory, so this is not expected).
     #[error("PNG encoding failed")]
     Png(#[from] png::EncodingError),

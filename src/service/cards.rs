@@ -5,7 +5,7 @@ use super::clock::Clock;
 use super::keyring::{Keyring, KeyringError};
 use crate::card::{self, CardId, CardRequest};
 use crate::domain::{MemberId, MemberStatus, OrgId, Principal};
-use crate::qr::{self, CardFace, Ecc, QrMatrix};
+use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 use crate::store::{CardRecord, Store, StoreError};
 use std::sync::Arc;
 
@@ -27,6 +27,10 @@ pub enum ServiceError {
     /// The member is deactivated and may not hold cards.
     #[error("member is deactivated")]
     MemberInactive,
+    /// The card's text cannot be drawn as it is (characters no font has, or too long for the
+    /// printable card): refused before signing.
+    #[error(transparent)]
+    Undrawable(qr::CardTextError),
     /// Rendering failed.
     #[error("rendering failed")]
     Render(#[from] qr::QrError),
@@ -109,6 +113,16 @@ impl Cards {
         if member.status != MemberStatus::Active {
             return Err(ServiceError::MemberInactive);
         }
+        // The card must print exactly the name it signs: refuse before signing anything. The
+        // organization's language is the rest of issue 18; until then every card is drawn in
+        // the default language (here and in `render_card`, so the check matches the print).
+        let face = CardFace::with_scan_prompt(
+            &member.display_name,
+            member.title.as_deref(),
+            &org.name,
+            Lang::default(),
+        );
+        qr::check_face(&face).map_err(ServiceError::Undrawable)?;
         let snapshot = self.keys.snapshot();
         let signer = snapshot.signer.as_ref().ok_or(ServiceError::NoActiveKey)?;
         let number =
@@ -307,12 +321,7 @@ pub fn render_card(
             bytes: qr::render_svg(&matrix, 8).into_bytes(),
         },
         CardFormat::Printable => {
-            let face = CardFace {
-                name: member_name,
-                title,
-                organization: org_name,
-                footer: Some("Scan to add me"),
-            };
+            let face = CardFace::with_scan_prompt(member_name, title, org_name, Lang::default());
             Rendered {
                 content_type: "image/png",
                 bytes: qr::printable_png(&face, &matrix)?,
