@@ -1,4 +1,9 @@
-//! Card format v1: the signed binary body and its text form inside the QR code.
+//! The card body (versions 1 and 2) and its text form inside the QR code.
+//!
+//! Version 1 is a member's card; version 2 carries a `kind` byte, and kind 1 is a team card (a
+//! contact way answered by some members of an organization), whose name field holds the team's
+//! display name. Member cards are always written as version 1, so every v1 verifier reads them;
+//! a v1 verifier answers `unsupported_version` for a team card, which it cannot tell from a person.
 //!
 //! # Why a hand-laid binary layout
 //! Every byte of a card costs QR modules, and a card must stay at QR version 10 or lower. A
@@ -20,8 +25,12 @@
 use super::CardError;
 use super::ids::{CardId, KeyId};
 
-/// The format version this crate writes and reads.
+/// The body version of a member's card.
 pub const VERSION: u8 = 1;
+/// The body version with a `kind` byte (team cards).
+pub const VERSION_KINDED: u8 = 2;
+/// The `kind` byte of a team card in a version 2 body.
+pub const KIND_TEAM: u8 = 1;
 /// Domain separation: prefixed to every signed card so a card signature can never be taken
 /// for a signature over anything else (revocation lists use their own context).
 pub const CARD_CONTEXT: &[u8] = b"namecard/card/v1\0";
@@ -31,6 +40,9 @@ pub const SIGNATURE_LEN: usize = 64;
 pub const MAX_BODY_LEN: usize = 600;
 /// Characters of the body's text encoding, in digit order.
 pub const ALPHABET: &[u8; 41] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-:";
+/// Every character a card's QR text may hold: the alphabet, `.` and `/` (the uppercase issuer
+/// adds only these). A text with any other byte, white space included, is malformed.
+pub const TEXT_CHARACTERS: &[u8; 43] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-:./";
 
 const FLAG_ONE_TIME: u8 = 0b0000_0001;
 const HEADER_LEN: usize = 2 + KeyId::LEN + CardId::LEN;
@@ -47,9 +59,32 @@ pub mod limits {
     pub const CHANNEL: usize = 30;
 }
 
+/// Whose card it is: a member's, or a team's (a contact way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardKind {
+    /// A member's own card (body version 1).
+    Member,
+    /// A team's card (body version 2, kind 1): `member_id` and `member_name` hold the team's id
+    /// and display name.
+    Team,
+}
+
+impl CardKind {
+    /// The body version this kind is written in.
+    pub fn version(self) -> u8 {
+        match self {
+            Self::Member => VERSION,
+            Self::Team => VERSION_KINDED,
+        }
+    }
+}
+
 /// Everything a card states, all of it covered by the signature.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CardClaims {
+    /// A member's card or a team's.
+    pub kind: CardKind,
     /// The key that signed the card.
     pub kid: KeyId,
     /// Random id of this card, used by revocation.
@@ -58,9 +93,9 @@ pub struct CardClaims {
     pub org_id: u64,
     /// Organization display name.
     pub org_name: String,
-    /// Issuer-assigned member id.
+    /// Issuer-assigned member id (a team card: the team's id).
     pub member_id: u64,
-    /// Member display name.
+    /// Member display name (a team card: the team's display name).
     pub member_name: String,
     /// Member title, if any.
     pub title: Option<String>,
@@ -103,6 +138,24 @@ impl CardClaims {
     }
 }
 
+/// Checks that claims encode to a body of at most [`MAX_BODY_LEN`] bytes, as verifiers require.
+///
+/// # Errors
+/// [`CardError::InvalidField`] for the `body`, saying how long it would be.
+pub(crate) fn check_body_len(claims: &CardClaims) -> Result<(), CardError> {
+    let len = encode_unsigned(claims).len() + SIGNATURE_LEN;
+    if len > MAX_BODY_LEN {
+        return Err(CardError::field(
+            "body",
+            format!(
+                "the card would be {len} bytes, over the limit of {MAX_BODY_LEN}: shorten the \
+                 names, title or channel"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a display text: non-empty after trimming, at most `max` characters, and free of
 /// control and bidirectional-override characters that could disguise it on screen.
 pub(crate) fn check_text(
@@ -111,10 +164,10 @@ pub(crate) fn check_text(
     max: usize,
     required: bool,
 ) -> Result<(), CardError> {
-    if required && value.trim().is_empty() {
+    if required && value.is_empty() {
         return Err(CardError::field(field, "must not be empty"));
     }
-    if value.trim() != value {
+    if value.starts_with(is_white_space) || value.ends_with(is_white_space) {
         return Err(CardError::field(
             field,
             "has leading or trailing white space",
@@ -135,9 +188,35 @@ pub(crate) fn check_text(
     Ok(())
 }
 
+/// Unicode's `White_Space` characters, listed so that every implementation agrees (§2.2).
+fn is_white_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0009}'..='\u{000D}'
+            | '\u{0020}'
+            | '\u{0085}'
+            | '\u{00A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}'
+    )
+}
+
+/// Controls (`Cc`) and the characters that can disguise text on screen (§2.2).
 fn is_disallowed(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{0000}'..='\u{001F}'
+            | '\u{007F}'..='\u{009F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// A channel tag is 1 to 30 characters of `A-Z a-z 0-9 . _ -`, safe in any log or URL.
@@ -161,6 +240,7 @@ fn check_channel(channel: &str) -> Result<(), CardError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum BodyError {
     UnsupportedVersion(u8),
+    UnsupportedKind(u8),
     Malformed(String),
 }
 
@@ -171,8 +251,11 @@ fn malformed(what: impl Into<String>) -> BodyError {
 /// Writes the unsigned body (everything but the signature).
 pub(crate) fn encode_unsigned(claims: &CardClaims) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
-    out.push(VERSION);
+    out.push(claims.kind.version());
     out.push(if claims.one_time { FLAG_ONE_TIME } else { 0 });
+    if claims.kind == CardKind::Team {
+        out.push(KIND_TEAM);
+    }
     out.extend_from_slice(claims.kid.as_bytes());
     out.extend_from_slice(claims.card_id.as_bytes());
     // validate() guarantees 0 <= issued_at <= not_before < expires_at.
@@ -209,27 +292,35 @@ pub(crate) struct ParsedBody<'a> {
 
 /// Parses a complete body (unsigned part and signature).
 pub(crate) fn parse_body(body: &[u8]) -> Result<ParsedBody<'_>, BodyError> {
-    let Some(&version) = body.first() else {
-        return Err(malformed("empty card"));
+    let kind = match body {
+        [] => return Err(malformed("empty card")),
+        [VERSION, ..] => CardKind::Member,
+        [VERSION_KINDED, _, KIND_TEAM, ..] => CardKind::Team,
+        [VERSION_KINDED, _, 0, ..] => {
+            return Err(malformed("kind 0 (a member) is written as version 1"));
+        }
+        [VERSION_KINDED, _, kind, ..] => return Err(BodyError::UnsupportedKind(*kind)),
+        [VERSION_KINDED, ..] => return Err(malformed("card too short")),
+        [version, ..] => return Err(BodyError::UnsupportedVersion(*version)),
     };
-    if version != VERSION {
-        return Err(BodyError::UnsupportedVersion(version));
-    }
     if body.len() > MAX_BODY_LEN {
         return Err(malformed("card too long"));
     }
-    if body.len() < HEADER_LEN + SIGNATURE_LEN {
+    let header = HEADER_LEN + usize::from(kind == CardKind::Team);
+    if body.len() < header + SIGNATURE_LEN {
         return Err(malformed("card too short"));
     }
     let (unsigned, signature) = body.split_at(body.len() - SIGNATURE_LEN);
     let mut r = Reader {
         buf: unsigned,
-        pos: 0,
+        pos: 1,
     };
-    r.pos = 1;
     let flags = r.byte()?;
     if flags & !FLAG_ONE_TIME != 0 {
         return Err(malformed("reserved flag bits set"));
+    }
+    if kind == CardKind::Team {
+        r.pos += 1;
     }
     let kid = KeyId::from_bytes(r.array()?);
     let card_id = CardId::from_bytes(r.array()?);
@@ -254,6 +345,7 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<ParsedBody<'_>, BodyError> {
         .checked_add(to_i64(lifetime)?)
         .ok_or_else(|| malformed("time out of range"))?;
     let claims = CardClaims {
+        kind,
         kid,
         card_id,
         org_id,

@@ -8,13 +8,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use rand::RngCore as _;
 
 use super::CardError;
+use super::json;
 
 /// The issuing service, named by its base URL `https://host[:port]` (plain `http` is accepted
 /// for loopback and development hosts).
 ///
-/// The issuer is bound into every signature and is the prefix of every card's QR text. It is
-/// kept in one canonical lowercase form; the QR text carries it uppercased so that the whole
-/// URI fits the QR alphanumeric mode (scheme and host are case-insensitive in URLs).
+/// The issuer is bound into every signature and is the prefix of every card's QR text. It has
+/// exactly one spelling (`docs/card-format.md` §1.1), which keysets and revocation lists must use
+/// as is; the QR text carries it uppercased so that the whole URI fits the QR alphanumeric mode
+/// (scheme and host are case-insensitive in URLs).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Issuer {
     url: String,
@@ -23,40 +25,67 @@ pub struct Issuer {
 }
 
 impl Issuer {
-    /// Longest accepted issuer URL, so that a card's QR text stays small.
+    /// Longest issuer, so that a card's QR text stays small.
     pub const MAX_LEN: usize = 64;
 
-    /// Parses and canonicalises a base URL.
+    /// Parses an operator's base URL (a setting, `keygen --issuer`): lowercases it and drops one
+    /// trailing `/`, then requires the canonical form of [`Issuer::parse_canonical`].
     ///
     /// # Errors
-    /// [`CardError::InvalidIssuer`] unless it is `http(s)://host[:port]` with a DNS-style host
-    /// (letters, digits, `-`, `.`) and no path, query or user info.
+    /// [`CardError::InvalidIssuer`] as for [`Issuer::parse_canonical`].
     pub fn parse(url: &str) -> Result<Self, CardError> {
-        let bad = || CardError::InvalidIssuer(url.to_string());
-        let lower = url.trim_end_matches('/').to_ascii_lowercase();
-        let rest = lower
-            .strip_prefix("https://")
-            .or_else(|| lower.strip_prefix("http://"))
-            .ok_or_else(bad)?;
+        let lower = url.to_ascii_lowercase();
+        let lower = lower.strip_suffix('/').unwrap_or(&lower);
+        Self::parse_canonical(lower).map_err(|_| CardError::InvalidIssuer(json::truncate(url)))
+    }
+
+    /// Parses an issuer exactly as documents carry it, refusing every other spelling: `https://`
+    /// or `http://`, then a host of dot-separated labels of 1 to 63 characters `a-z 0-9 -` (not
+    /// starting or ending with `-`; no trailing dot), then optionally `:port` with a port 1-65535
+    /// in digits without a leading zero and other than the scheme's default (443, 80); at most 64
+    /// characters in all. Verifiers refuse; they never normalise.
+    ///
+    /// # Errors
+    /// [`CardError::InvalidIssuer`] for anything else.
+    pub fn parse_canonical(url: &str) -> Result<Self, CardError> {
+        let bad = || CardError::InvalidIssuer(json::truncate(url));
+        if url.len() > Self::MAX_LEN {
+            return Err(bad());
+        }
+        let (rest, default_port) = if let Some(rest) = url.strip_prefix("https://") {
+            (rest, "443")
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            (rest, "80")
+        } else {
+            return Err(bad());
+        };
         let (host, port) = match rest.split_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (rest, None),
         };
-        let host_ok = !host.is_empty()
-            && host.len() <= 253
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-            && !host.starts_with(['.', '-'])
-            && !host.ends_with(['.', '-'])
-            && !host.contains("..");
-        let port_ok =
-            port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0) && !p.starts_with('0'));
-        if !host_ok || !port_ok || lower.len() > Self::MAX_LEN {
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        let host_ok = host.split('.').all(label_ok);
+        let port_ok = port.is_none_or(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && !p.starts_with('0')
+                && p.parse::<u16>().is_ok()
+                && p != default_port
+        });
+        if !host_ok || !port_ok {
             return Err(bad());
         }
-        let prefix = format!("{}/C/", lower.to_ascii_uppercase());
-        Ok(Self { url: lower, prefix })
+        let prefix = format!("{}/C/", url.to_ascii_uppercase());
+        Ok(Self {
+            url: url.to_owned(),
+            prefix,
+        })
     }
 
     /// The canonical (lowercase) base URL.
@@ -82,6 +111,8 @@ impl fmt::Debug for Issuer {
     }
 }
 
+/// Parses an operator's base URL, as [`Issuer::parse`] (so clap and settings accept
+/// `https://NC.example.com/`).
 impl FromStr for Issuer {
     type Err = CardError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -201,10 +232,40 @@ mod tests {
             "https://x.com:99999",
             "https://x..com",
             "https://ex ample.com",
+            "https://x.com.",
+            "https://x.com:443",
+            "http://x.com:80",
+            "https://x.com:080",
+            "https://-x.com",
+            "https://x_y.com",
         ] {
             assert!(Issuer::parse(bad).is_err(), "{bad} should be rejected");
         }
         assert!(Issuer::parse("http://127.0.0.1:8080").is_ok());
+        assert!(
+            Issuer::parse("https://x.com:80").is_ok(),
+            "not https's default port"
+        );
+        let long = format!("https://{}.com", "a".repeat(52));
+        assert_eq!(long.len(), 64);
+        assert!(Issuer::parse(&long).is_ok());
+        assert!(Issuer::parse(&format!("https://a{}.com", "a".repeat(52))).is_err());
+    }
+
+    #[test]
+    fn documents_must_spell_the_issuer_canonically() {
+        assert!(Issuer::parse_canonical("https://nc.example.com").is_ok());
+        for other in [
+            "HTTPS://nc.example.com",
+            "https://NC.example.com",
+            "https://nc.example.com/",
+        ] {
+            assert!(Issuer::parse_canonical(other).is_err(), "{other}");
+            assert_eq!(
+                Issuer::parse(other).unwrap().as_str(),
+                "https://nc.example.com"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::CardError;
+use super::error::{DocumentCode, DocumentError, DocumentKind};
 use super::ids::{Issuer, KeyId};
+use super::json::{self, Object};
+use super::revocation::MAX_TIME;
 pub use super::strict::StrictKey;
 
 /// The key id of a public key: the first 8 bytes of its RFC 7638 JWK thumbprint, the SHA-256 of
@@ -103,6 +106,18 @@ impl SigningKey {
         self.inner.verifying_key()
     }
 
+    /// A secret derived from this key for `context`: HMAC-SHA-256 keyed with the private seed.
+    /// The seed itself never leaves the key.
+    pub fn derive_secret(&self, context: &[u8]) -> [u8; 32] {
+        use hmac::Mac as _;
+        let seed = zeroize::Zeroizing::new(self.inner.to_bytes());
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&seed[..]) else {
+            unreachable!("HMAC accepts every key length")
+        };
+        mac.update(context);
+        mac.finalize().into_bytes().into()
+    }
+
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.inner.sign(message).to_bytes()
     }
@@ -140,6 +155,19 @@ pub struct KeyRecord {
 }
 
 impl KeyRecord {
+    /// Whether something issued at `issued_at` falls in this key's window, with `skew` seconds
+    /// of allowance on each side: `issued_at + skew >= valid_from`, and for a retired key
+    /// `issued_at <= retired_at + skew` (exact arithmetic). Cards and lists share the rule.
+    pub fn covers(&self, issued_at: i64, skew: i64) -> bool {
+        let (issued, skew) = (i128::from(issued_at), i128::from(skew));
+        let retired_at = match self.status {
+            KeyStatus::Active => None,
+            KeyStatus::Retired => self.retired_at,
+        };
+        issued + skew >= i128::from(self.valid_from)
+            && retired_at.is_none_or(|r| issued <= i128::from(r) + skew)
+    }
+
     /// A new active key record valid from `now`.
     pub fn active(key: &SigningKey, now: i64) -> Self {
         Self {
@@ -258,28 +286,151 @@ impl Keyset {
         serde_json::to_string_pretty(&self.to_jwks()).unwrap_or_default()
     }
 
-    /// Loads and checks a JWKS document.
+    /// Loads and checks a JWKS document given as text; see [`Keyset::from_jwks`].
     ///
     /// # Errors
-    /// [`CardError::InvalidKey`] for malformed JSON, an unknown member, a `kty`/`crv`/`alg`/`use`
-    /// other than `OKP`/`Ed25519`/`EdDSA`/`sig`, a key that is not 32 bytes or not a curve
-    /// point, and everything [`Keyset::new`] refuses.
-    pub fn from_jwks_json(json: &str) -> Result<Self, CardError> {
-        let doc: JwksDocument = serde_json::from_str(json)
-            .map_err(|e| CardError::InvalidKey(format!("JWKS is not valid: {e}")))?;
-        let issuer = Issuer::parse(&doc.issuer)?;
-        let keys = doc
-            .keys
-            .into_iter()
-            .map(Jwk::into_record)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(issuer, keys)
+    /// As [`Keyset::from_jwks`].
+    pub fn from_jwks_json(json: &str) -> Result<Self, DocumentError> {
+        Self::from_jwks(json.as_bytes())
     }
+
+    /// Loads and checks a JWKS document in the order of `docs/card-format.md` §4.2: the document
+    /// as a whole (size, strict JSON, exactly `issuer` and `keys`), then each key in turn
+    /// (members, algorithm, encodings, ranges, the point, its thumbprint, a repeated `kid`).
+    ///
+    /// # Errors
+    /// A [`DocumentError`] with the first failed step's code.
+    pub fn from_jwks(document: &[u8]) -> Result<Self, DocumentError> {
+        let err = |code, detail: String| DocumentError::new(DocumentKind::Keyset, code, detail);
+        let malformed = |detail: String| err(DocumentCode::Malformed, detail);
+        if document.len() > Self::MAX_DOCUMENT_LEN {
+            return Err(malformed(format!(
+                "the document is {} bytes, over the limit of {}",
+                document.len(),
+                Self::MAX_DOCUMENT_LEN
+            )));
+        }
+        let mut top = json::parse(document)
+            .and_then(|v| Object::new("the keyset", v))
+            .map_err(malformed)?;
+        let issuer = top.string("issuer").map_err(malformed)?;
+        let keys = top.array("keys", Self::MAX_KEYS).map_err(malformed)?;
+        top.finish().map_err(malformed)?;
+        let issuer = Issuer::parse_canonical(&issuer).map_err(|_| {
+            malformed(format!(
+                "issuer {:?} is not a canonical issuer",
+                json::truncate(&issuer)
+            ))
+        })?;
+        let mut records: Vec<KeyRecord> = Vec::with_capacity(keys.len());
+        for (i, key) in keys.into_iter().enumerate() {
+            let record = parse_jwk(i, key)?;
+            if records.iter().any(|r| r.kid == record.kid) {
+                return Err(err(
+                    DocumentCode::DuplicateKid,
+                    format!("keys[{i}]: kid {} is used twice", record.kid),
+                ));
+            }
+            records.push(record);
+        }
+        Self::new(issuer, records).map_err(|e| err(DocumentCode::BadKey, e.to_string()))
+    }
+
+    /// Largest keyset document accepted.
+    pub const MAX_DOCUMENT_LEN: usize = 64 * 1024;
+    /// Most keys in a keyset.
+    pub const MAX_KEYS: usize = 64;
+}
+
+/// One key of a JWKS document, steps a-f of §4.2.
+fn parse_jwk(i: usize, value: json::Value) -> Result<KeyRecord, DocumentError> {
+    let what = format!("keys[{i}]");
+    let err = |code, detail: String| DocumentError::new(DocumentKind::Keyset, code, detail);
+    let malformed = |detail: String| err(DocumentCode::Malformed, detail);
+    let mut o = Object::new(&what, value).map_err(malformed)?;
+    let mut text = |name: &str| o.string(name).map_err(malformed);
+    let (kty, crv, alg, key_use) = (text("kty")?, text("crv")?, text("alg")?, text("use")?);
+    let (kid, x, status) = (text("kid")?, text("x")?, text("status")?);
+    let valid_from = o.int("valid_from", 0..=u64::MAX).map_err(malformed)?;
+    let retired_at = match o.take("retired_at") {
+        None => None,
+        Some(json::Value::Int(t)) => Some(t),
+        Some(other) => {
+            return Err(malformed(format!(
+                "{what}.retired_at must be an integer, not {}",
+                other.kind()
+            )));
+        }
+    };
+    o.finish().map_err(malformed)?;
+    if (kty.as_str(), crv.as_str(), alg.as_str(), key_use.as_str())
+        != ("OKP", "Ed25519", "EdDSA", "sig")
+    {
+        return Err(err(
+            DocumentCode::UnsupportedKey,
+            format!("{what}: only kty OKP, crv Ed25519, alg EdDSA and use sig are read"),
+        ));
+    }
+    let kid: KeyId = kid
+        .parse()
+        .map_err(|_| malformed(format!("{what}.kid is not the base64url of 8 bytes")))?;
+    let x: [u8; 32] = super::revocation::decode_b64url(&x)
+        .and_then(|x| x.try_into().ok())
+        .ok_or_else(|| malformed(format!("{what}.x is not the base64url of 32 bytes")))?;
+    let status = match status.as_str() {
+        "active" => KeyStatus::Active,
+        "retired" => KeyStatus::Retired,
+        other => {
+            return Err(malformed(format!(
+                "{what}.status {:?} is neither active nor retired",
+                json::truncate(other)
+            )));
+        }
+    };
+    let max = MAX_TIME as u64;
+    let times_ok = valid_from <= max
+        && match (status, retired_at) {
+            (KeyStatus::Active, None) => true,
+            (KeyStatus::Retired, Some(r)) => (valid_from..=max).contains(&r),
+            _ => false,
+        };
+    if !times_ok {
+        return Err(malformed(format!(
+            "{what}: valid_from must be 0 to {MAX_TIME}, and retired_at present exactly when \
+             retired, from valid_from to {MAX_TIME}"
+        )));
+    }
+    let public = VerifyingKey::from_bytes(&x)
+        .ok()
+        .filter(|k| k.to_edwards().compress().to_bytes() == x)
+        .filter(|k| !k.is_weak())
+        .ok_or_else(|| {
+            err(
+                DocumentCode::BadKey,
+                format!("{what}.x is not the canonical encoding of a point of large order"),
+            )
+        })?;
+    if key_id(&public) != kid {
+        return Err(err(
+            DocumentCode::BadKey,
+            format!(
+                "{what}: kid {kid} is not the thumbprint of x ({})",
+                key_id(&public)
+            ),
+        ));
+    }
+    // Both bounded by MAX_TIME above.
+    Ok(KeyRecord {
+        kid,
+        public,
+        status,
+        valid_from: valid_from as i64,
+        retired_at: retired_at.map(|r| r as i64),
+    })
 }
 
 /// The published JWKS document: the issuer and its keys.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct JwksDocument {
     /// The issuer base URL.
     pub issuer: String,
@@ -288,8 +439,7 @@ pub struct JwksDocument {
 }
 
 /// One published key (RFC 8037 `OKP` JWK plus its status and validity window).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Jwk {
     /// Always `OKP`.
     pub kty: String,
@@ -309,39 +459,8 @@ pub struct Jwk {
     /// Unix seconds from which the key signs.
     pub valid_from: i64,
     /// Unix seconds at which a retired key stopped signing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retired_at: Option<i64>,
-}
-
-impl Jwk {
-    fn into_record(self) -> Result<KeyRecord, CardError> {
-        let bad = |what: &str| CardError::InvalidKey(format!("key {:?}: {what}", self.kid));
-        if (
-            self.kty.as_str(),
-            self.crv.as_str(),
-            self.alg.as_str(),
-            self.key_use.as_str(),
-        ) != ("OKP", "Ed25519", "EdDSA", "sig")
-        {
-            return Err(bad(
-                "only kty OKP, crv Ed25519, alg EdDSA, use sig are accepted",
-            ));
-        }
-        let kid: KeyId = self.kid.parse().map_err(|_| bad("malformed kid"))?;
-        let x = B64URL
-            .decode(&self.x)
-            .map_err(|_| bad("x is not base64url"))?;
-        let x: [u8; 32] = x.try_into().map_err(|_| bad("x is not 32 bytes"))?;
-        let public =
-            VerifyingKey::from_bytes(&x).map_err(|_| bad("x is not a valid Ed25519 key"))?;
-        Ok(KeyRecord {
-            kid,
-            public,
-            status: self.status,
-            valid_from: self.valid_from,
-            retired_at: self.retired_at,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -428,6 +547,12 @@ mod tests {
         let not_a_point = good.replace(&x, &B64URL.encode([0xffu8; 32]));
         assert!(Keyset::from_jwks_json(&not_a_point).is_err());
         assert!(Keyset::from_jwks_json("{\"issuer\": 1}").is_err());
+        let dup = good.replacen("\"status\"", "\"status\": \"retired\", \"status\"", 1);
+        assert_eq!(
+            Keyset::from_jwks_json(&dup).unwrap_err().code,
+            DocumentCode::Malformed,
+            "a repeated member is refused, not the last one taken"
+        );
         assert!(
             Keyset::from_jwks_json(&good.replace("\"keys\"", "\"extra\": 1, \"keys\"")).is_err()
         );

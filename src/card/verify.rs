@@ -1,10 +1,10 @@
-//! Offline verification: QR text in, verified claims or one reason out.
+//! Offline verification: QR text in, verified claims or one reason out (`docs/card-format.md` §6).
 
 use std::fmt;
 
 use super::format::{self, BodyError, CardClaims};
-use super::keys::{KeyStatus, Keyset};
-use super::revocation::RevocationList;
+use super::keys::{KeyRecord, KeyStatus, Keyset};
+use super::revocation::{Revocation, RevocationList};
 
 /// Longest QR text looked at; anything longer is malformed before any other work.
 pub const MAX_TEXT_LEN: usize = 1200;
@@ -43,12 +43,41 @@ pub fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A card whose signature, key, validity window and revocation status all checked out.
-/// Only [`verify_card`] makes one.
+/// Which revocation list a result was checked against: "status as of list N, issued at T".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ListInfo {
+    /// The list's number.
+    pub number: u64,
+    /// When it was signed.
+    pub issued_at: i64,
+    /// When the next one was due.
+    pub next_update: i64,
+    /// Whether it was past `next_update` (less the skew) at the time of verification.
+    pub stale: bool,
+}
+
+impl ListInfo {
+    fn of(list: &RevocationList, opts: &VerifyOptions) -> Self {
+        Self {
+            number: list.number(),
+            issued_at: list.issued_at(),
+            next_update: list.next_update(),
+            stale: list.is_stale(opts.now, opts.skew_secs),
+        }
+    }
+}
+
+/// A card whose signature, key and validity window checked out, with what it was checked
+/// against. [`verify_card`] returns one for a valid card, and inside a [`Rejection`] for a card
+/// that is `revoked` or whose status is `stale`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VerifiedCard {
     /// The verified claims.
     pub claims: CardClaims,
+    /// The status of the key that signed it in the keyset.
+    pub key_status: KeyStatus,
+    /// The revocation list its status comes from; `None` when none was given.
+    pub list: Option<ListInfo>,
 }
 
 /// Why a card was rejected, as a stable code.
@@ -57,7 +86,7 @@ pub struct VerifiedCard {
 pub enum Reason {
     /// Not a card text, or a body that does not parse.
     Malformed,
-    /// A card of a format version this verifier does not know.
+    /// A card of a format version (or kind) this verifier does not know.
     UnsupportedVersion,
     /// A card text naming another issuer than the keyset's.
     WrongIssuer,
@@ -73,23 +102,27 @@ pub enum Reason {
     NotYetValid,
     /// At or after its `expires_at`.
     Expired,
-    /// Revoked by card id or by member cut-off.
+    /// Listed in the revocation list.
     Revoked,
+    /// Correctly signed and within its dates, but the revocation list is past its
+    /// `next_update`: its status is unknown. Not `valid`, and not `invalid` either.
+    Stale,
 }
 
 impl Reason {
     /// Every reason, in the order the verifier checks them.
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Reason::Malformed,
-        Reason::UnsupportedVersion,
         Reason::WrongIssuer,
-        Reason::UnknownKey,
+        Reason::UnsupportedVersion,
         Reason::KeyCompromised,
+        Reason::UnknownKey,
         Reason::BadSignature,
         Reason::KeyNotValid,
         Reason::NotYetValid,
         Reason::Expired,
         Reason::Revoked,
+        Reason::Stale,
     ];
 
     /// The stable snake_case code.
@@ -105,6 +138,7 @@ impl Reason {
             Reason::NotYetValid => "not_yet_valid",
             Reason::Expired => "expired",
             Reason::Revoked => "revoked",
+            Reason::Stale => "stale",
         }
     }
 }
@@ -115,7 +149,8 @@ impl fmt::Display for Reason {
     }
 }
 
-/// A rejected card: the reason code and a readable explanation.
+/// A card that is not valid: the reason code, a readable explanation, and for `revoked` and
+/// `stale` (whose signatures checked out) the card and what the list says about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}: {detail}")]
 pub struct Rejection {
@@ -123,20 +158,25 @@ pub struct Rejection {
     pub reason: Reason,
     /// A readable explanation, safe to show (never echoes more than a bounded prefix of input).
     pub detail: String,
+    /// For `revoked` and `stale`: the correctly signed card.
+    pub card: Option<Box<VerifiedCard>>,
+    /// For `revoked`: the list's sealed record of the card, when it unsealed to a well-formed one.
+    pub revocation: Option<Revocation>,
 }
 
 fn reject(reason: Reason, detail: impl Into<String>) -> Rejection {
     Rejection {
         reason,
         detail: detail.into(),
+        card: None,
+        revocation: None,
     }
 }
 
 /// Verifies a card's QR text against an issuer's keyset and, optionally, its revocation list.
 ///
-/// The checks run in the order of `docs/card-format.md`: shape and issuer, version, body,
-/// key (known, not compromised), signature, key window, validity time, revocation. Nothing from
-/// the card is returned unless every check passed.
+/// The checks run in the order of `docs/card-format.md` §6; the first that fails decides. A card
+/// in a list that is past its `next_update` is still `revoked`; one that is not in it is `stale`.
 ///
 /// # Errors
 /// A [`Rejection`] carrying the first failed check's [`Reason`].
@@ -146,21 +186,130 @@ pub fn verify_card(
     revocations: Option<&RevocationList>,
     opts: &VerifyOptions,
 ) -> Result<VerifiedCard, Rejection> {
-    if text.len() > MAX_TEXT_LEN {
+    let (claims, body, key) = signed_card(text, keyset, revocations)?;
+    // Exact arithmetic: no time or skew can overflow.
+    let skew = i128::from(opts.skew_secs);
+    let now = i128::from(opts.now);
+    if !key.covers(claims.issued_at, opts.skew_secs) {
         return Err(reject(
-            Reason::Malformed,
-            format!("card text longer than {MAX_TEXT_LEN} bytes"),
+            Reason::KeyNotValid,
+            format!(
+                "card was issued outside the validity window of key {}",
+                claims.kid
+            ),
         ));
     }
-    let Some(split) = find_card_marker(text) else {
+    if now + skew < i128::from(claims.not_before) {
+        return Err(reject(
+            Reason::NotYetValid,
+            format!("card is valid from {}", claims.not_before),
+        ));
+    }
+    if now - skew >= i128::from(claims.expires_at) {
+        return Err(reject(
+            Reason::Expired,
+            format!("card expired at {}", claims.expires_at),
+        ));
+    }
+    let verified = VerifiedCard {
+        claims,
+        key_status: key.status,
+        list: revocations.map(|l| ListInfo::of(l, opts)),
+    };
+    let Some(list) = revocations else {
+        return Ok(verified);
+    };
+    if let Some(revocation) = list.lookup(&body) {
+        return Err(Rejection {
+            reason: Reason::Revoked,
+            detail: format!("revoked in list {}", list.number()),
+            card: Some(Box::new(verified)),
+            revocation,
+        });
+    }
+    if list.is_stale(opts.now, opts.skew_secs) {
+        return Err(Rejection {
+            reason: Reason::Stale,
+            detail: format!(
+                "signature valid, but revocation list {} was due for replacement at {}: status \
+                 unknown",
+                list.number(),
+                list.next_update()
+            ),
+            card: Some(Box::new(verified)),
+            revocation: None,
+        });
+    }
+    Ok(verified)
+}
+
+/// Step 1: the first byte that is not a card text character, as a rejection.
+fn foreign_character(text: &str) -> Option<Rejection> {
+    text.bytes()
+        .find(|&c| !TEXT_CHARACTER[usize::from(c)])
+        .map(|c| {
+            reject(
+                Reason::Malformed,
+                format!("the byte 0x{c:02X} is not a card text character (0-9 A-Z $ * + - . / :)"),
+            )
+        })
+}
+
+/// Which bytes may appear in a card text, as a table.
+const TEXT_CHARACTER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < format::TEXT_CHARACTERS.len() {
+        table[format::TEXT_CHARACTERS[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Position of the `/C/` that separates issuer from body: the first one after the first `://`.
+fn find_card_marker(text: &str) -> Option<usize> {
+    let after_scheme = text.find("://")? + 3;
+    text[after_scheme..].find("/C/").map(|i| i + after_scheme)
+}
+
+/// Reads a card's claims after checking its text, body and signature (§6 steps 1-9), without
+/// its dates or status: for an issuer revoking a card it signed.
+///
+/// # Errors
+/// A [`Rejection`] for the first of those checks that fails.
+pub fn read_signed_card(text: &str, keyset: &Keyset) -> Result<CardClaims, Rejection> {
+    signed_card(text, keyset, None).map(|(claims, _, _)| claims)
+}
+
+/// Steps 1-9: the claims, the decoded body and the signing key's record.
+fn signed_card<'k>(
+    text: &str,
+    keyset: &'k Keyset,
+    revocations: Option<&RevocationList>,
+) -> Result<(CardClaims, Vec<u8>, &'k KeyRecord), Rejection> {
+    if text.is_empty() || text.len() > MAX_TEXT_LEN {
         return Err(reject(
             Reason::Malformed,
-            "not a namecard: no /C/ in the text",
+            format!("a card text is 1 to {MAX_TEXT_LEN} bytes"),
         ));
+    }
+    // Step 1's character check runs only when the prefix does not match: a matching prefix is all
+    // card text characters, and decoding refuses any other character in the body, so the answer
+    // is the same and the hot path reads the text once.
+    let Some(split) = find_card_marker(text) else {
+        return Err(foreign_character(text).unwrap_or_else(|| {
+            reject(
+                Reason::Malformed,
+                "not a namecard: no \"://\" followed by \"/C/\"",
+            )
+        }));
     };
-    let (prefix, encoded) = (&text[..split], &text[split + 3..]);
+    let (prefix, encoded) = text.split_at(split + 3);
     let expected = keyset.issuer().card_prefix();
-    if !text.starts_with(expected) || prefix.len() + 3 != expected.len() {
+    if prefix != expected {
+        if let Some(malformed) = foreign_character(text) {
+            return Err(malformed);
+        }
         return Err(reject(
             Reason::WrongIssuer,
             format!(
@@ -178,15 +327,16 @@ pub fn verify_card(
     let parsed = format::parse_body(&body).map_err(|e| match e {
         BodyError::UnsupportedVersion(v) => reject(
             Reason::UnsupportedVersion,
-            format!(
-                "card format version {v} is not supported (this verifier reads version {})",
-                format::VERSION
-            ),
+            format!("card format version {v} is not supported (this verifier reads 1 and 2)"),
+        ),
+        BodyError::UnsupportedKind(k) => reject(
+            Reason::UnsupportedVersion,
+            format!("card kind {k} is not supported (this verifier reads team cards, kind 1)"),
         ),
         BodyError::Malformed(what) => reject(Reason::Malformed, what),
     })?;
     let kid = parsed.claims.kid;
-    if revocations.is_some_and(|r| r.compromised_keys.contains(&kid)) {
+    if revocations.is_some_and(|r| r.is_compromised(&kid)) {
         return Err(reject(
             Reason::KeyCompromised,
             format!("key {kid} is listed as compromised"),
@@ -202,42 +352,5 @@ pub fn verify_card(
     if !verifier.verify(&message, &parsed.signature) {
         return Err(reject(Reason::BadSignature, "signature does not verify"));
     }
-    let claims = parsed.claims;
-    let skew = opts.skew_secs;
-    let retired_before = match key.status {
-        KeyStatus::Active => None,
-        KeyStatus::Retired => key.retired_at,
-    };
-    if claims.issued_at.saturating_add(skew) < key.valid_from
-        || retired_before.is_some_and(|r| claims.issued_at > r.saturating_add(skew))
-    {
-        return Err(reject(
-            Reason::KeyNotValid,
-            format!("card was issued outside the validity window of key {kid}"),
-        ));
-    }
-    if opts.now.saturating_add(skew) < claims.not_before {
-        return Err(reject(
-            Reason::NotYetValid,
-            format!("card is valid from {}", claims.not_before),
-        ));
-    }
-    if opts.now.saturating_sub(skew) >= claims.expires_at {
-        return Err(reject(
-            Reason::Expired,
-            format!("card expired at {}", claims.expires_at),
-        ));
-    }
-    if let Some(list) = revocations
-        && let Some(why) = list.revocation_of(&claims)
-    {
-        return Err(reject(Reason::Revoked, why));
-    }
-    Ok(VerifiedCard { claims })
-}
-
-/// Position of the `/C/` that separates issuer from body: the first one after the scheme.
-fn find_card_marker(text: &str) -> Option<usize> {
-    let after_scheme = text.find("://").map_or(0, |i| i + 3);
-    text[after_scheme..].find("/C/").map(|i| i + after_scheme)
+    Ok((parsed.claims, body, key))
 }

@@ -7,7 +7,11 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use super::keys::StoreArg;
-use crate::card::{CardRequest, IssuedCard, Issuer, SigningKey, issue_card, unix_now};
+use crate::card::keystore::Keystore;
+use crate::card::{
+    CardKind, CardRequest, IssuedCard, Issuer, SigningKey, TeamCardRequest, VerifyOptions,
+    issue_card, issue_team_card, unix_now, verify_card,
+};
 use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 
 /// What to write for a card.
@@ -35,7 +39,7 @@ impl OutputFormat {
 
 /// `namecard issue`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("source").required(true).args(["member_id", "batch"]))]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["member_id", "team_id", "batch"]))]
 pub struct IssueArgs {
     #[command(flatten)]
     store: StoreArg,
@@ -46,12 +50,18 @@ pub struct IssueArgs {
     #[arg(long, required_unless_present = "batch")]
     org_name: Option<String>,
     /// Member id.
-    #[arg(long)]
+    #[arg(long, requires = "name")]
     member_id: Option<u64>,
     /// Member display name.
-    #[arg(long, required_unless_present = "batch")]
+    #[arg(long, requires = "member_id")]
     name: Option<String>,
-    /// Member title.
+    /// Issue a team card (a contact way answered by the team): the team's id.
+    #[arg(long, requires = "team")]
+    team_id: Option<u64>,
+    /// The team's display name, e.g. "Sales team" (verify shows "Acme Robotics — Sales team").
+    #[arg(long, requires = "team_id")]
+    team: Option<String>,
+    /// Member title (a team card: a subtitle such as the booth).
     #[arg(long)]
     title: Option<String>,
     /// How long the card is valid, e.g. 30d, 12h.
@@ -75,10 +85,6 @@ pub struct IssueArgs {
     /// Issue one card per row of this CSV file: org_id,org_name,member_id,name[,title[,channel]].
     #[arg(long)]
     batch: Option<PathBuf>,
-    /// Language of the printable card, a BCP 47 tag: its footer, and the regional forms of
-    /// Chinese, Japanese and Korean characters (zh-Hans, zh-Hant-TW, zh-Hant-HK, ja, ko, ...).
-    #[arg(long, default_value = "en")]
-    lang: Lang,
     /// QR error correction level: L, M, Q or H.
     #[arg(long, default_value = "M")]
     ecc: Ecc,
@@ -88,30 +94,71 @@ pub struct IssueArgs {
     /// Print the issued card's fields as JSON.
     #[arg(long)]
     json: bool,
+    /// Language of the printable card, a BCP 47 tag: its footer, and the regional forms of
+    /// Chinese, Japanese and Korean characters (zh-Hans, zh-Hant-TW, zh-Hant-HK, ja, ko, ...).
+    #[arg(long, default_value = "en")]
+    lang: Lang,
 }
 
 /// Runs `issue`.
 pub fn run(args: &IssueArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open()?;
     let signer = store.signer()?;
-    let issuer = store.keyset().issuer().clone();
     if let Some(csv) = &args.batch {
-        return run_batch(args, &issuer, &signer, csv);
+        return run_batch(args, &store, &signer, csv);
     }
+    let issuer = store.keyset().issuer().clone();
     let now = unix_now();
-    let request = CardRequest {
-        org_id: args.org_id.unwrap_or_default(),
-        org_name: args.org_name.clone().unwrap_or_default(),
-        member_id: args.member_id.unwrap_or_default(),
-        member_name: args.name.clone().unwrap_or_default(),
-        title: args.title.clone(),
-        not_before: args.not_before,
-        expires_at: args.not_before.unwrap_or(now).saturating_add(args.expires),
-        one_time: args.one_time,
-        channel: args.channel.clone(),
+    let expires_at = args.not_before.unwrap_or(now).saturating_add(args.expires);
+    let name = args
+        .team
+        .clone()
+        .or_else(|| args.name.clone())
+        .unwrap_or_default();
+    let org_name = args.org_name.clone().unwrap_or_default();
+    check_drawable(
+        args.format,
+        &name,
+        args.title.as_deref(),
+        &org_name,
+        args.lang,
+    )?;
+    let card = match (&args.team, args.team_id) {
+        (Some(team), Some(team_id)) => issue_team_card(
+            &issuer,
+            &signer,
+            &TeamCardRequest {
+                org_id: args.org_id.unwrap_or_default(),
+                org_name: args.org_name.clone().unwrap_or_default(),
+                team_id,
+                team_name: team.clone(),
+                title: args.title.clone(),
+                not_before: args.not_before,
+                expires_at,
+                one_time: args.one_time,
+                channel: args.channel.clone(),
+            },
+            now,
+        )?,
+        _ => issue_card(
+            &issuer,
+            &signer,
+            &CardRequest {
+                org_id: args.org_id.unwrap_or_default(),
+                org_name: args.org_name.clone().unwrap_or_default(),
+                member_id: args.member_id.unwrap_or_default(),
+                member_name: args.name.clone().unwrap_or_default(),
+                title: args.title.clone(),
+                not_before: args.not_before,
+                expires_at,
+                one_time: args.one_time,
+                channel: args.channel.clone(),
+            },
+            now,
+        )?,
     };
-    check_drawable(&request, args.lang)?;
-    let card = issue_card(&issuer, &signer, &request, now)?;
+    self_check(&store, &card)?;
+    store.record_issued(&card)?;
     let bytes = render(&card, args.format, args.ecc, args.module_px, args.lang)?;
     match &args.out {
         Some(path) => std::fs::write(path, &bytes)
@@ -134,15 +181,29 @@ pub fn run(args: &IssueArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Refuses, before signing, a card whose printable face could not show its text as it is
-/// (the same check as the service's; see [`qr::check_face`]).
-fn check_drawable(request: &CardRequest, lang: Lang) -> anyhow::Result<()> {
-    let face = CardFace::with_scan_prompt(
-        &request.member_name,
-        request.title.as_deref(),
-        &request.org_name,
-        lang,
-    );
+/// Verifies a new card with the store's own keyset as of its `not_before`: `issue` never hands
+/// out a card that `verify` refuses.
+fn self_check(store: &Keystore, card: &IssuedCard) -> anyhow::Result<()> {
+    let at = VerifyOptions::at(card.claims.not_before);
+    verify_card(&card.text, store.keyset(), None, &at)
+        .map(|_| ())
+        .map_err(|r| anyhow::anyhow!("the new card would not verify ({r}); nothing was issued"))
+}
+
+/// Refuses, before signing, a printable card whose face could not show its text as it is (the
+/// same check as the service's; see [`qr::check_face`]). The other formats draw no text: a QR
+/// code or its payload carries any name the card format takes.
+fn check_drawable(
+    format: OutputFormat,
+    name: &str,
+    title: Option<&str>,
+    org: &str,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    if format != OutputFormat::Printable {
+        return Ok(());
+    }
+    let face = CardFace::with_scan_prompt(name, title, org, lang);
     qr::check_face(&face).map_err(|refusal| anyhow::anyhow!("{}: {refusal}", refusal.code()))
 }
 
@@ -163,8 +224,11 @@ pub fn render(
         OutputFormat::Svg => qr::render_svg(&matrix, module_px).into_bytes(),
         OutputFormat::Printable => {
             let c = &card.claims;
-            let face =
+            let mut face =
                 CardFace::with_scan_prompt(&c.member_name, c.title.as_deref(), &c.org_name, lang);
+            if c.kind == CardKind::Team {
+                face.footer = Some("Scan to contact us");
+            }
             qr::printable_png(&face, &matrix)?
         }
         OutputFormat::Payload => unreachable!("handled above"),
@@ -186,10 +250,11 @@ struct BatchRow {
 
 fn run_batch(
     args: &IssueArgs,
-    issuer: &Issuer,
+    store: &Keystore,
     signer: &SigningKey,
     csv_path: &Path,
 ) -> anyhow::Result<ExitCode> {
+    let issuer: &Issuer = store.keyset().issuer();
     let out_dir = args.out.as_deref().context("--batch needs --out DIR")?;
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
@@ -224,8 +289,15 @@ fn run_batch(
                     .filter(|c| !c.is_empty())
                     .or_else(|| args.channel.clone()),
             };
-            check_drawable(&request, args.lang)?;
+            check_drawable(
+                args.format,
+                &request.member_name,
+                request.title.as_deref(),
+                &request.org_name,
+                args.lang,
+            )?;
             let card = issue_card(issuer, signer, &request, now)?;
+            self_check(store, &card)?;
             let bytes = render(&card, args.format, args.ecc, args.module_px, args.lang)?;
             let path = out_dir.join(format!(
                 "{}-{}.{}",
@@ -235,6 +307,7 @@ fn run_batch(
             ));
             std::fs::write(&path, bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            store.record_issued(&card)?;
             Ok(())
         });
         match result {

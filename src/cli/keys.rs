@@ -94,6 +94,13 @@ pub fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints what the store could not do (e.g. re-sign the list without an active key).
+fn warn(store: &Keystore) {
+    for warning in store.warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
 /// Runs a `keys` subcommand.
 pub fn run(cmd: &KeysCommand) -> anyhow::Result<ExitCode> {
     let now = unix_now();
@@ -130,16 +137,22 @@ pub fn run(cmd: &KeysCommand) -> anyhow::Result<ExitCode> {
             }
         }
         KeysCommand::Rotate { store } => {
-            let kid = store.open()?.rotate(now)?;
+            let mut store = store.open()?;
+            let kid = store.rotate(now)?;
             println!("new signing key {kid}; previous keys retired");
+            warn(&store);
         }
         KeysCommand::Retire { store, kid } => {
-            store.open()?.retire(kid, now)?;
+            let mut store = store.open()?;
+            store.retire(kid, now)?;
             println!("retired {kid}");
+            warn(&store);
         }
         KeysCommand::Remove { store, kid } => {
-            store.open()?.remove(kid, now)?;
+            let mut store = store.open()?;
+            store.remove(kid, now)?;
             println!("removed {kid}; it is listed as compromised in the revocation list");
+            warn(&store);
         }
     }
     Ok(ExitCode::SUCCESS)

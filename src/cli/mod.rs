@@ -1,7 +1,8 @@
 //! The command line: one file per command, each calling the same library functions as the server.
 //!
 //! Exit codes: 0 success (a valid card), 1 a negative result (an invalid card, a batch with bad
-//! rows, a photo without a code), 2 a usage or I/O error.
+//! rows, a photo without a code), 2 a usage or I/O error or a refused keyset or revocation list,
+//! 3 a card whose signature is valid but whose revocation list is past its `next_update`.
 
 use std::process::ExitCode;
 
@@ -18,6 +19,8 @@ pub mod verify;
 pub const EXIT_INVALID: u8 = 1;
 /// Exit code for usage and I/O errors (clap uses it for usage errors too).
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code for a correctly signed card whose revocation status is stale.
+pub const EXIT_STALE: u8 = 3;
 
 /// Signed namecard QR codes: issue, verify offline, and run the service.
 #[derive(Debug, Parser)]
@@ -38,7 +41,7 @@ enum Command {
     Issue(issue::IssueArgs),
     /// Verify a card offline from a photo, an image or its payload text.
     Verify(verify::VerifyArgs),
-    /// Revoke a card or a member's cards, and re-sign the revocation list.
+    /// Revoke a card, mark a member as departed (with a successor), or re-sign the list.
     Revoke(revoke::RevokeArgs),
     /// Print the QR codes found in photos.
     Decode(decode::DecodeArgs),

@@ -45,7 +45,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// The embedded files: path, content type, bytes. The fonts are the card renderer's CJK fonts
 /// (one copy in the binary), for devices without a CJK font of their own: `app.css` asks for
 /// them only for CJK characters, after the device's own fonts.
-static ASSETS: [(&str, &str, &[u8]); 5] = [
+static ASSETS: [(&str, &str, &[u8]); 12] = [
     (
         "/assets/app.js",
         "text/javascript; charset=utf-8",
@@ -70,6 +70,42 @@ static ASSETS: [(&str, &str, &[u8]); 5] = [
         "/assets/fonts/cjk-bold.otf",
         "font/otf",
         crate::qr::CJK_BOLD,
+    ),
+    // The offline verifier (/verify) and its vendored QR decoder.
+    (
+        "/assets/verify.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/verify.js"),
+    ),
+    (
+        "/assets/verify-core.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/verify-core.js"),
+    ),
+    (
+        "/assets/verify.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/web/verify.css"),
+    ),
+    (
+        "/assets/verify.webmanifest",
+        "application/manifest+json",
+        include_bytes!("../../assets/web/verify.webmanifest"),
+    ),
+    (
+        "/assets/vendor/zxing-wasm/es/reader/index.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/vendor/zxing-wasm/es/reader/index.js"),
+    ),
+    (
+        "/assets/vendor/zxing-wasm/es/share.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/vendor/zxing-wasm/es/share.js"),
+    ),
+    (
+        "/assets/vendor/zxing-wasm/reader/zxing_reader.wasm",
+        "application/wasm",
+        include_bytes!("../../assets/web/vendor/zxing-wasm/reader/zxing_reader.wasm"),
     ),
 ];
 
@@ -128,7 +164,49 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
             HeaderValue::from_static(value),
         ));
     }
-    router
+    router.merge(verify_router())
+}
+
+/// The offline verifier's page and its service worker (`docs/card-format.md`, README "Verify
+/// offline"): open to anyone, a static page (no data from the server in it) under a policy that
+/// also lets it compile the vendored QR decoder (`'wasm-unsafe-eval'`, which allows WebAssembly,
+/// not JavaScript eval) and read its web app manifest.
+const VERIFY_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' blob:; font-src 'self'; connect-src 'self'; \
+    manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; \
+    frame-ancestors 'none'";
+
+fn verify_router() -> OpenApiRouter<AppState> {
+    let page = |content_type: &'static str, body: &'static [u8]| {
+        move || async move {
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, "no-cache"),
+                    (header::CONTENT_SECURITY_POLICY, VERIFY_CSP),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                    (header::REFERRER_POLICY, "no-referrer"),
+                    (header::X_FRAME_OPTIONS, "DENY"),
+                ],
+                body,
+            )
+        }
+    };
+    OpenApiRouter::new()
+        .route(
+            "/verify",
+            get(page(
+                "text/html; charset=utf-8",
+                include_bytes!("../../assets/web/verify.html"),
+            )),
+        )
+        .route(
+            "/verify-sw.js",
+            get(page(
+                "text/javascript; charset=utf-8",
+                include_bytes!("../../assets/web/verify-sw.js"),
+            )),
+        )
 }
 
 /// The app's HTML shell, never cached: a new binary's shell is picked up at once.

@@ -5,17 +5,45 @@
 //! the two public documents already rendered. Verification reads only the snapshot: no database
 //! round trip per request. The snapshot is rebuilt after every local change and every
 //! `refresh_interval`, which is how changes made by other instances arrive.
+//!
+//! The revocation list (format v2, `docs/card-format.md` §5) lists each revoked card by the
+//! revocation id of its text, so building it reads the texts of the revoked cards and of
+//! deactivated members' cards; that happens only when revocations change or the list is half way
+//! to its `next_update`. Interim numbering, until lists are stored in the database: a list's
+//! number is the build time in milliseconds, bumped past the last number this process signed,
+//! so one instance never signs two lists with one number and later lists have larger ones.
 
 use super::clock::Clock;
 use crate::card::{
-    self, CardClaims, CardId, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, MemberCutoff, Reason,
-    Rejection, RevocationList, SigningKey, VerifyOptions,
+    self, CardClaims, CardId, Decoys, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, ListDraft,
+    Reason, Rejection, RevocationList, RevokedCard, RevokedState, SigningKey, VerifyOptions,
 };
 use crate::domain::{Audit, MemberId, OrgId};
 use crate::store::{RevocationSnapshot, Store, StoreError, StoredKey};
 use sha2::{Digest as _, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+
+/// How long a served list stays current; it is re-signed when half of that has passed.
+pub const LIST_LIFETIME_SECS: i64 = 86_400;
+
+/// The last list number this process signed.
+static LAST_NUMBER: AtomicU64 = AtomicU64::new(0);
+
+/// The next list number: now in milliseconds, or one past the last, whichever is larger.
+fn next_number(now: i64) -> u64 {
+    let ms = u64::try_from(now).unwrap_or(0).saturating_mul(1000);
+    let previous = LAST_NUMBER
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+            Some(last.saturating_add(1).max(ms))
+        })
+        .unwrap_or(0);
+    previous
+        .saturating_add(1)
+        .max(ms)
+        .min(card::revocation::MAX_NUMBER)
+}
 
 /// Why keys could not be loaded or changed.
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +57,6 @@ pub enum KeyringError {
     /// A stored key's id is not the id its public key derives.
     #[error("stored key {stored} holds the key {derived}")]
     KidMismatch { stored: KeyId, derived: KeyId },
-    /// A stored id is out of the range cards can carry.
-    #[error("stored id {0} is out of range")]
-    IdOutOfRange(i64),
 }
 
 /// A rendered public document with its ETag.
@@ -156,7 +181,8 @@ impl Keyring {
         if store.create_first_key(&first).await? {
             tracing::info!(kid = %first.kid, "generated the first issuer key");
         }
-        let snapshot = build(&issuer, &*store, now).await?;
+        let source = read_source(&*store, now).await?;
+        let snapshot = build(&issuer, &*store, source, now).await?;
         Ok(Self {
             issuer,
             store,
@@ -183,19 +209,23 @@ impl Keyring {
     /// # Errors
     /// When the store fails or stored keys do not parse; the previous snapshot stays in use.
     pub async fn refresh(&self) -> Result<(), KeyringError> {
+        let now = self.clock.now();
         let previous = self.snapshot();
-        let mut next = build(&self.issuer, &*self.store, self.clock.now()).await?;
+        let source = read_source(&*self.store, now).await?;
+        let half_life = previous.revocations.issued_at() + LIST_LIFETIME_SECS / 2;
         // Unchanged content keeps the previous documents, so ETags stay stable across refreshes.
-        if next.source != previous.source {
-            if next.source.0 == previous.source.0 {
-                // Only revocations changed: keep the keyset, whose per-key verification tables
-                // (built on first use, ~2 ms each) would otherwise be rebuilt on a request.
-                next.keyset = previous.keyset.clone();
-            }
-            match self.current.write() {
-                Ok(mut s) => *s = Arc::new(next),
-                Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
-            }
+        if source == previous.source && now < half_life {
+            return Ok(());
+        }
+        let mut next = build(&self.issuer, &*self.store, source, now).await?;
+        if next.source.0 == previous.source.0 {
+            // Only revocations changed: keep the keyset, whose per-key verification tables
+            // (built on first use, ~2 ms each) would otherwise be rebuilt on a request.
+            next.keyset = previous.keyset.clone();
+        }
+        match self.current.write() {
+            Ok(mut s) => *s = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
         }
         Ok(())
     }
@@ -295,18 +325,81 @@ impl Keyring {
     }
 }
 
-/// A stored id as a card carries it (cards hold unsigned ids; stored ids are positive).
-fn card_number(id: i64) -> Result<u64, KeyringError> {
-    u64::try_from(id).map_err(|_| KeyringError::IdOutOfRange(id))
-}
-
-async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot, KeyringError> {
-    let stored = store.list_keys().await?;
-    let revoked = store.revocations(now).await?;
-    let source_keys: Vec<KeySource> = stored
+/// What a snapshot is built from, read in two queries; a change in it rebuilds the snapshot.
+async fn read_source(
+    store: &dyn Store,
+    now: i64,
+) -> Result<(Vec<KeySource>, RevocationSnapshot), KeyringError> {
+    let keys = store
+        .list_keys()
+        .await?
         .iter()
         .map(|k| (k.kid, k.status, k.valid_from, k.retired_at))
         .collect();
+    Ok((keys, store.revocations(now).await?))
+}
+
+/// The revoked cards with their texts: each revoked card (withdrawn), and every unexpired card
+/// of a deactivated member (departed at the deactivation). One card query per affected member.
+async fn revoked_cards(
+    issuer: &Issuer,
+    store: &dyn Store,
+    revoked: &RevocationSnapshot,
+    now: i64,
+) -> Result<Vec<RevokedCard>, KeyringError> {
+    let departed: HashMap<(OrgId, MemberId), i64> = revoked
+        .deactivated
+        .iter()
+        .map(|&(org, member, at)| ((org, member), at))
+        .collect();
+    let mut members: Vec<(OrgId, MemberId)> = departed.keys().copied().collect();
+    let withdrawn: HashSet<CardId> = revoked.cards.iter().copied().collect();
+    for id in &revoked.cards {
+        if let Some(state) = store.card_state(id).await? {
+            members.push((state.org_id, state.member_id));
+        }
+    }
+    members.sort_unstable();
+    members.dedup();
+    let mut out = Vec::new();
+    for (org, member) in members {
+        for row in store.list_cards(org, member).await? {
+            if row.expires_at <= now {
+                continue;
+            }
+            let (state, at) = match departed.get(&(org, member)) {
+                Some(&at) => (RevokedState::Departed, at.max(0)),
+                None if withdrawn.contains(&row.id) => (
+                    RevokedState::Withdrawn,
+                    row.revoked_at.unwrap_or(now).max(0),
+                ),
+                None => continue,
+            };
+            // A stored text that is not our card cannot be listed: the snapshot is not built
+            // (the previous one stays), rather than a revoked card silently left off the list.
+            let body = card::revocation::card_body(issuer, &row.text).map_err(|e| {
+                tracing::error!(card = %row.id, error = %e, "a revoked card's stored text does not parse");
+                KeyringError::Card(e)
+            })?;
+            out.push(RevokedCard {
+                body,
+                state,
+                at,
+                successor: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn build(
+    issuer: &Issuer,
+    store: &dyn Store,
+    source: (Vec<KeySource>, RevocationSnapshot),
+    now: i64,
+) -> Result<Snapshot, KeyringError> {
+    let stored = store.list_keys().await?;
+    let revoked = &source.1;
     let mut records = Vec::with_capacity(stored.len());
     let mut signer = None;
     for key in &stored {
@@ -319,48 +412,49 @@ async fn build(issuer: &Issuer, store: &dyn Store, now: i64) -> Result<Snapshot,
     let keyset = Keyset::new(issuer.clone(), records)?;
     // The store has parsed every id (a stored id that does not parse fails the build): a card
     // left off this list would verify as not revoked.
-    let cards: Vec<CardId> = revoked.cards.clone();
     let compromised_keys: Vec<KeyId> = revoked.compromised_keys.clone();
-    let members = revoked
+    let draft = ListDraft {
+        issuer: issuer.clone(),
+        number: next_number(now),
+        issued_at: now,
+        next_update: now + LIST_LIFETIME_SECS,
+        revoked: revoked_cards(issuer, store, revoked, now).await?,
+        successors: Vec::new(),
+        compromised_keys,
+        // Until lists are stored: the decoys' secret comes from the active key (so every
+        // instance has the same).
+        decoys: signer
+            .as_ref()
+            .map(|s| Decoys::from_seed(s.derive_secret(b"namecard/decoys/v1"))),
+    };
+    let key_revocations = ListDraft {
+        revoked: Vec::new(),
+        decoys: None,
+        ..draft.clone()
+    }
+    .list()?;
+    let revoked_cards = revoked.cards.iter().copied().collect();
+    let deactivated = revoked
         .deactivated
         .iter()
-        .map(|&(org, member, at)| {
-            Ok(MemberCutoff {
-                org_id: card_number(org.get())?,
-                member_id: card_number(member.get())?,
-                before: at + 1,
-            })
-        })
-        .collect::<Result<_, KeyringError>>()?;
-    let key_revocations = RevocationList {
-        compromised_keys: compromised_keys.clone(),
-        ..RevocationList::empty(issuer.clone(), now)
-    };
-    let revoked_cards = cards.iter().copied().collect();
-    let revocations = RevocationList {
-        issuer: issuer.clone(),
-        issued_at: now,
-        cards,
-        members,
-        compromised_keys,
-    };
-    let revocations_doc = match &signer {
-        Some(s) => Document::new(revocations.sign(s)),
-        None => Document::new(String::from("{}")),
+        .map(|&(o, m, at)| ((o, m), at))
+        .collect();
+    let (revocations, revocations_doc) = match &signer {
+        Some(s) => {
+            let signed = draft.sign(s)?;
+            (signed.list, Document::new(signed.document))
+        }
+        None => (draft.list()?, Document::new(String::from("{}"))),
     };
     Ok(Snapshot {
         jwks: Document::new(keyset.to_jwks_json()),
         key_revocations,
         revoked_cards,
-        deactivated: revoked
-            .deactivated
-            .iter()
-            .map(|&(o, m, at)| ((o, m), at))
-            .collect(),
+        deactivated,
         keyset,
         signer,
         revocations,
         revocations_doc,
-        source: (source_keys, revoked),
+        source,
     })
 }

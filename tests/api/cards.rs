@@ -201,10 +201,25 @@ async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     assert_eq!(report["valid"], false);
     assert_eq!(report["revoked"], true);
     assert_eq!(report["member_deactivated"], true);
+    // Offline, the published list says the card's holder left; it names no member (v1.1).
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
     let list = app
         .get("/.well-known/namecard-revocations.json", None)
         .await;
-    assert!(String::from_utf8_lossy(&list.bytes).contains(&format!("{ada_id}")));
+    let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+    let offline = verify_card(
+        card["text"].as_str().unwrap(),
+        &keyset,
+        Some(&list),
+        &VerifyOptions::now(),
+    )
+    .unwrap_err();
+    assert_eq!(offline.reason.as_str(), "revoked");
+    assert_eq!(
+        offline.revocation.map(|r| r.state),
+        Some(namecard::card::RevokedState::Departed)
+    );
 }
 
 async fn rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them(backend: Backend) {
@@ -278,7 +293,7 @@ async fn rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them(backe
     let list = app
         .get("/.well-known/namecard-revocations.json", None)
         .await;
-    let list = RevocationList::load(&String::from_utf8_lossy(&list.bytes), &cached).unwrap();
+    let list = RevocationList::load(&list.bytes, &cached, 300).unwrap();
     assert_eq!(
         verify_card(&old_text, &cached, Some(&list), &VerifyOptions::now())
             .unwrap_err()
@@ -411,8 +426,14 @@ async fn a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh
     assert!(String::from_utf8_lossy(&jwks.bytes).contains(&new_kid));
     let list = b.get("/.well-known/namecard-revocations.json", None).await;
     let keyset = Keyset::from_jwks_json(&String::from_utf8_lossy(&jwks.bytes)).unwrap();
-    let list = RevocationList::load(&String::from_utf8_lossy(&list.bytes), &keyset).unwrap();
-    assert!(list.cards.iter().any(|c| c.to_string() == old_id));
+    let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+    assert_eq!(
+        verify_card(&old_text, &keyset, Some(&list), &VerifyOptions::now())
+            .unwrap_err()
+            .reason
+            .as_str(),
+        "revoked"
+    );
     let from_b = b
         .post("/v1/me/cards", Some(&ada), json!({"channel": "via-b"}))
         .await

@@ -79,7 +79,7 @@ fn the_cli_issues_the_traditional_chinese_example_in_its_language() {
 }
 
 #[test]
-fn the_cli_refuses_an_undrawable_name_and_signs_nothing() {
+fn the_cli_refuses_an_undrawable_name_on_a_printable_card_and_signs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     keygen(dir.path());
 
@@ -93,6 +93,17 @@ fn the_cli_refuses_an_undrawable_name_and_signs_nothing() {
         "{stderr}"
     );
     assert!(!dir.path().join("card.png").exists());
+
+    // A bare QR code draws no text: the same name is issued in it.
+    let out = issue(dir.path(), "王\u{E000}", &["--format", "png"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let texts = decode_png(&std::fs::read(dir.path().join("card.png")).expect("written"));
+    assert_eq!(texts.len(), 1);
 }
 
 #[test]

@@ -2,8 +2,9 @@
 
 use namecard::card::keystore::Keystore;
 use namecard::card::{
-    CardRequest, Issuer, KeyRecord, KeyStatus, Keyset, Reason, RevocationList, SigningKey,
-    VerifyOptions, issue_card, sign_claims, verify_card,
+    CardRequest, Decoys, DocumentCode, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, ListDraft,
+    Reason, RevocationList, RevokedCard, RevokedState, SigningKey, Successor, VerifyOptions,
+    issue_card, sign_claims, verify_card,
 };
 use proptest::prelude::*;
 
@@ -77,6 +78,15 @@ fn issuing_rejects_fields_that_break_the_format() {
         ),
         ("channel", Box::new(|r| r.channel = Some("x".repeat(31)))),
         ("expires_at", Box::new(|r| r.expires_at = NOW)),
+        (
+            "body",
+            Box::new(|r| {
+                r.org_name = "组".repeat(64);
+                r.member_name = "名".repeat(64);
+                r.title = Some("职".repeat(64));
+                r.channel = Some("c".repeat(30));
+            }),
+        ),
     ];
     for (field, mutate) in cases {
         let mut req = request();
@@ -152,28 +162,49 @@ fn every_reason_code_is_produced_by_its_own_failure() {
         Err(Reason::KeyNotValid)
     );
 
-    let mut list = RevocationList::empty(issuer(), NOW);
-    list.cards.push(card.claims.card_id);
+    let list = list_signed_by(&key, &[&card.text], vec![]);
     assert_eq!(
         reason(&card.text, &keyset, Some(&list)),
         Err(Reason::Revoked)
     );
-    let mut list = RevocationList::empty(issuer(), NOW);
-    list.members.push(namecard::card::MemberCutoff {
-        org_id: 42,
-        member_id: 1007,
-        before: NOW + 1,
-    });
-    assert_eq!(
-        reason(&card.text, &keyset, Some(&list)),
-        Err(Reason::Revoked)
-    );
-    let mut list = RevocationList::empty(issuer(), NOW);
-    list.compromised_keys.push(key.kid());
+    // Signed by another key: a list signed by a key it names compromised is refused.
+    let list = list_signed_by(&other, &[], vec![key.kid()]);
     assert_eq!(
         reason(&card.text, &keyset, Some(&list)),
         Err(Reason::KeyCompromised)
     );
+    let list = list_signed_by(&key, &[], vec![]);
+    let stale = verify_card(
+        &card.text,
+        &keyset,
+        Some(&list),
+        &VerifyOptions::at(NOW + 2 * DAY),
+    );
+    assert_eq!(stale.unwrap_err().reason, Reason::Stale);
+}
+
+/// A list at NOW signed by `key` and reloaded, current for a day, withdrawing `cards`.
+fn list_signed_by(key: &SigningKey, cards: &[&str], compromised: Vec<KeyId>) -> RevocationList {
+    let draft = ListDraft {
+        issuer: issuer(),
+        number: 1,
+        issued_at: NOW,
+        next_update: NOW + DAY,
+        revoked: cards
+            .iter()
+            .map(|text| RevokedCard {
+                body: namecard::card::revocation::card_body(&issuer(), text).unwrap(),
+                state: RevokedState::Withdrawn,
+                at: NOW,
+                successor: None,
+            })
+            .collect(),
+        successors: vec![],
+        compromised_keys: compromised,
+        decoys: Some(Decoys::from_seed([3; 32])),
+    };
+    let keyset = keyset_of(&[key]);
+    RevocationList::load(draft.sign(key).unwrap().document.as_bytes(), &keyset, 300).unwrap()
 }
 
 #[test]
@@ -230,10 +261,11 @@ fn rotation_keeps_old_cards_valid_and_removing_a_key_fails_everything_it_signed(
     assert_eq!(reason(&late.text, &keyset, None), Err(Reason::KeyNotValid));
 
     store.remove(&first.kid(), NOW + 1).unwrap();
+    drop(store);
     let reopened = Keystore::open(dir.path()).unwrap();
     let keyset = reopened.keyset().clone();
-    let signed = std::fs::read_to_string(reopened.signed_revocations_path()).unwrap();
-    let list = RevocationList::load(&signed, &keyset).unwrap();
+    let signed = std::fs::read(reopened.signed_revocations_path()).unwrap();
+    let list = RevocationList::load(&signed, &keyset, 300).unwrap();
     assert_eq!(
         reason(&old_card.text, &keyset, None),
         Err(Reason::UnknownKey)
@@ -263,19 +295,95 @@ fn private_key_files_are_created_readable_by_the_owner_only() {
 fn a_revocation_list_with_a_tampered_payload_or_foreign_signer_is_refused() {
     let key = SigningKey::generate();
     let keyset = keyset_of(&[&key]);
-    let mut list = RevocationList::empty(issuer(), NOW);
-    list.cards.push(namecard::card::CardId::random());
-    let signed = list.sign(&key);
-    assert_eq!(RevocationList::load(&signed, &keyset).unwrap(), list);
-    let doc: serde_json::Value = serde_json::from_str(&signed).unwrap();
+    let card = issue_card(&issuer(), &key, &request(), NOW).unwrap();
+    let signed = list_signed_by(&key, &[&card.text], vec![]);
+    assert_eq!(signed.number(), 1);
+    let draft = ListDraft {
+        issuer: issuer(),
+        number: 1,
+        issued_at: NOW,
+        next_update: NOW + DAY,
+        revoked: vec![],
+        successors: vec![],
+        compromised_keys: vec![],
+        decoys: None,
+    };
+    let doc: serde_json::Value = serde_json::from_str(&draft.sign(&key).unwrap().document).unwrap();
     let mut tampered = doc.clone();
     let mut payload: Vec<char> = tampered["payload"].as_str().unwrap().chars().collect();
     payload[10] = if payload[10] == 'A' { 'B' } else { 'A' };
     tampered["payload"] = serde_json::Value::String(payload.into_iter().collect());
-    assert!(RevocationList::load(&tampered.to_string(), &keyset).is_err());
-    let stranger = RevocationList::empty(issuer(), NOW).sign(&SigningKey::generate());
-    assert!(RevocationList::load(&stranger, &keyset).is_err());
-    assert!(RevocationList::load("\u{0}\u{1}binary", &keyset).is_err());
+    let err = RevocationList::load(tampered.to_string().as_bytes(), &keyset, 300).unwrap_err();
+    assert_eq!(err.code, DocumentCode::BadSignature);
+    let stranger = draft.sign(&SigningKey::generate()).unwrap().document;
+    let err = RevocationList::load(stranger.as_bytes(), &keyset, 300).unwrap_err();
+    assert_eq!(err.code, DocumentCode::UnknownSigner);
+    let err = RevocationList::load(b"\0\x01binary\xff", &keyset, 300).unwrap_err();
+    assert_eq!(err.code, DocumentCode::Malformed);
+}
+
+#[test]
+fn a_keystore_numbers_every_list_it_signs_even_within_one_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Keystore::create(dir.path(), issuer(), NOW).unwrap();
+    let key = store.signer().unwrap();
+    let card = issue_card(&issuer(), &key, &request(), NOW).unwrap();
+    store.record_issued(&card).unwrap();
+    let mut numbers = vec![store.revocations().number];
+    store.revoke_card(card.claims.card_id, NOW).unwrap();
+    numbers.push(store.revocations().number);
+    store.refresh(NOW).unwrap();
+    numbers.push(store.revocations().number);
+    store.refresh(NOW).unwrap();
+    numbers.push(store.revocations().number);
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    let doc = std::fs::read(store.signed_revocations_path()).unwrap();
+    let list = RevocationList::load(&doc, store.keyset(), 300).unwrap();
+    assert_eq!(list.number(), 4);
+    assert_eq!(list.entry_count(), 64, "one real entry hidden among decoys");
+    assert_eq!(
+        reason(&card.text, store.keyset(), Some(&list)),
+        Err(Reason::Revoked)
+    );
+}
+
+#[test]
+fn a_departed_members_cards_point_to_the_successor() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Keystore::create(dir.path(), issuer(), NOW - DAY).unwrap();
+    let key = store.signer().unwrap();
+    let cards: Vec<_> = (0..2)
+        .map(|_| issue_card(&issuer(), &key, &request(), NOW - 60).unwrap())
+        .collect();
+    for c in &cards {
+        store.record_issued(c).unwrap();
+    }
+    let successor = Successor {
+        name: "王芳".into(),
+        title: Some("销售经理".into()),
+    };
+    let listed = store
+        .depart_member(42, 1007, NOW, Some(successor.clone()), NOW)
+        .unwrap();
+    assert_eq!(listed, 2);
+    let doc = std::fs::read(store.signed_revocations_path()).unwrap();
+    let list = RevocationList::load(&doc, store.keyset(), 300).unwrap();
+    for c in &cards {
+        let rejection = verify_card(
+            &c.text,
+            store.keyset(),
+            Some(&list),
+            &VerifyOptions::at(NOW),
+        )
+        .unwrap_err();
+        assert_eq!(rejection.reason, Reason::Revoked);
+        let revocation = rejection.revocation.unwrap();
+        assert_eq!(revocation.state, RevokedState::Departed);
+        assert_eq!(revocation.at, NOW);
+        assert_eq!(revocation.successor, Some(successor.clone()));
+        assert_eq!(rejection.card.unwrap().claims.member_name, "张伟明");
+    }
+    assert!(!String::from_utf8_lossy(&doc).contains("1007"));
 }
 
 #[test]

@@ -1,0 +1,378 @@
+// /verify: an offline verifier for door scanners and reception desks.
+//
+// After one online visit the service worker (`/verify-sw.js`) serves this page with no network;
+// the keyset and revocation list are kept in Cache Storage with the time they were fetched and
+// refreshed whenever the network answers (an older or conflicting list never replaces the held
+// one, docs/card-format.md §5.5). Cards are read live from the camera (BarcodeDetector where the
+// browser has it, else the vendored zxing-wasm) or pasted, and verified by verify-core.js. Every
+// value from a card or a document is put into the page as text.
+
+import {
+  loadKeyset, loadList, updateList, verifyCard, documentErrorOutput,
+} from "/assets/verify-core.js";
+
+const KEYS_URL = "/.well-known/namecard-keys.json";
+const LIST_URL = "/.well-known/namecard-revocations.json";
+const STORE = "namecard-verify-documents";
+const SKEW = 300n;
+const REFRESH_MS = 10 * 60 * 1000;
+
+const $ = (id) => document.getElementById(id);
+const state = { keyset: null, list: null, keysAt: null, listAt: null, source: "site", offline: false, problem: null };
+
+// ---------- stored documents ----------
+
+async function stored(name) {
+  const cache = await caches.open(STORE);
+  const res = await cache.match(`/verify/documents/${name}`);
+  if (!res) return null;
+  return { bytes: new Uint8Array(await res.arrayBuffer()), at: Number(res.headers.get("x-fetched-at")), source: res.headers.get("x-source") || "site" };
+}
+
+async function store(name, bytes, at, source) {
+  const cache = await caches.open(STORE);
+  await cache.put(`/verify/documents/${name}`, new Response(bytes, { headers: { "x-fetched-at": String(at), "x-source": source } }));
+}
+
+/** Loads the saved documents (they were checked when saved, and are checked again). */
+async function restore() {
+  const keys = await stored("keyset");
+  if (!keys) return;
+  try {
+    state.keyset = await loadKeyset(keys.bytes);
+    state.keysAt = keys.at;
+    state.source = keys.source;
+  } catch {
+    return;
+  }
+  const list = await stored("list");
+  if (!list) return;
+  try {
+    state.list = await loadList(list.bytes, state.keyset, SKEW);
+    state.listAt = list.at;
+  } catch {
+    state.list = null;
+  }
+}
+
+/**
+ * Offers a new keyset and list (bytes) from `source`; keeps what it has when they are refused,
+ * and never takes an older list. Returns the document problem, if any, as text.
+ */
+async function offer(keyBytes, listBytes, source) {
+  const now = Date.now();
+  let keyset = state.keyset;
+  if (keyBytes) {
+    try {
+      keyset = await loadKeyset(keyBytes);
+    } catch (e) {
+      return problemText(e);
+    }
+    const issuerChanged = !state.keyset || state.keyset.issuer !== keyset.issuer;
+    state.keyset = keyset;
+    state.keysAt = now;
+    state.source = source;
+    await store("keyset", keyBytes, now, source);
+    if (issuerChanged) {
+      state.list = null;
+      state.listAt = null;
+      await (await caches.open(STORE)).delete("/verify/documents/list");
+    }
+  }
+  if (!listBytes || !keyset) return null;
+  let list;
+  try {
+    list = await loadList(listBytes, keyset, SKEW);
+    if (updateList(state.list, list) === "same") {
+      state.listAt = now;
+      await store("list", listBytes, now, source);
+      return null;
+    }
+  } catch (e) {
+    return problemText(e);
+  }
+  state.list = list;
+  state.listAt = now;
+  await store("list", listBytes, now, source);
+  return null;
+}
+
+function problemText(e) {
+  if (e && e.document) {
+    const o = documentErrorOutput(e);
+    const which = o.document === "keyset" ? "The keyset" : "The revocation list";
+    return `${which} was refused (${o.error}): ${o.detail}. The copies already held stay in use.`;
+  }
+  return `Could not check the documents: ${e && e.message ? e.message : e}`;
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Fetches this site's documents when the keys come from the site. */
+async function refresh() {
+  if (state.source !== "site") return;
+  try {
+    const [keys, list] = await Promise.all([fetchBytes(KEYS_URL), fetchBytes(LIST_URL)]);
+    state.offline = false;
+    state.problem = await offer(keys, list, "site");
+  } catch (e) {
+    state.offline = true;
+    if (!state.keyset) state.problem = `Offline, and no keys saved yet: open this page once online. (${e.message})`;
+  }
+  showFreshness();
+}
+
+// ---------- freshness ----------
+
+function ago(ms) {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
+
+const time = (unix) => {
+  const n = Number(unix);
+  if (!Number.isSafeInteger(n) || n > 253402300799) return String(unix);
+  return new Date(n * 1000).toISOString().replace(".000Z", "Z");
+};
+
+function showFreshness() {
+  $("net").textContent = state.offline ? "offline" : "online";
+  const from = state.source === "site" ? "" : " (from files)";
+  if (state.keyset) {
+    $("keys-status").textContent = `Keys of ${state.keyset.issuer}: ${state.keyset.keys.length} key(s)${from}, fetched ${ago(state.keysAt)}.`;
+  } else {
+    $("keys-status").textContent = "No keys yet.";
+  }
+  const l = state.list;
+  if (l) {
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const due = now - SKEW >= l.next_update ? `overdue since ${time(l.next_update)}: statuses are stale` : `next update by ${time(l.next_update)}`;
+    $("list-status").textContent = `Revocation list ${l.number}, issued at ${time(l.issued_at)}, fetched ${ago(state.listAt)}; ${due}.`;
+  } else {
+    $("list-status").textContent = "No revocation list: revocation is not checked.";
+  }
+  $("doc-problem").hidden = !state.problem;
+  $("doc-problem").textContent = state.problem || "";
+  $("use-site").hidden = state.source === "site";
+}
+
+// ---------- results ----------
+
+const REASONS = {
+  malformed: "This is not a namecard, or it is damaged.",
+  wrong_issuer: "This card is from another issuer.",
+  unsupported_version: "This card is of a newer format than this verifier reads.",
+  key_compromised: "This card's signing key was compromised.",
+  unknown_key: "This card's signing key is not in the keyset.",
+  bad_signature: "The signature does not match: the card was altered or forged.",
+  key_not_valid: "The card was signed outside its key's validity.",
+  not_yet_valid: "This card is not valid yet.",
+  expired: "This card has expired.",
+  revoked: "This card has been revoked.",
+};
+
+let lastText = null;
+
+async function check(text) {
+  lastText = text;
+  if (!state.keyset) {
+    show({ result: "invalid", reason: null, detail: state.problem || "No keys: open this page once online, or use files." });
+    return;
+  }
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  try {
+    show(await verifyCard(text, state.keyset, state.list, { now, skew: SKEW }));
+  } catch (e) {
+    show({ result: "invalid", reason: null, detail: `This browser cannot verify: ${e.message}` });
+  }
+}
+
+function row(dl, label, value) {
+  if (value === null || value === undefined || value === "") return;
+  const dt = document.createElement("dt");
+  dt.textContent = label;
+  const dd = document.createElement("dd");
+  dd.textContent = String(value);
+  dl.append(dt, dd);
+}
+
+function show(out) {
+  $("result").hidden = false;
+  const verdict = $("verdict");
+  verdict.className = `verdict ${out.result}`;
+  verdict.dataset.result = out.result;
+  verdict.dataset.reason = out.reason || "";
+  if (out.result === "valid") verdict.textContent = "Valid";
+  else if (out.result === "stale") verdict.textContent = "Signature valid — status unknown";
+  else verdict.textContent = out.reason ? `Not valid: ${out.reason}` : "Cannot verify";
+  const detail = [];
+  if (out.result === "stale") detail.push("The revocation list is overdue; connect to refresh it.");
+  if (out.reason && REASONS[out.reason]) detail.push(REASONS[out.reason]);
+  const c = out.card;
+  const r = out.revocation;
+  if (r && c) {
+    const who = c.member_name ?? c.team_name;
+    if (r.state === "departed") {
+      const s = r.successor;
+      const contact = s ? `; contact ${s.name}${s.title ? ` (${s.title})` : ""} now` : "";
+      detail.push(`${who} left ${c.org_name} on ${time(r.at).slice(0, 10)}${contact}.`);
+    } else {
+      detail.push(`The card was withdrawn on ${time(r.at).slice(0, 10)}.`);
+    }
+  }
+  if (!c && out.detail && out.result !== "valid") detail.push(out.detail);
+  $("verdict-detail").textContent = detail.join(" ");
+  const dl = $("fields");
+  dl.replaceChildren();
+  if (c) {
+    if (c.kind === "team") row(dl, "Team", `${c.org_name} — ${c.team_name}`);
+    else row(dl, "Name", c.member_name);
+    row(dl, "Title", c.title);
+    row(dl, "Organization", c.org_name);
+    row(dl, "Valid", `${time(c.not_before)} to ${time(c.expires_at)}`);
+    row(dl, "Channel", c.channel);
+    if (c.one_time) row(dl, "One-time", "yes");
+    row(dl, "Key", `${out.key.kid} (${out.key.status})`);
+    row(dl, "Status", out.list
+      ? `as of list ${out.list.number}, issued at ${time(out.list.issued_at)}${out.list.stale ? " (overdue)" : ""}`
+      : "not checked: no revocation list");
+    row(dl, "Card", c.card_id);
+  }
+}
+
+// ---------- the camera ----------
+
+let stream = null;
+let timer = null;
+
+async function detector() {
+  if ("BarcodeDetector" in globalThis) {
+    try {
+      const formats = await BarcodeDetector.getSupportedFormats();
+      if (formats.includes("qr_code")) {
+        const d = new BarcodeDetector({ formats: ["qr_code"] });
+        return { name: "BarcodeDetector", read: async (canvas) => (await d.detect(canvas)).map((b) => b.rawValue) };
+      }
+    } catch {
+      // fall through to zxing-wasm
+    }
+  }
+  const zxing = await import("/assets/vendor/zxing-wasm/es/reader/index.js");
+  zxing.prepareZXingModule({
+    overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? `/assets/vendor/zxing-wasm/reader/${path}` : prefix + path) },
+  });
+  return {
+    name: "zxing-wasm",
+    read: async (canvas) => {
+      const image = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+      const found = await zxing.readBarcodes(image, { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 4 });
+      return found.filter((b) => b.isValid).map((b) => b.text);
+    },
+  };
+}
+
+async function startCamera() {
+  if (stream) return stopCamera();
+  const status = $("camera-status");
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment", width: { ideal: 1280 } }, audio: false });
+  } catch (e) {
+    status.textContent = `No camera: ${e.message}`;
+    return;
+  }
+  const video = $("video");
+  video.srcObject = stream;
+  await video.play();
+  $("viewer").hidden = false;
+  $("camera").textContent = "Stop camera";
+  const d = await detector();
+  status.textContent = `Scanning (${d.name})…`;
+  const canvas = document.createElement("canvas");
+  let busy = false;
+  timer = setInterval(async () => {
+    if (busy || !video.videoWidth) return;
+    busy = true;
+    try {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext("2d", { willReadFrequently: true }).drawImage(video, 0, 0);
+      const texts = await d.read(canvas);
+      const text = texts.find((t) => state.keyset && t.startsWith(state.keyset.prefix)) ?? texts[0];
+      if (text !== undefined && text !== lastText) {
+        status.textContent = `Read a code (${d.name}).`;
+        await check(text);
+      }
+    } catch (e) {
+      status.textContent = `Scanner error: ${e.message}`;
+    } finally {
+      busy = false;
+    }
+  }, 250);
+}
+
+function stopCamera() {
+  clearInterval(timer);
+  timer = null;
+  for (const t of stream ? stream.getTracks() : []) t.stop();
+  stream = null;
+  $("viewer").hidden = true;
+  $("camera").textContent = "Start camera";
+  $("camera-status").textContent = "";
+}
+
+// ---------- start ----------
+
+async function importFiles(files) {
+  let keys = null;
+  let list = null;
+  for (const f of files) {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    // A list has a "format" member; anything else is taken for a keyset (and checked as one).
+    if (new TextDecoder().decode(bytes).includes('"namecard-revocations/')) list = bytes;
+    else keys = bytes;
+  }
+  state.problem = await offer(keys, list, "files");
+  showFreshness();
+  if (lastText !== null) await check(lastText);
+}
+
+async function main() {
+  $("camera").addEventListener("click", () => startCamera());
+  $("paste").addEventListener("submit", (e) => {
+    e.preventDefault();
+    check($("text").value);
+  });
+  $("refresh").addEventListener("click", () => refresh());
+  $("import").addEventListener("change", (e) => importFiles(e.target.files));
+  $("use-site").addEventListener("click", async () => {
+    state.source = "site";
+    state.keyset = null;
+    state.list = null;
+    await refresh();
+  });
+  window.addEventListener("online", () => refresh());
+  window.addEventListener("offline", () => {
+    state.offline = true;
+    showFreshness();
+  });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/verify-sw.js", { scope: "/verify" }).catch(() => {});
+  }
+  await restore();
+  showFreshness();
+  await refresh();
+  document.body.dataset.ready = "true";
+  setInterval(() => {
+    refresh();
+  }, REFRESH_MS);
+  setInterval(showFreshness, 30 * 1000);
+}
+
+main();
