@@ -80,7 +80,7 @@ for_both_databases! {
             audit: &Audit,
             missing: &'static str,
         ) -> Result<(), StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             if change.execute(&mut *tx).await?.rows_affected() == 0 {
                 return Err(StoreError::NotFound(missing));
             }
@@ -138,7 +138,7 @@ for_both_databases! {
     impl AuditStore for Sql {
         async fn ping(&self, now: i64) -> Result<(), StoreError> {
             // A write, committed: on a full disk a read still answers, this does not.
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::query("UPDATE health_probe SET checked_at = $1 WHERE id = 1")
                 .bind(now)
                 .execute(&mut *tx)

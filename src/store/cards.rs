@@ -130,7 +130,7 @@ for_both_databases! {
     #[async_trait::async_trait]
     impl CardStore for Sql {
         async fn insert_card(&self, card: &CardRecord, audit: Option<&Audit>) -> Result<(), StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             // A write to the member's row first: it takes the row's lock on PostgreSQL (the
             // write lock on SQLite), so two resets of one member run one after the other and
             // the second revokes the first's card; and it refuses a member deactivated

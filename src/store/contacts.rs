@@ -309,7 +309,7 @@ for_both_databases! {
             // A concurrent creation for the same pair makes the insert a no-op; the retry then
             // finds that request pending.
             for _ in 0..3 {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // A write first: on SQLite it takes the write lock before anything is read, so
                 // concurrent creations queue instead of failing on a stale snapshot.
                 sqlx::query(
@@ -382,7 +382,7 @@ for_both_databases! {
             now: i64,
             event: EventFor<'_, ContactRequest>,
         ) -> Result<Option<ContactRequest>, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             // The conditional update is the decision: of concurrent decisions exactly one
             // finds the request still pending.
             let done = sqlx::query(
@@ -502,7 +502,7 @@ for_both_databases! {
             contact_id: ContactId,
             event: EventFor<'_, RemovedContact>,
         ) -> Result<(), StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             // Delete first: of two concurrent removals only one finds the row, and on SQLite
             // the transaction holds the write lock before it reads anything.
             let pair: Option<(i64, i64)> = sqlx::query_as(

@@ -84,7 +84,7 @@ for_both_databases! {
             // commits its new key after this one's retiring update looked: the insert then
             // breaks the index, and the next round retires that key too.
             for _ in 0..5 {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE signing_keys SET status = 'retired', retired_at = $1 WHERE status = 'active'")
                     .bind(audit.at)
                     .execute(&mut *tx)
@@ -133,7 +133,7 @@ for_both_databases! {
         }
 
         async fn remove_key(&self, kid: &KeyId, audit: &Audit) -> Result<(), StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query("DELETE FROM signing_keys WHERE kid = $1 AND status = 'retired'")
                 .bind(kid.to_string())
                 .execute(&mut *tx)

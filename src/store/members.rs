@@ -123,7 +123,7 @@ for_both_databases! {
             members: &[NewMember],
             audit: &Audit,
         ) -> Result<Vec<Member>, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let mut created = Vec::with_capacity(members.len());
             for m in members {
                 let row = sqlx::query_as::<_, MemberRow>(&format!(
@@ -169,7 +169,7 @@ for_both_databases! {
             patch: &MemberPatch,
             audit: &Audit,
         ) -> Result<Member, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let name = patch.display_name.as_ref().map(|n| n.as_str());
             let done = sqlx::query(
                 "UPDATE members SET display_name = COALESCE($3, display_name), \
@@ -208,7 +208,7 @@ for_both_databases! {
             member_id: MemberId,
             audit: &Audit,
         ) -> Result<Member, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE members SET status = 'deactivated', deactivated_at = $3 \
                  WHERE org_id = $1 AND id = $2 AND status = 'active'",

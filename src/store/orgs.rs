@@ -78,7 +78,7 @@ for_both_databases! {
     #[async_trait::async_trait]
     impl OrgStore for Sql {
         async fn create_org(&self, org: &NewOrg, audit: &Audit) -> Result<Org, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let row = sqlx::query_as::<_, OrgRow>(&format!(
                 "INSERT INTO organizations (name, domain, policy, created_at) VALUES ($1, $2, $3, $4) \
                  RETURNING {COLUMNS}"
@@ -116,7 +116,7 @@ for_both_databases! {
         }
 
         async fn update_org(&self, id: OrgId, patch: &OrgPatch, audit: &Audit) -> Result<Org, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE organizations SET name = COALESCE($2, name), \
                  domain = CASE WHEN $3 THEN $4 ELSE domain END, policy = COALESCE($5, policy) WHERE id = $1",
@@ -142,7 +142,7 @@ for_both_databases! {
             if org_id == partner_id {
                 return Err(StoreError::Conflict(Conflict::PartnershipWithItself));
             }
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "INSERT INTO partners (org_id, partner_id, created_at) \
                  SELECT $1, id, $3 FROM organizations WHERE id = $2 ON CONFLICT DO NOTHING",

@@ -45,3 +45,13 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 }
+
+impl PostgresStore {
+    /// A write transaction (the counterpart of SQLite's `IMMEDIATE` one; PostgreSQL locks rows as
+    /// they are written).
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}

@@ -139,7 +139,7 @@ for_both_databases! {
         }
 
         async fn create_token(&self, token: &NewToken, audit: &Audit) -> Result<TokenInfo, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let row = sqlx::query_as::<_, TokenRow>(&format!(
                 "INSERT INTO tokens (hash, role, org_id, member_id, label, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
@@ -186,7 +186,7 @@ for_both_databases! {
         }
 
         async fn create_signin_link(&self, link: &NewSigninLink, audit: &Audit) -> Result<SigninLinkId, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO signin_links (hash, role, org_id, member_id, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -211,7 +211,7 @@ for_both_databases! {
             session: &TokenHash,
             now: i64,
         ) -> Result<Option<SessionInfo>, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             // The conditional update is the single-use guard: of two concurrent redemptions
             // only one sees `used_at IS NULL` (PostgreSQL re-checks it after the row lock,
             // SQLite runs one writer at a time).
@@ -305,7 +305,7 @@ for_both_databases! {
         }
 
         async fn purge_expired_signins(&self, now: i64) -> Result<u64, StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::query(
                 "UPDATE tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
                  AND id IN (SELECT token_id FROM web_sessions WHERE expires_at <= $1)",

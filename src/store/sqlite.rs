@@ -39,6 +39,13 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let path = options.get_filename().to_owned();
+        // sqlx takes no lock when migrating SQLite: instances starting together on a new file
+        // would each run the first migration. An exclusive lock on a file beside the database
+        // lets one open and migrate it while the others wait, then find nothing left to do. The
+        // lock is taken before the first connection, whose switch to WAL needs the database to
+        // itself: SQLite answers that switch "database is locked" at once, without waiting,
+        // while another instance migrates.
+        let lock = lock_for_migrations(&path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(super::ACQUIRE_TIMEOUT)
@@ -48,14 +55,22 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
-        // sqlx takes no lock when migrating SQLite: instances starting together on a new file
-        // would each run the first migration. An exclusive lock on a file beside the database
-        // lets one migrate while the others wait, then find nothing left to do.
-        let lock = lock_for_migrations(&path).await?;
         let migrated = sqlx::migrate!("migrations/sqlite").run(&pool).await;
         drop(lock);
         migrated.map_err(StoreError::Migrate)?;
         Ok(Self { pool })
+    }
+}
+
+impl SqliteStore {
+    /// A write transaction, begun `IMMEDIATE`: it takes the write lock first, waiting for other
+    /// writers within the busy timeout. A deferred one that reads and then writes fails at once
+    /// with "database is locked" when another connection committed in between (WAL mode cannot
+    /// move its snapshot forward), and the request would answer 500.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 }
 

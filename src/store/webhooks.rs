@@ -74,7 +74,7 @@ for_both_databases! {
     #[async_trait::async_trait]
     impl WebhookStore for Sql {
         async fn set_webhook(&self, webhook: &Webhook, audit: &Audit) -> Result<(), StoreError> {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::query(
                 "INSERT INTO webhooks (org_id, url, secret, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (org_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, \

@@ -194,22 +194,7 @@ async fn instances_starting_together_on_an_empty_database_make_one_key_and_one_b
 
 /// One number from the test's database, read straight from it.
 async fn count(database_url: &str, sql: &str) -> i64 {
-    use sqlx::Connection as _;
-    if database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(database_url).await.expect("pg");
-        sqlx::query_scalar(sql)
-            .fetch_one(&mut conn)
-            .await
-            .expect("count")
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(database_url)
-            .await
-            .expect("sqlite");
-        sqlx::query_scalar(sql)
-            .fetch_one(&mut conn)
-            .await
-            .expect("count")
-    }
+    crate::common::read_one(database_url, sql).await
 }
 
 on_both_databases!(

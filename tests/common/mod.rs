@@ -563,3 +563,33 @@ impl TestApp {
         }
     }
 }
+
+/// One value from the test's database, read straight from it: what the API does not show.
+pub async fn read_one<T>(database_url: &str, sql: &str) -> T
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>,
+{
+    use sqlx::Connection as _;
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url)
+            .await
+            .expect("postgres");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect("one value")
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url)
+            .await
+            .expect("sqlite");
+        sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect("one value")
+    }
+}
