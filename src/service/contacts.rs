@@ -9,7 +9,7 @@
 
 use super::clock::Clock;
 use super::keyring::Keyring;
-use crate::card::{CardClaims, Reason};
+use crate::card::{CardClaims, CardKind, Reason};
 use crate::domain::contact::{Side, side_of};
 use crate::domain::{
     BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactQuery, ContactRequest,
@@ -264,6 +264,15 @@ impl Contacts {
             },
         })?;
         let claims = checked.claims;
+        if claims.kind == CardKind::Team {
+            // A team card names a contact way, not a member: its id must not be looked up as
+            // one. This service issues no team cards yet, so it takes no requests for them.
+            return Err(ContactError::InvalidCard {
+                reason: Reason::UnsupportedVersion,
+                detail: "a team card: this service does not take contact requests for team codes"
+                    .into(),
+            });
+        }
         // The snapshot can be a refresh interval behind other instances: the database decides
         // whether the owner left, and says so rather than only "revoked".
         let (org, member) = card_ids(&claims)?;

@@ -286,6 +286,45 @@ async fn every_scan_outcome_is_answered_with_its_own_code(backend: Backend) {
     );
 }
 
+async fn a_team_card_is_refused_and_never_taken_for_the_member_with_its_id(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    // A team card signed with the service's own key whose team id is a member's id: read as a
+    // member's card it would become a request to Ada.
+    let pem: String = crate::common::read_one(
+        &app.database_url,
+        "SELECT private_pem FROM signing_keys WHERE status = 'active'",
+    )
+    .await;
+    let key = namecard::card::SigningKey::from_pkcs8_pem(&pem).expect("the issuer key");
+    let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
+    let now = namecard::service::SystemClock.now();
+    let team = namecard::card::issue_team_card(
+        &issuer,
+        &key,
+        &namecard::card::TeamCardRequest {
+            org_id: u64::try_from(w.a_org).unwrap(),
+            org_name: "Acme Trading".into(),
+            team_id: u64::try_from(w.a_member).unwrap(),
+            team_name: "Sales team".into(),
+            title: None,
+            not_before: None,
+            expires_at: now + 3600,
+            one_time: false,
+            channel: None,
+        },
+        now,
+    )
+    .expect("a team card");
+    let refused = app.scan_text(&w.b_token, &team.text).await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "invalid_card");
+    assert_eq!(refused.json["reason"], "unsupported_version");
+    assert_eq!(app.requests(&w.a_token, "").await["items"], json!([]));
+}
+
 async fn an_expired_card_is_refused(backend: Backend) {
     // Two years ago the service issued a card valid for a year.
     let now = namecard::card::unix_now();
@@ -1153,6 +1192,7 @@ on_both_databases!(
     a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
     every_scan_outcome_is_answered_with_its_own_code,
     an_expired_card_is_refused,
+    a_team_card_is_refused_and_never_taken_for_the_member_with_its_id,
     a_one_time_card_starts_one_request_only,
     photos_that_hold_no_card_are_refused_with_the_image_error,
     every_policy_combination_is_enforced_and_names_whose_policy_blocked,
