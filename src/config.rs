@@ -114,6 +114,11 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_SCAN_CONCURRENCY")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_concurrency: Option<usize>,
+    /// Wall-clock time one photo may take to decode before it is answered
+    /// `time_budget_exceeded`, e.g. `2s`; raise it on slow machines [default: 2s].
+    #[arg(long, env = "NAMECARD_SCAN_TIME_BUDGET")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_time_budget: Option<String>,
     /// Log lines as `text` (for people) or `json` (one object per line, for collectors) [default: text].
     #[arg(long, env = "NAMECARD_LOG_FORMAT")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -239,6 +244,8 @@ pub struct ContactsSettings {
 pub struct ScanSettings {
     /// Photos decoded at once.
     pub concurrency: usize,
+    /// Decoding time one photo may take.
+    pub time_budget: Duration,
 }
 
 /// Webhook deliveries.
@@ -433,13 +440,21 @@ impl ScanSettings {
                 Some(n) if (1..=256).contains(&n) => n,
                 Some(_) => return Err(bad("scan_concurrency", "must be between 1 and 256")),
             },
+            time_budget: duration(
+                "scan_time_budget",
+                raw.scan_time_budget.as_deref(),
+                crate::scan::ScanLimits::default().time_budget,
+            )?,
         })
     }
 
     /// The photo decoder: default limits, `concurrency` photos at once.
     pub fn build(&self) -> Decoder {
         Decoder::new(
-            crate::scan::ScanLimits::default(),
+            crate::scan::ScanLimits {
+                time_budget: self.time_budget,
+                ..crate::scan::ScanLimits::default()
+            },
             self.concurrency,
             Self::QUEUE_TIMEOUT,
         )
@@ -518,6 +533,23 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("request_timeout")
+        );
+    }
+
+    #[test]
+    fn the_scan_time_budget_defaults_to_two_seconds_and_reaches_the_decoder() {
+        let s = Settings::resolve(&RawSettings::default()).unwrap();
+        assert_eq!(s.scan.time_budget, Duration::from_secs(2));
+        let slow_machine: RawSettings = toml::from_str("scan_time_budget = \"5s\"").unwrap();
+        let s = Settings::resolve(&slow_machine).unwrap();
+        assert_eq!(s.scan.build().limits.time_budget, Duration::from_secs(5));
+        let zero = RawSettings {
+            scan_time_budget: Some("0s".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Settings::resolve(&zero).unwrap_err().setting,
+            "scan_time_budget"
         );
     }
 

@@ -121,6 +121,10 @@ async fn spawn_app_on(
         database_url: Some(database_url.clone().into()),
         listen: Some("127.0.0.1:0".into()),
         public_url: Some("https://nc.example.com".into()),
+        // Photos decode unoptimized here, while other tests share the cores: the 2 s budget
+        // would turn a slow "no code found" into `time_budget_exceeded`, which no test here is
+        // about (tests/scan_refusals.rs is).
+        scan_time_budget: Some("60s".into()),
         ..Default::default()
     };
     let settings = Settings::resolve(&extra.or(raw)).expect("test settings");
