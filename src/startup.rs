@@ -75,6 +75,13 @@ impl Server {
         let store = open_store(&settings.store).await?;
         let services = Arc::new(build_services(settings, store, clock).await?);
         let bootstrap_token = services.access.bootstrap().await?;
+        let refolded = services.members.refold_search_keys().await?;
+        if refolded > 0 {
+            tracing::info!(
+                refolded,
+                "recomputed directory search keys for the current folding"
+            );
+        }
         // Four upload bodies read per decoding slot: decoding, not reading, is the bottleneck.
         let uploads = Uploads::new(
             4 * settings.scan.concurrency.max(1),

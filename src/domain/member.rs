@@ -209,6 +209,10 @@ pub enum MemberQuery {
     EmployeeId(String),
 }
 
+/// The version of [`fold_for_search`]: raise it whenever the folding changes, and start-up
+/// recomputes the stored keys (1: NFKC and lowercase; 2: Traditional Chinese folded to Simplified).
+pub const FOLD_VERSION: i64 = 2;
+
 /// The directory's search key: NFKC-normalized, lowercased and with Traditional Chinese folded
 /// to Simplified character by character, so `ＡＬＩＣＥ`, `Alice` and `alice` match alike, and
 /// so do 張偉 and 张伟 (see `assets/hanzi/README.md`). A substring of a name folds to a

@@ -9,8 +9,8 @@
 pub mod access;
 pub mod audit;
 pub mod contact;
-pub mod ids;
 mod hanzi;
+pub mod ids;
 pub mod import;
 pub mod member;
 pub mod org;
@@ -25,8 +25,8 @@ pub use contact::{
 };
 pub use ids::{AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TokenId};
 pub use member::{
-    DisplayName, Email, EmployeeId, Member, MemberFields, MemberPatch, MemberQuery, MemberStatus,
-    Mobile, NewMember, Title, fold_for_search,
+    DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
+    MemberStatus, Mobile, NewMember, Title, fold_for_search,
 };
 pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
 pub use session::SessionInfo;

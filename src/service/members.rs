@@ -120,4 +120,13 @@ impl Members {
     ) -> Result<Vec<Member>, StoreError> {
         self.store.search_members(org_id, query, after, limit).await
     }
+
+    /// Brings the directory's search keys up to the current folding (at start-up), so names
+    /// stored before a change to it are still found; how many keys changed.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn refold_search_keys(&self) -> Result<u64, StoreError> {
+        self.store.refold_search_keys().await
+    }
 }

@@ -3,8 +3,8 @@
 
 use super::{Conflict, StoreError, classify, corrupt, for_both_databases, like_pattern, qualified};
 use crate::domain::{
-    Audit, Member, MemberId, MemberPatch, MemberQuery, MemberStatus, Mobile, NewMember, OrgId,
-    fold_for_search,
+    Audit, FOLD_VERSION, Member, MemberId, MemberPatch, MemberQuery, MemberStatus, Mobile,
+    NewMember, OrgId, fold_for_search,
 };
 
 /// Members of organizations.
@@ -51,6 +51,9 @@ pub trait MemberStore: Send + Sync {
         mobile: &Mobile,
         requester_org: OrgId,
     ) -> Result<Option<Member>, StoreError>;
+    /// Recomputes every member's search key when the stored keys were made by an older
+    /// [`FOLD_VERSION`]; how many changed. Of instances starting together, one does the work.
+    async fn refold_search_keys(&self) -> Result<u64, StoreError>;
 }
 
 /// The columns of [`MemberRow`], for `SELECT` and `RETURNING`.
@@ -155,6 +158,37 @@ for_both_databases! {
             }
             tx.commit().await?;
             Ok(created)
+        }
+
+        async fn refold_search_keys(&self) -> Result<u64, StoreError> {
+            let mut tx = self.begin_write().await?;
+            // A write first: it takes the lock, so an instance starting at the same time waits
+            // and then finds the version already raised.
+            let claimed = sqlx::query("UPDATE search_fold SET version = $1 WHERE id = 1 AND version < $1")
+                .bind(FOLD_VERSION)
+                .execute(&mut *tx)
+                .await?;
+            if claimed.rows_affected() == 0 {
+                return Ok(0);
+            }
+            let names: Vec<(i64, String, String)> =
+                sqlx::query_as("SELECT id, display_name, name_folded FROM members")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut changed = 0;
+            for (id, name, stored) in names {
+                let folded = fold_for_search(&name);
+                if folded != stored {
+                    sqlx::query("UPDATE members SET name_folded = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(folded)
+                        .execute(&mut *tx)
+                        .await?;
+                    changed += 1;
+                }
+            }
+            tx.commit().await?;
+            Ok(changed)
         }
 
         async fn get_member(&self, org_id: OrgId, member_id: MemberId) -> Result<Member, StoreError> {

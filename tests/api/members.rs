@@ -1,6 +1,7 @@
 //! Organizations, members, the directory and bad input, over HTTP on both databases.
 
 use crate::common::{Backend, spawn_app};
+use namecard::config::RawSettings;
 use reqwest::Method;
 use serde_json::json;
 
@@ -24,6 +25,32 @@ async fn an_admin_provisions_a_member_who_then_finds_colleagues_in_the_directory
     assert_eq!(by_name["items"][0]["display_name"], "Ada Lovelace");
     assert_eq!(by_cjk["items"][0]["employee_id"], "E2");
     assert_eq!(by_id["items"][0]["display_name"], "王小明");
+}
+
+async fn names_stored_before_the_search_folding_changed_are_found_after_a_restart(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    app.member_with_token(&admin, org, "張偉", "E1").await;
+    // As a version without Traditional-to-Simplified folding stored it.
+    let db = &app.database_url;
+    crate::common::execute(db, "UPDATE members SET name_folded = display_name").await;
+    crate::common::execute(db, "UPDATE search_fold SET version = 1").await;
+    let simplified = "q=%E5%BC%A0%E4%BC%9F"; // 张伟
+    let stale = app.directory(&admin, org, simplified).await.expect(200);
+    assert_eq!(stale["items"], json!([]), "the stale key misses the name");
+
+    let restarted = app.another_instance(RawSettings::default()).await;
+    let found = restarted
+        .directory(&admin, org, simplified)
+        .await
+        .expect(200);
+    assert_eq!(found["items"][0]["display_name"], "張偉");
+    let version: i64 = crate::common::read_one(db, "SELECT version FROM search_fold").await;
+    assert_eq!(version, namecard::domain::FOLD_VERSION);
 }
 
 async fn the_directory_pages_through_members_in_order(backend: Backend) {
@@ -337,6 +364,7 @@ async fn healthz_answers_and_metrics_count_requests(backend: Backend) {
 }
 
 on_both_databases!(
+    names_stored_before_the_search_folding_changed_are_found_after_a_restart,
     a_members_email_is_set_when_provisioned_imported_or_changed_and_checked,
     an_admin_provisions_a_member_who_then_finds_colleagues_in_the_directory,
     the_directory_pages_through_members_in_order,

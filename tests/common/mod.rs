@@ -597,3 +597,26 @@ where
             .expect("one value")
     }
 }
+
+/// Runs one statement on the test's database, straight: to set up a state the API cannot make
+/// (rows as an earlier version wrote them).
+pub async fn execute(database_url: &str, sql: &str) {
+    use sqlx::Connection as _;
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url)
+            .await
+            .expect("postgres");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect("statement");
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url)
+            .await
+            .expect("sqlite");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect("statement");
+    }
+}
