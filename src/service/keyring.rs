@@ -122,6 +122,10 @@ pub struct Keyring {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     current: RwLock<Arc<Snapshot>>,
+    /// Held while a refresh reads the store and swaps the snapshot: of two refreshes racing
+    /// (concurrent card resets each trigger one), one that read older state must not replace
+    /// the other's newer snapshot, or a revoked card would verify again until the next refresh.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -188,6 +192,7 @@ impl Keyring {
             store,
             clock,
             current: RwLock::new(Arc::new(snapshot)),
+            refreshing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -209,6 +214,7 @@ impl Keyring {
     /// # Errors
     /// When the store fails or stored keys do not parse; the previous snapshot stays in use.
     pub async fn refresh(&self) -> Result<(), KeyringError> {
+        let _turn = self.refreshing.lock().await;
         let now = self.clock.now();
         let previous = self.snapshot();
         let source = read_source(&*self.store, now).await?;
