@@ -7,6 +7,7 @@
 //! - [`qr`]: renders a card's text as a QR matrix, PNG, SVG or a printable namecard image.
 //! - [`scan`]: photo bytes -> image (with limits) -> the QR texts found in it.
 //! - [`domain`]: organizations, members, policies and contact requests, as pure rules.
+//! - [`export`]: contacts as files for elsewhere (vCard 4.0, CSV), every field escaped.
 //! - [`store`]: persistence, one file per aggregate (orgs, members, cards, keys, contacts,
 //!   webhooks, sessions, audit), each with its records, a small trait and its SQL; `Store` is
 //!   their sum, implemented on SQLite and PostgreSQL from one SQL text. All SQL lives here.
@@ -19,7 +20,7 @@
 //! - [`config`]: settings per component; [`startup`]: the composition root (settings -> store ->
 //!   services -> router and background chores); [`cli`]: the commands, `serve` among them.
 //!
-//! `card`, `qr`, `scan` and `domain` know nothing of HTTP, SQL or the command line; `service`
+//! `card`, `qr`, `scan`, `domain` and `export` know nothing of HTTP, SQL or the command line; `service`
 //! knows no HTTP; only `store` writes SQL.
 #![forbid(unsafe_code)]
 
@@ -27,6 +28,7 @@ pub mod card;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod qr;
 pub mod scan;

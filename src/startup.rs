@@ -7,7 +7,7 @@ use crate::domain::TokenSecret;
 use crate::http::uploads::Uploads;
 use crate::http::{AppState, Limits, router};
 use crate::service::{
-    Access, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
+    Access, Book, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
     Webhooks,
 };
 use crate::store::{self, Store, StoreError};
@@ -196,6 +196,7 @@ async fn build_services(
             Arc::clone(&clock),
             settings.cards.ttl_secs(),
         ),
+        book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
         contacts: Contacts::new(
             Arc::clone(&store),
             Arc::clone(&keys),

@@ -561,22 +561,52 @@ function contactsView() {
   if (!needRole('member')) return;
   const item = (c) => {
     const out = h('div');
+    const book = c.book || { remark: null, note: null, tags: [] };
+    const remark = h('input', { name: 'remark', maxlength: 64, value: book.remark || '', placeholder: 'Your name for them' });
+    const note = h('textarea', { name: 'note', maxlength: 2000, rows: 2, placeholder: 'A private note' });
+    note.value = book.note || '';
+    const edit = h('form', { class: 'book', hidden: true, onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        const kept = await api('PATCH', `/v1/contacts/${c.id}`,
+          { remark: remark.value.trim() || null, note: note.value.trim() || null });
+        out.replaceChildren(notice('ok', 'Saved', kept.remark ? `Shown to you as ${kept.remark}.` : 'Only you see your remark and note.'));
+        edit.hidden = true;
+      } catch (e) {
+        out.replaceChildren(problemNotice(e));
+      }
+    } }, remark, note, h('button', { type: 'submit', text: 'Save' }));
     const li = h('li', { class: 'contact', 'data-id': c.id },
       person(c.contact, h('div', { class: 'meta' },
+        book.remark && h('strong', { class: 'remark', text: book.remark }), book.remark && ' · ',
         `Contact since ${day(c.since)} · by ${SOURCE[c.source] || c.source}`,
-        c.channel && ' · ', c.channel && h('span', { class: 'badge', title: 'The channel', text: c.channel }))),
-      h('div', { class: 'actions tight' }, confirmButton('Remove', 'Yes, remove', async () => {
-        try {
-          await api('DELETE', `/v1/contacts/${c.id}`);
-          li.remove();
-        } catch (e) {
-          out.replaceChildren(problemNotice(e));
-        }
-      })), out);
+        c.channel && ' · ', c.channel && h('span', { class: 'badge', title: 'The channel', text: c.channel }),
+        book.tags.map((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]))),
+      h('div', { class: 'actions tight' },
+        h('button', { type: 'button', class: 'secondary', text: 'Remark & note', onclick: () => { edit.hidden = !edit.hidden; } }),
+        h('button', { type: 'button', class: 'secondary', text: 'Save to phone (.vcf)', onclick: async () => {
+          try {
+            saveBlob(await api('GET', `/v1/contacts/${c.id}/vcard`), `contact-${c.id}.vcf`);
+          } catch (e) {
+            out.replaceChildren(problemNotice(e));
+          }
+        } }),
+        confirmButton('Remove', 'Yes, remove', async () => {
+          try {
+            await api('DELETE', `/v1/contacts/${c.id}`);
+            li.remove();
+          } catch (e) {
+            out.replaceChildren(problemNotice(e));
+          }
+        })), edit, out);
     return li;
   };
-  show(pageHead('External contacts', 'People in other organizations you have connected with.'),
-    panel(null, pagedList('/v1/contacts', item, 'No external contacts yet. Scan someone\'s card to start.', 'contacts')));
+  const exportAll = h('button', { type: 'button', class: 'secondary', text: 'Export all (.vcf)', onclick: async () => {
+    saveBlob(await api('GET', '/v1/contacts/vcard'), 'contacts.vcf');
+  } });
+  show(pageHead('External contacts', 'People in other organizations you have connected with. Remarks, notes and tags are yours alone.'),
+    panel(null, h('div', { class: 'actions' }, exportAll),
+      pagedList('/v1/contacts', item, 'No external contacts yet. Scan someone\'s card to start.', 'contacts')));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -129,6 +129,13 @@ pub struct ContactQuery {
     pub source: Option<ContactSource>,
     /// The channel tag, exactly.
     pub channel: Option<String>,
+    /// Tagged with this tag by the member.
+    pub tag: Option<super::TagId>,
+    /// The other side's organization.
+    pub org: Option<OrgId>,
+    /// Text in the contact's name or in the member's remark for them, matched as the directory
+    /// matches names (see [`super::fold_for_search`]).
+    pub text: Option<String>,
 }
 
 /// Whose policy refused a request.
@@ -333,6 +340,8 @@ pub struct Contact {
     /// How the relation was made, and the channel tag of the card or code used.
     pub source: ContactSource,
     pub channel: Option<String>,
+    /// What the member keeps about the contact, where it was read (lists and exports read it).
+    pub book: Option<super::BookEntry>,
 }
 
 #[cfg(test)]

@@ -51,4 +51,6 @@ id_type! {
     SigninLinkId;
     /// A queued webhook delivery.
     DeliveryId;
+    /// A tag of an organization's contact tag library.
+    TagId;
 }

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod book;
 pub mod contact;
 mod hanzi;
 pub mod ids;
@@ -19,11 +20,17 @@ pub mod token;
 
 pub use access::{Principal, Role};
 pub use audit::{Audit, AuditEntry};
+pub use book::{
+    BookChange, BookEntry, BookPatch, NewTag, Note, OrgContact, OrgContactQuery, Remark, Tag,
+    TagName,
+};
 pub use contact::{
     BlockReason, BlockedBy, Contact, ContactQuery, ContactRequest, ContactSource, Decision, OrgRef,
     Party, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
 };
-pub use ids::{AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TokenId};
+pub use ids::{
+    AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TagId, TokenId,
+};
 pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
     MemberStatus, Mobile, NewMember, Title, fold_for_search,
@@ -45,6 +52,11 @@ pub struct DomainError {
 }
 
 impl DomainError {
+    /// The same refusal, named for another input field (one type parsing two fields).
+    pub fn on_field(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
+
     pub(crate) fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,

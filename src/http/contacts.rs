@@ -5,8 +5,7 @@ use super::extract::{Auth, Json, Path, Query};
 use super::views::{ContactView, PartyView, RequestView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
-    ContactId, ContactQuery, ContactSource, Decision, Mobile, OrgId, Party, RequestId,
-    RequestStatus, WebhookUrl,
+    ContactId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
 };
 use crate::service::contacts::{Outcome, Requester, ScanInput, Would};
 use crate::store::{Direction, Webhook};
@@ -443,6 +442,15 @@ pub struct ContactFilter {
     /// Only those made with this channel tag.
     #[serde(default)]
     pub channel: Option<String>,
+    /// Only those I tagged with this tag.
+    #[serde(default)]
+    pub tag: Option<i64>,
+    /// Only those of this organization.
+    #[serde(default)]
+    pub org: Option<i64>,
+    /// Only those whose name or my remark contains this text (as the directory matches names).
+    #[serde(default)]
+    pub q: Option<String>,
     /// The `next_after` of the previous page.
     #[serde(default)]
     pub after: Option<i64>,
@@ -469,23 +477,17 @@ async fn list_contacts(
     let (_, member_id) = auth.member()?;
     let limit = page::limit(filter.limit, 50, 200)?;
     let before = filter.after.filter(|&a| a > 0).map(ContactId::new);
-    let source = match filter.source.as_deref() {
-        None => None,
-        Some(s) => Some(ContactSource::parse(s).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "source: card, team_code, link, phone or transfer",
-            )
-        })?),
-    };
-    let query = ContactQuery {
-        source,
+    let query = super::book::ExportFilter {
+        source: filter.source,
         channel: filter.channel,
-    };
+        tag: filter.tag,
+        org: filter.org,
+        q: filter.q,
+    }
+    .query()?;
     let items = state
         .services
-        .contacts
+        .book
         .contacts(member_id, &query, before, limit)
         .await?;
     let next_after = page::next(&items, limit, |c| c.id.get());

@@ -209,6 +209,11 @@ impl From<StoreError> for ApiError {
                 "duplicate_domain",
                 "another organization has this domain",
             ),
+            StoreError::Conflict(Conflict::Tag) => Self::new(
+                StatusCode::CONFLICT,
+                "duplicate_tag",
+                "the organization's library already has a tag of this name in this group",
+            ),
             StoreError::Conflict(what) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -6,6 +6,7 @@
 //! `/openapi.json` is generated from the same route table that serves requests. Nothing in the
 //! library imports this module but the composition root, `startup`.
 
+mod book;
 mod cards;
 mod contacts;
 mod error;
@@ -163,6 +164,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(cards::router())
         .merge(keys::router())
         .merge(contacts::router(max_upload_bytes))
+        .merge(book::router())
         .merge(ops::router())
         .merge(sessions::router())
         .merge(pages::router())

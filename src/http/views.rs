@@ -152,6 +152,9 @@ pub struct ContactView {
     pub source: ContactSource,
     /// The channel tag of the card or code it was made with.
     pub channel: Option<String>,
+    /// What I keep about the contact (in lists and single reads; absent where not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book: Option<BookView>,
 }
 
 impl From<domain::Contact> for ContactView {
@@ -162,6 +165,85 @@ impl From<domain::Contact> for ContactView {
             contact: c.contact.into(),
             source: c.source,
             channel: c.channel,
+            book: c.book.map(BookView::from),
+        }
+    }
+}
+
+/// What a member keeps about one external contact; the other side never sees it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactBook)]
+pub struct BookView {
+    /// My own name for the contact.
+    pub remark: Option<String>,
+    /// My private note.
+    pub note: Option<String>,
+    /// My tags on the contact, from my organization's library.
+    pub tags: Vec<TagView>,
+}
+
+impl From<domain::BookEntry> for BookView {
+    fn from(b: domain::BookEntry) -> Self {
+        Self {
+            remark: b.remark,
+            note: b.note,
+            tags: b.tags.into_iter().map(TagView::from).collect(),
+        }
+    }
+}
+
+/// A tag of an organization's contact tag library.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactTag)]
+pub struct TagView {
+    pub id: i64,
+    /// The group it belongs to, e.g. "Industry".
+    pub group: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+impl From<domain::Tag> for TagView {
+    fn from(t: domain::Tag) -> Self {
+        Self {
+            id: t.id.get(),
+            group: t.group,
+            name: t.name,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// An external contact one of the organization's members holds, as the organization sees it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgContact)]
+pub struct OrgContactView {
+    pub id: i64,
+    /// When the request was accepted.
+    pub since: i64,
+    /// The organization's member who holds the relation.
+    pub holder: PartyView,
+    /// `active`, or `deactivated` for a member who left.
+    pub holder_status: MemberStatus,
+    /// The other side.
+    pub contact: PartyView,
+    pub source: ContactSource,
+    pub channel: Option<String>,
+    /// The holder's tags on it.
+    pub tags: Vec<TagView>,
+}
+
+impl From<domain::OrgContact> for OrgContactView {
+    fn from(c: domain::OrgContact) -> Self {
+        Self {
+            id: c.id.get(),
+            since: c.since,
+            holder: c.holder.into(),
+            holder_status: c.holder_status,
+            contact: c.contact.into(),
+            source: c.source,
+            channel: c.channel,
+            tags: c.tags.into_iter().map(TagView::from).collect(),
         }
     }
 }

@@ -12,9 +12,9 @@ use super::keyring::Keyring;
 use crate::card::{CardClaims, CardKind, Reason};
 use crate::domain::contact::{Side, side_of};
 use crate::domain::{
-    BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactQuery, ContactRequest,
-    ContactSource, Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock,
-    PolicySide, RequestId, RequestStatus, Via, check_policies,
+    BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactRequest, ContactSource,
+    Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock, PolicySide,
+    RequestId, RequestStatus, Via, check_policies,
 };
 use crate::scan::{ScanError, ScanLimits};
 use crate::store::contacts::RemovedContact;
@@ -553,23 +553,6 @@ impl Contacts {
         Ok(self
             .store
             .list_contact_requests(member_id, direction, status, now, before, limit)
-            .await?)
-    }
-
-    /// A member's visible external contacts, newest first, ids below `before`.
-    ///
-    /// # Errors
-    /// When the store fails.
-    pub async fn contacts(
-        &self,
-        member_id: MemberId,
-        query: &ContactQuery,
-        before: Option<ContactId>,
-        limit: i64,
-    ) -> Result<Vec<Contact>, ContactError> {
-        Ok(self
-            .store
-            .list_contacts(member_id, query, before, limit)
             .await?)
     }
 

@@ -1,11 +1,13 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
-//! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts, webhooks,
+//! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
+//! members keep about them ([`Book`]), webhooks,
 //! web sessions and the audit log. Every write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
 //! parsed into domain types, answers leave as entities that `http` turns into its views.
 
 pub mod access;
+pub mod book;
 pub mod cards;
 pub mod clock;
 pub mod contacts;
@@ -16,6 +18,7 @@ pub mod sessions;
 pub mod webhooks;
 
 pub use access::{Access, AccessError};
+pub use book::Book;
 pub use cards::{CardFormat, CardOptions, Cards, Rendered, ServiceError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
@@ -38,6 +41,7 @@ pub struct Services {
     pub cards: Cards,
     pub keys: Arc<Keyring>,
     pub contacts: Contacts,
+    pub book: Book,
     pub webhooks: Webhooks,
     pub sessions: Sessions,
     pub store: Arc<dyn Store>,

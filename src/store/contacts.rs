@@ -2,12 +2,12 @@
 //! conditional update each), the mutual relations accepted requests create, and the phone
 //! lookup counter. Every change writes the event the service built for it, in its transaction.
 
-use super::{Conflict, Event, StoreError, corrupt, for_both_databases};
+use super::{Conflict, Event, StoreError, corrupt, for_both_databases, like_pattern};
 use crate::card::CardId;
 use crate::domain::contact::relation_pair;
 use crate::domain::{
     Contact, ContactId, ContactQuery, ContactRequest, ContactSource, Decision, MemberId, OrgId,
-    OrgRef, Party, RequestId, RequestStatus, Via,
+    OrgRef, Party, RequestId, RequestStatus, TagId, Via, fold_for_search,
 };
 
 /// A request to be created.
@@ -165,7 +165,13 @@ struct RequestRow {
     owner_org_name: String,
 }
 
-fn party(member: i64, name: String, title: Option<String>, org: i64, org_name: String) -> Party {
+pub(super) fn party(
+    member: i64,
+    name: String,
+    title: Option<String>,
+    org: i64,
+    org_name: String,
+) -> Party {
     Party {
         member_id: MemberId::new(member),
         name,
@@ -235,6 +241,7 @@ impl TryFrom<ContactRow> for Contact {
             source: ContactSource::parse(&r.source).ok_or_else(|| corrupt("source", &r.source))?,
             channel: r.channel,
             contact: party(r.member_id, r.name, r.title, r.org_id, r.org_name),
+            book: None,
         })
     }
 }
@@ -480,10 +487,15 @@ for_both_databases! {
         ) -> Result<Vec<Contact>, StoreError> {
             let rows = sqlx::query_as::<_, ContactRow>(&format!(
                 "{CONTACT_SELECT} JOIN members me ON me.id = $1 JOIN organizations mo ON mo.id = me.org_id \
+                 LEFT JOIN contact_notes n ON n.contact_id = c.id AND n.member_id = $1 \
                  WHERE (c.member_a = $1 OR c.member_b = $1) AND c.id < $2 \
                  AND me.status = 'active' AND om.status = 'active' \
                  AND mo.policy <> 'disabled' AND oo.policy <> 'disabled' \
                  AND ($4 IS NULL OR c.source = $4) AND ($5 IS NULL OR c.channel = $5) \
+                 AND ($6 IS NULL OR EXISTS (SELECT 1 FROM contact_tag_links l \
+                     WHERE l.contact_id = c.id AND l.member_id = $1 AND l.tag_id = $6)) \
+                 AND ($7 IS NULL OR oo.id = $7) \
+                 AND ($8 IS NULL OR om.name_folded LIKE $8 ESCAPE '\\' OR n.remark_folded LIKE $8 ESCAPE '\\') \
                  ORDER BY c.id DESC LIMIT $3"
             ))
             .bind(member_id.get())
@@ -491,6 +503,9 @@ for_both_databases! {
             .bind(limit)
             .bind(query.source.map(ContactSource::as_str))
             .bind(query.channel.as_deref())
+            .bind(query.tag.map(TagId::get))
+            .bind(query.org.map(OrgId::get))
+            .bind(query.text.as_deref().map(|t| like_pattern(&fold_for_search(t))))
             .fetch_all(&self.pool)
             .await?;
             rows.into_iter().map(Contact::try_from).collect()

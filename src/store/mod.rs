@@ -14,6 +14,7 @@
 //! parses is [`StoreError::Corrupt`], never skipped.
 
 pub mod audit;
+pub mod book;
 pub mod cards;
 pub mod contacts;
 pub mod keys;
@@ -26,6 +27,7 @@ pub mod sqlite;
 pub mod webhooks;
 
 pub use audit::{AuditStore, Event};
+pub use book::BookStore;
 pub use cards::{CardRecord, CardState, CardStore, RevocationSnapshot};
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
 pub use keys::{KeyStore, StoredKey};
@@ -54,6 +56,7 @@ store_of!(
     CardStore,
     KeyStore,
     ContactStore,
+    BookStore,
     WebhookStore,
     SessionStore,
     AuditStore
@@ -120,6 +123,8 @@ pub enum Conflict {
     Session,
     /// Concurrent creations for one pair kept colliding.
     ContactRequest,
+    /// A tag of the same group and name in the organization's library.
+    Tag,
 }
 
 impl Conflict {
@@ -136,6 +141,7 @@ impl Conflict {
             Self::SigninLink => "signin link",
             Self::Session => "session",
             Self::ContactRequest => "contact request",
+            Self::Tag => "tag",
         }
     }
 }

@@ -8,6 +8,7 @@
 mod common;
 
 mod authorization;
+mod book;
 mod cards;
 mod contacts;
 mod members;
