@@ -496,7 +496,69 @@ async fn a_members_contacts_export_as_vcards_another_parser_reads_back(backend: 
     );
 }
 
+async fn concurrent_tag_changes_leave_one_of_the_asked_sets_never_a_mix(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (a_org, a_admin) = open_org(&app, "Acme Trading").await;
+    let (b_org, b_admin) = open_org(&app, "Globex").await;
+    let (_, ada) = app
+        .member_with_token(&a_admin, a_org, "Ada Lovelace", "A1")
+        .await;
+    let (_, bob) = app.member_with_token(&b_admin, b_org, "Bob", "B1").await;
+    let contact = connect(&app, &bob, &ada).await;
+    let mut tags = Vec::new();
+    for i in 0..4 {
+        tags.push(tag(&app, &a_admin, a_org, "Tier", &format!("T{i}")).await);
+    }
+    // Twenty changes at once, each asking for a pair of tags: afterwards the contact carries
+    // exactly one of the pairs asked for, and every change was answered.
+    let sets: Vec<Vec<i64>> = (0..20)
+        .map(|i| vec![tags[i % 4], tags[(i + 1) % 4]])
+        .collect();
+    let answers = futures::future::join_all(sets.iter().map(|set| {
+        keep(
+            &app,
+            &ada,
+            contact,
+            json!({ "tags": set, "remark": format!("{set:?}") }),
+        )
+    }))
+    .await;
+    for a in &answers {
+        assert_eq!(a.status, 200, "{:?}", a.json);
+    }
+    let listed = app.get("/v1/contacts", Some(&ada)).await.expect(200);
+    let book = &listed["items"][0]["book"];
+    let mut now: Vec<i64> = book["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    now.sort_unstable();
+    let asked: Vec<Vec<i64>> = sets
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.sort_unstable();
+            s
+        })
+        .collect();
+    assert!(
+        asked.contains(&now),
+        "tags {now:?} are none of the sets asked for"
+    );
+    // The remark and the tags come from the same change.
+    let remark = book["remark"].as_str().unwrap();
+    let from: Vec<i64> = serde_json::from_str(remark).unwrap();
+    let mut from = from;
+    from.sort_unstable();
+    assert_eq!(from, now, "the remark and the tags of one change");
+}
+
 on_both_databases!(
+    concurrent_tag_changes_leave_one_of_the_asked_sets_never_a_mix,
     members_keep_remarks_notes_and_tags_the_other_side_never_sees,
     the_organization_sees_every_contact_its_members_hold_and_exports_them_as_csv,
     a_members_contacts_export_as_vcards_another_parser_reads_back,
