@@ -170,6 +170,26 @@ async fn members_keep_remarks_notes_and_tags_the_other_side_never_sees(backend: 
     assert_eq!(li_entry["book"]["remark"], "李总");
     assert_eq!(li_entry["book"]["tags"].as_array().map(Vec::len), Some(1));
 
+    // The organization's audit log has the tag and the change, and never the private note.
+    let audit = app
+        .get(&format!("/v1/orgs/{a_org}/audit"), Some(&a_admin))
+        .await;
+    let log = String::from_utf8(audit.bytes.clone()).unwrap();
+    assert_eq!(audit.status, 200);
+    assert!(
+        log.contains("contact_tag.created") && log.contains("contact.updated"),
+        "{log}"
+    );
+    assert!(!log.contains("likes tea"), "the note stays private: {log}");
+    let theirs = app
+        .get(&format!("/v1/orgs/{b_org}/audit"), Some(&b_admin))
+        .await;
+    let their_log = String::from_utf8(theirs.bytes).unwrap();
+    assert!(
+        !their_log.contains("contact.updated"),
+        "the other side's log: {their_log}"
+    );
+
     // Every filter.
     keep(&app, &ada, with_wang, json!({"tags": [energy]}))
         .await
