@@ -3,6 +3,8 @@
 //! per endpoint.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use namecard::config::{RawSettings, Settings};
 use namecard::startup::Server;
 use reqwest::{Method, StatusCode};

@@ -6,111 +6,15 @@
 //! Skipped, with the reason printed, when `/usr/bin/chromium` or `chromedriver` is missing
 //! (`.ci/run` installs both, so CI always runs them). One browser runs at a time.
 
+use crate::common::browser::{Browser, PHONE, browser};
 use crate::common::{Backend, TestApp, signin_secret, spawn_app};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 800);
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// One browser at a time: two cores do not run several Chromiums and a server well.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn chromedriver() -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chromedriver"))
-            .find(|p| p.is_file())
-    })
-}
-
-/// chromedriver with one headless Chromium session. Dropping it ends the session's processes.
-struct Browser {
-    client: Client,
-    driver: std::process::Child,
-    _guard: tokio::sync::MutexGuard<'static, ()>,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // chromedriver leads its own process group: ending the group ends Chromium too, even
-        // when a failed assertion skipped `close`.
-        let group = format!("-{}", self.driver.id());
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", "--", &group])
-            .status();
-        let _ = self.driver.wait();
-    }
-}
-
-async fn browser() -> Option<Browser> {
-    let Some(driver_path) = chromedriver() else {
-        eprintln!(
-            "skipping the browser test: chromedriver is not installed (apt-get install chromium-driver)"
-        );
-        return None;
-    };
-    if !Path::new(CHROMIUM).is_file() {
-        eprintln!(
-            "skipping the browser test: {CHROMIUM} is not installed (apt-get install chromium)"
-        );
-        return None;
-    }
-    let guard = ONE_BROWSER.lock().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let driver = {
-        use std::os::unix::process::CommandExt as _;
-        std::process::Command::new(driver_path)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("chromedriver starts")
-    };
-    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
-        "browserName": "chrome",
-        "unhandledPromptBehavior": "ignore",
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--no-first-run", "--disable-extensions", "--hide-scrollbars", "--lang=en-US",
-                "--force-device-scale-factor=1",
-                format!("--window-size={},{}", PHONE.0, PHONE.1),
-            ],
-        },
-    }))
-    .expect("capabilities");
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last_error = None;
-    for _ in 0..100 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => {
-                return Some(Browser {
-                    client,
-                    driver,
-                    _guard: guard,
-                });
-            }
-            Err(e) => last_error = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start a session: {last_error:?}");
-}
 
 impl Browser {
     async fn open(&self, app: &TestApp, path: &str) {
@@ -377,7 +281,7 @@ async fn link(app: &TestApp, admin: &str, org: i64, member: i64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_signs_in_from_a_link_and_sees_their_card() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
     let url = orgs.ada_link(&app).await;
@@ -414,7 +318,7 @@ async fn a_member_signs_in_from_a_link_and_sees_their_card() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_searches_the_directory_of_their_organization() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
     for (i, (name, title)) in [
@@ -454,7 +358,7 @@ async fn a_member_searches_the_directory_of_their_organization() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_manages_members_policy_cards_and_reads_the_audit_log() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let TwoOrgs { a, b: b_org, .. } = two_partner_organizations(&app).await;
     let admin_link = app.admin_signin_link(&app.operator, a).await.expect(201);
@@ -588,7 +492,7 @@ async fn an_admin_manages_members_policy_cards_and_reads_the_audit_log() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_url_shows_the_verified_card_and_asks_to_sign_in() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
     let text = card_text(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
@@ -636,7 +540,7 @@ async fn card_text(app: &TestApp, admin: &str, org: i64, member: i64) -> String 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_with_hostile_text_renders_as_inert_text() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let evil_org = r#""><svg onload=alert(3)>"#;
     let evil_name = "<img src=x onerror=alert(1)><script>alert(2)</script>";
@@ -690,7 +594,7 @@ async fn a_card_with_hostile_text_renders_as_inert_text() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scanned_card_becomes_a_contact_on_both_sides() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
     let (_photos, photo) = orgs.photo_of_bobs_card(&app).await;
@@ -738,7 +642,7 @@ async fn a_scanned_card_becomes_a_contact_on_both_sides() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_blocked_scan_says_whose_policy_blocked_it() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
     let (_photos, photo) = orgs.photo_of_bobs_card(&app).await;
@@ -774,7 +678,7 @@ async fn a_policy_blocked_scan_says_whose_policy_blocked_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_signing_in_the_card_page_sends_the_request() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
     let text = card_text(&app, &orgs.admin_b, orgs.b, orgs.bob).await;

@@ -1,0 +1,116 @@
+//! Headless Chromium through chromedriver (WebDriver), one at a time, for the suites that drive
+//! the web pages: `None`, with the reason printed, where either is not installed.
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A phone's viewport, the size every session starts at.
+pub const PHONE: (u32, u32) = (390, 844);
+
+/// One browser at a time: two cores do not run several Chromiums and a server well.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// chromedriver with one headless Chromium session. Dropping it ends the session's processes.
+pub struct Browser {
+    pub client: Client,
+    pub driver: std::process::Child,
+    _guard: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group: ending the group ends Chromium too, even
+        // when a failed assertion skipped `close`.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.driver.wait();
+    }
+}
+
+/// chromedriver on the PATH, if installed.
+pub fn chromedriver() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromedriver"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A browser at phone size, with `extra` Chromium flags (a fake camera, say).
+pub async fn browser(extra: &[String]) -> Option<Browser> {
+    let Some(driver_path) = chromedriver() else {
+        eprintln!(
+            "skipping the browser test: chromedriver is not installed (apt-get install chromium-driver)"
+        );
+        return None;
+    };
+    if !Path::new(CHROMIUM).is_file() {
+        eprintln!(
+            "skipping the browser test: {CHROMIUM} is not installed (apt-get install chromium)"
+        );
+        return None;
+    }
+    let guard = ONE_BROWSER.lock().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let driver = {
+        use std::os::unix::process::CommandExt as _;
+        Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver starts")
+    };
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        "--lang=en-US",
+        "--force-device-scale-factor=1",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.push(format!("--window-size={},{}", PHONE.0, PHONE.1));
+    args.extend_from_slice(extra);
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+        "browserName": "chrome",
+        "unhandledPromptBehavior": "ignore",
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+    }))
+    .expect("capabilities");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = None;
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Some(Browser {
+                    client,
+                    driver,
+                    _guard: guard,
+                });
+            }
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start a session: {last_error:?}");
+}
