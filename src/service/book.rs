@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::Clock;
+use super::{Clock, event_body};
 use crate::domain::{
     BookChange, BookEntry, BookPatch, Contact, ContactId, ContactQuery, MemberId, NewTag,
     OrgContact, OrgContactQuery, OrgId, Tag, TagId,
@@ -86,17 +86,16 @@ impl Book {
             detail: format!("member/{} tags={}", c.member_id, c.entry.tags.len()),
             // The note stays private to its member: the organization's receivers get the remark
             // and the tags.
-            payload: serde_json::json!({
-                "event": "contact.updated",
-                "at": at,
-                "data": {
+            payload: event_body(
+                "contact.updated",
+                at,
+                serde_json::json!({
                     "contact_id": c.contact_id,
                     "member_id": c.member_id,
                     "remark": c.entry.remark,
                     "tags": c.entry.tags.iter().map(tag_payload).collect::<Vec<_>>(),
-                },
-            })
-            .to_string(),
+                }),
+            ),
         };
         self.store
             .update_book(member_id, contact_id, patch, at, &event)
@@ -227,6 +226,6 @@ fn tag_event(name: &'static str, t: &Tag, at: i64, actor: &str) -> Event {
         name,
         target: format!("contact_tag/{}", t.id),
         detail: format!("{}: {}", t.group, t.name),
-        payload: serde_json::json!({ "event": name, "at": at, "data": tag_payload(t) }).to_string(),
+        payload: event_body(name, at, tag_payload(t)),
     }
 }

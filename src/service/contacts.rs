@@ -8,6 +8,7 @@
 //! builds the events (audit entries and webhook payloads) the store writes with each change.
 
 use super::clock::Clock;
+use super::event_body;
 use super::keyring::Keyring;
 use crate::card::{CardClaims, CardKind, Reason};
 use crate::domain::contact::{Side, side_of};
@@ -623,11 +624,6 @@ fn card_ids(claims: &CardClaims) -> Result<(OrgId, MemberId), ContactError> {
             detail: "the card's ids are out of range".into(),
         }),
     }
-}
-
-/// A webhook body: `{"event", "at", "data"}`.
-fn event_body(name: &str, at: i64, data: serde_json::Value) -> String {
-    serde_json::json!({ "event": name, "at": at, "data": data }).to_string()
 }
 
 /// The event of a request's creation or decision, in both organizations.

@@ -58,6 +58,11 @@ impl Services {
     }
 }
 
+/// A webhook body: `{"event", "at", "data"}`.
+pub(crate) fn event_body(name: &str, at: i64, data: serde_json::Value) -> String {
+    serde_json::json!({ "event": name, "at": at, "data": data }).to_string()
+}
+
 /// The audit entry for a change `who` makes at `at`.
 pub(crate) fn audit(
     at: i64,
