@@ -3,7 +3,7 @@
 //! RFC 6350 says, so a name cannot add a property. CSV cells a spreadsheet would run as a formula
 //! are neutralised.
 
-use crate::domain::{Contact, OrgContact, Tag};
+use crate::domain::{Contact, OrgContact, Tag, format_time};
 
 /// The media type of a vCard file.
 pub const VCARD_TYPE: &str = "text/vcard; charset=utf-8";
@@ -112,7 +112,7 @@ pub fn org_contacts_csv(rows: &[OrgContact]) -> Result<Vec<u8>, csv::Error> {
             r.source.as_str(),
             &cell(r.channel.as_deref().unwrap_or("")),
             &cell(&tags),
-            &rfc3339(r.since),
+            &format_time(r.since),
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
@@ -134,13 +134,6 @@ pub fn cell(value: &str) -> String {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_owned(),
     }
-}
-
-fn rfc3339(unix: i64) -> String {
-    humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(unix).unwrap_or(0)),
-    )
-    .to_string()
 }
 
 #[cfg(test)]

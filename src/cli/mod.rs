@@ -105,14 +105,7 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
         .and_then(|d| i64::try_from(d.as_secs()).map_err(|_| "duration too long".to_string()))
 }
 
-/// Formats Unix seconds as RFC 3339 UTC.
-pub fn format_time(unix: i64) -> String {
-    u64::try_from(unix)
-        .ok()
-        .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)))
-        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
-        .unwrap_or_else(|| unix.to_string())
-}
+pub use crate::domain::format_time;
 
 #[cfg(test)]
 mod tests {

@@ -66,6 +66,15 @@ impl DomainError {
     }
 }
 
+/// Formats Unix seconds as RFC 3339 UTC; a time no calendar holds is written as the number.
+pub fn format_time(unix: i64) -> String {
+    u64::try_from(unix)
+        .ok()
+        .and_then(|s| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(s)))
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_else(|| unix.to_string())
+}
+
 /// Trims `raw` and checks it is 1..=`max` characters without control characters.
 fn bounded_text(raw: &str, field: &'static str, max: usize) -> Result<String, DomainError> {
     let text = raw.trim();
