@@ -106,6 +106,14 @@ struct OrgContactRow {
     org_name: String,
 }
 
+/// Whose tags to read: one member's (a member links only their organization's tags), or those
+/// of every member of an organization (its library's).
+#[derive(Clone, Copy)]
+enum TagsOf {
+    Member(MemberId),
+    Org(OrgId),
+}
+
 /// `$first, $first+1, ...`: placeholders for an `IN` list of `n` values.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -144,28 +152,27 @@ impl OrgContactRow {
 }
 
 for_both_databases! {
-    /// The tags on `contacts` from `org_id`'s library (so: their holders' in that organization),
-    /// by contact, each list by group and name.
+    /// The tags on `contacts` that `whose` put there, by contact, each list by group and name.
     async fn fetch_tags(
         conn: &mut Conn,
-        org_id: OrgId,
-        member_id: Option<MemberId>,
+        whose: TagsOf,
         contacts: &[ContactId],
     ) -> Result<HashMap<ContactId, Vec<Tag>>, StoreError> {
         let mut tags: HashMap<ContactId, Vec<Tag>> = HashMap::new();
         if contacts.is_empty() {
             return Ok(tags);
         }
+        let (column, id) = match whose {
+            TagsOf::Member(m) => ("l.member_id", m.get()),
+            TagsOf::Org(o) => ("t.org_id", o.get()),
+        };
         let sql = format!(
             "SELECT l.contact_id, t.id, t.org_id, t.group_name, t.name, t.created_at \
              FROM contact_tag_links l JOIN contact_tags t ON t.id = l.tag_id \
-             WHERE t.org_id = $1 AND ($2 IS NULL OR l.member_id = $2) AND l.contact_id IN ({}) \
-             ORDER BY t.group_name, t.name",
-            placeholders(3, contacts.len())
+             WHERE {column} = $1 AND l.contact_id IN ({}) ORDER BY t.group_name, t.name",
+            placeholders(2, contacts.len())
         );
-        let mut query = sqlx::query_as::<_, LinkRow>(&sql)
-            .bind(org_id.get())
-            .bind(member_id.map(MemberId::get));
+        let mut query = sqlx::query_as::<_, LinkRow>(&sql).bind(id);
         for c in contacts {
             query = query.bind(c.get());
         }
@@ -184,11 +191,6 @@ for_both_databases! {
         if contacts.is_empty() {
             return Ok(entries);
         }
-        let (org_id,): (i64,) = sqlx::query_as("SELECT org_id FROM members WHERE id = $1")
-            .bind(member_id.get())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound("member"))?;
         let sql = format!(
             "SELECT contact_id, remark, note FROM contact_notes WHERE member_id = $1 AND contact_id IN ({})",
             placeholders(2, contacts.len())
@@ -203,7 +205,7 @@ for_both_databases! {
             entry.remark = remark;
             entry.note = note;
         }
-        for (id, tags) in fetch_tags(&mut *conn, OrgId::new(org_id), Some(member_id), contacts).await? {
+        for (id, tags) in fetch_tags(&mut *conn, TagsOf::Member(member_id), contacts).await? {
             entries.entry(id).or_default().tags = tags;
         }
         Ok(entries)
@@ -420,7 +422,7 @@ for_both_databases! {
                 .map(|r| r.into_contact(org_id))
                 .collect::<Result<Vec<_>, _>>()?;
             let ids: Vec<ContactId> = contacts.iter().map(|c| c.id).collect();
-            let mut tags = fetch_tags(&mut conn, org_id, None, &ids).await?;
+            let mut tags = fetch_tags(&mut conn, TagsOf::Org(org_id), &ids).await?;
             for c in &mut contacts {
                 c.tags = tags.remove(&c.id).unwrap_or_default();
             }
