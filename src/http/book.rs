@@ -4,14 +4,14 @@
 
 use super::extract::{Auth, Json, Path, Query};
 use super::views::{BookView, OrgContactView, TagView};
-use super::{ApiError, AppState, page};
+use super::{ApiError, AppState, attachment, page};
 use crate::domain::{
     BookPatch, ContactId, ContactQuery, ContactSource, MemberId, NewTag, Note, OrgContactQuery,
     OrgId, Remark, TagId, TagName,
 };
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -225,21 +225,6 @@ fn search_text(raw: Option<String>) -> Result<Option<String>, ApiError> {
         ));
     }
     Ok(Some(text))
-}
-
-/// A file download.
-fn attachment(content_type: &'static str, filename: String, body: impl IntoResponse) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// My external contacts as one vCard 4.0 file, for a phone's or a mail program's address book.

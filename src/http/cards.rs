@@ -243,17 +243,11 @@ async fn bulk_cards(
     }
     let cards = &state.services.cards;
     let zip = cards.printable_zip(&who, org, &body.member_ids).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cards.zip\"",
-            ),
-        ],
+    Ok(super::attachment(
+        "application/zip",
+        "cards.zip".into(),
         zip,
-    )
-        .into_response())
+    ))
 }
 
 /// A payload to verify.

@@ -262,6 +262,27 @@ where
     serde::Deserialize::deserialize(d).map(Some)
 }
 
+/// A file download.
+fn attachment(
+    content_type: &'static str,
+    filename: String,
+    body: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// Paging through lists: one rule for page sizes and the cursor of the next page.
 mod page {
     use super::ApiError;
