@@ -3,33 +3,16 @@
 //! the vCard exports read back by another author's parser; on both databases.
 
 use crate::common::{Backend, TestApp, spawn_app};
+use crate::contacts::ContactsClient as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Makes `requester` and `owner` external contacts (a scan of the owner's card, accepted);
 /// returns the relation's id, which both sides see.
 async fn connect(app: &TestApp, requester: &str, owner: &str) -> i64 {
-    let card = app
-        .post("/v1/me/card", Some(owner), json!({}))
-        .await
-        .expect(201);
-    let scanned = app
-        .post(
-            "/v1/scans",
-            Some(requester),
-            json!({ "text": card["text"] }),
-        )
-        .await
-        .expect(201);
-    let request = scanned["request"]["id"].as_i64().expect("request id");
-    let accepted = app
-        .post(
-            &format!("/v1/contact-requests/{request}/accept"),
-            Some(owner),
-            json!({}),
-        )
-        .await
-        .expect(200);
+    let card = app.card_text(owner).await;
+    let request = app.request_id(requester, &card).await;
+    let accepted = app.decide(owner, request, "accept").await.expect(200);
     let contacts = app.get("/v1/contacts", Some(owner)).await.expect(200);
     contacts["items"]
         .as_array()

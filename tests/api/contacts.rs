@@ -49,7 +49,7 @@ async fn world(app: &TestApp, a_policy: &str, b_policy: &str, partners: bool) ->
 }
 
 /// Requests and decisions, as a member calls them.
-trait ContactsClient {
+pub(crate) trait ContactsClient {
     async fn partner(&self, admin: &str, org: i64, partner: i64);
     async fn card_text(&self, member_token: &str) -> String;
     async fn scan_text(&self, token: &str, text: &str) -> crate::common::Answer;
