@@ -8,7 +8,7 @@ use crate::http::uploads::Uploads;
 use crate::http::{AppState, Limits, router};
 use crate::service::{
     Access, Book, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
-    Webhooks,
+    Transfers, Webhooks,
 };
 use crate::store::{self, Store, StoreError};
 use std::future::Future;
@@ -144,6 +144,14 @@ impl Server {
                 Arc::clone(services),
                 |s| async move { s.contacts.expire_requests().await },
             ),
+            // Transfers whose period to refuse ended take effect; the period is stored with each
+            // transfer, so a restart loses none.
+            every(
+                Duration::from_secs(1),
+                "completing contact transfers",
+                Arc::clone(services),
+                |s| async move { s.transfers.complete_due().await },
+            ),
             // Sign-in links and web sessions are useless once expired; nothing else deletes them.
             every(
                 Duration::from_secs(3600),
@@ -197,6 +205,7 @@ async fn build_services(
             settings.cards.ttl_secs(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
+        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&clock)),
         contacts: Contacts::new(
             Arc::clone(&store),
             Arc::clone(&keys),

@@ -17,6 +17,7 @@ mod ops;
 mod orgs;
 mod pages;
 mod sessions;
+mod transfers;
 pub mod uploads;
 pub mod views;
 
@@ -165,6 +166,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(keys::router())
         .merge(contacts::router(max_upload_bytes))
         .merge(book::router())
+        .merge(transfers::router())
         .merge(ops::router())
         .merge(sessions::router())
         .merge(pages::router())

@@ -15,6 +15,10 @@ pub struct OrgView {
     pub domain: Option<String>,
     pub policy: ContactPolicy,
     pub created_at: i64,
+    /// How long a contact may refuse the transfer of their relation to a new holder.
+    pub transfer_period_secs: i64,
+    /// Whether requests made with a departed member's cards go to their successor.
+    pub successor_routing: bool,
 }
 
 impl From<domain::Org> for OrgView {
@@ -25,6 +29,8 @@ impl From<domain::Org> for OrgView {
             domain: o.domain,
             policy: o.policy,
             created_at: o.created_at,
+            transfer_period_secs: o.transfer_period.secs(),
+            successor_routing: o.successor_routing,
         }
     }
 }
@@ -384,4 +390,52 @@ pub struct CreatedToken {
     pub role: Role,
     pub org_id: i64,
     pub member_id: Option<i64>,
+}
+
+/// The transfer of one external contact to a new holder at the holder's organization.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Transfer)]
+pub struct TransferView {
+    pub id: i64,
+    /// The relation (its id in the organization's external contacts).
+    pub contact_id: i64,
+    /// `handover` (the holder is still a member) or `departure` (they left).
+    pub kind: domain::TransferKind,
+    pub status: domain::TransferStatus,
+    /// Why it was not possible, for `not_possible`.
+    pub reason: Option<domain::NotPossible>,
+    /// The holder handing the contact over.
+    pub from: PartyView,
+    /// The new holder.
+    pub to: PartyView,
+    /// The other side, who is told and may refuse while `waiting`.
+    pub contact: PartyView,
+    /// The admin's message to the contact.
+    pub message: Option<String>,
+    /// What the contact is told: "Your contact at Acme is now Y."
+    pub notice: String,
+    pub created_at: i64,
+    /// When it takes effect unless refused.
+    pub effective_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+impl From<domain::Transfer> for TransferView {
+    fn from(t: domain::Transfer) -> Self {
+        Self {
+            notice: domain::transfer::notice(&t),
+            id: t.id.get(),
+            contact_id: t.contact_id.get(),
+            kind: t.kind,
+            status: t.status,
+            reason: t.reason,
+            from: PartyView::from(t.from),
+            to: PartyView::from(t.to),
+            contact: PartyView::from(t.contact),
+            message: t.message,
+            created_at: t.created_at,
+            effective_at: t.effective_at,
+            decided_at: t.decided_at,
+        }
+    }
 }

@@ -170,9 +170,23 @@ pub enum Would {
 pub struct Scanned {
     /// The card's QR text (send it back to `POST /v1/scans` to act on a preview).
     pub text: String,
-    /// The card's owner, as the directory knows them now.
+    /// Who answers the card, as the directory knows them now: its owner, or the successor of
+    /// an owner who left.
     pub owner: Party,
+    /// The card's owner, when they left and `owner` is their successor.
+    pub routed_from: Option<Party>,
     pub outcome: Outcome,
+}
+
+/// What the database says about a verified card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CardUse {
+    /// Current, and its owner active.
+    Fresh,
+    /// A one-time card already used for a request.
+    Used,
+    /// Its owner was deactivated (so the card was revoked with them).
+    OwnerLeft,
 }
 
 /// The member making a request.
@@ -237,26 +251,69 @@ impl Contacts {
             }
         };
         let now = self.clock.now();
-        let (claims, used) = self.verify_online(&text).await?;
+        let (claims, card_use) = self.verify_online(&text).await?;
         let (owner_org, owner_id) = card_ids(&claims)?;
         if owner_id == who.member_id {
             return Err(ContactError::SelfScan);
         }
-        let owner = self.party(owner_org, owner_id).await?;
-        let card = Some((&claims, used));
+        let card_owner = self.party(owner_org, owner_id).await?;
+        let (owner, routed_from) = if card_use == CardUse::OwnerLeft {
+            let successor = self
+                .successor(owner_org, owner_id)
+                .await?
+                .ok_or(ContactError::OwnerInactive)?;
+            (self.party(owner_org, successor).await?, Some(card_owner))
+        } else {
+            (card_owner, None)
+        };
+        let card = Some((&claims, card_use == CardUse::Used));
         let how = (Via::QrScan, ContactSource::Card);
         let outcome = self.request(who, &owner, how, card, preview, now).await?;
         Ok(Scanned {
             text,
             owner,
+            routed_from,
             outcome,
         })
     }
 
+    /// The active member who answers for `member_id`, who left: their successor, or the
+    /// successor's when that one left too (a few steps, never round a loop). `None` when the
+    /// organization turned successor routing off or nobody was named.
+    async fn successor(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<Option<MemberId>, ContactError> {
+        if !self.store.get_org(org_id).await?.successor_routing {
+            return Ok(None);
+        }
+        let mut seen = vec![member_id];
+        let mut current = member_id;
+        while seen.len() <= 8 {
+            let Some(next) = self.store.successor_of(current).await? else {
+                return Ok(None);
+            };
+            if seen.contains(&next) {
+                return Ok(None);
+            }
+            match self.store.get_member(org_id, next).await {
+                Ok(m) if m.status == MemberStatus::Active => return Ok(Some(next)),
+                Ok(_) => {}
+                Err(StoreError::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+            seen.push(next);
+            current = next;
+        }
+        Ok(None)
+    }
+
     /// Verifies a card against the in-memory keys and revocation list, then against the
     /// database: the card must be one this service issued, unrevoked, and its owner still
-    /// active. Also says whether it is a one-time card that was already used.
-    async fn verify_online(&self, text: &str) -> Result<(CardClaims, bool), ContactError> {
+    /// active. Also says whether it is a one-time card that was already used, and whether its
+    /// owner left (a correctly signed card of a departed member, for successor routing).
+    async fn verify_online(&self, text: &str) -> Result<(CardClaims, CardUse), ContactError> {
         let checked = self.keys.check(text).map_err(|r| match r.reason {
             Reason::Expired => ContactError::CardExpired,
             reason => ContactError::InvalidCard {
@@ -279,6 +336,9 @@ impl Contacts {
         let (org, member) = card_ids(&claims)?;
         match self.store.get_member(org, member).await {
             Ok(m) if m.status == MemberStatus::Active && !checked.member_deactivated => {}
+            Ok(m) if m.status == MemberStatus::Deactivated => {
+                return Ok((claims, CardUse::OwnerLeft));
+            }
             Ok(_) | Err(StoreError::NotFound(_)) => return Err(ContactError::OwnerInactive),
             Err(e) => return Err(e.into()),
         }
@@ -298,7 +358,11 @@ impl Contacts {
         }
         // A used one-time card still answers its own requester's `already_pending`; the store
         // decides.
-        let used = state.one_time && state.used_at.is_some();
+        let used = if state.one_time && state.used_at.is_some() {
+            CardUse::Used
+        } else {
+            CardUse::Fresh
+        };
         Ok((claims, used))
     }
 
@@ -642,13 +706,15 @@ fn request_event(name: &'static str, r: &ContactRequest, at: i64, actor: &str) -
     }
 }
 
+pub(crate) use payload::party as party_payload;
+
 /// The webhook payloads: the contract with receivers, written out here so that a change to an
 /// entity does not change it unnoticed.
 mod payload {
     use crate::domain::{ContactRequest, Party};
     use serde_json::{Value, json};
 
-    pub(super) fn party(p: &Party) -> Value {
+    pub(crate) fn party(p: &Party) -> Value {
         json!({
             "member_id": p.member_id,
             "name": p.name,

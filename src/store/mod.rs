@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
-//! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `webhooks`, `sessions`,
-//! `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
+//! `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
+pub mod transfers;
 pub mod webhooks;
 
 pub use audit::{AuditStore, Event};
@@ -37,6 +38,7 @@ pub use orgs::OrgStore;
 pub use postgres::PostgresStore;
 pub use sessions::{NewSigninLink, NewToken, SessionStore};
 pub use sqlite::SqliteStore;
+pub use transfers::{StartTransfer, TransferStore};
 pub use webhooks::{Delivery, DeliveryResult, Webhook, WebhookStore};
 
 /// Declares [`Store`] as the sum of the aggregates' traits, listed once.
@@ -57,6 +59,7 @@ store_of!(
     KeyStore,
     ContactStore,
     BookStore,
+    TransferStore,
     WebhookStore,
     SessionStore,
     AuditStore

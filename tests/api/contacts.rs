@@ -128,7 +128,7 @@ impl ContactsClient for TestApp {
 }
 
 /// A 12 MP phone photo (perspective, blur, JPEG) of a member's printable card.
-async fn photo_of_printable_card(app: &TestApp, member_token: &str) -> Vec<u8> {
+pub(crate) async fn photo_of_printable_card(app: &TestApp, member_token: &str) -> Vec<u8> {
     let png = app.get("/v1/me/card/printable", Some(member_token)).await;
     assert_eq!(png.status, 200);
     let printed = image::load_from_memory(&png.bytes)

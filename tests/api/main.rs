@@ -17,3 +17,4 @@ mod pages;
 mod resilience;
 mod sessions;
 mod store;
+mod transfers;

@@ -520,6 +520,16 @@ impl TestApp {
     /// balancer): it shares keys, tokens and revocations, and sees the other's changes at its
     /// periodic refresh. Keep the first app alive while this one runs (it owns a SQLite file).
     pub async fn another_instance(&self, extra: RawSettings) -> TestApp {
+        self.another_instance_at(extra, Arc::new(namecard::service::SystemClock))
+            .await
+    }
+
+    /// [`TestApp::another_instance`] on a clock of the test's (a restart at a later time).
+    pub async fn another_instance_at(
+        &self,
+        extra: RawSettings,
+        clock: Arc<dyn namecard::service::Clock>,
+    ) -> TestApp {
         let raw = RawSettings {
             database_url: Some(self.database_url.clone().into()),
             listen: Some("127.0.0.1:0".into()),
@@ -527,7 +537,7 @@ impl TestApp {
             ..Default::default()
         };
         let settings = Settings::resolve(&extra.or(raw)).expect("test settings");
-        let mut server = Server::start(&settings)
+        let mut server = Server::start_with_clock(&settings, clock)
             .await
             .expect("second server starts");
         assert!(
