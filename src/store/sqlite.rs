@@ -32,13 +32,17 @@ impl SqliteStore {
     async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
         // WAL lets readers proceed while one writer commits; the busy timeout makes concurrent
         // writers (several requests at once) wait for each other instead of failing.
+        // secure_delete: SQLite zeroes what a change frees instead of leaving it in the file, so
+        // a private key sealed at start-up or a removed key leaves no plaintext behind.
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .pragma("secure_delete", "ON");
         let path = options.get_filename().to_owned();
+        restrict_files(&path)?;
         // sqlx takes no lock when migrating SQLite: instances starting together on a new file
         // would each run the first migration. An exclusive lock on a file beside the database
         // lets one open and migrate it while the others wait, then find nothing left to do. The
@@ -62,7 +66,54 @@ impl SqliteStore {
     }
 }
 
+/// Makes the database file owner-only (0600) before SQLite opens it: a new file is created so,
+/// and SQLite gives its `-wal` and `-shm` files the database's mode. Files an earlier version
+/// made 0644 are restricted too.
+fn restrict_files(database: &std::path::Path) -> Result<(), StoreError> {
+    if is_in_memory(database) {
+        return Ok(());
+    }
+    let open = |path: &std::path::Path, result: std::io::Result<()>| {
+        result.map_err(|e| {
+            StoreError::Files(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ))
+        })
+    };
+    open(
+        database,
+        crate::files::open_private(database, false).map(drop),
+    )?;
+    for suffix in ["", "-wal", "-shm", ".migrate-lock"] {
+        let mut name = database.as_os_str().to_owned();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        open(&path, crate::files::restrict(&path))?;
+    }
+    Ok(())
+}
+
+fn is_in_memory(database: &std::path::Path) -> bool {
+    database.as_os_str().is_empty() || database.as_os_str() == ":memory:"
+}
+
 impl SqliteStore {
+    /// Moves committed pages from the WAL into the database file and empties the WAL, so that
+    /// (with `secure_delete`) the old versions of rows just rewritten, such as a private key
+    /// sealed at start-up, are gone from both files. A checkpoint that readers keep from
+    /// finishing is logged; the next one completes it.
+    pub(super) async fn scrub(&self) {
+        let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await;
+        match done {
+            Ok((0, _, _)) => {}
+            Ok(_) => tracing::warn!("a WAL checkpoint could not finish: readers held it back"),
+            Err(e) => tracing::warn!(error = %e, "a WAL checkpoint failed"),
+        }
+    }
+
     /// A write transaction, begun `IMMEDIATE`: it takes the write lock first, waiting for other
     /// writers within the busy timeout. A deferred one that reads and then writes fails at once
     /// with "database is locked" when another connection committed in between (WAL mode cannot
@@ -79,18 +130,14 @@ impl SqliteStore {
 async fn lock_for_migrations(
     database: &std::path::Path,
 ) -> Result<Option<std::fs::File>, StoreError> {
-    if database.as_os_str().is_empty() || database.as_os_str() == ":memory:" {
+    if is_in_memory(database) {
         return Ok(None);
     }
     let mut name = database.as_os_str().to_owned();
     name.push(".migrate-lock");
     let path = std::path::PathBuf::from(name);
     let locked = tokio::task::spawn_blocking(move || {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
+        let file = crate::files::open_private(&path, false)?;
         file.lock()?;
         Ok::<_, std::io::Error>(file)
     })

@@ -11,6 +11,7 @@ mod authorization;
 mod book;
 mod cards;
 mod contacts;
+mod keys_at_rest;
 mod members;
 mod operations;
 mod pages;
