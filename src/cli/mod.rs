@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 pub mod decode;
 pub mod issue;
+pub mod kek;
 pub mod keys;
 pub mod revoke;
 pub mod serve;
@@ -47,6 +48,9 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the HTTP service (SQLite in ./namecard-data by default).
     Serve(serve::ServeArgs),
+    /// Manage the key-encryption key that seals the service's signing keys: rotate.
+    #[command(subcommand)]
+    Kek(kek::KekCommand),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -64,6 +68,7 @@ pub fn run() -> ExitCode {
         Command::Revoke(args) => revoke::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Kek(cmd) => kek::run(cmd),
     };
     match result {
         Ok(code) => code,

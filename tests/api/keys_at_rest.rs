@@ -1,7 +1,7 @@
 //! Signing keys at rest: sealed with the key-encryption key (KEK) in the database, never PKCS#8;
-//! a restart with the KEK signs, a wrong or missing KEK stops start-up naming its setting,
-//! plaintext keys of earlier versions are sealed at start-up, and the data directory and its
-//! files are the owner's only.
+//! a restart with the KEK signs, a wrong or missing KEK stops start-up naming its setting, a KEK
+//! rotation keeps cards verifying, plaintext keys of earlier versions are sealed at start-up, and
+//! the data directory and its files are the owner's only.
 
 use crate::common::{Backend, Instance, TestApp, spawn_app, sqlite_settings};
 use namecard::config::RawSettings;
@@ -76,6 +76,13 @@ async fn member_card(app: &TestApp, org_name: &str) -> (String, String) {
     (token, card["text"].as_str().expect("text").to_owned())
 }
 
+/// A new active signing key; the one before is retired.
+async fn rotate_signing_key(app: &TestApp) {
+    app.post("/v1/keys/rotate", Some(&app.operator), json!({}))
+        .await
+        .expect(201);
+}
+
 async fn verify(app: &TestApp, text: &str) -> Value {
     app.post("/v1/verify", None, json!({ "text": text }))
         .await
@@ -99,9 +106,7 @@ async fn private_keys_are_stored_sealed_under_the_kek_never_as_pkcs8(backend: Ba
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    app.post("/v1/keys/rotate", Some(&app.operator), json!({}))
-        .await
-        .expect(201);
+    rotate_signing_key(&app).await;
     assert_eq!(stored_keys(&app).await.len(), 2);
     assert_sealed_under(&app, &app.kek(), backend).await;
 }
@@ -168,6 +173,76 @@ async fn a_wrong_or_missing_kek_stops_start_up_naming_the_setting(backend: Backe
 fn base64_kek(bytes: [u8; 32]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+async fn rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (token, card) = member_card(&app, "Acme").await;
+    rotate_signing_key(&app).await;
+    let old = app.kek();
+    let old_text = std::fs::read_to_string(app.data_dir.join("namecard.kek")).expect("kek");
+
+    let (rotated, said) = rotate_kek(&app);
+    assert!(rotated, "{said}");
+
+    let new = app.kek();
+    assert_ne!(new.id(), old.id());
+    assert!(said.contains(new.id().as_str()), "{said}");
+    assert_sealed_under(&app, &new, backend).await;
+    let restarted = app.another_instance(RawSettings::default()).await;
+    assert_verifies(&restarted, &card).await;
+    let extra = restarted
+        .post("/v1/me/cards", Some(&token), json!({}))
+        .await
+        .expect(201);
+    assert_verifies(&restarted, extra["text"].as_str().expect("text")).await;
+
+    let message = refused_start(
+        &app,
+        RawSettings {
+            kek: Some(old_text.trim().into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(message.contains("invalid setting `kek`"), "{message}");
+}
+
+/// Runs `namecard kek rotate` on `app`'s database and KEK file: whether it succeeded, and what it
+/// said.
+fn rotate_kek(app: &TestApp) -> (bool, String) {
+    let rotated = std::process::Command::new(env!("CARGO_BIN_EXE_namecard"))
+        .args(["kek", "rotate", "--database-url", &app.database_url])
+        .arg("--data-dir")
+        .arg(&app.data_dir)
+        .output()
+        .expect("run namecard kek rotate");
+    let said = String::from_utf8_lossy(&rotated.stdout).into_owned()
+        + &String::from_utf8_lossy(&rotated.stderr);
+    (rotated.status.success(), said)
+}
+
+async fn a_kek_rotation_that_cannot_open_every_key_changes_nothing(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    rotate_signing_key(&app).await;
+    // The retired key sealed under a KEK nobody has.
+    crate::common::execute(
+        &app.database_url,
+        "UPDATE signing_keys SET kek_id = 'AAAAAAAAAAAA' WHERE status = 'retired'",
+    )
+    .await;
+    let before: Vec<_> = stored_keys(&app).await;
+    let kek = app.kek();
+
+    let (rotated, said) = rotate_kek(&app);
+    assert!(!rotated, "{said}");
+    assert!(said.contains("nothing was changed"), "{said}");
+    assert!(stored_keys(&app).await == before, "every row as it was");
+    assert_eq!(app.kek().id(), kek.id(), "the KEK file is the old one");
 }
 
 async fn plaintext_keys_an_earlier_version_stored_are_sealed_at_start_up(backend: Backend) {
@@ -238,5 +313,7 @@ on_both_databases!(
     private_keys_are_stored_sealed_under_the_kek_never_as_pkcs8,
     a_restart_with_the_kek_signs_cards_that_verify,
     a_wrong_or_missing_kek_stops_start_up_naming_the_setting,
+    rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek,
+    a_kek_rotation_that_cannot_open_every_key_changes_nothing,
     plaintext_keys_an_earlier_version_stored_are_sealed_at_start_up,
 );
