@@ -27,6 +27,18 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes).and_then(|()| file.sync_all())
 }
 
+/// Copies `from` into a new file `to` (0600), synced to disk; fails if `to` exists.
+///
+/// # Errors
+/// When `from` cannot be read or `to` exists or cannot be written.
+pub fn copy_private(from: &Path, to: &Path) -> std::io::Result<u64> {
+    let mut source = std::fs::File::open(from)?;
+    let mut file = open_private(to, true)?;
+    let copied = std::io::copy(&mut source, &mut file)?;
+    file.sync_all()?;
+    Ok(copied)
+}
+
 /// Opens `path` for writing, creating it with mode 0600 if it is missing (`new`: it must be
 /// missing).
 ///

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod backup;
 pub mod decode;
 pub mod issue;
 pub mod kek;
@@ -48,6 +49,10 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the HTTP service (SQLite in ./namecard-data by default).
     Serve(serve::ServeArgs),
+    /// Write a consistent backup of a SQLite service's database, while it runs.
+    Backup(backup::BackupArgs),
+    /// Put a backup back in place of the database (every instance stopped).
+    Restore(backup::RestoreArgs),
     /// Manage the key-encryption key that seals the service's signing keys: rotate.
     #[command(subcommand)]
     Kek(kek::KekCommand),
@@ -69,6 +74,8 @@ pub fn run() -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Kek(cmd) => kek::run(cmd),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
     };
     match result {
         Ok(code) => code,

@@ -14,6 +14,7 @@
 //! parses is [`StoreError::Corrupt`], never skipped.
 
 pub mod audit;
+pub mod backup;
 pub mod book;
 pub mod cards;
 pub mod contacts;
@@ -98,9 +99,10 @@ pub enum StoreError {
     /// The database's files could not be created or made owner-only.
     #[error("cannot restrict the database's files")]
     Files(#[source] std::io::Error),
-    /// The lock that keeps instances from migrating one SQLite file at once could not be taken.
-    #[error("cannot lock the database file for migrations")]
-    MigrationLock(#[source] std::io::Error),
+    /// A lock file beside the SQLite database (the one that keeps instances from migrating it at
+    /// once, or the one a restore takes) could not be taken.
+    #[error("cannot lock the database file")]
+    FileLock(#[source] std::io::Error),
 }
 
 /// Which uniqueness rule a write broke.

@@ -213,15 +213,15 @@ async fn rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek(backend:
 /// Runs `namecard kek rotate` on `app`'s database and KEK file: whether it succeeded, and what it
 /// said.
 fn rotate_kek(app: &TestApp) -> (bool, String) {
-    let rotated = std::process::Command::new(env!("CARGO_BIN_EXE_namecard"))
-        .args(["kek", "rotate", "--database-url", &app.database_url])
-        .arg("--data-dir")
-        .arg(&app.data_dir)
-        .output()
-        .expect("run namecard kek rotate");
-    let said = String::from_utf8_lossy(&rotated.stdout).into_owned()
-        + &String::from_utf8_lossy(&rotated.stderr);
-    (rotated.status.success(), said)
+    let data_dir = app.data_dir.as_os_str();
+    crate::common::run_namecard([
+        "kek".as_ref(),
+        "rotate".as_ref(),
+        "--database-url".as_ref(),
+        app.database_url.as_ref(),
+        "--data-dir".as_ref(),
+        data_dir,
+    ])
 }
 
 async fn a_kek_rotation_that_cannot_open_every_key_changes_nothing(backend: Backend) {

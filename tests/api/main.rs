@@ -8,6 +8,7 @@
 mod common;
 
 mod authorization;
+mod backup;
 mod book;
 mod cards;
 mod contacts;

@@ -646,6 +646,22 @@ impl Instance {
     }
 }
 
+/// Runs the `namecard` binary with `args`: whether it succeeded, and what it said (stdout, then
+/// stderr). Blocks: call it from `spawn_blocking` where a server runs on the test's runtime.
+pub fn run_namecard<I, S>(args: I) -> (bool, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_namecard"))
+        .args(args)
+        .output()
+        .expect("run namecard");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
 /// Settings for the SQLite database `namecard.db` in `data`.
 pub fn sqlite_settings(data: &std::path::Path) -> RawSettings {
     RawSettings {
