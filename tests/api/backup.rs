@@ -119,18 +119,8 @@ async fn a_backup_under_concurrent_writes_holds_every_write_acknowledged_before_
     let (server, operator) = Instance::start(sqlite_settings(&restored)).await;
     assert!(operator.is_none(), "the restored database has its operator");
     let app = TestApp::attach(&server.base, "");
-    let (_, token) = app
-        .member_with_token(&admin, org, "Mei Chen", "E-after")
+    app.assert_a_new_members_card_verifies(&admin, org, "E-after")
         .await;
-    let card = app
-        .post("/v1/me/card", Some(&token), json!({}))
-        .await
-        .expect(201);
-    let report = app
-        .post("/v1/verify", None, json!({ "text": card["text"] }))
-        .await
-        .expect(200);
-    assert_eq!(report["valid"], true, "{report}");
     server.stop().await;
 
     // An existing database is replaced only when asked, and kept aside.

@@ -19,3 +19,4 @@ mod pages;
 mod resilience;
 mod sessions;
 mod store;
+mod upgrade;

@@ -584,6 +584,28 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Asserts that a member provisioned now gets a card this server verifies as valid: the
+    /// service signs with the key it holds.
+    pub async fn assert_a_new_members_card_verifies(
+        &self,
+        admin: &str,
+        org: i64,
+        employee_id: &str,
+    ) {
+        let (_, token) = self
+            .member_with_token(admin, org, "Mei Chen", employee_id)
+            .await;
+        let card = self
+            .post("/v1/me/card", Some(&token), json!({}))
+            .await
+            .expect(201);
+        let report = self
+            .post("/v1/verify", None, json!({ "text": card["text"] }))
+            .await
+            .expect(200);
+        assert_eq!(report["valid"], true, "{report}");
+    }
+
     /// The key-encryption key the server generated in its data directory.
     pub fn kek(&self) -> namecard::seal::Kek {
         namecard::seal::Kek::read_file(&self.data_dir.join("namecard.kek")).expect("the KEK file")
