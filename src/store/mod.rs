@@ -144,7 +144,7 @@ impl Conflict {
             Self::Token => "token",
             Self::Key => "key",
             Self::KeyRotation => "key rotation",
-            Self::KeySealing => "key sealed under another key-encryption key",
+            Self::KeySealing => "a signing key sealed under another key-encryption key",
             Self::Card => "card",
             Self::SigninLink => "signin link",
             Self::Session => "session",
