@@ -1,7 +1,8 @@
 //! The service's signing keys and revocations, cached in memory.
 //!
 //! Keys live in the database (so every instance signs with the same active key and verifies
-//! with the same keyset); each instance keeps a [`Snapshot`] of them, with the revocation set and
+//! with the same keyset), their private halves sealed with the key-encryption key
+//! ([`crate::seal`]), which only the instances hold; each instance keeps a [`Snapshot`] of them, with the revocation set and
 //! the two public documents already rendered. Verification reads only the snapshot: no database
 //! round trip per request. The snapshot is rebuilt after every local change and every
 //! `refresh_interval`, which is how changes made by other instances arrive.
@@ -19,7 +20,8 @@ use crate::card::{
     Reason, Rejection, RevocationList, RevokedCard, RevokedState, SigningKey, VerifyOptions,
 };
 use crate::domain::{Audit, MemberId, OrgId};
-use crate::store::{RevocationSnapshot, Store, StoreError, StoredKey};
+use crate::seal::{Kek, SealError};
+use crate::store::{PrivateKey, Reseal, RevocationSnapshot, Store, StoreError, StoredKey};
 use sha2::{Digest as _, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +59,13 @@ pub enum KeyringError {
     /// A stored key's id is not the id its public key derives.
     #[error("stored key {stored} holds the key {derived}")]
     KidMismatch { stored: KeyId, derived: KeyId },
+    /// A stored private key does not open with the key-encryption key given.
+    #[error("signing key {kid}: {source}")]
+    Sealed { kid: KeyId, source: SealError },
 }
+
+/// What a signing key's private half is, to the sealing (its associated data, with the key id).
+const SEALED_AS: &str = "signing-key";
 
 /// A rendered public document with its ETag.
 #[derive(Debug, Clone)]
@@ -121,6 +129,7 @@ pub struct Keyring {
     issuer: Issuer,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    kek: Arc<Kek>,
     current: RwLock<Arc<Snapshot>>,
     /// Held while a refresh reads the store and swaps the snapshot: of two refreshes racing
     /// (concurrent card resets each trigger one), one that read older state must not replace
@@ -136,8 +145,40 @@ impl std::fmt::Debug for Keyring {
     }
 }
 
-fn parse_key(stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError> {
-    let key = SigningKey::from_pkcs8_pem(&stored.private_pem)?;
+/// Opens a stored private key (sealed, or plaintext from an earlier version).
+///
+/// # Errors
+/// `Sealed` when it does not open with `kek`; `Card` when it is no Ed25519 PKCS#8 key.
+pub fn open_key(kek: &Kek, stored: &StoredKey) -> Result<SigningKey, KeyringError> {
+    match &stored.private_key {
+        PrivateKey::Plaintext(pem) => Ok(SigningKey::from_pkcs8_pem(pem)?),
+        PrivateKey::Sealed(sealed) => {
+            let sealed_error = |source| KeyringError::Sealed {
+                kid: stored.kid,
+                source,
+            };
+            let pem = kek
+                .open(SEALED_AS, &stored.kid.to_string(), sealed)
+                .map_err(sealed_error)?;
+            let pem =
+                std::str::from_utf8(pem.expose()).map_err(|_| sealed_error(SealError::Damaged))?;
+            Ok(SigningKey::from_pkcs8_pem(pem)?)
+        }
+    }
+}
+
+/// A private key sealed for storage.
+fn seal_key(kek: &Kek, key: &SigningKey) -> Result<PrivateKey, KeyringError> {
+    let pem = key.to_pkcs8_pem()?;
+    Ok(PrivateKey::Sealed(kek.seal(
+        SEALED_AS,
+        &key.kid().to_string(),
+        pem.as_bytes(),
+    )))
+}
+
+fn parse_key(kek: &Kek, stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError> {
+    let key = open_key(kek, stored)?;
     if key.kid() != stored.kid {
         return Err(KeyringError::KidMismatch {
             stored: stored.kid,
@@ -154,15 +195,48 @@ fn parse_key(stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError
     Ok((key, record))
 }
 
-/// A freshly generated key, ready to be stored.
+/// Seals every stored private key under `next`, in one transaction: keys sealed under `current`
+/// are opened and sealed again, plaintext keys from an earlier version are sealed, keys already
+/// under `next` stay. With `current` and `next` the same KEK this seals the plaintext keys and
+/// checks that every other key is sealed under it. Returns how many keys were sealed anew.
+///
+/// # Errors
+/// `Sealed` naming a key that neither KEK opens (nothing is changed); the store's errors, with
+/// `Conflict(KeySealing)` when a key was added or sealed otherwise meanwhile.
+pub async fn reseal_keys(
+    store: &dyn Store,
+    current: &Kek,
+    next: &Kek,
+) -> Result<u64, KeyringError> {
+    let mut reseal = Vec::new();
+    for stored in store.list_keys().await? {
+        let was = match &stored.private_key {
+            PrivateKey::Sealed(s) if s.kek == *next.id() => continue,
+            PrivateKey::Sealed(s) => Some(s.kek.clone()),
+            PrivateKey::Plaintext(_) => None,
+        };
+        let key = open_key(current, &stored)?;
+        let PrivateKey::Sealed(sealed) = seal_key(next, &key)? else {
+            continue;
+        };
+        reseal.push(Reseal {
+            kid: stored.kid,
+            was,
+            sealed,
+        });
+    }
+    Ok(store.reseal_keys(&reseal, next.id()).await?)
+}
+
+/// A freshly generated key, sealed with `kek`, ready to be stored.
 ///
 /// # Errors
 /// When the key cannot be encoded as PKCS#8.
-pub fn new_stored_key(now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
+pub fn new_stored_key(kek: &Kek, now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
     let key = SigningKey::generate();
     let stored = StoredKey {
         kid: key.kid(),
-        private_pem: key.to_pkcs8_pem()?,
+        private_key: seal_key(kek, &key)?,
         status: KeyStatus::Active,
         valid_from: now,
         retired_at: None,
@@ -171,26 +245,36 @@ pub fn new_stored_key(now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
 }
 
 impl Keyring {
-    /// Loads keys (generating the first one on first start) and revocations.
+    /// Loads keys (generating the first one on first start) and revocations. Keys an earlier
+    /// version stored in plaintext are sealed with `kek` first, once.
     ///
     /// # Errors
-    /// When the store fails or stored keys do not parse.
+    /// When the store fails, a stored key does not open with `kek` or does not parse.
     pub async fn load(
         issuer: Issuer,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
+        kek: Arc<Kek>,
     ) -> Result<Self, KeyringError> {
         let now = clock.now();
-        let (_, first) = new_stored_key(now)?;
+        let sealed = reseal_keys(&*store, &kek, &kek).await?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "sealed signing keys an earlier version stored in plaintext"
+            );
+        }
+        let (_, first) = new_stored_key(&kek, now)?;
         if store.create_first_key(&first).await? {
             tracing::info!(kid = %first.kid, "generated the first issuer key");
         }
         let source = read_source(&*store, now).await?;
-        let snapshot = build(&issuer, &*store, source, now).await?;
+        let snapshot = build(&issuer, &*store, &kek, source, now).await?;
         Ok(Self {
             issuer,
             store,
             clock,
+            kek,
             current: RwLock::new(Arc::new(snapshot)),
             refreshing: tokio::sync::Mutex::new(()),
         })
@@ -223,7 +307,7 @@ impl Keyring {
         if source == previous.source && now < half_life {
             return Ok(());
         }
-        let mut next = build(&self.issuer, &*self.store, source, now).await?;
+        let mut next = build(&self.issuer, &*self.store, &self.kek, source, now).await?;
         if next.source.0 == previous.source.0 {
             // Only revocations changed: keep the keyset, whose per-key verification tables
             // (built on first use, ~2 ms each) would otherwise be rebuilt on a request.
@@ -302,7 +386,7 @@ impl Keyring {
     /// # Errors
     /// When the key cannot be made or stored.
     pub async fn rotate(&self, audit: &Audit) -> Result<StoredKey, KeyringError> {
-        let (kid, stored) = new_stored_key(audit.at)?;
+        let (kid, stored) = new_stored_key(&self.kek, audit.at)?;
         let audit = Audit {
             target: format!("key/{kid}"),
             ..audit.clone()
@@ -401,6 +485,7 @@ async fn revoked_cards(
 async fn build(
     issuer: &Issuer,
     store: &dyn Store,
+    kek: &Kek,
     source: (Vec<KeySource>, RevocationSnapshot),
     now: i64,
 ) -> Result<Snapshot, KeyringError> {
@@ -409,7 +494,7 @@ async fn build(
     let mut records = Vec::with_capacity(stored.len());
     let mut signer = None;
     for key in &stored {
-        let (signing, record) = parse_key(key)?;
+        let (signing, record) = parse_key(kek, key)?;
         if record.status == KeyStatus::Active {
             signer = Some(signing);
         }

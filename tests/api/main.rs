@@ -8,9 +8,11 @@
 mod common;
 
 mod authorization;
+mod backup;
 mod book;
 mod cards;
 mod contacts;
+mod keys_at_rest;
 mod members;
 mod operations;
 mod pages;
@@ -18,3 +20,4 @@ mod resilience;
 mod sessions;
 mod store;
 mod transfers;
+mod upgrade;
