@@ -270,8 +270,9 @@ impl Cards {
         )
     }
 
-    /// Printable cards of many members of `org_id` as a zip of PNGs named `<employee_id>.png`;
-    /// members without a card get one.
+    /// Printable cards of many members of `org_id` as a zip of PNGs named `<employee_id>.png`
+    /// (see [`entry_names`] for the ids that cannot be file names); members without a card get
+    /// one. A member named twice is in the archive once.
     ///
     /// # Errors
     /// `NotFound` for an id that is not a member of the organization; rendering failures.
@@ -282,10 +283,15 @@ impl Cards {
         member_ids: &[MemberId],
     ) -> Result<Vec<u8>, ServiceError> {
         let org = self.store.get_org(org_id).await?;
-        let mut files = Vec::with_capacity(member_ids.len());
-        for &id in member_ids {
-            let member = self.store.get_member(org_id, id).await?;
-            let card = self.current_or_new(who, org_id, id).await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut members = Vec::with_capacity(member_ids.len());
+        for &id in member_ids.iter().filter(|&&id| seen.insert(id)) {
+            members.push(self.store.get_member(org_id, id).await?);
+        }
+        let names = entry_names(members.iter().map(|m| (m.id, m.employee_id.as_str())));
+        let mut files = Vec::with_capacity(members.len());
+        for (member, name) in members.iter().zip(names) {
+            let card = self.current_or_new(who, org_id, member.id).await?;
             let png = render_card(
                 &card,
                 CardFormat::Printable,
@@ -293,10 +299,44 @@ impl Cards {
                 member.title.as_deref(),
                 &org.name,
             )?;
-            files.push((format!("{}.png", member.employee_id), png.bytes));
+            files.push((name, png.bytes));
         }
         zip_files(&files)
     }
+}
+
+/// The zip entry names of members' printable cards: `<employee_id>.png` when the employee id is
+/// a plain file name (ASCII letters, digits, `-`, `_` and `.`, not starting with a dot, at most
+/// 64 characters), otherwise `member-<member_id>.png`. An employee id is free text an admin
+/// chose, and an archive entry named `../../etc/cron.d/x.png`, `/tmp/x.png` or `..\\win.png`
+/// would be written outside the folder by many unzip tools (zip slip). Names are unique in the
+/// archive even on a case-insensitive file system: a clash falls back to the member id, and
+/// then to `member-<member_id>-<n>.png`.
+pub fn entry_names<'a>(members: impl IntoIterator<Item = (MemberId, &'a str)>) -> Vec<String> {
+    let plain = |id: &str| {
+        !id.is_empty()
+            && id.len() <= 64
+            && !id.starts_with('.')
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    let mut taken = std::collections::HashSet::new();
+    members
+        .into_iter()
+        .map(|(member_id, employee_id)| {
+            let preferred = plain(employee_id).then(|| format!("{employee_id}.png"));
+            let fallbacks = (0u32..).map(|n| match n {
+                0 => format!("member-{member_id}.png"),
+                n => format!("member-{member_id}-{n}.png"),
+            });
+            preferred
+                .into_iter()
+                .chain(fallbacks)
+                .find(|name| taken.insert(name.to_ascii_lowercase()))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Renders a stored card in `format`.

@@ -119,6 +119,49 @@ async fn a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip(backend
     assert!(zip.bytes.starts_with(b"PK"));
 }
 
+async fn the_bulk_zip_names_its_entries_safely_whatever_the_employee_ids(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let mut ids = Vec::new();
+    for employee_id in [
+        "../../../../tmp/zipslip",
+        "/etc/cron.d/x",
+        "..\\..\\win",
+        "E-7",
+        "e-7",
+        "C:evil",
+    ] {
+        let (id, _) = app.member_with_token(&admin, org, "Ada", employee_id).await;
+        ids.push(id);
+    }
+
+    let zip = app
+        .post(
+            &format!("/v1/orgs/{org}/cards/bulk"),
+            Some(&admin),
+            json!({"member_ids": [ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[3]]}),
+        )
+        .await;
+
+    assert_eq!(zip.status, 200, "{:?}", zip.json);
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes)).expect("a zip");
+    let names: Vec<&str> = archive.file_names().collect();
+    let mut names = names.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    names.sort();
+    let mut expected = vec![
+        format!("member-{}.png", ids[0]),
+        format!("member-{}.png", ids[1]),
+        format!("member-{}.png", ids[2]),
+        "E-7.png".to_owned(),
+        format!("member-{}.png", ids[4]),
+        format!("member-{}.png", ids[5]),
+    ];
+    expected.sort();
+    assert_eq!(names, expected, "each member once, under a plain file name");
+}
+
 async fn resetting_my_card_revokes_the_previous_one(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -447,6 +490,7 @@ async fn a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh
 on_both_databases!(
     the_readme_walkthrough_works_from_bootstrap_token_to_printable_card,
     a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip,
+    the_bulk_zip_names_its_entries_safely_whatever_the_employee_ids,
     resetting_my_card_revokes_the_previous_one,
     extra_cards_are_listed_and_revocable_one_by_one,
     deactivating_a_member_revokes_their_cards_at_once,
