@@ -94,7 +94,7 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_REQUEST_TIMEOUT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<String>,
-    /// How long a member's card is valid, e.g. `365days` [default: 365days].
+    /// How long a member's card is valid, e.g. `365days`; no card is issued for longer [default: 365days].
     #[arg(long, env = "NAMECARD_CARD_TTL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_ttl: Option<String>,

@@ -307,6 +307,14 @@ impl From<crate::service::ServiceError> for ApiError {
                 text.to_string(),
             ),
             E::MemberInactive => Self::not_found("member"),
+            E::ExpiryBeyondLimit { .. } => Self {
+                field: Some("expires_at"),
+                ..Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "expiry_beyond_limit",
+                    e.to_string(),
+                )
+            },
             other => Self::internal(&other),
         }
     }

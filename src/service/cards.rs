@@ -27,6 +27,15 @@ pub enum ServiceError {
     /// The member is deactivated and may not hold cards.
     #[error("member is deactivated")]
     MemberInactive,
+    /// The card would outlive the operator's card lifetime (`--card-ttl`).
+    #[error(
+        "expires_at: at most the service's card lifetime from now (until {})",
+        crate::domain::format_time(*latest)
+    )]
+    ExpiryBeyondLimit {
+        /// The latest expiry allowed now, Unix seconds.
+        latest: i64,
+    },
     /// The card's text cannot be drawn as it is (characters no font has, or too long for the
     /// printable card): refused before signing.
     #[error(transparent)]
@@ -108,6 +117,12 @@ impl Cards {
         options: &CardOptions,
     ) -> Result<CardRecord, ServiceError> {
         let now = self.clock.now();
+        // The operator's lifetime bounds every card, not only the default one: a card that
+        // outlives it outlives the operator's revocation and rotation plans too.
+        let latest = now.saturating_add(self.ttl_secs);
+        if options.expires_at.is_some_and(|at| at > latest) {
+            return Err(ServiceError::ExpiryBeyondLimit { latest });
+        }
         let org = self.store.get_org(org_id).await?;
         let member = self.store.get_member(org_id, member_id).await?;
         if member.status != MemberStatus::Active {
@@ -134,7 +149,7 @@ impl Cards {
             member_name: member.display_name,
             title: member.title,
             not_before: None,
-            expires_at: options.expires_at.unwrap_or(now + self.ttl_secs),
+            expires_at: options.expires_at.unwrap_or(latest),
             one_time: options.one_time,
             channel: options.channel.clone(),
         };

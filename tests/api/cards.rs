@@ -227,6 +227,54 @@ async fn extra_cards_are_listed_and_revocable_one_by_one(backend: Backend) {
     assert_eq!(web_report["card"]["channel"], "web");
 }
 
+async fn an_extra_card_may_not_outlive_the_card_lifetime(backend: Backend) {
+    let settings = RawSettings {
+        card_ttl: Some("1day".into()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+
+    let forever = app
+        .post("/v1/me/cards", Some(&ada), json!({"expires_at": i64::MAX}))
+        .await;
+    let two_days = app
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"expires_at": now + 2 * 86_400}),
+        )
+        .await;
+    let an_hour = app
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"expires_at": now + 3600}),
+        )
+        .await
+        .expect(201);
+
+    for refused in [&forever, &two_days] {
+        assert_eq!(refused.status, 422, "{:?}", refused.json);
+        assert_eq!(refused.problem_code(), "expiry_beyond_limit");
+        assert_eq!(refused.json["field"], "expires_at");
+    }
+    assert_eq!(an_hour["expires_at"], now + 3600);
+    let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
+    assert_eq!(
+        cards.as_array().unwrap().len(),
+        1,
+        "nothing stored for a refusal"
+    );
+}
+
 async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -493,6 +541,7 @@ on_both_databases!(
     the_bulk_zip_names_its_entries_safely_whatever_the_employee_ids,
     resetting_my_card_revokes_the_previous_one,
     extra_cards_are_listed_and_revocable_one_by_one,
+    an_extra_card_may_not_outlive_the_card_lifetime,
     deactivating_a_member_revokes_their_cards_at_once,
     rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
     the_public_documents_are_cacheable_with_etags,
