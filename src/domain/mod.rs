@@ -37,7 +37,7 @@ pub use member::{
 };
 pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
 pub use session::SessionInfo;
-pub use token::{TokenHash, TokenInfo, TokenSecret};
+pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,6 +9,7 @@
 mod book;
 mod cards;
 mod contacts;
+mod edge;
 mod error;
 pub mod extract;
 mod keys;
@@ -199,6 +200,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(ops::HttpMetricsLayer)
+        .layer(axum::middleware::from_fn(edge::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
             deadline,

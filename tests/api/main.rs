@@ -11,6 +11,7 @@ mod authorization;
 mod book;
 mod cards;
 mod contacts;
+mod edge;
 mod members;
 mod operations;
 mod pages;
