@@ -134,6 +134,13 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_WEBHOOK_PRIVATE_ADDRESSES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_private_addresses: Option<bool>,
+    /// An HTTP(S) proxy every webhook delivery goes through, e.g. `http://proxy.internal:3128`.
+    /// The environment's `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` are never used for webhooks:
+    /// through a proxy the service cannot check the address a webhook reaches, so this proxy
+    /// must refuse internal addresses itself [default: none, deliveries connect directly].
+    #[arg(long, env = "NAMECARD_WEBHOOK_PROXY", hide_env_values = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_proxy: Option<Secret>,
 }
 
 impl RawSettings {
@@ -253,6 +260,8 @@ pub struct ScanSettings {
 pub struct WebhookSettings {
     /// Whether webhooks may reach non-public addresses.
     pub private_addresses: bool,
+    /// The proxy deliveries go through, if any (its URL may hold a password).
+    pub proxy: Option<Secret>,
 }
 
 /// Validated settings, one group per component.
@@ -462,10 +471,27 @@ impl ScanSettings {
 }
 
 impl WebhookSettings {
-    fn resolve(raw: &RawSettings) -> Self {
-        Self {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let proxy = match &raw.webhook_proxy {
+            None => None,
+            Some(secret) => {
+                let ok = url::Url::parse(secret.expose()).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
+                });
+                if !ok {
+                    // The URL may hold a password: not repeated here.
+                    return Err(bad(
+                        "webhook_proxy",
+                        "must be an http(s) URL such as http://proxy.internal:3128",
+                    ));
+                }
+                Some(secret.clone())
+            }
+        };
+        Ok(Self {
             private_addresses: raw.webhook_private_addresses.unwrap_or(false),
-        }
+            proxy,
+        })
     }
 }
 
@@ -491,7 +517,7 @@ impl Settings {
             cards: CardSettings::resolve(raw)?,
             contacts: ContactsSettings::resolve(raw)?,
             scan: ScanSettings::resolve(raw)?,
-            webhooks: WebhookSettings::resolve(raw),
+            webhooks: WebhookSettings::resolve(raw)?,
             log_format,
         })
     }
@@ -510,6 +536,26 @@ mod tests {
         );
         assert_eq!(s.http.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.http.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_webhook_proxy_must_be_an_http_url_and_is_not_repeated_in_the_error() {
+        let raw = RawSettings {
+            webhook_proxy: Some("socks5://user:hunter2@proxy:1080".into()),
+            ..Default::default()
+        };
+        let refused = Settings::resolve(&raw).unwrap_err();
+        assert_eq!(refused.setting, "webhook_proxy");
+        assert!(!refused.to_string().contains("hunter2"), "{refused}");
+        let raw = RawSettings {
+            webhook_proxy: Some("http://user:hunter2@proxy.internal:3128".into()),
+            ..Default::default()
+        };
+        let proxy = Settings::resolve(&raw).unwrap().webhooks.proxy;
+        assert_eq!(
+            proxy.as_ref().map(Secret::expose),
+            Some("http://user:hunter2@proxy.internal:3128")
+        );
     }
 
     #[test]
