@@ -199,6 +199,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), uri = %req.uri())
         }))
         .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(axum::middleware::from_fn(error::problems_only))
         .layer(ops::HttpMetricsLayer)
         .layer(axum::middleware::from_fn(edge::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(

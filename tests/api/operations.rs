@@ -422,3 +422,27 @@ async fn every_answer_carries_a_fresh_uuid_request_id_or_the_one_sent() {
     assert_ne!(id(&first), id(&second));
     assert_eq!(sent.headers()["x-request-id"], "lb-7f3a");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_a_problem_whichever_extractor_reads_it() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let csv = format!(
+        "display_name,employee_id\n{}",
+        "Ada,E1\n".repeat(2 * 1024 * 1024 / 7)
+    );
+
+    let sent = app
+        .send_raw(
+            Method::POST,
+            &format!("/v1/orgs/{org}/members/import"),
+            Some(&admin),
+            "text/csv",
+            csv.into_bytes(),
+        )
+        .await;
+
+    assert_eq!(sent.status, 413);
+    assert_eq!(sent.problem_code(), "body_too_large");
+    assert!(sent.headers.contains_key("x-request-id"));
+}
