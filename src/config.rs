@@ -151,7 +151,20 @@ impl RawSettings {
     pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad("config", format!("{}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| bad("config", format!("{}: {e}", path.display())))
+        toml::from_str(&text).map_err(|e| {
+            // toml's Display quotes the offending line, which may hold the database password:
+            // only its message and position are repeated.
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            });
+            bad(
+                "config",
+                format!("{}{at}: {}", path.display(), e.message().trim_end()),
+            )
+        })
     }
 
     /// Fills every unset field from `fallback` (flags and environment win over the file). The
@@ -536,6 +549,23 @@ mod tests {
         );
         assert_eq!(s.http.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.http.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_toml_error_names_the_line_but_does_not_repeat_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("namecard.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:8080\"\ndatabase_url = \"postgres://nc:hunter2@db/nc\n",
+        )
+        .unwrap();
+
+        let refused = RawSettings::from_toml_file(&path).unwrap_err().to_string();
+
+        assert!(!refused.contains("hunter2"), "{refused}");
+        assert!(refused.contains("line 2"), "{refused}");
+        assert!(refused.contains("invalid setting `config`"), "{refused}");
     }
 
     #[test]
