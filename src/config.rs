@@ -95,7 +95,7 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_REQUEST_TIMEOUT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<String>,
-    /// How long a member's card is valid, e.g. `365days` [default: 365days].
+    /// How long a member's card is valid, e.g. `365days`; no card is issued for longer [default: 365days].
     #[arg(long, env = "NAMECARD_CARD_TTL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_ttl: Option<String>,
@@ -146,6 +146,13 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_KEK", hide_env_values = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kek: Option<Secret>,
+    /// An HTTP(S) proxy every webhook delivery goes through, e.g. `http://proxy.internal:3128`.
+    /// The environment's `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` are never used for webhooks:
+    /// through a proxy the service cannot check the address a webhook reaches, so this proxy
+    /// must refuse internal addresses itself [default: none, deliveries connect directly].
+    #[arg(long, env = "NAMECARD_WEBHOOK_PROXY", hide_env_values = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_proxy: Option<Secret>,
 }
 
 impl RawSettings {
@@ -156,7 +163,20 @@ impl RawSettings {
     pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| bad("config", format!("{}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| bad("config", format!("{}: {e}", path.display())))
+        toml::from_str(&text).map_err(|e| {
+            // toml's Display quotes the offending line, which may hold the database password:
+            // only its message and position are repeated.
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            });
+            bad(
+                "config",
+                format!("{}{at}: {}", path.display(), e.message().trim_end()),
+            )
+        })
     }
 
     /// Fills every unset field from `fallback` (flags and environment win over the file). The
@@ -301,6 +321,8 @@ pub struct ScanSettings {
 pub struct WebhookSettings {
     /// Whether webhooks may reach non-public addresses.
     pub private_addresses: bool,
+    /// The proxy deliveries go through, if any (its URL may hold a password).
+    pub proxy: Option<Secret>,
 }
 
 /// Validated settings, one group per component.
@@ -536,10 +558,27 @@ impl ScanSettings {
 }
 
 impl WebhookSettings {
-    fn resolve(raw: &RawSettings) -> Self {
-        Self {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let proxy = match &raw.webhook_proxy {
+            None => None,
+            Some(secret) => {
+                let ok = url::Url::parse(secret.expose()).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
+                });
+                if !ok {
+                    // The URL may hold a password: not repeated here.
+                    return Err(bad(
+                        "webhook_proxy",
+                        "must be an http(s) URL such as http://proxy.internal:3128",
+                    ));
+                }
+                Some(secret.clone())
+            }
+        };
+        Ok(Self {
             private_addresses: raw.webhook_private_addresses.unwrap_or(false),
-        }
+            proxy,
+        })
     }
 }
 
@@ -567,7 +606,7 @@ impl Settings {
             cards: CardSettings::resolve(raw)?,
             contacts: ContactsSettings::resolve(raw)?,
             scan: ScanSettings::resolve(raw)?,
-            webhooks: WebhookSettings::resolve(raw),
+            webhooks: WebhookSettings::resolve(raw)?,
             log_format,
         })
     }
@@ -586,6 +625,43 @@ mod tests {
         );
         assert_eq!(s.http.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.http.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_toml_error_names_the_line_but_does_not_repeat_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("namecard.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:8080\"\ndatabase_url = \"postgres://nc:hunter2@db/nc\n",
+        )
+        .unwrap();
+
+        let refused = RawSettings::from_toml_file(&path).unwrap_err().to_string();
+
+        assert!(!refused.contains("hunter2"), "{refused}");
+        assert!(refused.contains("line 2"), "{refused}");
+        assert!(refused.contains("invalid setting `config`"), "{refused}");
+    }
+
+    #[test]
+    fn a_webhook_proxy_must_be_an_http_url_and_is_not_repeated_in_the_error() {
+        let raw = RawSettings {
+            webhook_proxy: Some("socks5://user:hunter2@proxy:1080".into()),
+            ..Default::default()
+        };
+        let refused = Settings::resolve(&raw).unwrap_err();
+        assert_eq!(refused.setting, "webhook_proxy");
+        assert!(!refused.to_string().contains("hunter2"), "{refused}");
+        let raw = RawSettings {
+            webhook_proxy: Some("http://user:hunter2@proxy.internal:3128".into()),
+            ..Default::default()
+        };
+        let proxy = Settings::resolve(&raw).unwrap().webhooks.proxy;
+        assert_eq!(
+            proxy.as_ref().map(Secret::expose),
+            Some("http://user:hunter2@proxy.internal:3128")
+        );
     }
 
     #[test]

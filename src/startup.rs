@@ -220,6 +220,11 @@ async fn build_services(
         Arc::clone(&store),
         Arc::clone(&clock),
         settings.webhooks.private_addresses,
+        settings
+            .webhooks
+            .proxy
+            .as_ref()
+            .map(crate::config::Secret::expose),
     )
     .map_err(StartError::Webhooks)?;
     Ok(Services {

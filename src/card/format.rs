@@ -179,7 +179,7 @@ pub(crate) fn check_text(
             format!("longer than {max} characters"),
         ));
     }
-    if let Some(c) = value.chars().find(|c| is_disallowed(*c)) {
+    if let Some(c) = value.chars().find(|c| disguises_text(*c)) {
         return Err(CardError::field(
             field,
             format!("contains the disallowed character U+{:04X}", u32::from(c)),
@@ -207,7 +207,7 @@ fn is_white_space(c: char) -> bool {
 }
 
 /// Controls (`Cc`) and the characters that can disguise text on screen (§2.2).
-fn is_disallowed(c: char) -> bool {
+pub(crate) fn disguises_text(c: char) -> bool {
     matches!(
         c,
         '\u{0000}'..='\u{001F}'

@@ -5,11 +5,11 @@ use unicode_normalization::UnicodeNormalization;
 
 text_type!(
     /// A member's display name as shown on their card, 1 to 100 characters.
-    DisplayName, "display_name", 100
+    DisplayName, "display_name", 100, shown_on_cards
 );
 text_type!(
     /// A member's job title, 1 to 100 characters.
-    Title, "title", 100
+    Title, "title", 100, shown_on_cards
 );
 
 /// An employee id, unique within one organization: 1 to 64 visible characters, no spaces.

@@ -39,7 +39,7 @@ pub use member::{
 };
 pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
 pub use session::SessionInfo;
-pub use token::{TokenHash, TokenInfo, TokenSecret};
+pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 pub use transfer::{
     NewTransfer, NotPossible, Transfer, TransferKind, TransferMessage, TransferPeriod,
     TransferQuery, TransferStatus,
@@ -122,9 +122,39 @@ fn checked_text(
     Ok(text.to_owned())
 }
 
-/// Declares a validated string newtype with `parse`, `as_str` and `Display`.
+/// [`bounded_text`] for a text a card shows (a member's name and title, an organization's name):
+/// also free of the characters the card format refuses because they disguise text on screen
+/// (zero-width characters, bidirectional embeddings, overrides, isolates and marks:
+/// "Ada\u{202E}nimda" shows as "Adaadmin"). A member with such a name could never get a card;
+/// the name is refused where it is written instead.
+fn card_text(raw: &str, field: &'static str, max: usize) -> Result<String, DomainError> {
+    let text = bounded_text(raw, field, max)?;
+    match text
+        .chars()
+        .find(|&c| crate::card::format::disguises_text(c))
+    {
+        None => Ok(text),
+        Some(c) => Err(DomainError::new(
+            field,
+            "invalid_field",
+            format!(
+                "must not contain U+{:04X}: invisible and text-reordering characters cannot be on a card",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
+/// Declares a validated string newtype with `parse`, `as_str` and `Display`; `shown_on_cards`
+/// adds the card format's character rules ([`card_text`]).
 macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal, shown_on_cards) => {
+        $crate::domain::text_type!(@type $(#[$doc])* $name, $field, $max, card_text);
+    };
     ($(#[$doc:meta])* $name:ident, $field:literal, $max:literal) => {
+        $crate::domain::text_type!(@type $(#[$doc])* $name, $field, $max, bounded_text);
+    };
+    (@type $(#[$doc:meta])* $name:ident, $field:literal, $max:literal, $check:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
@@ -135,7 +165,7 @@ macro_rules! text_type {
             /// # Errors
             /// When it is empty, too long or contains control characters.
             pub fn parse(raw: &str) -> Result<Self, $crate::domain::DomainError> {
-                $crate::domain::bounded_text(raw, $field, $max).map(Self)
+                $crate::domain::$check(raw, $field, $max).map(Self)
             }
 
             /// The validated text.

@@ -6,7 +6,7 @@ use super::{DomainError, OrgId, text_type};
 
 text_type!(
     /// An organization's display name, 1 to 100 characters.
-    OrgName, "name", 100
+    OrgName, "name", 100, shown_on_cards
 );
 
 /// A verified DNS domain, stored lowercased (`example.com`).

@@ -5,7 +5,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 
-use super::{MemberId, OrgId, Principal, Role, TokenId};
+use super::{MemberId, OrgId, Principal, Role, TokenId, text_type};
+
+text_type!(
+    /// A token's label, a note for whoever reads the token list or the audit log: 1 to 100
+    /// characters.
+    TokenLabel, "label", 100
+);
 
 /// A freshly generated bearer token. Its Debug prints nothing, so it never reaches a log.
 pub struct TokenSecret(String);

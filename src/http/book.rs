@@ -213,7 +213,7 @@ pub(super) fn source(raw: Option<&str>) -> Result<Option<ContactSource>, ApiErro
 }
 
 /// A `q` search text: trimmed, at most 64 characters, no control characters; empty is no filter.
-fn search_text(raw: Option<String>) -> Result<Option<String>, ApiError> {
+pub(super) fn search_text(raw: Option<String>) -> Result<Option<String>, ApiError> {
     let Some(text) = raw.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };

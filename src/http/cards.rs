@@ -129,7 +129,8 @@ async fn render_my_card(
 pub struct ExtraCard {
     #[serde(default)]
     pub channel: Option<String>,
-    /// Unix seconds; default now + the card lifetime.
+    /// Unix seconds; default and at most now + the card lifetime (`--card-ttl`): a later
+    /// one is refused with 422 `expiry_beyond_limit`.
     #[serde(default)]
     pub expires_at: Option<i64>,
     #[serde(default)]

@@ -195,6 +195,56 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Makes every error answer problem+json, also those no handler wrote: the plain-text rejections
+/// of axum's own extractors (a 413 for a body over the limit read as raw bytes, a 400 for a body
+/// that broke off) and the empty ones of any middleware (a 408). Their text is kept as the
+/// detail (axum's say what was wrong and nothing more), their headers (`Allow`, `Retry-After`)
+/// too; the code follows the status.
+pub(super) async fn problems_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let detail = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("error").to_lowercase(),
+        text => text.to_owned(),
+    };
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => "not_found",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let problem = if status.is_server_error() {
+        tracing::error!(%status, detail, "an error answer that was not problem+json");
+        ApiError::new(status, code, "internal error")
+    } else {
+        ApiError::new(status, code, detail)
+    };
+    let mut answer = problem.into_response();
+    let ours: Vec<_> = answer.headers().keys().cloned().collect();
+    for (name, value) in &parts.headers {
+        if !ours.contains(name) {
+            answer.headers_mut().append(name, value.clone());
+        }
+    }
+    answer
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -307,6 +357,14 @@ impl From<crate::service::ServiceError> for ApiError {
                 text.to_string(),
             ),
             E::MemberInactive => Self::not_found("member"),
+            E::ExpiryBeyondLimit { .. } => Self {
+                field: Some("expires_at"),
+                ..Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "expiry_beyond_limit",
+                    e.to_string(),
+                )
+            },
             other => Self::internal(&other),
         }
     }
@@ -409,5 +467,47 @@ impl From<crate::service::ContactError> for ApiError {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt as _;
+
+    #[tokio::test]
+    async fn an_empty_408_from_any_layer_becomes_a_problem() {
+        let app = axum::Router::new()
+            .route(
+                "/slow",
+                axum::routing::get(|| async {
+                    (StatusCode::REQUEST_TIMEOUT, [(header::RETRY_AFTER, "5")])
+                }),
+            )
+            .layer(axum::middleware::from_fn(super::problems_only));
+
+        let answer = app
+            .oneshot(
+                Request::get("/slow")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(answer.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(
+            answer.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(answer.headers()[header::RETRY_AFTER], "5");
+        let body = axum::body::to_bytes(answer.into_body(), 4096)
+            .await
+            .unwrap();
+        let problem: super::Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (problem.code.as_str(), problem.status),
+            ("request_timeout", 408)
+        );
     }
 }

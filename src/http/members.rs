@@ -5,8 +5,8 @@ use super::views::{AuditView, MemberView};
 use super::{ApiError, AppState, page};
 use crate::domain::import::{self, RowError};
 use crate::domain::{
-    AuditId, DisplayName, Email, MemberFields, MemberId, MemberPatch, MemberQuery, Mobile,
-    NewMember, OrgId, Title, fold_for_search,
+    AuditId, DisplayName, Email, EmployeeId, MemberFields, MemberId, MemberPatch, MemberQuery,
+    Mobile, NewMember, OrgId, Title, fold_for_search,
 };
 use crate::service::members::ChangedBy;
 use axum::body::Bytes;
@@ -194,7 +194,8 @@ async fn deactivate_member(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryQuery {
-    /// Name contains this text (case- and width-insensitive; CJK by plain substring).
+    /// Name contains this text (case- and width-insensitive; CJK by plain substring), at most
+    /// 64 characters.
     #[serde(default)]
     pub q: Option<String>,
     /// Exactly this employee id.
@@ -238,9 +239,14 @@ async fn search_directory(
 ) -> Result<Json<DirectoryPage>, ApiError> {
     auth.within(org)?;
     let limit = page::limit(query.limit, 20, 100)?;
-    let search = match (query.q.as_deref().map(str::trim), query.employee_id) {
-        (Some(q), None) if !q.is_empty() => MemberQuery::NameContains(fold_for_search(q)),
-        (_, Some(id)) => MemberQuery::EmployeeId(id.trim().to_owned()),
+    let search = match (super::book::search_text(query.q)?, query.employee_id) {
+        (Some(q), None) => MemberQuery::NameContains(fold_for_search(&q)),
+        (_, Some(id)) => {
+            let id = EmployeeId::parse(&id).map_err(|e| {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string())
+            })?;
+            MemberQuery::EmployeeId(id.as_str().to_owned())
+        }
         _ => MemberQuery::All,
     };
     let after = MemberId::new(query.after.unwrap_or(0));

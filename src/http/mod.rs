@@ -9,6 +9,7 @@
 mod book;
 mod cards;
 mod contacts;
+mod edge;
 mod error;
 pub mod extract;
 mod keys;
@@ -28,12 +29,13 @@ use crate::config::MetricsToken;
 use crate::service::Services;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use uploads::Uploads;
 use utoipa::OpenApi as _;
@@ -72,6 +74,9 @@ impl AppState {
         self.services.keys.issuer().as_str()
     }
 }
+
+/// The header that carries a request's id, in the answer and in every log line of the request.
+const REQUEST_ID: &str = "x-request-id";
 
 /// Request limits applied to every route.
 #[derive(Debug, Clone, Copy)]
@@ -188,19 +193,27 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// matched route on every request, one allocation per box.
 pub fn router(state: AppState, limits: Limits) -> Router {
     let (routes, _) = api(state.uploads.max_bytes);
-    let request_id = HeaderName::from_static("x-request-id");
+    let request_id = HeaderName::from_static(REQUEST_ID);
     let middleware = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(edge::drop_unsafe_request_id))
         .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()
-                .get("x-request-id")
+                .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
             tracing::info_span!("request", request_id = %id, method = %req.method(), uri = %req.uri())
         }))
         .layer(PropagateRequestIdLayer::new(request_id))
+        // Every answer, API and pages alike: its content type is the one to use.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(axum::middleware::from_fn(error::problems_only))
         .layer(ops::HttpMetricsLayer)
+        .layer(axum::middleware::from_fn(edge::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
             deadline,
@@ -241,7 +254,8 @@ async fn deadline(
 
 /// Request ids: random UUIDs (version 4) from the thread-local CSPRNG, where tower-http's
 /// `MakeRequestUuid` asks the operating system for 16 bytes (a system call) on every request.
-/// An id a client sends in `x-request-id` is kept as it is.
+/// An id a client sends in `x-request-id` is kept as it is when it is safe to log
+/// ([`edge::drop_unsafe_request_id`]).
 #[derive(Debug, Clone, Copy)]
 struct RandomRequestId;
 

@@ -4,7 +4,7 @@ use super::extract::{Auth, Json, Path};
 use super::views::{CreatedToken, OrgView};
 use super::{ApiError, AppState};
 use crate::domain::{
-    ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId,
+    ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId, TokenLabel,
     TransferPeriod,
 };
 use axum::extract::State;
@@ -176,7 +176,7 @@ pub struct CreateToken {
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub member_id: Option<MemberId>,
-    /// A note for whoever reads the audit log.
+    /// A note for whoever reads the audit log, at most 100 characters.
     #[serde(default)]
     pub label: Option<String>,
 }
@@ -191,11 +191,14 @@ async fn create_token(
     Json(body): Json<CreateToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let who = auth.admin_of(org)?;
-    let label = body.label.unwrap_or_default();
+    let label = match body.label.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(TokenLabel::parse(text)?),
+    };
     let (info, secret) = state
         .services
         .access
-        .create_token(&who, org, body.role, body.member_id, label)
+        .create_token(&who, org, body.role, body.member_id, label.as_ref())
         .await?;
     let created = CreatedToken {
         id: info.id.get(),

@@ -3,7 +3,8 @@
 
 use super::clock::Clock;
 use crate::domain::{
-    MemberId, MemberStatus, OrgId, Principal, Role, TokenHash, TokenId, TokenInfo, TokenSecret,
+    MemberId, MemberStatus, OrgId, Principal, Role, TokenHash, TokenId, TokenInfo, TokenLabel,
+    TokenSecret,
 };
 use crate::store::{NewToken, Store, StoreError};
 use std::sync::Arc;
@@ -72,7 +73,7 @@ impl Access {
         org: OrgId,
         role: Role,
         member: Option<MemberId>,
-        label: String,
+        label: Option<&TokenLabel>,
     ) -> Result<(TokenInfo, TokenSecret), AccessError> {
         self.store.get_org(org).await?;
         let member_id = match (role, member) {
@@ -92,7 +93,7 @@ impl Access {
             role,
             org_id: Some(org),
             member_id,
-            label,
+            label: label.map(|l| l.as_str().to_owned()).unwrap_or_default(),
         };
         let entry = super::audit(
             self.clock.now(),

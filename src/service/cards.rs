@@ -27,6 +27,15 @@ pub enum ServiceError {
     /// The member is deactivated and may not hold cards.
     #[error("member is deactivated")]
     MemberInactive,
+    /// The card would outlive the operator's card lifetime (`--card-ttl`).
+    #[error(
+        "expires_at: at most the service's card lifetime from now (until {})",
+        crate::domain::format_time(*latest)
+    )]
+    ExpiryBeyondLimit {
+        /// The latest expiry allowed now, Unix seconds.
+        latest: i64,
+    },
     /// The card's text cannot be drawn as it is (characters no font has, or too long for the
     /// printable card): refused before signing.
     #[error(transparent)]
@@ -108,6 +117,12 @@ impl Cards {
         options: &CardOptions,
     ) -> Result<CardRecord, ServiceError> {
         let now = self.clock.now();
+        // The operator's lifetime bounds every card, not only the default one: a card that
+        // outlives it outlives the operator's revocation and rotation plans too.
+        let latest = now.saturating_add(self.ttl_secs);
+        if options.expires_at.is_some_and(|at| at > latest) {
+            return Err(ServiceError::ExpiryBeyondLimit { latest });
+        }
         let org = self.store.get_org(org_id).await?;
         let member = self.store.get_member(org_id, member_id).await?;
         if member.status != MemberStatus::Active {
@@ -134,7 +149,7 @@ impl Cards {
             member_name: member.display_name,
             title: member.title,
             not_before: None,
-            expires_at: options.expires_at.unwrap_or(now + self.ttl_secs),
+            expires_at: options.expires_at.unwrap_or(latest),
             one_time: options.one_time,
             channel: options.channel.clone(),
         };
@@ -270,8 +285,9 @@ impl Cards {
         )
     }
 
-    /// Printable cards of many members of `org_id` as a zip of PNGs named `<employee_id>.png`;
-    /// members without a card get one.
+    /// Printable cards of many members of `org_id` as a zip of PNGs named `<employee_id>.png`
+    /// (see [`entry_names`] for the ids that cannot be file names); members without a card get
+    /// one. A member named twice is in the archive once.
     ///
     /// # Errors
     /// `NotFound` for an id that is not a member of the organization; rendering failures.
@@ -282,10 +298,15 @@ impl Cards {
         member_ids: &[MemberId],
     ) -> Result<Vec<u8>, ServiceError> {
         let org = self.store.get_org(org_id).await?;
-        let mut files = Vec::with_capacity(member_ids.len());
-        for &id in member_ids {
-            let member = self.store.get_member(org_id, id).await?;
-            let card = self.current_or_new(who, org_id, id).await?;
+        let mut seen = std::collections::HashSet::new();
+        let mut members = Vec::with_capacity(member_ids.len());
+        for &id in member_ids.iter().filter(|&&id| seen.insert(id)) {
+            members.push(self.store.get_member(org_id, id).await?);
+        }
+        let names = entry_names(members.iter().map(|m| (m.id, m.employee_id.as_str())));
+        let mut files = Vec::with_capacity(members.len());
+        for (member, name) in members.iter().zip(names) {
+            let card = self.current_or_new(who, org_id, member.id).await?;
             let png = render_card(
                 &card,
                 CardFormat::Printable,
@@ -293,10 +314,44 @@ impl Cards {
                 member.title.as_deref(),
                 &org.name,
             )?;
-            files.push((format!("{}.png", member.employee_id), png.bytes));
+            files.push((name, png.bytes));
         }
         zip_files(&files)
     }
+}
+
+/// The zip entry names of members' printable cards: `<employee_id>.png` when the employee id is
+/// a plain file name (ASCII letters, digits, `-`, `_` and `.`, not starting with a dot, at most
+/// 64 characters), otherwise `member-<member_id>.png`. An employee id is free text an admin
+/// chose, and an archive entry named `../../etc/cron.d/x.png`, `/tmp/x.png` or `..\\win.png`
+/// would be written outside the folder by many unzip tools (zip slip). Names are unique in the
+/// archive even on a case-insensitive file system: a clash falls back to the member id, and
+/// then to `member-<member_id>-<n>.png`.
+pub fn entry_names<'a>(members: impl IntoIterator<Item = (MemberId, &'a str)>) -> Vec<String> {
+    let plain = |id: &str| {
+        !id.is_empty()
+            && id.len() <= 64
+            && !id.starts_with('.')
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    let mut taken = std::collections::HashSet::new();
+    members
+        .into_iter()
+        .map(|(member_id, employee_id)| {
+            let preferred = plain(employee_id).then(|| format!("{employee_id}.png"));
+            let fallbacks = (0u32..).map(|n| match n {
+                0 => format!("member-{member_id}.png"),
+                n => format!("member-{member_id}-{n}.png"),
+            });
+            preferred
+                .into_iter()
+                .chain(fallbacks)
+                .find(|name| taken.insert(name.to_ascii_lowercase()))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Renders a stored card in `format`.

@@ -80,6 +80,7 @@ impl Sessions {
             org_id: org,
             member_id: member,
             expires_at: now + SIGNIN_LINK_TTL_SECS,
+            created_by: who.token_id(),
         };
         let target = member.map_or_else(|| "admin".to_owned(), |m| format!("member/{m}"));
         let entry = super::audit(now, who, Some(org), "signin_link.create", target, "");

@@ -91,12 +91,25 @@ pub fn backoff_secs(attempt: i64) -> i64 {
 /// The client deliveries go through: no redirects (each would be a new, unchecked target), a
 /// 10 s timeout, and unless `allow_private`, a resolver that keeps only public addresses.
 ///
+/// The environment's proxy (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`) is ignored: through a
+/// proxy the target's name is resolved by the proxy, never by the resolver above, so any
+/// internal host would be reached. Only an explicit `proxy` (the operator's
+/// `--webhook-proxy`) is used, and that proxy must then enforce the address rules itself.
+///
 /// # Errors
-/// When the TLS backend cannot be initialised.
-pub fn delivery_client(allow_private: bool) -> reqwest::Result<reqwest::Client> {
+/// When the TLS backend cannot be initialised or `proxy` is not a proxy URL.
+pub fn delivery_client(
+    allow_private: bool,
+    proxy: Option<&str>,
+) -> reqwest::Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none());
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    let builder = match proxy {
+        Some(url) => builder.proxy(reqwest::Proxy::all(url)?),
+        None => builder,
+    };
     if allow_private {
         builder.build()
     } else {
@@ -221,17 +234,19 @@ impl std::fmt::Debug for Webhooks {
 }
 
 impl Webhooks {
-    /// The webhooks use cases; `allow_private` lets webhooks reach non-public addresses.
+    /// The webhooks use cases; `allow_private` lets webhooks reach non-public addresses, and
+    /// deliveries go through `proxy` when one is given ([`delivery_client`]).
     ///
     /// # Errors
-    /// When the delivery client's TLS backend cannot be initialised.
+    /// When the delivery client's TLS backend cannot be initialised or `proxy` is not a proxy URL.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         allow_private: bool,
+        proxy: Option<&str>,
     ) -> reqwest::Result<Self> {
         Ok(Self {
-            client: delivery_client(allow_private)?,
+            client: delivery_client(allow_private, proxy)?,
             store,
             clock,
             allow_private,

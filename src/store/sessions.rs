@@ -28,6 +28,8 @@ pub struct NewSigninLink {
     pub org_id: OrgId,
     pub member_id: Option<MemberId>,
     pub expires_at: i64,
+    /// The token the link is made with: revoking it kills the link and the session it starts.
+    pub created_by: TokenId,
 }
 
 /// Tokens, sign-in links and sessions.
@@ -40,7 +42,9 @@ pub trait SessionStore: Send + Sync {
     async fn create_token(&self, token: &NewToken, audit: &Audit) -> Result<TokenInfo, StoreError>;
     /// Finds an unrevoked token by hash; member tokens of deactivated members are not found.
     async fn find_token(&self, hash: &TokenHash) -> Result<Option<TokenInfo>, StoreError>;
-    /// Revokes a token; with `org_id`, only a token of that organization.
+    /// Revokes a token; with `org_id`, only a token of that organization. In the same
+    /// transaction, the sessions started from links the token made are ended and its unused
+    /// links deleted, and so on for the links those sessions made.
     async fn revoke_token(
         &self,
         org_id: Option<OrgId>,
@@ -75,6 +79,11 @@ pub trait SessionStore: Send + Sync {
     /// (kept, so the audit log still names them), in one transaction; returns the rows deleted.
     async fn purge_expired_signins(&self, now: i64) -> Result<u64, StoreError>;
 }
+
+/// `made`: the token `$1` and the tokens of every session started from a link it made, and from
+/// a link one of those made, and so on (a session's `created_by` is its link's maker).
+const MADE_BY_TOKEN: &str = "WITH RECURSIVE made (id) AS (SELECT CAST($1 AS BIGINT) \
+     UNION SELECT s.token_id FROM web_sessions s JOIN made ON s.created_by = made.id)";
 
 /// The columns of [`TokenRow`], for `SELECT` and `RETURNING`.
 const COLUMNS: &str = "id, role, org_id, member_id, label, created_at";
@@ -175,21 +184,44 @@ for_both_databases! {
         }
 
         async fn revoke_token(&self, org_id: Option<OrgId>, token_id: TokenId, audit: &Audit) -> Result<(), StoreError> {
-            let revoke = sqlx::query(
+            let mut tx = self.begin_write().await?;
+            let revoked = sqlx::query(
                 "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
                  AND ($3 IS NULL OR org_id = $3)",
             )
             .bind(audit.at)
             .bind(token_id.get())
-            .bind(org_id.map(OrgId::get));
-            self.change_one(revoke, audit, "token").await
+            .bind(org_id.map(OrgId::get))
+            .execute(&mut *tx)
+            .await?;
+            if revoked.rows_affected() == 0 {
+                return Err(StoreError::NotFound("token"));
+            }
+            sqlx::query(&format!(
+                "{MADE_BY_TOKEN} UPDATE tokens SET revoked_at = $2 \
+                 WHERE revoked_at IS NULL AND id IN (SELECT id FROM made)"
+            ))
+            .bind(token_id.get())
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(&format!(
+                "{MADE_BY_TOKEN} DELETE FROM signin_links \
+                 WHERE used_at IS NULL AND created_by IN (SELECT id FROM made)"
+            ))
+            .bind(token_id.get())
+            .execute(&mut *tx)
+            .await?;
+            Self::write_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
         }
 
         async fn create_signin_link(&self, link: &NewSigninLink, audit: &Audit) -> Result<SigninLinkId, StoreError> {
             let mut tx = self.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO signin_links (hash, role, org_id, member_id, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO signin_links (hash, role, org_id, member_id, created_at, expires_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(link.hash.as_str())
             .bind(link.role.as_str())
@@ -197,6 +229,7 @@ for_both_databases! {
             .bind(link.member_id.map(MemberId::get))
             .bind(audit.at)
             .bind(link.expires_at)
+            .bind(link.created_by.get())
             .fetch_one(&mut *tx)
             .await
             .map_err(classify(Conflict::SigninLink, "member"))?;
@@ -215,16 +248,16 @@ for_both_databases! {
             // The conditional update is the single-use guard: of two concurrent redemptions
             // only one sees `used_at IS NULL` (PostgreSQL re-checks it after the row lock,
             // SQLite runs one writer at a time).
-            let used: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+            let used: Option<(i64, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
                 "UPDATE signin_links SET used_at = $2 \
                  WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 \
-                 RETURNING id, role, org_id, member_id",
+                 RETURNING id, role, org_id, member_id, created_by",
             )
             .bind(link.as_str())
             .bind(now)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((link_id, role, org_id, member_id)) = used else {
+            let Some((link_id, role, org_id, member_id, created_by)) = used else {
                 return Ok(None);
             };
             let (org_id, member_id) = (OrgId::new(org_id), member_id.map(MemberId::new));
@@ -250,12 +283,14 @@ for_both_databases! {
             let token = TokenInfo::try_from(token)?;
             let expires_at = now + session_lifetime(role);
             sqlx::query(
-                "INSERT INTO web_sessions (hash, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO web_sessions (hash, token_id, created_at, expires_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(session.as_str())
             .bind(token.id.get())
             .bind(now)
             .bind(expires_at)
+            .bind(created_by)
             .execute(&mut *tx)
             .await
             .map_err(classify(Conflict::Session, "token"))?;

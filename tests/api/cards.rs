@@ -119,6 +119,49 @@ async fn a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip(backend
     assert!(zip.bytes.starts_with(b"PK"));
 }
 
+async fn the_bulk_zip_names_its_entries_safely_whatever_the_employee_ids(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let mut ids = Vec::new();
+    for employee_id in [
+        "../../../../tmp/zipslip",
+        "/etc/cron.d/x",
+        "..\\..\\win",
+        "E-7",
+        "e-7",
+        "C:evil",
+    ] {
+        let (id, _) = app.member_with_token(&admin, org, "Ada", employee_id).await;
+        ids.push(id);
+    }
+
+    let zip = app
+        .post(
+            &format!("/v1/orgs/{org}/cards/bulk"),
+            Some(&admin),
+            json!({"member_ids": [ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[3]]}),
+        )
+        .await;
+
+    assert_eq!(zip.status, 200, "{:?}", zip.json);
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes)).expect("a zip");
+    let names: Vec<&str> = archive.file_names().collect();
+    let mut names = names.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    names.sort();
+    let mut expected = vec![
+        format!("member-{}.png", ids[0]),
+        format!("member-{}.png", ids[1]),
+        format!("member-{}.png", ids[2]),
+        "E-7.png".to_owned(),
+        format!("member-{}.png", ids[4]),
+        format!("member-{}.png", ids[5]),
+    ];
+    expected.sort();
+    assert_eq!(names, expected, "each member once, under a plain file name");
+}
+
 async fn resetting_my_card_revokes_the_previous_one(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -182,6 +225,54 @@ async fn extra_cards_are_listed_and_revocable_one_by_one(backend: Backend) {
     let web_report = verify(&app, web["text"].as_str().unwrap()).await;
     assert_eq!(web_report["valid"], true);
     assert_eq!(web_report["card"]["channel"], "web");
+}
+
+async fn an_extra_card_may_not_outlive_the_card_lifetime(backend: Backend) {
+    let settings = RawSettings {
+        card_ttl: Some("1day".into()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+
+    let forever = app
+        .post("/v1/me/cards", Some(&ada), json!({"expires_at": i64::MAX}))
+        .await;
+    let two_days = app
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"expires_at": now + 2 * 86_400}),
+        )
+        .await;
+    let an_hour = app
+        .post(
+            "/v1/me/cards",
+            Some(&ada),
+            json!({"expires_at": now + 3600}),
+        )
+        .await
+        .expect(201);
+
+    for refused in [&forever, &two_days] {
+        assert_eq!(refused.status, 422, "{:?}", refused.json);
+        assert_eq!(refused.problem_code(), "expiry_beyond_limit");
+        assert_eq!(refused.json["field"], "expires_at");
+    }
+    assert_eq!(an_hour["expires_at"], now + 3600);
+    let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
+    assert_eq!(
+        cards.as_array().unwrap().len(),
+        1,
+        "nothing stored for a refusal"
+    );
 }
 
 async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
@@ -447,8 +538,10 @@ async fn a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh
 on_both_databases!(
     the_readme_walkthrough_works_from_bootstrap_token_to_printable_card,
     a_member_card_comes_as_png_svg_and_payload_and_admins_get_a_zip,
+    the_bulk_zip_names_its_entries_safely_whatever_the_employee_ids,
     resetting_my_card_revokes_the_previous_one,
     extra_cards_are_listed_and_revocable_one_by_one,
+    an_extra_card_may_not_outlive_the_card_lifetime,
     deactivating_a_member_revokes_their_cards_at_once,
     rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
     the_public_documents_are_cacheable_with_etags,

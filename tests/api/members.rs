@@ -363,6 +363,62 @@ async fn healthz_answers_and_metrics_count_requests(backend: Backend) {
     assert!(doc["paths"]["/v1/orgs/{org}/members/import"].is_object());
 }
 
+async fn a_name_with_bidirectional_formatting_characters_is_refused_where_a_member_is_made(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (ada, _) = app.member_with_token(&admin, org, "Ada", "E1").await;
+
+    let created = app
+        .create_member(
+            &admin,
+            org,
+            json!({"display_name": "Ada\u{202E}nimda", "employee_id": "E2"}),
+        )
+        .await;
+    let titled = app
+        .create_member(
+            &admin,
+            org,
+            json!({"display_name": "Bob", "title": "\u{2067}CEO\u{2069}", "employee_id": "E3"}),
+        )
+        .await;
+    let renamed = app
+        .send(
+            Method::PATCH,
+            &format!("/v1/orgs/{org}/members/{ada}"),
+            Some(&admin),
+            Some(json!({"display_name": "\u{200F}Ada"})),
+        )
+        .await;
+    let imported = app
+        .import_members(
+            &admin,
+            org,
+            "text/csv",
+            "display_name,employee_id\nEve\u{202D},E4\n",
+        )
+        .await;
+
+    for (answer, field) in [
+        (&created, "display_name"),
+        (&titled, "title"),
+        (&renamed, "display_name"),
+    ] {
+        assert_eq!(answer.status, 422, "{:?}", answer.json);
+        assert_eq!(answer.problem_code(), "invalid_field");
+        assert_eq!(answer.json["field"], field);
+    }
+    assert_eq!(imported.status, 422, "{:?}", imported.json);
+    assert_eq!(imported.problem_code(), "invalid_rows");
+    let directory = app.directory(&admin, org, "").await.expect(200);
+    assert_eq!(directory["items"].as_array().unwrap().len(), 1, "only Ada");
+    assert_eq!(directory["items"][0]["display_name"], "Ada");
+}
+
 on_both_databases!(
     names_stored_before_the_search_folding_changed_are_found_after_a_restart,
     a_members_email_is_set_when_provisioned_imported_or_changed_and_checked,
@@ -372,5 +428,6 @@ on_both_databases!(
     a_json_import_that_reuses_an_employee_id_commits_nothing,
     a_deactivated_member_disappears_and_their_token_stops_working,
     bad_input_is_a_problem_with_a_clear_code_never_a_500,
+    a_name_with_bidirectional_formatting_characters_is_refused_where_a_member_is_made,
     healthz_answers_and_metrics_count_requests,
 );

@@ -422,3 +422,81 @@ async fn every_answer_carries_a_fresh_uuid_request_id_or_the_one_sent() {
     assert_ne!(id(&first), id(&second));
     assert_eq!(sent.headers()["x-request-id"], "lb-7f3a");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_id_that_is_unsafe_to_log_is_replaced_by_a_fresh_one() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+
+    for sent in [
+        "x\" request_id=forged level=ERROR\"".to_owned(),
+        "a".repeat(65),
+        "évé".to_owned(),
+    ] {
+        let answer = reqwest::Client::new()
+            .get(format!("{}/healthz", app.base))
+            .header("x-request-id", sent.as_bytes())
+            .send()
+            .await
+            .expect("request");
+
+        let id = answer.headers()["x-request-id"].to_str().unwrap();
+        assert_ne!(id.as_bytes(), sent.as_bytes());
+        assert_eq!(id.len(), 36, "a fresh UUID: {id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_says_nosniff() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (member, _) = app.member_with_token(&admin, org, "Ada", "E1").await;
+
+    let answers = [
+        app.get("/healthz", None).await,
+        app.get("/openapi.json", None).await,
+        app.get("/v1/me", None).await,
+        app.get("/no/such/route", None).await,
+        app.get(
+            &format!("/v1/orgs/{org}/members/{member}/card/svg"),
+            Some(&admin),
+        )
+        .await,
+    ];
+
+    for answer in &answers {
+        assert_eq!(
+            answer
+                .headers
+                .get("x-content-type-options")
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{} {:?}",
+            answer.status,
+            answer.headers
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_a_problem_whichever_extractor_reads_it() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let csv = format!(
+        "display_name,employee_id\n{}",
+        "Ada,E1\n".repeat(2 * 1024 * 1024 / 7)
+    );
+
+    let sent = app
+        .send_raw(
+            Method::POST,
+            &format!("/v1/orgs/{org}/members/import"),
+            Some(&admin),
+            "text/csv",
+            csv.into_bytes(),
+        )
+        .await;
+
+    assert_eq!(sent.status, 413);
+    assert_eq!(sent.problem_code(), "body_too_large");
+    assert!(sent.headers.contains_key("x-request-id"));
+}

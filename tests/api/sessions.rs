@@ -191,6 +191,90 @@ async fn deactivating_a_member_ends_their_sessions_and_kills_their_links(backend
     assert_eq!(new_link.status, 404, "no links for deactivated members");
 }
 
+async fn revoking_a_token_kills_its_unused_links_and_ends_the_sessions_they_started(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, other_admin) = app.org_with_admin("Acme").await;
+    let created = app
+        .create_token(
+            &app.operator,
+            org,
+            json!({"role": "admin", "label": "alice"}),
+        )
+        .await
+        .expect(201);
+    let (alice_id, alice) = (
+        created["id"].as_i64().unwrap(),
+        created["token"].as_str().unwrap(),
+    );
+    let (ada, _) = app.member_with_token(&other_admin, org, "Ada", "E1").await;
+    let link = |token: String| {
+        let app = &app;
+        async move {
+            app.member_signin_link(&token, org, ada).await.expect(201)["url"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // Alice's links: one unused, one signed in with; and an admin session of hers, which made
+    // links of its own (one unused, one signed in with).
+    let unused = link(alice.to_owned()).await;
+    let ada_session = app.sign_in(&link(alice.to_owned()).await).await;
+    let admin_link = app.admin_signin_link(alice, org).await.expect(201);
+    let alice_web = app.sign_in(admin_link["url"].as_str().unwrap()).await;
+    let from_web = |csrf: String| {
+        let app = &app;
+        let cookie = alice_web.cookie.clone();
+        async move {
+            app.send_with_cookie(
+                Method::POST,
+                &format!("/v1/orgs/{org}/members/{ada}/signin-links"),
+                &cookie,
+                Some(&csrf),
+                None,
+                None,
+            )
+            .await
+            .expect(201)["url"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let unused_from_web = from_web(alice_web.csrf.clone()).await;
+    let ada_via_web = app.sign_in(&from_web(alice_web.csrf.clone()).await).await;
+    // Another admin's link and session are not Alice's.
+    let others = app.sign_in(&link(other_admin.clone()).await).await;
+    let others_unused = link(other_admin.clone()).await;
+
+    app.send(
+        Method::DELETE,
+        &format!("/v1/orgs/{org}/tokens/{alice_id}"),
+        Some(&other_admin),
+        None,
+    )
+    .await
+    .expect(204);
+
+    for url in [&unused, &unused_from_web] {
+        let late = app.start_session(url, None).await;
+        assert_eq!(late.status, 404, "{:?}", late.json);
+        assert_eq!(late.problem_code(), "invalid_signin_link");
+    }
+    for session in [&ada_session, &alice_web, &ada_via_web] {
+        let after = app.get_with_cookie("/v1/session", &session.cookie).await;
+        assert_eq!(after.status, 401, "{:?}", after.json);
+    }
+    app.get_with_cookie("/v1/session", &others.cookie)
+        .await
+        .expect(200);
+    app.sign_in(&others_unused).await;
+}
+
 async fn an_admin_link_opens_the_admin_routes_and_the_audit_log_records_it(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -356,6 +440,7 @@ on_both_databases!(
     bearer_clients_are_unaffected_and_the_cookie_is_no_bearer_token,
     signing_out_ends_the_session_and_clears_the_cookie,
     deactivating_a_member_ends_their_sessions_and_kills_their_links,
+    revoking_a_token_kills_its_unused_links_and_ends_the_sessions_they_started,
     an_admin_link_opens_the_admin_routes_and_the_audit_log_records_it,
     only_admins_of_the_organization_create_sign_in_links,
     sign_ins_started_by_other_sites_are_refused,

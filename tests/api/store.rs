@@ -247,6 +247,18 @@ async fn expired_signin_links_and_sessions_are_purged_and_live_ones_kept(backend
     };
     let (org, m) = org_with_ada(&*store).await;
     let now = 1_700_000_000;
+    let maker = NewToken {
+        hash: TokenSecret::generate().hash(),
+        role: Role::Admin,
+        org_id: Some(org),
+        member_id: None,
+        label: "admin".into(),
+    };
+    let maker = store
+        .create_token(&maker, &audit("token.create"))
+        .await
+        .unwrap()
+        .id;
     let link = |expires_at| {
         let secret = TokenSecret::generate();
         (
@@ -256,6 +268,7 @@ async fn expired_signin_links_and_sessions_are_purged_and_live_ones_kept(backend
                 org_id: org,
                 member_id: Some(m),
                 expires_at,
+                created_by: maker,
             },
             secret,
         )
