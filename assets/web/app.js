@@ -268,7 +268,9 @@ async function signinView(secret) {
 async function cardView() {
   if (!needRole('member')) return;
   const out = h('div');
-  show(pageHead('My card', 'Show the QR code, or print the card. Any phone camera opens it.'), out);
+  const sharing = h('div', { id: 'sharing' });
+  show(pageHead('My card', 'Show the QR code, or print the card. Any phone camera opens it.'), out, sharing);
+  sharingPanel(sharing);
   let card;
   try {
     card = await api('GET', '/v1/me/card');
@@ -285,6 +287,34 @@ async function cardView() {
     }
   }
   renderCard(out, card);
+}
+
+/** The member's choices about their mobile number: found by it, and shown to contacts. */
+async function sharingPanel(into) {
+  let me;
+  try {
+    me = await api('GET', '/v1/me');
+  } catch (e) {
+    into.replaceChildren(problemNotice(e));
+    return;
+  }
+  const out = h('div');
+  const choice = (name, label, hint) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name, checked: me[name] || null, disabled: !me.mobile || null, onchange: async (ev) => {
+      const box = ev.currentTarget;
+      try {
+        me = await api('PATCH', '/v1/me', { [name]: box.checked });
+        out.replaceChildren(notice('ok', 'Saved', box.checked ? hint : 'Turned off.'));
+      } catch (e) {
+        box.checked = !box.checked;
+        out.replaceChildren(problemNotice(e));
+      }
+    } }), label);
+  into.replaceChildren(panel('My mobile number',
+    h('p', { class: 'muted', text: me.mobile ? `On record: ${me.mobile}` : 'Your organization has no mobile number on record for you.' }),
+    choice('phone_discoverable', 'People may find me by this number', 'People who know your number can send you a request; nobody learns whether a number exists.'),
+    choice('share_mobile', 'Show it to my external contacts', 'Your external contacts see your number and get it in their address-book exports.'),
+    out));
 }
 
 function renderCard(out, card) {
@@ -631,6 +661,7 @@ function contactsView() {
     const li = h('li', { class: 'contact', 'data-id': c.id },
       person(c.contact, h('div', { class: 'meta' },
         book.remark && h('strong', { class: 'remark', text: book.remark }), book.remark && ' · ',
+        c.mobile && h('a', { class: 'mobile', href: `tel:${c.mobile}`, text: c.mobile }), c.mobile && ' · ',
         `Contact since ${day(c.since)} · by ${SOURCE[c.source] || c.source}`,
         c.channel && ' · ', c.channel && h('span', { class: 'badge', title: 'The channel', text: c.channel }),
         tagBadges)),

@@ -46,6 +46,8 @@ pub struct MemberView {
     pub title: Option<String>,
     pub mobile: Option<String>,
     pub phone_discoverable: bool,
+    /// Whether my external contacts see my mobile number (my choice, `PATCH /v1/me`).
+    pub share_mobile: bool,
     pub email: Option<String>,
     pub status: MemberStatus,
     pub created_at: i64,
@@ -62,6 +64,7 @@ impl From<domain::Member> for MemberView {
             title: m.title,
             mobile: m.mobile,
             phone_discoverable: m.phone_discoverable,
+            share_mobile: m.share_mobile,
             email: m.email,
             status: m.status,
             created_at: m.created_at,
@@ -158,6 +161,10 @@ pub struct ContactView {
     pub source: ContactSource,
     /// The channel tag of the card or code it was made with.
     pub channel: Option<String>,
+    /// Their mobile number, when they share it with their external contacts.
+    pub mobile: Option<String>,
+    /// A link to their current card's page.
+    pub card_url: Option<String>,
     /// What I keep about the contact (in lists and single reads; absent where not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub book: Option<BookView>,
@@ -171,6 +178,8 @@ impl From<domain::Contact> for ContactView {
             contact: c.contact.into(),
             source: c.source,
             channel: c.channel,
+            mobile: c.mobile,
+            card_url: c.card_url,
             book: c.book.map(BookView::from),
         }
     }

@@ -810,10 +810,23 @@ async fn a_member_tags_a_contact_adds_a_note_and_saves_it_to_the_phone() {
     )
     .await
     .expect(201);
+    // Bob shows his mobile to his contacts.
+    let bob = member_token(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    app.send(
+        reqwest::Method::PATCH,
+        "/v1/me",
+        Some(&bob),
+        Some(json!({"mobile": "+4915112345678", "share_mobile": true})),
+    )
+    .await
+    .expect(200);
 
     b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.wait_for_text("#sharing", "My mobile number").await;
     b.open(&app, "/contacts").await;
     b.wait_for_text("#contacts", "Bob Müller").await;
+    b.wait_for_text("#contacts a.mobile", "+4915112345678")
+        .await;
     b.click("#contacts .edit-book").await;
     b.click("#contacts input[name=tag]").await;
     b.retype("#contacts input[name=remark]", "Bob (Hamburg)")
@@ -844,5 +857,9 @@ async fn a_member_tags_a_contact_adds_a_note_and_saves_it_to_the_phone() {
     assert!(vcf.contains("FN:Bob Müller\r\n"), "{vcf}");
     assert!(vcf.contains("ORG:Nordlicht Logistik"), "{vcf}");
     assert!(vcf.contains("Met at CeMAT\\; prefers e-mail"), "{vcf}");
+    assert!(
+        vcf.contains("TEL;VALUE=uri;TYPE=cell:tel:+4915112345678\r\n"),
+        "{vcf}"
+    );
     b.close().await;
 }
