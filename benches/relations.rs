@@ -104,7 +104,14 @@ async fn run(name: &str, url: &str) {
     }
 
     deactivate_leaver(url).await;
-    let transfers = Transfers::new(Arc::clone(&store), clock.clone());
+    let issuer = namecard::card::Issuer::parse("https://nc.example.com").expect("issuer");
+    let kek = Arc::new(namecard::seal::Kek::generate());
+    let keys = Arc::new(
+        namecard::service::Keyring::load(issuer, Arc::clone(&store), clock.clone(), kek)
+            .await
+            .expect("keys"),
+    );
+    let transfers = Transfers::new(Arc::clone(&store), keys, clock.clone());
     let admin = Principal::Admin {
         token_id: TokenId::new(1),
         org_id: org,

@@ -238,7 +238,7 @@ async fn build_services(
             settings.cards.ttl_secs(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
-        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&clock)),
+        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
         contacts: Contacts::new(
             Arc::clone(&store),
             Arc::clone(&keys),

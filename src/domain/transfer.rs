@@ -214,6 +214,30 @@ pub struct TransferQuery {
     pub to: Option<MemberId>,
 }
 
+/// Who answers for `start`, who left: their successor, or the successor's when that one left
+/// too, at most eight steps and never round a loop; `None` when the chain ends without an
+/// active member. `link` gives a member's named successor and whether that successor is
+/// active. The one rule for online routing and the signed list's successor pointers.
+pub fn follow_successors(
+    start: MemberId,
+    mut link: impl FnMut(MemberId) -> Option<(MemberId, bool)>,
+) -> Option<MemberId> {
+    let mut seen = vec![start];
+    let mut current = start;
+    while seen.len() <= 8 {
+        let (next, active) = link(current)?;
+        if seen.contains(&next) {
+            return None;
+        }
+        if active {
+            return Some(next);
+        }
+        seen.push(next);
+        current = next;
+    }
+    None
+}
+
 /// The text a contact is shown: "Your contact at Acme is now Y".
 pub fn notice(t: &Transfer) -> String {
     format!(
@@ -248,6 +272,46 @@ mod tests {
             assert_eq!(TransferKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(TransferStatus::parse("Done"), None);
+    }
+
+    #[test]
+    fn successors_are_followed_to_the_first_active_one_and_never_round_a_loop() {
+        let m = MemberId::new;
+        let chain = |links: &'static [(i64, i64, bool)]| {
+            move |at: MemberId| {
+                links
+                    .iter()
+                    .find(|l| l.0 == at.get())
+                    .map(|l| (m(l.1), l.2))
+            }
+        };
+        assert_eq!(follow_successors(m(1), chain(&[(1, 2, true)])), Some(m(2)));
+        assert_eq!(
+            follow_successors(m(1), chain(&[(1, 2, false), (2, 3, true)])),
+            Some(m(3))
+        );
+        assert_eq!(follow_successors(m(1), chain(&[(1, 2, false)])), None);
+        assert_eq!(
+            follow_successors(m(1), chain(&[(1, 2, false), (2, 1, false)])),
+            None
+        );
+        assert_eq!(follow_successors(m(1), chain(&[])), None);
+        let long: &'static [(i64, i64, bool)] = &[
+            (1, 2, false),
+            (2, 3, false),
+            (3, 4, false),
+            (4, 5, false),
+            (5, 6, false),
+            (6, 7, false),
+            (7, 8, false),
+            (8, 9, false),
+            (9, 10, true),
+        ];
+        assert_eq!(
+            follow_successors(m(1), chain(long)),
+            None,
+            "at most eight steps"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::event_body;
 use super::keyring::Keyring;
 use crate::card::{CardClaims, CardKind, Reason};
 use crate::domain::contact::{Side, side_of};
+use crate::domain::transfer::follow_successors;
 use crate::domain::{
     BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactRequest, ContactSource,
     Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock, PolicySide,
@@ -277,9 +278,8 @@ impl Contacts {
         })
     }
 
-    /// The active member who answers for `member_id`, who left: their successor, or the
-    /// successor's when that one left too (a few steps, never round a loop). `None` when the
-    /// organization turned successor routing off or nobody was named.
+    /// The active member who answers for `member_id`, who left ([`follow_successors`]). `None`
+    /// when the organization turned successor routing off or nobody was named.
     async fn successor(
         &self,
         org_id: OrgId,
@@ -288,25 +288,13 @@ impl Contacts {
         if !self.store.get_org(org_id).await?.successor_routing {
             return Ok(None);
         }
-        let mut seen = vec![member_id];
-        let mut current = member_id;
-        while seen.len() <= 8 {
-            let Some(next) = self.store.successor_of(current).await? else {
-                return Ok(None);
-            };
-            if seen.contains(&next) {
-                return Ok(None);
-            }
-            match self.store.get_member(org_id, next).await {
-                Ok(m) if m.status == MemberStatus::Active => return Ok(Some(next)),
-                Ok(_) => {}
-                Err(StoreError::NotFound(_)) => return Ok(None),
-                Err(e) => return Err(e.into()),
-            }
-            seen.push(next);
-            current = next;
-        }
-        Ok(None)
+        let links = self.store.successor_links(org_id).await?;
+        Ok(follow_successors(member_id, |at| {
+            links
+                .iter()
+                .find(|(m, _, _)| *m == at)
+                .map(|&(_, s, active)| (s, active))
+        }))
     }
 
     /// Verifies a card against the in-memory keys and revocation list, then against the

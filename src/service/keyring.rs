@@ -17,8 +17,10 @@
 use super::clock::Clock;
 use crate::card::{
     self, CardClaims, CardId, Decoys, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, ListDraft,
-    Reason, Rejection, RevocationList, RevokedCard, RevokedState, SigningKey, VerifyOptions,
+    Reason, Rejection, RevocationList, RevokedCard, RevokedState, SigningKey, Successor,
+    VerifyOptions,
 };
+use crate::domain::transfer::follow_successors;
 use crate::domain::{Audit, MemberId, OrgId};
 use crate::seal::{Kek, SealError};
 use crate::store::{PrivateKey, Reseal, RevocationSnapshot, Store, StoreError, StoredKey};
@@ -430,13 +432,14 @@ async fn read_source(
 }
 
 /// The revoked cards with their texts: each revoked card (withdrawn), and every unexpired card
-/// of a deactivated member (departed at the deactivation). One card query per affected member.
+/// of a deactivated member (departed at the deactivation, pointing into the returned successors
+/// table when someone answers for them). One card query per affected member.
 async fn revoked_cards(
     issuer: &Issuer,
     store: &dyn Store,
     revoked: &RevocationSnapshot,
     now: i64,
-) -> Result<Vec<RevokedCard>, KeyringError> {
+) -> Result<(Vec<RevokedCard>, Vec<Successor>), KeyringError> {
     let departed: HashMap<(OrgId, MemberId), i64> = revoked
         .deactivated
         .iter()
@@ -451,8 +454,17 @@ async fn revoked_cards(
     }
     members.sort_unstable();
     members.dedup();
+    let mut successors = SuccessorTable::default();
     let mut out = Vec::new();
     for (org, member) in members {
+        let successor = match departed.contains_key(&(org, member)) {
+            true => {
+                successors
+                    .answering(store, revoked, &departed, org, member)
+                    .await?
+            }
+            false => None,
+        };
         for row in store.list_cards(org, member).await? {
             if row.expires_at <= now {
                 continue;
@@ -475,11 +487,69 @@ async fn revoked_cards(
                 body,
                 state,
                 at,
-                successor: None,
+                successor: if state == RevokedState::Departed {
+                    successor
+                } else {
+                    None
+                },
             });
         }
     }
-    Ok(out)
+    Ok((out, successors.table))
+}
+
+/// The public successors table of a list being built: each successor once, by first use.
+#[derive(Default)]
+struct SuccessorTable {
+    table: Vec<Successor>,
+    index: HashMap<MemberId, u32>,
+}
+
+impl SuccessorTable {
+    /// The index of whoever answers for departed `member` ([`follow_successors`], the rule the
+    /// online scan routing follows), adding them to the table; `None` when nobody does or the
+    /// organization turned successor routing off.
+    async fn answering(
+        &mut self,
+        store: &dyn Store,
+        revoked: &RevocationSnapshot,
+        departed: &HashMap<(OrgId, MemberId), i64>,
+        org: OrgId,
+        member: MemberId,
+    ) -> Result<Option<u32>, KeyringError> {
+        if revoked.routing_off.contains(&org) {
+            return Ok(None);
+        }
+        let Some(next) = follow_successors(member, |at| {
+            revoked
+                .successors
+                .iter()
+                .find(|(m, _)| *m == at)
+                .map(|&(_, s)| (s, !departed.contains_key(&(org, s))))
+        }) else {
+            return Ok(None);
+        };
+        if let Some(&i) = self.index.get(&next) {
+            return Ok(Some(i));
+        }
+        let m = store.get_member(org, next).await?;
+        let entry = Successor {
+            name: m.display_name,
+            title: m.title,
+        };
+        // A name the card rules refuse cannot be published; the card is listed as departed
+        // without a pointer, and the operator is told.
+        if let Err(e) = entry.validate() {
+            tracing::error!(member = %next, error = %e, "a successor's name cannot go on the revocation list");
+            return Ok(None);
+        }
+        let Ok(i) = u32::try_from(self.table.len()) else {
+            return Ok(None);
+        };
+        self.table.push(entry);
+        self.index.insert(next, i);
+        Ok(Some(i))
+    }
 }
 
 async fn build(
@@ -504,13 +574,14 @@ async fn build(
     // The store has parsed every id (a stored id that does not parse fails the build): a card
     // left off this list would verify as not revoked.
     let compromised_keys: Vec<KeyId> = revoked.compromised_keys.clone();
+    let (listed, successors) = revoked_cards(issuer, store, revoked, now).await?;
     let draft = ListDraft {
         issuer: issuer.clone(),
         number: next_number(now),
         issued_at: now,
         next_update: now + LIST_LIFETIME_SECS,
-        revoked: revoked_cards(issuer, store, revoked, now).await?,
-        successors: Vec::new(),
+        revoked: listed,
+        successors,
         compromised_keys,
         // Until lists are stored: the decoys' secret comes from the active key (so every
         // instance has the same).

@@ -5,7 +5,7 @@
 //! restarts. Also the successor named for a departed member, whom scans of the departed
 //! member's old cards reach instead.
 
-use super::{Clock, event_body};
+use super::{Clock, Keyring, event_body};
 use crate::domain::{
     MemberId, MemberStatus, NewTransfer, OrgId, Principal, Transfer, TransferId, TransferKind,
     TransferQuery, TransferStatus,
@@ -43,12 +43,13 @@ const BATCH: i64 = 500;
 #[derive(Debug)]
 pub struct Transfers {
     store: Arc<dyn Store>,
+    keys: Arc<Keyring>,
     clock: Arc<dyn Clock>,
 }
 
 impl Transfers {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: Arc<dyn Store>, keys: Arc<Keyring>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, keys, clock }
     }
 
     /// Starts handing `new.from`'s relations (all, or those named) to `new.to`: one transfer per
@@ -244,10 +245,12 @@ impl Transfers {
             format!("member/{member_id}"),
             successor.map_or_else(|| "cleared".to_owned(), |s| format!("successor=member/{s}")),
         );
-        Ok(self
-            .store
+        self.store
             .set_successor(org_id, member_id, successor, &entry)
-            .await?)
+            .await?;
+        // The signed list points a departed member's cards to their successor.
+        self.keys.revocations_changed().await;
+        Ok(())
     }
 
     /// The successor of a member of `org_id` (active or departed), if named.

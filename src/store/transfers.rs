@@ -85,6 +85,11 @@ pub trait TransferStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// A member's successor, if one was named.
     async fn successor_of(&self, member_id: MemberId) -> Result<Option<MemberId>, StoreError>;
+    /// Every successor named in `org_id`: `(member, successor, whether the successor is active)`.
+    async fn successor_links(
+        &self,
+        org_id: OrgId,
+    ) -> Result<Vec<(MemberId, MemberId, bool)>, StoreError>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -563,6 +568,26 @@ for_both_databases! {
                     .fetch_optional(&self.pool)
                     .await?;
             Ok(row.map(|(s,)| MemberId::new(s)))
+        }
+
+        async fn successor_links(
+            &self,
+            org_id: OrgId,
+        ) -> Result<Vec<(MemberId, MemberId, bool)>, StoreError> {
+            let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT s.member_id, s.successor_id, t.status FROM member_successors s \
+                 JOIN members m ON m.id = s.member_id JOIN members t ON t.id = s.successor_id \
+                 WHERE m.org_id = $1",
+            )
+            .bind(org_id.get())
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(m, s, status)| {
+                    (MemberId::new(m), MemberId::new(s), status == MemberStatus::Active.as_str())
+                })
+                .collect())
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::common::{Backend, TestApp, spawn_app_at};
 use crate::contacts::{ContactsClient as _, photo_of_printable_card};
+use namecard::card::{Keyset, RevocationList, VerifyOptions, verify_card};
 use namecard::config::RawSettings;
 use namecard::service::{Clock as _, ManualClock};
 use reqwest::Method;
@@ -563,6 +564,26 @@ async fn a_phone_photo_of_a_leavers_old_card_reaches_their_successor(backend: Ba
     app.deactivate_member(&w.admin, w.acme, w.ada.0)
         .await
         .expect(200);
+
+    // Offline, the signed list points the old card to the same successor.
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).expect("jwks");
+    let list = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&list.bytes, &keyset, 300).expect("list");
+    let offline = verify_card(
+        &old_text,
+        &keyset,
+        Some(&list),
+        &VerifyOptions::at(clock.now()),
+    )
+    .expect_err("revoked");
+    let pointer = offline.revocation.and_then(|r| r.successor);
+    assert_eq!(
+        pointer.map(|s| (s.name, s.title)),
+        Some(("Cy Young".to_owned(), Some("Engineer".to_owned())))
+    );
 
     let scanned = app
         .scan_photo(&w.li.1, photo, "/v1/scans")
