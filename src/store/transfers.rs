@@ -179,6 +179,13 @@ macro_rules! insert_transfer {
     };
 }
 
+/// Whose transfers to list.
+#[derive(Clone, Copy)]
+enum ListOf<'a> {
+    Org(OrgId, &'a TransferQuery),
+    Contact(MemberId),
+}
+
 /// A member joined with their organization, as the other side sees them.
 #[derive(sqlx::FromRow)]
 struct PartyRow {
@@ -307,6 +314,38 @@ for_both_databases! {
             }
         }
         fetch_transfer(conn, id).await.map(Some)
+    }
+
+    /// Transfers newest first, ids below `before`: an organization's matching a query, or
+    /// those a contact was told of (transfers that were not possible never reached them).
+    async fn list_where(
+        pool: &sqlx::Pool<Db>,
+        of: ListOf<'_>,
+        before: Option<TransferId>,
+        limit: i64,
+    ) -> Result<Vec<Transfer>, StoreError> {
+        let none = TransferQuery::default();
+        let (org, contact, query) = match of {
+            ListOf::Org(org, query) => (Some(org.get()), None, query),
+            ListOf::Contact(member) => (None, Some(member.get()), &none),
+        };
+        let rows = sqlx::query_as::<_, TransferRow>(&format!(
+            "{TRANSFER_SELECT} WHERE ($1 IS NULL OR x.org_id = $1) \
+             AND ($2 IS NULL OR (x.other_member = $2 AND x.status <> 'not_possible')) \
+             AND x.id < $3 AND ($5 IS NULL OR x.status = $5) \
+             AND ($6 IS NULL OR x.from_member = $6) AND ($7 IS NULL OR x.to_member = $7) \
+             ORDER BY x.id DESC LIMIT $4"
+        ))
+        .bind(org)
+        .bind(contact)
+        .bind(before.map_or(i64::MAX, TransferId::get))
+        .bind(limit)
+        .bind(query.status.map(TransferStatus::as_str))
+        .bind(query.from.map(MemberId::get))
+        .bind(query.to.map(MemberId::get))
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter().map(Transfer::try_from).collect()
     }
 
     #[async_trait::async_trait]
@@ -491,20 +530,7 @@ for_both_databases! {
             before: Option<TransferId>,
             limit: i64,
         ) -> Result<Vec<Transfer>, StoreError> {
-            let rows = sqlx::query_as::<_, TransferRow>(&format!(
-                "{TRANSFER_SELECT} WHERE x.org_id = $1 AND x.id < $2 AND ($4 IS NULL OR x.status = $4) \
-                 AND ($5 IS NULL OR x.from_member = $5) AND ($6 IS NULL OR x.to_member = $6) \
-                 ORDER BY x.id DESC LIMIT $3"
-            ))
-            .bind(org_id.get())
-            .bind(before.map_or(i64::MAX, TransferId::get))
-            .bind(limit)
-            .bind(query.status.map(TransferStatus::as_str))
-            .bind(query.from.map(MemberId::get))
-            .bind(query.to.map(MemberId::get))
-            .fetch_all(&self.pool)
-            .await?;
-            rows.into_iter().map(Transfer::try_from).collect()
+            list_where(&self.pool, ListOf::Org(org_id, query), before, limit).await
         }
 
         async fn transfer_notices(
@@ -513,17 +539,7 @@ for_both_databases! {
             before: Option<TransferId>,
             limit: i64,
         ) -> Result<Vec<Transfer>, StoreError> {
-            // What the contact was told: transfers that were not possible never reached them.
-            let rows = sqlx::query_as::<_, TransferRow>(&format!(
-                "{TRANSFER_SELECT} WHERE x.other_member = $1 AND x.id < $2 AND x.status <> 'not_possible' \
-                 ORDER BY x.id DESC LIMIT $3"
-            ))
-            .bind(member_id.get())
-            .bind(before.map_or(i64::MAX, TransferId::get))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-            rows.into_iter().map(Transfer::try_from).collect()
+            list_where(&self.pool, ListOf::Contact(member_id), before, limit).await
         }
 
         async fn set_successor(
