@@ -444,6 +444,62 @@ function renderPreview(out, result) {
     ...previewActions(result)));
 }
 
+/** The live camera of the Scan page: frames read every 250 ms until a card of this issuer shows. */
+let camera = null;
+
+function stopScanCamera() {
+  if (!camera) return;
+  clearInterval(camera.timer);
+  for (const t of camera.stream.getTracks()) t.stop();
+  camera.viewer.hidden = true;
+  camera.button.textContent = 'Scan with the camera';
+  camera = null;
+}
+
+async function startScanCamera(button, viewer, video, status, onText) {
+  if (camera) return stopScanCamera();
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment', width: { ideal: 1280 } }, audio: false });
+  } catch (e) {
+    status.textContent = `No camera: ${e.message}. Take or choose a photo instead.`;
+    return;
+  }
+  camera = { stream, viewer, button, timer: null };
+  video.srcObject = stream;
+  await video.play();
+  viewer.hidden = false;
+  button.textContent = 'Stop the camera';
+  const { detector } = await import('/assets/qr-detector.js');
+  const d = await detector();
+  status.textContent = `Point the camera at the card's QR code (${d.name}).`;
+  const prefix = document.querySelector('meta[name=nc-card-prefix]')?.content || '';
+  const canvas = h('canvas');
+  let reading = false;
+  camera.timer = setInterval(async () => {
+    if (reading || !video.videoWidth || !camera) return;
+    reading = true;
+    try {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext('2d', { willReadFrequently: true }).drawImage(video, 0, 0);
+      const texts = await d.read(canvas);
+      const text = texts.find((t) => t.toUpperCase().startsWith(prefix.toUpperCase()));
+      if (text !== undefined) {
+        stopScanCamera();
+        status.textContent = 'Read a card.';
+        await onText(text);
+      } else if (texts.length) {
+        status.textContent = 'That code is not a namecard of this service.';
+      }
+    } catch (e) {
+      status.textContent = `Scanner error: ${e.message}`;
+    } finally {
+      reading = false;
+    }
+  }, 250);
+}
+
 function scanView() {
   if (!needRole('member')) return;
   const out = h('div', { id: 'scan-result' });
@@ -451,6 +507,7 @@ function scanView() {
   const onFile = async (ev) => {
     const file = ev.target.files && ev.target.files[0];
     if (!file) return;
+    stopScanCamera();
     preview.src = URL.createObjectURL(file);
     preview.hidden = false;
     out.replaceChildren(h('p', { class: 'muted', text: 'Reading the card…' }));
@@ -464,14 +521,29 @@ function scanView() {
     ev.target.value = '';
     out.scrollIntoView({ behavior: 'smooth', block: 'start' });
   };
-  show(pageHead('Scan a card', 'Photograph someone\'s namecard QR code to send them a contact request.'),
+  const onText = async (text) => {
+    preview.hidden = true;
+    out.replaceChildren(h('p', { class: 'muted', text: 'Checking the card…' }));
+    try {
+      renderPreview(out, await api('POST', '/v1/scans/preview', { text }));
+    } catch (e) {
+      out.replaceChildren(scanProblem(e));
+    }
+  };
+  const video = h('video', { id: 'scan-video', playsinline: true, muted: true, 'aria-label': 'Camera' });
+  const viewer = h('div', { class: 'viewer', hidden: true }, video);
+  const status = h('p', { class: 'small muted', id: 'scan-camera-status', role: 'status' });
+  const live = h('button', { type: 'button', id: 'scan-camera', text: 'Scan with the camera',
+    onclick: () => startScanCamera(live, viewer, video, status, onText) });
+  show(pageHead('Scan a card', 'Point the camera at someone\'s namecard QR code, or photograph it, to send them a contact request.'),
     panel(null,
       h('div', { class: 'pick' },
-        h('label', { class: 'button file-pick' }, 'Take a photo',
+        live,
+        h('label', { class: 'button secondary file-pick' }, 'Take a photo',
           h('input', { type: 'file', id: 'photo-camera', accept: 'image/*', capture: 'environment', onchange: onFile })),
         h('label', { class: 'button secondary file-pick' }, 'Choose a photo',
           h('input', { type: 'file', id: 'photo-file', accept: 'image/*', onchange: onFile }))),
-      preview),
+      viewer, status, preview),
     out);
 }
 

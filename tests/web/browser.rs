@@ -6,7 +6,7 @@
 //! Skipped, with the reason printed, when `/usr/bin/chromium` or `chromedriver` is missing
 //! (`.ci/run` installs both, so CI always runs them). One browser runs at a time.
 
-use crate::common::browser::{Browser, PHONE, browser};
+use crate::common::browser::{Browser, PHONE, browser, y4m_of};
 use crate::common::{Backend, TestApp, signin_secret, spawn_app};
 use fantoccini::Locator;
 use serde_json::{Value, json};
@@ -861,5 +861,42 @@ async fn a_member_tags_a_contact_adds_a_note_and_saves_it_to_the_phone() {
         vcf.contains("TEL;VALUE=uri;TYPE=cell:tel:+4915112345678\r\n"),
         "{vcf}"
     );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scan_page_reads_a_card_live_from_the_camera() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let png = app
+        .get(
+            &format!("/v1/orgs/{}/members/{}/card/printable", orgs.b, orgs.bob),
+            Some(&orgs.admin_b),
+        )
+        .await;
+    assert_eq!(png.status, 200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let video = dir.path().join("bob.y4m");
+    y4m_of(&png.bytes, &video);
+    let Some(b) = browser(&[
+        "--use-fake-device-for-media-stream".into(),
+        "--use-fake-ui-for-media-stream".into(),
+        format!("--use-file-for-fake-video-capture={}", video.display()),
+    ])
+    .await
+    else {
+        return;
+    };
+
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.open(&app, "/scan").await;
+    b.click("#scan-camera").await;
+    b.wait_for_text("#scan-owner", "Bob Müller").await;
+    b.wait_for_text("#scan-result", "Verified namecard").await;
+    let status = b.wait_for_text("#scan-camera-status", "Read a card").await;
+    assert!(!status.contains("error"), "{status}");
+    b.screenshots("scan-live").await;
+    b.click("#send-request").await;
+    b.wait_for_text("#send-outcome", "Request sent").await;
     b.close().await;
 }
