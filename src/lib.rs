@@ -32,6 +32,8 @@ pub mod config;
 pub mod domain;
 pub mod export;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod qr;
 pub mod scan;
