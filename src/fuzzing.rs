@@ -1,7 +1,8 @@
 //! Entry points for fuzzing: each takes arbitrary bytes and must return without panicking,
 //! whatever they hold. The cargo-fuzz targets under `fuzz/` call them (nightly), and
 //! `tests/card/fuzz_corpus.rs` replays the committed corpora through them on stable, so every CI
-//! run checks what the fuzzers once found. Not part of the service's API.
+//! run checks what the fuzzers once found. Not part of the service's API (and the one module
+//! besides `startup` that reaches into `http`, for the upload parser).
 
 use crate::card::{Keyset, RevocationList, VerifyOptions, format, verify_card};
 use std::sync::LazyLock;
@@ -63,4 +64,16 @@ pub fn scan_photo(data: &[u8]) {
 pub fn member_import(data: &[u8]) {
     let _ = crate::domain::import::parse_csv(data);
     let _ = crate::domain::import::parse_json(data);
+}
+
+/// A scan upload's body as `POST /v1/scans` reads it (multipart form, raw image or JSON; the
+/// first byte picks which), with no service behind it.
+pub fn scan_upload(data: &[u8]) {
+    let (content_type, body) = match data.split_first() {
+        Some((0, rest)) => ("application/json", rest),
+        Some((1, rest)) => ("image/jpeg", rest),
+        Some((_, rest)) => ("multipart/form-data; boundary=namecard-fuzz", rest),
+        None => ("multipart/form-data; boundary=namecard-fuzz", data),
+    };
+    let _ = crate::http::read_scan_upload(content_type, body.to_vec());
 }

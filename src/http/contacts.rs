@@ -189,10 +189,10 @@ pub struct ScanText {
     pub text: String,
 }
 
-impl FromRequest<AppState> for ScanBody {
+impl<S: Send + Sync> FromRequest<S> for ScanBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -225,6 +225,26 @@ impl FromRequest<AppState> for ScanBody {
             Ok(Self(ScanPayload::Text(body.text)))
         }
     }
+}
+
+/// Reads a scan upload's body as `POST /v1/scans` does, with no service behind it: for
+/// [`crate::fuzzing::scan_upload`]. Whether it was accepted.
+#[doc(hidden)]
+pub fn read_scan_upload(content_type: &str, body: Vec<u8>) -> bool {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else {
+        return false;
+    };
+    runtime.block_on(async {
+        let Ok(req) = Request::builder()
+            .method("POST")
+            .uri("/v1/scans")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body))
+        else {
+            return false;
+        };
+        ScanBody::from_request(req, &()).await.is_ok()
+    })
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

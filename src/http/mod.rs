@@ -9,6 +9,8 @@
 mod book;
 mod cards;
 mod contacts;
+#[doc(hidden)]
+pub use contacts::read_scan_upload;
 mod edge;
 mod error;
 pub mod extract;

@@ -6,12 +6,13 @@ use std::path::Path;
 
 type Entry = fn(&[u8]);
 
-const TARGETS: [(&str, Entry); 5] = [
+const TARGETS: [(&str, Entry); 6] = [
     ("card_text", namecard::fuzzing::card_text),
     ("jwks", namecard::fuzzing::jwks),
     ("revocation_list", namecard::fuzzing::revocation_list),
     ("scan_photo", namecard::fuzzing::scan_photo),
     ("member_import", namecard::fuzzing::member_import),
+    ("scan_upload", namecard::fuzzing::scan_upload),
 ];
 
 #[test]
@@ -51,4 +52,34 @@ fn every_fuzz_target_has_its_entry_point_replayed() {
     let mut replayed: Vec<String> = TARGETS.iter().map(|(n, _)| (*n).to_owned()).collect();
     replayed.sort();
     assert_eq!(names, replayed);
+}
+
+#[test]
+fn the_upload_entry_point_reads_bodies_as_the_scan_route_does() {
+    let form = |field: &str| {
+        format!(
+            "--b\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"c.png\"\r\n\
+             Content-Type: image/png\r\n\r\nPNGDATA\r\n--b--\r\n"
+        )
+        .into_bytes()
+    };
+    let multipart = "multipart/form-data; boundary=b";
+    assert!(namecard::http::read_scan_upload(multipart, form("photo")));
+    assert!(!namecard::http::read_scan_upload(multipart, form("other")));
+    assert!(!namecard::http::read_scan_upload(
+        multipart,
+        b"--b\r\ngarbage".to_vec()
+    ));
+    assert!(namecard::http::read_scan_upload(
+        "application/json",
+        br#"{"text": "x"}"#.to_vec()
+    ));
+    assert!(!namecard::http::read_scan_upload(
+        "application/json",
+        br#"{"text": "x", "extra": 1}"#.to_vec()
+    ));
+    assert!(namecard::http::read_scan_upload(
+        "image/jpeg",
+        vec![0xff, 0xd8]
+    ));
 }
