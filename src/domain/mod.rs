@@ -35,7 +35,7 @@ pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
     MemberStatus, Mobile, NewMember, Title, fold_for_search,
 };
-pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
+pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, Partner, WebhookUrl};
 pub use session::SessionInfo;
 pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 

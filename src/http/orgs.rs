@@ -1,7 +1,7 @@
 //! Organizations, their contact policy and partners; tokens for their admins and members.
 
 use super::extract::{Auth, Json, Path};
-use super::views::{CreatedToken, OrgView};
+use super::views::{CreatedToken, OrgView, PartnerView};
 use super::{ApiError, AppState};
 use crate::domain::{
     ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId, TokenLabel,
@@ -111,20 +111,22 @@ async fn update_org(
     ))
 }
 
-/// Lists an organization's partners (its admin, or an operator).
+/// Lists an organization's partners (its admin, or an operator): each listed id, and the other
+/// organization's name once it lists this one back.
 #[utoipa::path(get, path = "/v1/orgs/{org}/partners", tag = "organizations", params(("org" = i64, Path)),
-    responses((status = 200, body = Vec<OrgView>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<PartnerView>)), security(("bearer" = [])))]
 async fn list_partners(
     State(state): State<AppState>,
     auth: Auth,
     Path(org): Path<OrgId>,
-) -> Result<Json<Vec<OrgView>>, ApiError> {
+) -> Result<Json<Vec<PartnerView>>, ApiError> {
     auth.admin_of(org)?;
     let partners = state.services.orgs.partners(org).await?;
-    Ok(Json(partners.into_iter().map(OrgView::from).collect()))
+    Ok(Json(partners.into_iter().map(PartnerView::from).collect()))
 }
 
-/// Makes another organization a partner (idempotent).
+/// Makes another organization a partner (idempotent). Any id is listed with the same answer,
+/// whether or not an organization has it: partnering tells nothing about other organizations.
 #[utoipa::path(put, path = "/v1/orgs/{org}/partners/{partner}", tag = "organizations",
     params(("org" = i64, Path), ("partner" = i64, Path)), responses((status = 204)), security(("bearer" = [])))]
 async fn add_partner(

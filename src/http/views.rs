@@ -29,6 +29,28 @@ impl From<domain::Org> for OrgView {
     }
 }
 
+/// An entry of an organization's partner list: the listed id, since when, and the other
+/// organization's name once it lists this organization back (`null` until then, and for an id
+/// no organization has: the list does not tell which).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Partner)]
+pub struct PartnerView {
+    pub id: i64,
+    pub name: Option<String>,
+    /// When it was listed, Unix seconds.
+    pub since: i64,
+}
+
+impl From<domain::Partner> for PartnerView {
+    fn from(p: domain::Partner) -> Self {
+        Self {
+            id: p.id.get(),
+            name: p.name,
+            since: p.since,
+        }
+    }
+}
+
 /// A member of an organization, as admins and the member see it.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = Member)]

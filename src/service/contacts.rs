@@ -328,7 +328,8 @@ impl Contacts {
             self.store.get_org(requester_org).await?,
             self.store.get_org(owner_org).await?,
         );
-        let partner_ids = |orgs: Vec<crate::domain::Org>| orgs.iter().map(|o| o.id).collect();
+        let partner_ids =
+            |listed: Vec<crate::domain::Partner>| listed.iter().map(|p| p.id).collect();
         let a_partners: Vec<OrgId> = partner_ids(self.store.list_partners(a.id).await?);
         let b_partners: Vec<OrgId> = partner_ids(self.store.list_partners(b.id).await?);
         let requester = PolicySide {

@@ -4,3 +4,9 @@
 -- migration name no token.
 ALTER TABLE signin_links ADD COLUMN created_by BIGINT REFERENCES tokens (id);
 ALTER TABLE web_sessions ADD COLUMN created_by BIGINT REFERENCES tokens (id);
+
+-- A partner list holds the ids an organization's admins listed, whether or not an organization
+-- has that id: adding an unknown id answers as adding a known one does, so the list cannot be
+-- used to find out which organizations exist (a listed id only ever opens the listing side's
+-- own policy).
+ALTER TABLE partners DROP CONSTRAINT partners_partner_id_fkey;
