@@ -110,6 +110,11 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_PHONE_LOOKUPS_PER_HOUR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_lookups_per_hour: Option<u32>,
+    /// Phone-number lookups the members of one organization may make together per hour
+    /// [default: 200].
+    #[arg(long, env = "NAMECARD_ORG_PHONE_LOOKUPS_PER_HOUR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_phone_lookups_per_hour: Option<u32>,
     /// Photos decoded at once; further uploads wait [default: the number of CPUs].
     #[arg(long, env = "NAMECARD_SCAN_CONCURRENCY")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +262,7 @@ pub struct CardSettings {
 pub struct ContactsSettings {
     pub request_ttl: Duration,
     pub phone_lookups_per_hour: u32,
+    pub org_phone_lookups_per_hour: u32,
 }
 
 /// Photo decoding.
@@ -304,6 +310,20 @@ fn duration(
                 format!("{text:?}: {e} (write e.g. 30s or 365days)"),
             )),
         },
+    }
+}
+
+/// A rate per hour: `default` when unset, refused outside `1..=max`.
+fn per_hour(
+    setting: &'static str,
+    raw: Option<u32>,
+    default: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(bad(setting, format!("must be between 1 and {max}"))),
     }
 }
 
@@ -431,13 +451,18 @@ impl ContactsSettings {
                 raw.contact_request_ttl.as_deref(),
                 Duration::from_secs(14 * 86_400),
             )?,
-            phone_lookups_per_hour: match raw.phone_lookups_per_hour {
-                None => 20,
-                Some(n) if (1..=10_000).contains(&n) => n,
-                Some(_) => {
-                    return Err(bad("phone_lookups_per_hour", "must be between 1 and 10000"));
-                }
-            },
+            phone_lookups_per_hour: per_hour(
+                "phone_lookups_per_hour",
+                raw.phone_lookups_per_hour,
+                20,
+                10_000,
+            )?,
+            org_phone_lookups_per_hour: per_hour(
+                "org_phone_lookups_per_hour",
+                raw.org_phone_lookups_per_hour,
+                200,
+                1_000_000,
+            )?,
         })
     }
 
@@ -446,6 +471,7 @@ impl ContactsSettings {
         ContactSettings {
             request_ttl_secs: secs(self.request_ttl),
             phone_lookups_per_window: i64::from(self.phone_lookups_per_hour),
+            org_phone_lookups_per_window: i64::from(self.org_phone_lookups_per_hour),
             phone_window_secs: 3600,
         }
     }

@@ -675,6 +675,60 @@ async fn phone_requests_reach_only_discoverable_members_and_are_rate_limited(bac
     assert!(limited.headers.get("retry-after").is_some());
 }
 
+/// `POST /v1/contact-requests` by phone number.
+async fn ask_by_phone(app: &TestApp, token: &str, phone: &str) -> crate::common::Answer {
+    app.post(
+        "/v1/contact-requests",
+        Some(token),
+        json!({ "phone": phone }),
+    )
+    .await
+}
+
+async fn an_organization_has_its_own_phone_lookup_limit_whatever_its_number_of_members(
+    backend: Backend,
+) {
+    let settings = RawSettings {
+        phone_lookups_per_hour: Some(2),
+        org_phone_lookups_per_hour: Some(3),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let (_, second) = app
+        .member_with_token(&w.b_admin, w.b_org, "Second", "B2")
+        .await;
+    let (_, third) = app
+        .member_with_token(&w.b_admin, w.b_org, "Third", "B3")
+        .await;
+    let ask = |token: String, phone: &'static str| {
+        let app = &app;
+        async move { ask_by_phone(app, &token, phone).await }
+    };
+
+    // The first member uses up its own two and is refused a third, which the organization does
+    // not count; the second member's first lookup is the organization's third.
+    assert_eq!(ask(w.b_token.clone(), "+4915100000001").await.status, 404);
+    assert_eq!(ask(w.b_token.clone(), "+4915100000002").await.status, 404);
+    assert_eq!(ask(w.b_token.clone(), "+4915100000003").await.status, 429);
+    assert_eq!(ask(second.clone(), "+4915100000004").await.status, 404);
+    let second_again = ask(second, "+4915100000005").await;
+    let third_first = ask(third, "+4915100000006").await;
+    let other_org = ask(w.a_token.clone(), "+4915100000007").await;
+
+    for limited in [&second_again, &third_first] {
+        assert_eq!(limited.status, 429, "{:?}", limited.json);
+        assert_eq!(limited.problem_code(), "rate_limited");
+        assert!(limited.headers.get("retry-after").is_some());
+    }
+    assert_eq!(
+        other_org.status, 404,
+        "another organization has its own share"
+    );
+}
+
 async fn phone_lookups_never_reveal_a_number_that_a_policy_hides(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -688,14 +742,7 @@ async fn phone_lookups_never_reveal_a_number_that_a_policy_hides(backend: Backen
         .expect(201);
     let ask = |token: String, phone: &'static str| {
         let app = &app;
-        async move {
-            app.post(
-                "/v1/contact-requests",
-                Some(&token),
-                json!({ "phone": phone }),
-            )
-            .await
-        }
+        async move { ask_by_phone(app, &token, phone).await }
     };
 
     let hidden = ask(w.b_token.clone(), "+4915100000005").await;
@@ -1198,6 +1245,7 @@ on_both_databases!(
     every_policy_combination_is_enforced_and_names_whose_policy_blocked,
     a_policy_block_says_whom_to_ask,
     phone_requests_reach_only_discoverable_members_and_are_rate_limited,
+    an_organization_has_its_own_phone_lookup_limit_whatever_its_number_of_members,
     phone_lookups_never_reveal_a_number_that_a_policy_hides,
     only_the_right_party_decides_and_decisions_are_final,
     pending_requests_expire,

@@ -10,3 +10,11 @@ ALTER TABLE web_sessions ADD COLUMN created_by BIGINT REFERENCES tokens (id);
 -- used to find out which organizations exist (a listed id only ever opens the listing side's
 -- own policy).
 ALTER TABLE partners DROP CONSTRAINT partners_partner_id_fkey;
+
+-- Phone lookups per organization, beside the per-member windows: an admin who creates many
+-- members must not multiply the number of lookups the organization can make.
+CREATE TABLE org_phone_lookup_windows (
+    org_id        BIGINT PRIMARY KEY REFERENCES organizations (id),
+    window_start  BIGINT NOT NULL,
+    lookups       BIGINT NOT NULL
+);

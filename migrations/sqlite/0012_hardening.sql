@@ -19,3 +19,11 @@ INSERT INTO partners_listed (org_id, partner_id, created_at)
     SELECT org_id, partner_id, created_at FROM partners;
 DROP TABLE partners;
 ALTER TABLE partners_listed RENAME TO partners;
+
+-- Phone lookups per organization, beside the per-member windows: an admin who creates many
+-- members must not multiply the number of lookups the organization can make.
+CREATE TABLE org_phone_lookup_windows (
+    org_id        BIGINT PRIMARY KEY REFERENCES organizations (id),
+    window_start  BIGINT NOT NULL,
+    lookups       BIGINT NOT NULL
+);
