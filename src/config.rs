@@ -94,6 +94,18 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_REQUEST_TIMEOUT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<String>,
+    /// How long a client may take to send a request's headers, counted from when it connected or
+    /// got its previous answer: a connection that trickles its headers, or idles between
+    /// requests, for longer is closed, e.g. `10s` [default: 10s].
+    #[arg(long, env = "NAMECARD_HEADER_READ_TIMEOUT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout: Option<String>,
+    /// Connections served at once; further clients wait in the listen queue until one closes.
+    /// Keep it below the process's open-file limit (`ulimit -n`) less the database's
+    /// connections [default: 512].
+    #[arg(long, env = "NAMECARD_MAX_CONNECTIONS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
     /// How long a member's card is valid, e.g. `365days`; no card is issued for longer [default: 365days].
     #[arg(long, env = "NAMECARD_CARD_TTL")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,6 +257,10 @@ pub struct HttpSettings {
     pub public_url: String,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Longest wait for a request's headers, on a new or an idle keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     /// `None`: `/metrics` is open.
     pub metrics_token: Option<MetricsToken>,
 }
@@ -417,6 +433,16 @@ impl HttpSettings {
                 raw.request_timeout.as_deref(),
                 Duration::from_secs(30),
             )?,
+            header_read_timeout: duration(
+                "header_read_timeout",
+                raw.header_read_timeout.as_deref(),
+                Duration::from_secs(10),
+            )?,
+            max_connections: match raw.max_connections {
+                None => 512,
+                Some(n) if (1..=1_000_000).contains(&n) => n,
+                Some(_) => return Err(bad("max_connections", "must be between 1 and 1000000")),
+            },
         })
     }
 }
