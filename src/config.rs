@@ -110,6 +110,16 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_CARD_TTL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_ttl: Option<String>,
+    /// Times a member may reset (re-issue) their primary card per hour; each reset adds the
+    /// old card to the public revocation list until it would have expired [default: 10].
+    #[arg(long, env = "NAMECARD_CARD_RESETS_PER_HOUR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_resets_per_hour: Option<u32>,
+    /// Extra cards (beside the primary card) a member may hold unrevoked and unexpired at once
+    /// [default: 20].
+    #[arg(long, env = "NAMECARD_MAX_EXTRA_CARDS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_extra_cards: Option<u32>,
     /// How often each instance reloads keys and revocations from the database [default: 2s].
     #[arg(long, env = "NAMECARD_REFRESH_INTERVAL")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -269,6 +279,10 @@ pub struct HttpSettings {
 #[derive(Debug, Clone)]
 pub struct CardSettings {
     pub card_ttl: Duration,
+    /// Primary-card issues per member per hour.
+    pub resets_per_hour: u32,
+    /// Live extra cards per member.
+    pub max_extra_cards: u32,
     /// How often keys and revocations are reloaded (other instances' changes).
     pub refresh_interval: Duration,
 }
@@ -455,6 +469,12 @@ impl CardSettings {
                 raw.card_ttl.as_deref(),
                 Duration::from_secs(365 * 86_400),
             )?,
+            resets_per_hour: per_hour("card_resets_per_hour", raw.card_resets_per_hour, 10, 1000)?,
+            max_extra_cards: match raw.max_extra_cards {
+                None => 20,
+                Some(n) if n <= 10_000 => n,
+                Some(_) => return Err(bad("max_extra_cards", "must be between 0 and 10000")),
+            },
             refresh_interval: duration(
                 "refresh_interval",
                 raw.refresh_interval.as_deref(),
@@ -463,9 +483,13 @@ impl CardSettings {
         })
     }
 
-    /// How long a new card is valid, in seconds.
-    pub fn ttl_secs(&self) -> i64 {
-        secs(self.card_ttl)
+    /// The limits the cards service applies.
+    pub fn build(&self) -> crate::service::cards::CardLimits {
+        crate::service::cards::CardLimits {
+            ttl_secs: secs(self.card_ttl),
+            resets_per_hour: self.resets_per_hour,
+            max_extra_cards: self.max_extra_cards,
+        }
     }
 }
 

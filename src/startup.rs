@@ -281,7 +281,7 @@ async fn build_services(
             Arc::clone(&store),
             Arc::clone(&keys),
             Arc::clone(&clock),
-            settings.cards.ttl_secs(),
+            settings.cards.build(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
         contacts: Contacts::new(

@@ -275,6 +275,66 @@ async fn an_extra_card_may_not_outlive_the_card_lifetime(backend: Backend) {
     );
 }
 
+async fn card_resets_are_rate_limited_and_live_extra_cards_capped(backend: Backend) {
+    let settings = RawSettings {
+        card_resets_per_hour: Some(2),
+        max_extra_cards: Some(2),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let (_, bob) = app.member_with_token(&admin, org, "Bob", "E2").await;
+    let reset = |token: String| {
+        let app = &app;
+        async move { app.post("/v1/me/card", Some(&token), json!({})).await }
+    };
+    let extra = |token: String| {
+        let app = &app;
+        async move { app.post("/v1/me/cards", Some(&token), json!({})).await }
+    };
+
+    reset(ada.clone()).await.expect(201);
+    reset(ada.clone()).await.expect(201);
+    let third_reset = reset(ada.clone()).await;
+    let first = extra(ada.clone()).await.expect(201);
+    extra(ada.clone()).await.expect(201);
+    let third_extra = extra(ada.clone()).await;
+    let first_id = first["id"].as_str().unwrap();
+    app.send(
+        Method::DELETE,
+        &format!("/v1/me/cards/{first_id}"),
+        Some(&ada),
+        None,
+    )
+    .await
+    .expect(204);
+    let after_revoking = extra(ada.clone()).await;
+
+    assert_eq!(third_reset.status, 429, "{:?}", third_reset.json);
+    assert_eq!(third_reset.problem_code(), "rate_limited");
+    let retry: u64 = third_reset.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    assert_eq!(third_extra.status, 409, "{:?}", third_extra.json);
+    assert_eq!(third_extra.problem_code(), "too_many_cards");
+    assert_eq!(after_revoking.status, 201, "a revoked card frees its place");
+    let at_once = futures::future::join_all((0..6).map(|_| reset(bob.clone()))).await;
+    let issued = at_once.iter().filter(|a| a.status == 201).count();
+    assert_eq!(issued, 2, "concurrent resets cannot all pass the check");
+    let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
+    assert_eq!(
+        cards.as_array().unwrap().len(),
+        5,
+        "two primary and three extra cards, nothing for the refusals"
+    );
+}
+
 async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -542,6 +602,7 @@ on_both_databases!(
     resetting_my_card_revokes_the_previous_one,
     extra_cards_are_listed_and_revocable_one_by_one,
     an_extra_card_may_not_outlive_the_card_lifetime,
+    card_resets_are_rate_limited_and_live_extra_cards_capped,
     deactivating_a_member_revokes_their_cards_at_once,
     rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
     the_public_documents_are_cacheable_with_etags,
