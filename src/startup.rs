@@ -84,9 +84,14 @@ impl Server {
             );
         }
         // Four upload bodies read per decoding slot: decoding, not reading, is the bottleneck.
+        // An upload waits for its places at most a third of the request's time and its body
+        // must arrive within half of it, so a slow or stuck upload is answered with its own
+        // problem (busy, body_too_slow) and frees its place before the request times out.
+        let request_timeout = settings.http.request_timeout;
         let uploads = Uploads::new(
             4 * settings.scan.concurrency.max(1),
-            ScanSettings::QUEUE_TIMEOUT,
+            request_timeout.min(ScanSettings::QUEUE_TIMEOUT) / 3,
+            request_timeout / 2,
             services.contacts.decoder().limits.max_bytes,
         );
         let state = AppState::new(services, uploads, settings.http.metrics_token.clone());

@@ -1148,6 +1148,65 @@ async fn upload_bodies_are_read_only_for_admitted_members_and_at_most_two_per_me
     app.scan_text(&w.b_token, &a_card).await.expect(201);
 }
 
+async fn one_organization_cannot_hold_every_upload_place_and_slow_bodies_are_cut_off(
+    backend: Backend,
+) {
+    // One decoding slot: four upload places, two of them for one organization; a 3 s request
+    // time gives uploads 1 s to find a place and 1.5 s for their body.
+    let settings = RawSettings {
+        scan_concurrency: Some(1),
+        request_timeout: Some("3s".into()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let (_, b_second) = app
+        .member_with_token(&w.b_admin, w.b_org, "Second", "B2")
+        .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let b_card = app.card_text(&w.b_token).await;
+
+    // B's first member holds B's two places with uploads that never finish.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let (socket, answer) = stalled_upload(&addr, Some(&w.b_token)).await;
+        assert!(answer.starts_with("HTTP/1.1 100"), "{answer}");
+        held.push(socket);
+    }
+    // B's second member waits for B's share, not for the places left to others...
+    let (_second, second_answer) = stalled_upload(&addr, Some(&b_second)).await;
+    // ...which A's member still gets at once.
+    let started = std::time::Instant::now();
+    let a_scan = app.scan_text(&w.a_token, &b_card).await;
+    let a_waited = started.elapsed();
+
+    assert!(second_answer.starts_with("HTTP/1.1 503"), "{second_answer}");
+    assert_eq!(a_scan.status, 201, "{:?}", a_scan.json);
+    assert!(
+        a_waited < std::time::Duration::from_millis(900),
+        "A waited for B's places: {a_waited:?}"
+    );
+    // The stalled bodies are answered 408 body_too_slow (problem+json), freeing B's places.
+    for mut socket in held {
+        use tokio::io::AsyncReadExt as _;
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            socket.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(read.is_ok(), "the stalled upload was never answered");
+        let rest = String::from_utf8_lossy(&rest).to_ascii_lowercase();
+        assert!(rest.contains("http/1.1 408"), "{rest}");
+        assert!(
+            rest.contains("application/problem+json") && rest.contains("body_too_slow"),
+            "{rest}"
+        );
+    }
+}
+
 /// Sends the head of a photo upload that announces 100 kB and asks `Expect: 100-continue`, then
 /// nothing more; returns the socket (dropping it ends the upload) and the server's first line.
 async fn stalled_upload(addr: &str, token: Option<&str>) -> (tokio::net::TcpStream, String) {
@@ -1255,4 +1314,5 @@ on_both_databases!(
     webhooks_receive_signed_events_and_failures_are_retried,
     webhooks_reach_no_loopback_or_private_address_by_default,
     upload_bodies_are_read_only_for_admitted_members_and_at_most_two_per_member,
+    one_organization_cannot_hold_every_upload_place_and_slow_bodies_are_cut_off,
 );
