@@ -36,7 +36,7 @@ pub use member::{
     MemberStatus, Mobile, NewMember, Title, fold_for_search,
 };
 pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, Partner, WebhookUrl};
-pub use session::SessionInfo;
+pub use session::{PendingSigninLink, SessionInfo};
 pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.

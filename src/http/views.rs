@@ -407,3 +407,53 @@ pub struct CreatedToken {
     pub org_id: i64,
     pub member_id: Option<i64>,
 }
+
+/// A token of an organization, as its admins see it: never its secret (only a hash is stored).
+/// `label` is `web session` for a session's own token.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Token)]
+pub struct TokenView {
+    pub id: i64,
+    pub role: Role,
+    pub member_id: Option<i64>,
+    pub label: String,
+    pub created_at: i64,
+}
+
+impl From<domain::TokenInfo> for TokenView {
+    fn from(t: domain::TokenInfo) -> Self {
+        Self {
+            id: t.id.get(),
+            role: t.role,
+            member_id: t.member_id.map(domain::MemberId::get),
+            label: t.label,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A sign-in link nobody has used yet (its secret is not stored, so not shown).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = PendingSigninLink)]
+pub struct PendingSigninLinkView {
+    pub id: i64,
+    pub role: Role,
+    pub member_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The id of the token it was made with; revoking that token cancels the link.
+    pub created_by: Option<i64>,
+}
+
+impl From<domain::PendingSigninLink> for PendingSigninLinkView {
+    fn from(l: domain::PendingSigninLink) -> Self {
+        Self {
+            id: l.id.get(),
+            role: l.role,
+            member_id: l.member_id.map(domain::MemberId::get),
+            created_at: l.created_at,
+            expires_at: l.expires_at,
+            created_by: l.created_by.map(domain::TokenId::get),
+        }
+    }
+}
