@@ -1,6 +1,6 @@
 //! Cards, verification, keys and the public documents, over HTTP on both databases.
 
-use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_with};
 use namecard::card::{Keyset, RevocationList, VerifyOptions, verify_card};
 use namecard::config::RawSettings;
 use reqwest::Method;
@@ -335,6 +335,58 @@ async fn card_resets_are_rate_limited_and_live_extra_cards_capped(backend: Backe
     );
 }
 
+async fn a_revoked_card_leaves_the_revocation_list_once_it_has_expired(backend: Backend) {
+    let now = namecard::card::unix_now();
+    let clock = std::sync::Arc::new(namecard::service::ManualClock::at(now));
+    let Some(app) = spawn_app_at(backend, std::sync::Arc::clone(&clock)).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let card = app
+        .post("/v1/me/cards", Some(&ada), json!({"expires_at": now + 30}))
+        .await
+        .expect(201);
+    let id = card["id"].as_str().unwrap();
+    app.send(
+        Method::DELETE,
+        &format!("/v1/me/cards/{id}"),
+        Some(&ada),
+        None,
+    )
+    .await
+    .expect(204);
+    let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
+    let body =
+        namecard::card::revocation::card_body(&issuer, card["text"].as_str().unwrap()).unwrap();
+    let listed = || {
+        let (app, body) = (&app, &body);
+        async move {
+            let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+            let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
+            let list = app
+                .get("/.well-known/namecard-revocations.json", None)
+                .await;
+            let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+            list.lookup(body).is_some()
+        }
+    };
+
+    let while_valid = listed().await;
+    clock.advance(90);
+    let dropped = app
+        .eventually(std::time::Duration::from_secs(10), || async {
+            !listed().await
+        })
+        .await;
+
+    assert!(
+        while_valid,
+        "the revoked card is listed while it could still verify"
+    );
+    assert!(dropped, "the expired card is still on the list");
+}
+
 async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -603,6 +655,7 @@ on_both_databases!(
     extra_cards_are_listed_and_revocable_one_by_one,
     an_extra_card_may_not_outlive_the_card_lifetime,
     card_resets_are_rate_limited_and_live_extra_cards_capped,
+    a_revoked_card_leaves_the_revocation_list_once_it_has_expired,
     deactivating_a_member_revokes_their_cards_at_once,
     rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
     the_public_documents_are_cacheable_with_etags,
