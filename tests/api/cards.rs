@@ -12,6 +12,17 @@ async fn verify(app: &TestApp, text: &str) -> serde_json::Value {
         .expect(200)
 }
 
+/// The published keyset and revocation list, loaded as a verifier loads them.
+async fn published(app: &TestApp) -> (Keyset, RevocationList) {
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
+    let list = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+    (keyset, list)
+}
+
 async fn verifies_offline(app: &TestApp, text: &str) -> Result<(), String> {
     let jwks = app.get("/.well-known/namecard-keys.json", None).await;
     let keyset =
@@ -207,14 +218,7 @@ async fn extra_cards_are_listed_and_revocable_one_by_one(backend: Backend) {
         .expect(201);
 
     let expo_id = expo["id"].as_str().unwrap();
-    app.send(
-        Method::DELETE,
-        &format!("/v1/me/cards/{expo_id}"),
-        Some(&ada),
-        None,
-    )
-    .await
-    .expect(204);
+    app.revoke_my_card(&ada, expo_id).await.expect(204);
 
     let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
     assert_eq!(cards.as_array().unwrap().len(), 2);
@@ -303,14 +307,7 @@ async fn card_resets_are_rate_limited_and_live_extra_cards_capped(backend: Backe
     extra(ada.clone()).await.expect(201);
     let third_extra = extra(ada.clone()).await;
     let first_id = first["id"].as_str().unwrap();
-    app.send(
-        Method::DELETE,
-        &format!("/v1/me/cards/{first_id}"),
-        Some(&ada),
-        None,
-    )
-    .await
-    .expect(204);
+    app.revoke_my_card(&ada, first_id).await.expect(204);
     let after_revoking = extra(ada.clone()).await;
 
     assert_eq!(third_reset.status, 429, "{:?}", third_reset.json);
@@ -348,28 +345,13 @@ async fn a_revoked_card_leaves_the_revocation_list_once_it_has_expired(backend: 
         .await
         .expect(201);
     let id = card["id"].as_str().unwrap();
-    app.send(
-        Method::DELETE,
-        &format!("/v1/me/cards/{id}"),
-        Some(&ada),
-        None,
-    )
-    .await
-    .expect(204);
+    app.revoke_my_card(&ada, id).await.expect(204);
     let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
     let body =
         namecard::card::revocation::card_body(&issuer, card["text"].as_str().unwrap()).unwrap();
     let listed = || {
         let (app, body) = (&app, &body);
-        async move {
-            let jwks = app.get("/.well-known/namecard-keys.json", None).await;
-            let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
-            let list = app
-                .get("/.well-known/namecard-revocations.json", None)
-                .await;
-            let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
-            list.lookup(body).is_some()
-        }
+        async move { published(app).await.1.lookup(body).is_some() }
     };
 
     let while_valid = listed().await;
@@ -405,12 +387,7 @@ async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     assert_eq!(report["revoked"], true);
     assert_eq!(report["member_deactivated"], true);
     // Offline, the published list says the card's holder left; it names no member (v1.1).
-    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
-    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
-    let list = app
-        .get("/.well-known/namecard-revocations.json", None)
-        .await;
-    let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+    let (keyset, list) = published(&app).await;
     let offline = verify_card(
         card["text"].as_str().unwrap(),
         &keyset,
@@ -597,14 +574,7 @@ async fn a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh
         .expect(201);
     let after_text = after["text"].as_str().unwrap().to_owned();
     let old_id = old["id"].as_str().unwrap();
-    a.send(
-        Method::DELETE,
-        &format!("/v1/me/cards/{old_id}"),
-        Some(&ada),
-        None,
-    )
-    .await
-    .expect(204);
+    a.revoke_my_card(&ada, old_id).await.expect(204);
 
     let within = std::time::Duration::from_secs(10);
     let b_knows_the_new_key = b
