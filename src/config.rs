@@ -95,10 +95,32 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_REQUEST_TIMEOUT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<String>,
+    /// How long a client may take to send a request's headers, counted from when it connected or
+    /// got its previous answer: a connection that trickles its headers, or idles between
+    /// requests, for longer is closed, e.g. `10s` [default: 10s].
+    #[arg(long, env = "NAMECARD_HEADER_READ_TIMEOUT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout: Option<String>,
+    /// Connections served at once; further clients wait in the listen queue until one closes.
+    /// Keep it below the process's open-file limit (`ulimit -n`) less the database's
+    /// connections [default: 512].
+    #[arg(long, env = "NAMECARD_MAX_CONNECTIONS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
     /// How long a member's card is valid, e.g. `365days`; no card is issued for longer [default: 365days].
     #[arg(long, env = "NAMECARD_CARD_TTL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_ttl: Option<String>,
+    /// Times a member may reset (re-issue) their primary card per hour; each reset adds the
+    /// old card to the public revocation list until it would have expired [default: 10].
+    #[arg(long, env = "NAMECARD_CARD_RESETS_PER_HOUR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_resets_per_hour: Option<u32>,
+    /// Extra cards (beside the primary card) a member may hold unrevoked and unexpired at once
+    /// [default: 20].
+    #[arg(long, env = "NAMECARD_MAX_EXTRA_CARDS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_extra_cards: Option<u32>,
     /// How often each instance reloads keys and revocations from the database [default: 2s].
     #[arg(long, env = "NAMECARD_REFRESH_INTERVAL")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,6 +133,11 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_PHONE_LOOKUPS_PER_HOUR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_lookups_per_hour: Option<u32>,
+    /// Phone-number lookups the members of one organization may make together per hour
+    /// [default: 200].
+    #[arg(long, env = "NAMECARD_ORG_PHONE_LOOKUPS_PER_HOUR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_phone_lookups_per_hour: Option<u32>,
     /// Photos decoded at once; further uploads wait [default: the number of CPUs].
     #[arg(long, env = "NAMECARD_SCAN_CONCURRENCY")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -288,6 +315,10 @@ pub struct HttpSettings {
     pub public_url: String,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Longest wait for a request's headers, on a new or an idle keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     /// `None`: `/metrics` is open.
     pub metrics_token: Option<MetricsToken>,
 }
@@ -296,6 +327,10 @@ pub struct HttpSettings {
 #[derive(Debug, Clone)]
 pub struct CardSettings {
     pub card_ttl: Duration,
+    /// Primary-card issues per member per hour.
+    pub resets_per_hour: u32,
+    /// Live extra cards per member.
+    pub max_extra_cards: u32,
     /// How often keys and revocations are reloaded (other instances' changes).
     pub refresh_interval: Duration,
 }
@@ -305,6 +340,7 @@ pub struct CardSettings {
 pub struct ContactsSettings {
     pub request_ttl: Duration,
     pub phone_lookups_per_hour: u32,
+    pub org_phone_lookups_per_hour: u32,
 }
 
 /// Photo decoding.
@@ -353,6 +389,20 @@ fn duration(
                 format!("{text:?}: {e} (write e.g. 30s or 365days)"),
             )),
         },
+    }
+}
+
+/// A rate per hour: `default` when unset, refused outside `1..=max`.
+fn per_hour(
+    setting: &'static str,
+    raw: Option<u32>,
+    default: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(bad(setting, format!("must be between 1 and {max}"))),
     }
 }
 
@@ -454,6 +504,16 @@ impl HttpSettings {
                 raw.request_timeout.as_deref(),
                 Duration::from_secs(30),
             )?,
+            header_read_timeout: duration(
+                "header_read_timeout",
+                raw.header_read_timeout.as_deref(),
+                Duration::from_secs(10),
+            )?,
+            max_connections: match raw.max_connections {
+                None => 512,
+                Some(n) if (1..=1_000_000).contains(&n) => n,
+                Some(_) => return Err(bad("max_connections", "must be between 1 and 1000000")),
+            },
         })
     }
 }
@@ -466,6 +526,12 @@ impl CardSettings {
                 raw.card_ttl.as_deref(),
                 Duration::from_secs(365 * 86_400),
             )?,
+            resets_per_hour: per_hour("card_resets_per_hour", raw.card_resets_per_hour, 10, 1000)?,
+            max_extra_cards: match raw.max_extra_cards {
+                None => 20,
+                Some(n) if n <= 10_000 => n,
+                Some(_) => return Err(bad("max_extra_cards", "must be between 0 and 10000")),
+            },
             refresh_interval: duration(
                 "refresh_interval",
                 raw.refresh_interval.as_deref(),
@@ -474,9 +540,13 @@ impl CardSettings {
         })
     }
 
-    /// How long a new card is valid, in seconds.
-    pub fn ttl_secs(&self) -> i64 {
-        secs(self.card_ttl)
+    /// The limits the cards service applies.
+    pub fn build(&self) -> crate::service::cards::CardLimits {
+        crate::service::cards::CardLimits {
+            ttl_secs: secs(self.card_ttl),
+            resets_per_hour: self.resets_per_hour,
+            max_extra_cards: self.max_extra_cards,
+        }
     }
 }
 
@@ -505,13 +575,18 @@ impl ContactsSettings {
                 raw.contact_request_ttl.as_deref(),
                 Duration::from_secs(14 * 86_400),
             )?,
-            phone_lookups_per_hour: match raw.phone_lookups_per_hour {
-                None => 20,
-                Some(n) if (1..=10_000).contains(&n) => n,
-                Some(_) => {
-                    return Err(bad("phone_lookups_per_hour", "must be between 1 and 10000"));
-                }
-            },
+            phone_lookups_per_hour: per_hour(
+                "phone_lookups_per_hour",
+                raw.phone_lookups_per_hour,
+                20,
+                10_000,
+            )?,
+            org_phone_lookups_per_hour: per_hour(
+                "org_phone_lookups_per_hour",
+                raw.org_phone_lookups_per_hour,
+                200,
+                1_000_000,
+            )?,
         })
     }
 
@@ -520,6 +595,7 @@ impl ContactsSettings {
         ContactSettings {
             request_ttl_secs: secs(self.request_ttl),
             phone_lookups_per_window: i64::from(self.phone_lookups_per_hour),
+            org_phone_lookups_per_window: i64::from(self.org_phone_lookups_per_hour),
             phone_window_secs: 3600,
         }
     }

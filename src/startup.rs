@@ -59,6 +59,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     state: AppState,
     limits: Limits,
+    connections: ConnectionLimits,
     refresh_interval: Duration,
     bootstrap_token: Option<TokenSecret>,
 }
@@ -93,9 +94,14 @@ impl Server {
             );
         }
         // Four upload bodies read per decoding slot: decoding, not reading, is the bottleneck.
+        // An upload waits for its places at most a third of the request's time and its body
+        // must arrive within half of it, so a slow or stuck upload is answered with its own
+        // problem (busy, body_too_slow) and frees its place before the request times out.
+        let request_timeout = settings.http.request_timeout;
         let uploads = Uploads::new(
             4 * settings.scan.concurrency.max(1),
-            ScanSettings::QUEUE_TIMEOUT,
+            request_timeout.min(ScanSettings::QUEUE_TIMEOUT) / 3,
+            request_timeout / 2,
             services.contacts.decoder().limits.max_bytes,
         );
         let state = AppState::new(services, uploads, settings.http.metrics_token.clone());
@@ -110,10 +116,15 @@ impl Server {
             max_body_bytes: settings.http.max_body_bytes,
             request_timeout: settings.http.request_timeout,
         };
+        let connections = ConnectionLimits {
+            header_read_timeout: settings.http.header_read_timeout,
+            max_connections: settings.http.max_connections,
+        };
         Ok(Self {
             listener,
             state,
             limits,
+            connections,
             refresh_interval: settings.cards.refresh_interval,
             bootstrap_token,
         })
@@ -178,14 +189,90 @@ impl Server {
             ),
         ];
         let app = router(self.state, self.limits);
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = serve(self.listener, app, self.connections, shutdown).await;
         for chore in chores {
             chore.abort();
         }
         served
     }
+}
+
+/// What the server allows a connection, so that it is safe without a reverse proxy in front.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    /// Longest wait for a request's complete headers, from the connection's start or its
+    /// previous answer (hyper's header-read timer runs while a keep-alive connection idles too).
+    header_read_timeout: Duration,
+    /// Connections served at once.
+    max_connections: usize,
+}
+
+/// Serves HTTP/1.1 on `listener` until `shutdown` completes, then stops accepting, lets each
+/// connection finish its request in flight and waits for them all.
+///
+/// What `axum::serve` does, with the two things it lacks: a header-read timeout (a client that
+/// trickles its headers, or connects and sends nothing, or idles on a keep-alive connection, is
+/// cut off) and a cap on connections (at the cap the server stops accepting and new clients
+/// wait in the kernel's listen queue, instead of taking every file descriptor until `accept`
+/// fails and `/healthz` cannot be reached).
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let places = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let place = tokio::select! {
+            place = Arc::clone(&places).acquire_owned() => match place {
+                Ok(place) => place,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // try again shortly rather than spin or stop.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = http.serve_connection(
+            TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(app.clone()),
+        );
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopping.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(place);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every connection holds a place until it ends.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = places.acquire_many(all).await;
+    Ok(())
 }
 
 /// Every use case, over one store and one clock.
@@ -235,7 +322,7 @@ async fn build_services(
             Arc::clone(&store),
             Arc::clone(&keys),
             Arc::clone(&clock),
-            settings.cards.ttl_secs(),
+            settings.cards.build(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
         transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),

@@ -1001,7 +1001,7 @@ async function adminPolicyView() {
     list.replaceChildren(...(partners.length === 0
       ? [h('li', { class: 'empty', text: 'No partner organizations.' })]
       : partners.map((p) => h('li', { 'data-id': p.id },
-        h('div', {}, h('strong', { text: p.name }), h('div', { class: 'meta', text: `Organization ${p.id}${p.domain ? ` · ${p.domain}` : ''}` })),
+        h('div', {}, h('strong', { text: p.name ?? `Organization ${p.id}` }), h('div', { class: 'meta', text: p.name ? `Organization ${p.id}` : 'Named here once they list you as a partner too' })),
         confirmButton('Remove', 'Yes, remove', async () => {
           try {
             await api('DELETE', `/v1/orgs/${org}/partners/${p.id}`);

@@ -37,8 +37,8 @@ pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
     MemberStatus, Mobile, NewMember, Title, fold_for_search,
 };
-pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, WebhookUrl};
-pub use session::SessionInfo;
+pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, Partner, WebhookUrl};
+pub use session::{PendingSigninLink, SessionInfo};
 pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 pub use transfer::{
     NewTransfer, NotPossible, Transfer, TransferKind, TransferMessage, TransferPeriod,

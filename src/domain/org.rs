@@ -203,6 +203,17 @@ pub struct Org {
     pub successor_routing: bool,
 }
 
+/// One entry of an organization's partner list, as its admins see it: the id they listed, since
+/// when, and the other organization's name only once that organization lists them back (both
+/// sides agreed). Listing an id tells nothing about the organization behind it, or whether
+/// there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    pub id: OrgId,
+    pub name: Option<String>,
+    pub since: i64,
+}
+
 /// A new organization.
 #[derive(Debug, Clone)]
 pub struct NewOrg {

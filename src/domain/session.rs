@@ -113,6 +113,19 @@ pub fn signin_url(public_url: &str, secret: &TokenSecret) -> String {
     )
 }
 
+/// A sign-in link nobody has used yet (its secret is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSigninLink {
+    pub id: super::SigninLinkId,
+    pub role: super::Role,
+    /// The member it signs in, for a member's link.
+    pub member_id: Option<super::MemberId>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The token it was made with (`None` for links from before makers were recorded).
+    pub created_by: Option<super::TokenId>,
+}
+
 /// A live web session: the token it acts through, and when it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {

@@ -266,8 +266,22 @@ async fn run_scan(
     preview: bool,
 ) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
     let (org_id, member_id) = auth.member()?;
-    let _admitted = state.uploads.admit(member_id).await.ok_or_else(busy)?;
-    let body = ScanBody::from_request(req, state).await?;
+    let _admitted = state
+        .uploads
+        .admit(org_id, member_id)
+        .await
+        .ok_or_else(busy)?;
+    // A body that trickles in would hold its places until the request timed out.
+    let limit = state.uploads.body_timeout;
+    let body = tokio::time::timeout(limit, ScanBody::from_request(req, state))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_too_slow",
+                format!("the upload's body did not arrive within {limit:?}"),
+            )
+        })??;
     let actor = auth.0.actor();
     let who = Requester {
         org_id,

@@ -357,6 +357,13 @@ impl From<crate::service::ServiceError> for ApiError {
                 text.to_string(),
             ),
             E::MemberInactive => Self::not_found("member"),
+            E::ResetsRateLimited { retry_after_secs } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+                    .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX))
+            }
+            E::TooManyCards { .. } => {
+                Self::new(StatusCode::CONFLICT, "too_many_cards", e.to_string())
+            }
             E::ExpiryBeyondLimit { .. } => Self {
                 field: Some("expires_at"),
                 ..Self::new(

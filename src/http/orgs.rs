@@ -1,7 +1,7 @@
 //! Organizations, their contact policy and partners; tokens for their admins and members.
 
 use super::extract::{Auth, Json, Path};
-use super::views::{CreatedToken, OrgView};
+use super::views::{CreatedToken, OrgView, PartnerView, TokenView};
 use super::{ApiError, AppState};
 use crate::domain::{
     ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId, TokenLabel,
@@ -17,7 +17,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_org, update_org))
         .routes(routes!(list_partners))
         .routes(routes!(add_partner, remove_partner))
-        .routes(routes!(create_token))
+        .routes(routes!(create_token, list_tokens))
         .routes(routes!(revoke_token))
 }
 
@@ -123,20 +123,22 @@ async fn update_org(
     ))
 }
 
-/// Lists an organization's partners (its admin, or an operator).
+/// Lists an organization's partners (its admin, or an operator): each listed id, and the other
+/// organization's name once it lists this one back.
 #[utoipa::path(get, path = "/v1/orgs/{org}/partners", tag = "organizations", params(("org" = i64, Path)),
-    responses((status = 200, body = Vec<OrgView>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<PartnerView>)), security(("bearer" = [])))]
 async fn list_partners(
     State(state): State<AppState>,
     auth: Auth,
     Path(org): Path<OrgId>,
-) -> Result<Json<Vec<OrgView>>, ApiError> {
+) -> Result<Json<Vec<PartnerView>>, ApiError> {
     auth.admin_of(org)?;
     let partners = state.services.orgs.partners(org).await?;
-    Ok(Json(partners.into_iter().map(OrgView::from).collect()))
+    Ok(Json(partners.into_iter().map(PartnerView::from).collect()))
 }
 
-/// Makes another organization a partner (idempotent).
+/// Makes another organization a partner (idempotent). Any id is listed with the same answer,
+/// whether or not an organization has it: partnering tells nothing about other organizations.
 #[utoipa::path(put, path = "/v1/orgs/{org}/partners/{partner}", tag = "organizations",
     params(("org" = i64, Path), ("partner" = i64, Path)), responses((status = 204)), security(("bearer" = [])))]
 async fn add_partner(
@@ -208,6 +210,20 @@ async fn create_token(
         member_id: info.member_id.map(MemberId::get),
     };
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The organization's unrevoked tokens (its admin, or an operator): ids, roles and labels, never
+/// secrets. Revoking one also ends the sign-in links it made and the sessions they started.
+#[utoipa::path(get, path = "/v1/orgs/{org}/tokens", tag = "tokens", params(("org" = i64, Path)),
+    responses((status = 200, body = Vec<TokenView>)), security(("bearer" = [])))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<OrgId>,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
+    auth.admin_of(org)?;
+    let tokens = state.services.access.tokens(org).await?;
+    Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
 }
 
 /// Revokes a token of the organization.

@@ -2,9 +2,10 @@
 //! trades it for a session cookie, the app reads its session (and CSRF token), and signs out.
 
 use super::extract::{Auth, Json, Path, check_origin, session_secret};
+use super::views::PendingSigninLinkView;
 use super::{ApiError, AppState};
 use crate::domain::session;
-use crate::domain::{MemberId, OrgId, Principal, Role, SessionInfo};
+use crate::domain::{MemberId, OrgId, Principal, Role, SessionInfo, SigninLinkId};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +14,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(member_signin_link))
-        .routes(routes!(admin_signin_link))
+        .routes(routes!(admin_signin_link, pending_signin_links))
+        .routes(routes!(cancel_signin_link))
         .routes(routes!(start_session))
         .routes(routes!(current_session, end_session))
 }
@@ -68,6 +70,34 @@ async fn admin_signin_link(
 ) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
     let who = auth.admin_of(org)?;
     create_link(&state, &who, org, None).await
+}
+
+/// The organization's sign-in links nobody has used yet (its admin, or an operator).
+#[utoipa::path(get, path = "/v1/orgs/{org}/signin-links", tag = "web", params(("org" = i64, Path)),
+    responses((status = 200, body = Vec<PendingSigninLinkView>)), security(("bearer" = [])))]
+async fn pending_signin_links(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<OrgId>,
+) -> Result<Json<Vec<PendingSigninLinkView>>, ApiError> {
+    auth.admin_of(org)?;
+    let links = state.services.sessions.pending_links(org).await?;
+    Ok(Json(
+        links.into_iter().map(PendingSigninLinkView::from).collect(),
+    ))
+}
+
+/// Cancels a sign-in link nobody has used yet (its admin, or an operator); 404 for a used one.
+#[utoipa::path(delete, path = "/v1/orgs/{org}/signin-links/{link}", tag = "web",
+    params(("org" = i64, Path), ("link" = i64, Path)), responses((status = 204)), security(("bearer" = [])))]
+async fn cancel_signin_link(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, link)): Path<(OrgId, SigninLinkId)>,
+) -> Result<StatusCode, ApiError> {
+    let who = auth.admin_of(org)?;
+    state.services.sessions.cancel_link(&who, org, link).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The secret from a sign-in link (the last segment of its URL).

@@ -35,6 +35,28 @@ impl From<domain::Org> for OrgView {
     }
 }
 
+/// An entry of an organization's partner list: the listed id, since when, and the other
+/// organization's name once it lists this organization back (`null` until then, and for an id
+/// no organization has: the list does not tell which).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Partner)]
+pub struct PartnerView {
+    pub id: i64,
+    pub name: Option<String>,
+    /// When it was listed, Unix seconds.
+    pub since: i64,
+}
+
+impl From<domain::Partner> for PartnerView {
+    fn from(p: domain::Partner) -> Self {
+        Self {
+            id: p.id.get(),
+            name: p.name,
+            since: p.since,
+        }
+    }
+}
+
 /// A member of an organization, as admins and the member see it.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = Member)]
@@ -445,6 +467,56 @@ impl From<domain::Transfer> for TransferView {
             created_at: t.created_at,
             effective_at: t.effective_at,
             decided_at: t.decided_at,
+        }
+    }
+}
+
+/// A token of an organization, as its admins see it: never its secret (only a hash is stored).
+/// `label` is `web session` for a session's own token.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Token)]
+pub struct TokenView {
+    pub id: i64,
+    pub role: Role,
+    pub member_id: Option<i64>,
+    pub label: String,
+    pub created_at: i64,
+}
+
+impl From<domain::TokenInfo> for TokenView {
+    fn from(t: domain::TokenInfo) -> Self {
+        Self {
+            id: t.id.get(),
+            role: t.role,
+            member_id: t.member_id.map(domain::MemberId::get),
+            label: t.label,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A sign-in link nobody has used yet (its secret is not stored, so not shown).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = PendingSigninLink)]
+pub struct PendingSigninLinkView {
+    pub id: i64,
+    pub role: Role,
+    pub member_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The id of the token it was made with; revoking that token cancels the link.
+    pub created_by: Option<i64>,
+}
+
+impl From<domain::PendingSigninLink> for PendingSigninLinkView {
+    fn from(l: domain::PendingSigninLink) -> Self {
+        Self {
+            id: l.id.get(),
+            role: l.role,
+            member_id: l.member_id.map(domain::MemberId::get),
+            created_at: l.created_at,
+            expires_at: l.expires_at,
+            created_by: l.created_by.map(domain::TokenId::get),
         }
     }
 }

@@ -107,6 +107,15 @@ impl Access {
         Ok((info, secret))
     }
 
+    /// The unrevoked tokens of `org` (never their secrets, which are not stored).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown organization.
+    pub async fn tokens(&self, org: OrgId) -> Result<Vec<TokenInfo>, StoreError> {
+        self.store.get_org(org).await?;
+        self.store.list_tokens(org).await
+    }
+
     /// Revokes a token of `org`.
     ///
     /// # Errors

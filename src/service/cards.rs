@@ -6,7 +6,7 @@ use super::keyring::{Keyring, KeyringError};
 use crate::card::{self, CardId, CardRequest};
 use crate::domain::{MemberId, MemberStatus, OrgId, Principal};
 use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
-use crate::store::{CardRecord, Store, StoreError};
+use crate::store::{CardQuota, CardRecord, QuotaUsed, Store, StoreError};
 use std::sync::Arc;
 
 /// What went wrong issuing or rendering a card.
@@ -27,6 +27,18 @@ pub enum ServiceError {
     /// The member is deactivated and may not hold cards.
     #[error("member is deactivated")]
     MemberInactive,
+    /// The member reset their primary card `--card-resets-per-hour` times in the last hour.
+    #[error("the card was reset too often; try again in {retry_after_secs} s")]
+    ResetsRateLimited {
+        /// When the oldest reset of the hour leaves the window.
+        retry_after_secs: i64,
+    },
+    /// The member holds `--max-extra-cards` live extra cards already.
+    #[error("at most {max} extra cards may be valid at once; revoke one first")]
+    TooManyCards {
+        /// The limit.
+        max: u32,
+    },
     /// The card would outlive the operator's card lifetime (`--card-ttl`).
     #[error(
         "expires_at: at most the service's card lifetime from now (until {})",
@@ -79,28 +91,41 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
 }
 
+/// What a member may do with cards: each card's longest life, and how many cards a member may
+/// add to the public revocation list (every reset and every revoked extra card is listed until
+/// it would have expired).
+#[derive(Debug, Clone, Copy)]
+pub struct CardLimits {
+    /// A card's default and longest lifetime, in seconds.
+    pub ttl_secs: i64,
+    /// Primary-card issues per member in any hour.
+    pub resets_per_hour: u32,
+    /// Unrevoked, unexpired extra cards per member.
+    pub max_extra_cards: u32,
+}
+
 /// Issuing and rendering cards.
 #[derive(Debug)]
 pub struct Cards {
     store: Arc<dyn Store>,
     keys: Arc<Keyring>,
     clock: Arc<dyn Clock>,
-    ttl_secs: i64,
+    limits: CardLimits,
 }
 
 impl Cards {
-    /// Cards valid for `ttl_secs` unless asked otherwise.
+    /// Cards within `limits`.
     pub fn new(
         store: Arc<dyn Store>,
         keys: Arc<Keyring>,
         clock: Arc<dyn Clock>,
-        ttl_secs: i64,
+        limits: CardLimits,
     ) -> Self {
         Self {
             store,
             keys,
             clock,
-            ttl_secs,
+            limits,
         }
     }
 
@@ -119,7 +144,7 @@ impl Cards {
         let now = self.clock.now();
         // The operator's lifetime bounds every card, not only the default one: a card that
         // outlives it outlives the operator's revocation and rotation plans too.
-        let latest = now.saturating_add(self.ttl_secs);
+        let latest = now.saturating_add(self.limits.ttl_secs);
         if options.expires_at.is_some_and(|at| at > latest) {
             return Err(ServiceError::ExpiryBeyondLimit { latest });
         }
@@ -181,7 +206,25 @@ impl Cards {
             format!("member/{member_id}"),
             options.channel.as_deref().unwrap_or(""),
         );
-        self.store.insert_card(&record, Some(&entry)).await?;
+        const HOUR: i64 = 3600;
+        let quota = CardQuota {
+            primaries_since: now - HOUR,
+            primaries: i64::from(self.limits.resets_per_hour),
+            extras: i64::from(self.limits.max_extra_cards),
+        };
+        match self.store.insert_card(&record, &quota, Some(&entry)).await {
+            Err(StoreError::CardQuota(QuotaUsed::Primaries { oldest })) => {
+                return Err(ServiceError::ResetsRateLimited {
+                    retry_after_secs: (oldest + HOUR - now).max(1),
+                });
+            }
+            Err(StoreError::CardQuota(QuotaUsed::Extras)) => {
+                return Err(ServiceError::TooManyCards {
+                    max: self.limits.max_extra_cards,
+                });
+            }
+            stored => stored?,
+        }
         metrics::counter!("cards_issued_total").increment(1);
         if options.primary {
             self.keys.refresh().await?;

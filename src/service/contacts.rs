@@ -32,6 +32,8 @@ pub struct ContactSettings {
     pub request_ttl_secs: i64,
     /// Phone lookups one member may make per `phone_window_secs`.
     pub phone_lookups_per_window: i64,
+    /// Phone lookups the members of one organization may make together per `phone_window_secs`.
+    pub org_phone_lookups_per_window: i64,
     /// The rate limit's window, in seconds.
     pub phone_window_secs: i64,
 }
@@ -380,7 +382,8 @@ impl Contacts {
             self.store.get_org(requester_org).await?,
             self.store.get_org(owner_org).await?,
         );
-        let partner_ids = |orgs: Vec<crate::domain::Org>| orgs.iter().map(|o| o.id).collect();
+        let partner_ids =
+            |listed: Vec<crate::domain::Partner>| listed.iter().map(|p| p.id).collect();
         let a_partners: Vec<OrgId> = partner_ids(self.store.list_partners(a.id).await?);
         let b_partners: Vec<OrgId> = partner_ids(self.store.list_partners(b.id).await?);
         let requester = PolicySide {
@@ -468,7 +471,8 @@ impl Contacts {
     /// Requests a contact by mobile number. An unknown number, a number whose owner keeps it
     /// undiscoverable, and an owner the requester may not ask (either organization's policy) all
     /// answer the same `NotFound` after the same single lookup; every lookup counts towards the
-    /// caller's rate limit. Only a requester's own organization with external contacts disabled is
+    /// caller's rate limit and then its organization's (so creating members does not multiply
+    /// the lookups an organization may make). Only a requester's own organization with external contacts disabled is
     /// told so, whatever the number.
     ///
     /// # Errors
@@ -481,14 +485,24 @@ impl Contacts {
     ) -> Result<(Party, Outcome), ContactError> {
         let now = self.clock.now();
         let window = self.settings.phone_window_secs;
+        let limited = || ContactError::RateLimited {
+            retry_after_secs: window,
+        };
         let count = self
             .store
             .record_phone_lookup(who.member_id, now, window)
             .await?;
         if count > self.settings.phone_lookups_per_window {
-            return Err(ContactError::RateLimited {
-                retry_after_secs: window,
-            });
+            return Err(limited());
+        }
+        // Counted only for lookups the member's own limit let through, so one member who keeps
+        // asking cannot use up the organization's share.
+        let org_count = self
+            .store
+            .record_org_phone_lookup(who.org_id, now, window)
+            .await?;
+        if org_count > self.settings.org_phone_lookups_per_window {
+            return Err(limited());
         }
         let own = self.store.get_org(who.org_id).await?;
         if own.policy == ContactPolicy::Disabled {

@@ -2,7 +2,9 @@
 //! and their audit log.
 
 use super::clock::Clock;
-use crate::domain::{AuditEntry, AuditId, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, Principal};
+use crate::domain::{
+    AuditEntry, AuditId, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, Partner, Principal,
+};
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 
@@ -71,18 +73,19 @@ impl Orgs {
         self.store.update_org(id, patch, &entry).await
     }
 
-    /// An organization's partners.
+    /// An organization's partner list (see [`Partner`] for what it shows).
     ///
     /// # Errors
     /// When the store fails.
-    pub async fn partners(&self, id: OrgId) -> Result<Vec<Org>, StoreError> {
+    pub async fn partners(&self, id: OrgId) -> Result<Vec<Partner>, StoreError> {
         self.store.list_partners(id).await
     }
 
-    /// Makes `partner` a partner of `org` (idempotent).
+    /// Makes `partner` a partner of `org` (idempotent). An id no organization has is listed
+    /// too, with the same answer: the answer must not tell which organizations exist.
     ///
     /// # Errors
-    /// `NotFound` for an unknown partner, `Conflict(PartnershipWithItself)`.
+    /// `Conflict(PartnershipWithItself)`.
     pub async fn add_partner(
         &self,
         who: &Principal,

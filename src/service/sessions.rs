@@ -5,7 +5,8 @@ use super::clock::Clock;
 use crate::card::Issuer;
 use crate::domain::session::{SIGNIN_LINK_TTL_SECS, signin_url};
 use crate::domain::{
-    MemberId, MemberStatus, OrgId, Principal, Role, SessionInfo, TokenHash, TokenSecret,
+    MemberId, MemberStatus, OrgId, PendingSigninLink, Principal, Role, SessionInfo, SigninLinkId,
+    TokenHash, TokenSecret,
 };
 use crate::store::{NewSigninLink, Store, StoreError};
 use std::sync::Arc;
@@ -89,6 +90,37 @@ impl Sessions {
             url: signin_url(self.issuer.as_str(), &secret),
             expires_at: link.expires_at,
         })
+    }
+
+    /// The sign-in links of `org` nobody has used yet.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown organization.
+    pub async fn pending_links(&self, org: OrgId) -> Result<Vec<PendingSigninLink>, StoreError> {
+        self.store.get_org(org).await?;
+        self.store.list_signin_links(org, self.clock.now()).await
+    }
+
+    /// Cancels a sign-in link of `org` that nobody has used yet.
+    ///
+    /// # Errors
+    /// `NotFound` for a link that is not the organization's or was used already.
+    pub async fn cancel_link(
+        &self,
+        who: &Principal,
+        org: OrgId,
+        link: SigninLinkId,
+    ) -> Result<(), StoreError> {
+        let target = format!("signin_link/{link}");
+        let entry = super::audit(
+            self.clock.now(),
+            who,
+            Some(org),
+            "signin_link.cancel",
+            target,
+            "",
+        );
+        self.store.cancel_signin_link(org, link, &entry).await
     }
 
     /// Trades a sign-in link's secret for a new session; `None` when the link is unknown, used,

@@ -47,14 +47,40 @@ pub struct RevocationSnapshot {
     pub routing_off: Vec<OrgId>,
 }
 
+/// How many cards a member may add, checked as a card is stored, under the member's row lock
+/// (so concurrent issues cannot all pass): each card a member resets or revokes stays on the
+/// public revocation list until it would have expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardQuota {
+    /// Primary cards issued after `since`, the new one included, may number at most this.
+    pub primaries_since: i64,
+    pub primaries: i64,
+    /// Unrevoked, unexpired extra cards, the new one included, may number at most this.
+    pub extras: i64,
+}
+
+/// Which part of a [`CardQuota`] a card would have broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaUsed {
+    /// As many primary cards as allowed since `primaries_since`; the oldest was issued at this.
+    Primaries { oldest: i64 },
+    /// As many live extra cards as allowed.
+    Extras,
+}
+
 /// Cards and revocations.
 #[async_trait::async_trait]
 pub trait CardStore: Send + Sync {
-    /// Stores a card of an active member; a new primary card revokes the member's previous
-    /// primary card in the same transaction. Concurrent inserts for one member run one after the
-    /// other, and a member deactivated meanwhile is `NotFound`.
-    async fn insert_card(&self, card: &CardRecord, audit: Option<&Audit>)
-    -> Result<(), StoreError>;
+    /// Stores a card of an active member within `quota`; a new primary card revokes the
+    /// member's previous primary card in the same transaction. Concurrent inserts for one member
+    /// run one after the other, and a member deactivated meanwhile is `NotFound`; a card beyond
+    /// the quota is `CardQuota`.
+    async fn insert_card(
+        &self,
+        card: &CardRecord,
+        quota: &CardQuota,
+        audit: Option<&Audit>,
+    ) -> Result<(), StoreError>;
     /// Lists a member's cards, newest first.
     async fn list_cards(
         &self,
@@ -133,7 +159,7 @@ fn records(rows: Vec<CardRow>) -> Result<Vec<CardRecord>, StoreError> {
 for_both_databases! {
     #[async_trait::async_trait]
     impl CardStore for Sql {
-        async fn insert_card(&self, card: &CardRecord, audit: Option<&Audit>) -> Result<(), StoreError> {
+        async fn insert_card(&self, card: &CardRecord, quota: &CardQuota, audit: Option<&Audit>) -> Result<(), StoreError> {
             let mut tx = self.begin_write().await?;
             // A write to the member's row first: it takes the row's lock on PostgreSQL (the
             // write lock on SQLite), so two resets of one member run one after the other and
@@ -148,6 +174,32 @@ for_both_databases! {
             .await?;
             if member.rows_affected() == 0 {
                 return Err(StoreError::NotFound("member"));
+            }
+            let (count, oldest): (i64, Option<i64>) = if card.is_primary {
+                sqlx::query_as(
+                    "SELECT COUNT(*), MIN(issued_at) FROM cards \
+                     WHERE member_id = $1 AND is_primary AND issued_at > $2",
+                )
+                .bind(card.member_id.get())
+                .bind(quota.primaries_since)
+            } else {
+                sqlx::query_as(
+                    "SELECT COUNT(*), MIN(issued_at) FROM cards WHERE member_id = $1 \
+                     AND NOT is_primary AND revoked_at IS NULL AND expires_at > $2",
+                )
+                .bind(card.member_id.get())
+                .bind(card.issued_at)
+            }
+            .fetch_one(&mut *tx)
+            .await?;
+            match (card.is_primary, oldest) {
+                (true, Some(oldest)) if count >= quota.primaries => {
+                    return Err(StoreError::CardQuota(QuotaUsed::Primaries { oldest }));
+                }
+                (false, _) if count >= quota.extras => {
+                    return Err(StoreError::CardQuota(QuotaUsed::Extras));
+                }
+                _ => {}
             }
             if card.is_primary {
                 sqlx::query(

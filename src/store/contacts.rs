@@ -141,6 +141,13 @@ pub trait ContactStore: Send + Sync {
         now: i64,
         window_secs: i64,
     ) -> Result<i64, StoreError>;
+    /// The same count for the members of `org_id` together.
+    async fn record_org_phone_lookup(
+        &self,
+        org_id: OrgId,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<i64, StoreError>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -562,16 +569,35 @@ for_both_databases! {
         }
 
         async fn record_phone_lookup(&self, member_id: MemberId, now: i64, window_secs: i64) -> Result<i64, StoreError> {
-            let (lookups,): (i64,) = sqlx::query_as(
-                "INSERT INTO phone_lookup_windows (member_id, window_start, lookups) VALUES ($1, $2, 1) \
-                 ON CONFLICT (member_id) DO UPDATE SET \
-                 lookups = CASE WHEN phone_lookup_windows.window_start <= $2 - $3 THEN 1 \
-                           ELSE phone_lookup_windows.lookups + 1 END, \
-                 window_start = CASE WHEN phone_lookup_windows.window_start <= $2 - $3 THEN $2 \
-                                ELSE phone_lookup_windows.window_start END \
-                 RETURNING lookups",
-            )
-            .bind(member_id.get())
+            self.count_in_window("phone_lookup_windows", "member_id", member_id.get(), now, window_secs).await
+        }
+
+        async fn record_org_phone_lookup(&self, org_id: OrgId, now: i64, window_secs: i64) -> Result<i64, StoreError> {
+            self.count_in_window("org_phone_lookup_windows", "org_id", org_id.get(), now, window_secs).await
+        }
+    }
+
+    impl Sql {
+        /// Counts one event for the row `key = id` of a fixed-window counter table and returns
+        /// the count in the current `window_secs`-long window (this one included), atomically.
+        async fn count_in_window(
+            &self,
+            table: &'static str,
+            key: &'static str,
+            id: i64,
+            now: i64,
+            window_secs: i64,
+        ) -> Result<i64, StoreError> {
+            let (lookups,): (i64,) = sqlx::query_as(&format!(
+                "INSERT INTO {table} ({key}, window_start, lookups) VALUES ($1, $2, 1) \
+                 ON CONFLICT ({key}) DO UPDATE SET \
+                 lookups = CASE WHEN {table}.window_start <= $2 - $3 THEN 1 \
+                           ELSE {table}.lookups + 1 END, \
+                 window_start = CASE WHEN {table}.window_start <= $2 - $3 THEN $2 \
+                                ELSE {table}.window_start END \
+                 RETURNING lookups"
+            ))
+            .bind(id)
             .bind(now)
             .bind(window_secs)
             .fetch_one(&self.pool)

@@ -30,7 +30,7 @@ pub mod webhooks;
 
 pub use audit::{AuditStore, Event};
 pub use book::BookStore;
-pub use cards::{CardRecord, CardState, CardStore, RevocationSnapshot};
+pub use cards::{CardQuota, CardRecord, CardState, CardStore, QuotaUsed, RevocationSnapshot};
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
 pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
 pub use members::MemberStore;
@@ -96,6 +96,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// A member's card quota ([`CardQuota`]) is used up: nothing was written.
+    #[error("the member's card quota is used up")]
+    CardQuota(QuotaUsed),
     /// Migrations could not be applied.
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),

@@ -1,7 +1,7 @@
 //! Organizations and their partner lists.
 
-use super::{Conflict, StoreError, classify, corrupt, for_both_databases, qualified};
-use crate::domain::{Audit, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, TransferPeriod};
+use super::{Conflict, StoreError, classify, corrupt, for_both_databases, missing_as};
+use crate::domain::{Audit, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, Partner, TransferPeriod};
 
 /// Organizations and partnerships.
 #[async_trait::async_trait]
@@ -19,7 +19,8 @@ pub trait OrgStore: Send + Sync {
         patch: &OrgPatch,
         audit: &Audit,
     ) -> Result<Org, StoreError>;
-    /// Makes `partner_id` a partner of `org_id` (idempotent).
+    /// Makes `partner_id` a partner of `org_id` (idempotent), whether or not an organization has
+    /// that id.
     async fn add_partner(
         &self,
         org_id: OrgId,
@@ -33,8 +34,8 @@ pub trait OrgStore: Send + Sync {
         partner_id: OrgId,
         audit: &Audit,
     ) -> Result<(), StoreError>;
-    /// Lists an organization's partners.
-    async fn list_partners(&self, org_id: OrgId) -> Result<Vec<Org>, StoreError>;
+    /// Lists an organization's partners, by id; see [`Partner`].
+    async fn list_partners(&self, org_id: OrgId) -> Result<Vec<Partner>, StoreError>;
 }
 
 /// The columns of [`OrgRow`], for `SELECT` and `RETURNING`.
@@ -154,17 +155,17 @@ for_both_databases! {
             }
             let mut tx = self.begin_write().await?;
             let done = sqlx::query(
-                "INSERT INTO partners (org_id, partner_id, created_at) \
-                 SELECT $1, id, $3 FROM organizations WHERE id = $2 ON CONFLICT DO NOTHING",
+                "INSERT INTO partners (org_id, partner_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(org_id.get())
             .bind(partner_id.get())
             .bind(audit.at)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .map_err(missing_as("organization"))?;
             if done.rows_affected() == 0 {
-                // Either already a partner (fine) or no such organization (404).
-                Self::fetch_org(&mut tx, partner_id).await?;
+                // Already a partner.
                 return Ok(());
             }
             Self::write_audit(&mut tx, audit).await?;
@@ -179,18 +180,22 @@ for_both_databases! {
             self.change_one(remove, audit, "partner").await
         }
 
-        async fn list_partners(&self, org_id: OrgId) -> Result<Vec<Org>, StoreError> {
-            let columns = qualified("o", COLUMNS);
-            sqlx::query_as::<_, OrgRow>(&format!(
-                "SELECT {columns} FROM partners p \
-                 JOIN organizations o ON o.id = p.partner_id WHERE p.org_id = $1 ORDER BY o.id"
-            ))
+        async fn list_partners(&self, org_id: OrgId) -> Result<Vec<Partner>, StoreError> {
+            // The name comes through the other side's own listing: only an organization that
+            // lists `org_id` back is named.
+            let rows: Vec<(i64, Option<String>, i64)> = sqlx::query_as(
+                "SELECT p.partner_id, o.name, p.created_at FROM partners p \
+                 LEFT JOIN partners back ON back.org_id = p.partner_id AND back.partner_id = p.org_id \
+                 LEFT JOIN organizations o ON o.id = back.org_id \
+                 WHERE p.org_id = $1 ORDER BY p.partner_id",
+            )
             .bind(org_id.get())
             .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Org::try_from)
-            .collect()
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, name, since)| Partner { id: OrgId::new(id), name, since })
+                .collect())
         }
     }
 }

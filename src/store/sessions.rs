@@ -5,8 +5,8 @@
 use super::{Conflict, StoreError, classify, corrupt, first_wins, for_both_databases, qualified};
 use crate::domain::session::session_lifetime;
 use crate::domain::{
-    Audit, MemberId, MemberStatus, OrgId, Role, SessionInfo, SigninLinkId, TokenHash, TokenId,
-    TokenInfo, TokenSecret,
+    Audit, MemberId, MemberStatus, OrgId, PendingSigninLink, Role, SessionInfo, SigninLinkId,
+    TokenHash, TokenId, TokenInfo, TokenSecret,
 };
 
 /// A token to be stored (only its hash).
@@ -49,6 +49,21 @@ pub trait SessionStore: Send + Sync {
         &self,
         org_id: Option<OrgId>,
         token_id: TokenId,
+        audit: &Audit,
+    ) -> Result<(), StoreError>;
+    /// The organization's unrevoked tokens (web sessions' included), oldest first.
+    async fn list_tokens(&self, org_id: OrgId) -> Result<Vec<TokenInfo>, StoreError>;
+    /// The organization's sign-in links that are unused and unexpired at `now`, oldest first.
+    async fn list_signin_links(
+        &self,
+        org_id: OrgId,
+        now: i64,
+    ) -> Result<Vec<PendingSigninLink>, StoreError>;
+    /// Deletes a sign-in link of `org_id` that nobody has used yet; `NotFound` otherwise.
+    async fn cancel_signin_link(
+        &self,
+        org_id: OrgId,
+        link_id: SigninLinkId,
         audit: &Audit,
     ) -> Result<(), StoreError>;
     /// Stores a one-time sign-in link (only its hash); returns its id.
@@ -215,6 +230,50 @@ for_both_databases! {
             Self::write_audit(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(())
+        }
+
+        async fn list_tokens(&self, org_id: OrgId) -> Result<Vec<TokenInfo>, StoreError> {
+            sqlx::query_as::<_, TokenRow>(&format!(
+                "SELECT {COLUMNS} FROM tokens WHERE org_id = $1 AND revoked_at IS NULL ORDER BY id"
+            ))
+            .bind(org_id.get())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(TokenInfo::try_from)
+            .collect()
+        }
+
+        async fn list_signin_links(&self, org_id: OrgId, now: i64) -> Result<Vec<PendingSigninLink>, StoreError> {
+            let rows: Vec<(i64, String, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT id, role, member_id, created_at, expires_at, created_by FROM signin_links \
+                 WHERE org_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY id",
+            )
+            .bind(org_id.get())
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter()
+                .map(|(id, role, member_id, created_at, expires_at, created_by)| {
+                    Ok(PendingSigninLink {
+                        id: SigninLinkId::new(id),
+                        role: Role::from_stored(&role).ok_or_else(|| corrupt("role", &role))?,
+                        member_id: member_id.map(MemberId::new),
+                        created_at,
+                        expires_at,
+                        created_by: created_by.map(TokenId::new),
+                    })
+                })
+                .collect()
+        }
+
+        async fn cancel_signin_link(&self, org_id: OrgId, link_id: SigninLinkId, audit: &Audit) -> Result<(), StoreError> {
+            let cancel = sqlx::query(
+                "DELETE FROM signin_links WHERE id = $1 AND org_id = $2 AND used_at IS NULL",
+            )
+            .bind(link_id.get())
+            .bind(org_id.get());
+            self.change_one(cancel, audit, "sign-in link").await
         }
 
         async fn create_signin_link(&self, link: &NewSigninLink, audit: &Audit) -> Result<SigninLinkId, StoreError> {

@@ -50,6 +50,13 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         .expect(201)["id"]
         .as_i64()
         .unwrap();
+    app.admin_signin_link(&admin, a).await.expect(201);
+    let spare_link = app
+        .get(&format!("/v1/orgs/{a}/signin-links"), Some(&admin))
+        .await
+        .expect(200)[0]["id"]
+        .as_i64()
+        .unwrap();
     let tokens = [
         None,
         Some(member.as_str()),
@@ -185,6 +192,27 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         (
             Method::DELETE,
             format!("/v1/orgs/{a}/tokens/{spare}"),
+            none,
+            Access::Admin,
+            &[204, 404],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/tokens"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/signin-links"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/orgs/{a}/signin-links/{spare_link}"),
             none,
             Access::Admin,
             &[204, 404],

@@ -1,6 +1,6 @@
 //! Cards, verification, keys and the public documents, over HTTP on both databases.
 
-use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_with};
 use namecard::card::{Keyset, RevocationList, VerifyOptions, verify_card};
 use namecard::config::RawSettings;
 use reqwest::Method;
@@ -10,6 +10,17 @@ async fn verify(app: &TestApp, text: &str) -> serde_json::Value {
     app.post("/v1/verify", None, json!({ "text": text }))
         .await
         .expect(200)
+}
+
+/// The published keyset and revocation list, loaded as a verifier loads them.
+async fn published(app: &TestApp) -> (Keyset, RevocationList) {
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
+    let list = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+    (keyset, list)
 }
 
 async fn verifies_offline(app: &TestApp, text: &str) -> Result<(), String> {
@@ -207,14 +218,7 @@ async fn extra_cards_are_listed_and_revocable_one_by_one(backend: Backend) {
         .expect(201);
 
     let expo_id = expo["id"].as_str().unwrap();
-    app.send(
-        Method::DELETE,
-        &format!("/v1/me/cards/{expo_id}"),
-        Some(&ada),
-        None,
-    )
-    .await
-    .expect(204);
+    app.revoke_my_card(&ada, expo_id).await.expect(204);
 
     let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
     assert_eq!(cards.as_array().unwrap().len(), 2);
@@ -275,6 +279,96 @@ async fn an_extra_card_may_not_outlive_the_card_lifetime(backend: Backend) {
     );
 }
 
+async fn card_resets_are_rate_limited_and_live_extra_cards_capped(backend: Backend) {
+    let settings = RawSettings {
+        card_resets_per_hour: Some(2),
+        max_extra_cards: Some(2),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let (_, bob) = app.member_with_token(&admin, org, "Bob", "E2").await;
+    let reset = |token: String| {
+        let app = &app;
+        async move { app.post("/v1/me/card", Some(&token), json!({})).await }
+    };
+    let extra = |token: String| {
+        let app = &app;
+        async move { app.post("/v1/me/cards", Some(&token), json!({})).await }
+    };
+
+    reset(ada.clone()).await.expect(201);
+    reset(ada.clone()).await.expect(201);
+    let third_reset = reset(ada.clone()).await;
+    let first = extra(ada.clone()).await.expect(201);
+    extra(ada.clone()).await.expect(201);
+    let third_extra = extra(ada.clone()).await;
+    let first_id = first["id"].as_str().unwrap();
+    app.revoke_my_card(&ada, first_id).await.expect(204);
+    let after_revoking = extra(ada.clone()).await;
+
+    assert_eq!(third_reset.status, 429, "{:?}", third_reset.json);
+    assert_eq!(third_reset.problem_code(), "rate_limited");
+    let retry: u64 = third_reset.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    assert_eq!(third_extra.status, 409, "{:?}", third_extra.json);
+    assert_eq!(third_extra.problem_code(), "too_many_cards");
+    assert_eq!(after_revoking.status, 201, "a revoked card frees its place");
+    let at_once = futures::future::join_all((0..6).map(|_| reset(bob.clone()))).await;
+    let issued = at_once.iter().filter(|a| a.status == 201).count();
+    assert_eq!(issued, 2, "concurrent resets cannot all pass the check");
+    let cards = app.get("/v1/me/cards", Some(&ada)).await.expect(200);
+    assert_eq!(
+        cards.as_array().unwrap().len(),
+        5,
+        "two primary and three extra cards, nothing for the refusals"
+    );
+}
+
+async fn a_revoked_card_leaves_the_revocation_list_once_it_has_expired(backend: Backend) {
+    let now = namecard::card::unix_now();
+    let clock = std::sync::Arc::new(namecard::service::ManualClock::at(now));
+    let Some(app) = spawn_app_at(backend, std::sync::Arc::clone(&clock)).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, ada) = app.member_with_token(&admin, org, "Ada", "E1").await;
+    let card = app
+        .post("/v1/me/cards", Some(&ada), json!({"expires_at": now + 30}))
+        .await
+        .expect(201);
+    let id = card["id"].as_str().unwrap();
+    app.revoke_my_card(&ada, id).await.expect(204);
+    let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
+    let body =
+        namecard::card::revocation::card_body(&issuer, card["text"].as_str().unwrap()).unwrap();
+    let listed = || {
+        let (app, body) = (&app, &body);
+        async move { published(app).await.1.lookup(body).is_some() }
+    };
+
+    let while_valid = listed().await;
+    clock.advance(90);
+    let dropped = app
+        .eventually(std::time::Duration::from_secs(10), || async {
+            !listed().await
+        })
+        .await;
+
+    assert!(
+        while_valid,
+        "the revoked card is listed while it could still verify"
+    );
+    assert!(dropped, "the expired card is still on the list");
+}
+
 async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -293,12 +387,7 @@ async fn deactivating_a_member_revokes_their_cards_at_once(backend: Backend) {
     assert_eq!(report["revoked"], true);
     assert_eq!(report["member_deactivated"], true);
     // Offline, the published list says the card's holder left; it names no member (v1.1).
-    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
-    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
-    let list = app
-        .get("/.well-known/namecard-revocations.json", None)
-        .await;
-    let list = RevocationList::load(&list.bytes, &keyset, 300).unwrap();
+    let (keyset, list) = published(&app).await;
     let offline = verify_card(
         card["text"].as_str().unwrap(),
         &keyset,
@@ -485,14 +574,7 @@ async fn a_second_instance_sees_rotated_keys_and_revoked_cards_after_its_refresh
         .expect(201);
     let after_text = after["text"].as_str().unwrap().to_owned();
     let old_id = old["id"].as_str().unwrap();
-    a.send(
-        Method::DELETE,
-        &format!("/v1/me/cards/{old_id}"),
-        Some(&ada),
-        None,
-    )
-    .await
-    .expect(204);
+    a.revoke_my_card(&ada, old_id).await.expect(204);
 
     let within = std::time::Duration::from_secs(10);
     let b_knows_the_new_key = b
@@ -542,6 +624,8 @@ on_both_databases!(
     resetting_my_card_revokes_the_previous_one,
     extra_cards_are_listed_and_revocable_one_by_one,
     an_extra_card_may_not_outlive_the_card_lifetime,
+    card_resets_are_rate_limited_and_live_extra_cards_capped,
+    a_revoked_card_leaves_the_revocation_list_once_it_has_expired,
     deactivating_a_member_revokes_their_cards_at_once,
     rotated_keys_keep_old_cards_verifying_and_removed_keys_break_them,
     the_public_documents_are_cacheable_with_etags,

@@ -670,6 +670,60 @@ async fn phone_requests_reach_only_discoverable_members_and_are_rate_limited(bac
     assert!(limited.headers.get("retry-after").is_some());
 }
 
+/// `POST /v1/contact-requests` by phone number.
+async fn ask_by_phone(app: &TestApp, token: &str, phone: &str) -> crate::common::Answer {
+    app.post(
+        "/v1/contact-requests",
+        Some(token),
+        json!({ "phone": phone }),
+    )
+    .await
+}
+
+async fn an_organization_has_its_own_phone_lookup_limit_whatever_its_number_of_members(
+    backend: Backend,
+) {
+    let settings = RawSettings {
+        phone_lookups_per_hour: Some(2),
+        org_phone_lookups_per_hour: Some(3),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let (_, second) = app
+        .member_with_token(&w.b_admin, w.b_org, "Second", "B2")
+        .await;
+    let (_, third) = app
+        .member_with_token(&w.b_admin, w.b_org, "Third", "B3")
+        .await;
+    let ask = |token: String, phone: &'static str| {
+        let app = &app;
+        async move { ask_by_phone(app, &token, phone).await }
+    };
+
+    // The first member uses up its own two and is refused a third, which the organization does
+    // not count; the second member's first lookup is the organization's third.
+    assert_eq!(ask(w.b_token.clone(), "+4915100000001").await.status, 404);
+    assert_eq!(ask(w.b_token.clone(), "+4915100000002").await.status, 404);
+    assert_eq!(ask(w.b_token.clone(), "+4915100000003").await.status, 429);
+    assert_eq!(ask(second.clone(), "+4915100000004").await.status, 404);
+    let second_again = ask(second, "+4915100000005").await;
+    let third_first = ask(third, "+4915100000006").await;
+    let other_org = ask(w.a_token.clone(), "+4915100000007").await;
+
+    for limited in [&second_again, &third_first] {
+        assert_eq!(limited.status, 429, "{:?}", limited.json);
+        assert_eq!(limited.problem_code(), "rate_limited");
+        assert!(limited.headers.get("retry-after").is_some());
+    }
+    assert_eq!(
+        other_org.status, 404,
+        "another organization has its own share"
+    );
+}
+
 async fn phone_lookups_never_reveal_a_number_that_a_policy_hides(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -683,14 +737,7 @@ async fn phone_lookups_never_reveal_a_number_that_a_policy_hides(backend: Backen
         .expect(201);
     let ask = |token: String, phone: &'static str| {
         let app = &app;
-        async move {
-            app.post(
-                "/v1/contact-requests",
-                Some(&token),
-                json!({ "phone": phone }),
-            )
-            .await
-        }
+        async move { ask_by_phone(app, &token, phone).await }
     };
 
     let hidden = ask(w.b_token.clone(), "+4915100000005").await;
@@ -1096,6 +1143,65 @@ async fn upload_bodies_are_read_only_for_admitted_members_and_at_most_two_per_me
     app.scan_text(&w.b_token, &a_card).await.expect(201);
 }
 
+async fn one_organization_cannot_hold_every_upload_place_and_slow_bodies_are_cut_off(
+    backend: Backend,
+) {
+    // One decoding slot: four upload places, two of them for one organization; a 3 s request
+    // time gives uploads 1 s to find a place and 1.5 s for their body.
+    let settings = RawSettings {
+        scan_concurrency: Some(1),
+        request_timeout: Some("3s".into()),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, settings).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let (_, b_second) = app
+        .member_with_token(&w.b_admin, w.b_org, "Second", "B2")
+        .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let b_card = app.card_text(&w.b_token).await;
+
+    // B's first member holds B's two places with uploads that never finish.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let (socket, answer) = stalled_upload(&addr, Some(&w.b_token)).await;
+        assert!(answer.starts_with("HTTP/1.1 100"), "{answer}");
+        held.push(socket);
+    }
+    // B's second member waits for B's share, not for the places left to others...
+    let (_second, second_answer) = stalled_upload(&addr, Some(&b_second)).await;
+    // ...which A's member still gets at once.
+    let started = std::time::Instant::now();
+    let a_scan = app.scan_text(&w.a_token, &b_card).await;
+    let a_waited = started.elapsed();
+
+    assert!(second_answer.starts_with("HTTP/1.1 503"), "{second_answer}");
+    assert_eq!(a_scan.status, 201, "{:?}", a_scan.json);
+    assert!(
+        a_waited < std::time::Duration::from_millis(900),
+        "A waited for B's places: {a_waited:?}"
+    );
+    // The stalled bodies are answered 408 body_too_slow (problem+json), freeing B's places.
+    for mut socket in held {
+        use tokio::io::AsyncReadExt as _;
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            socket.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(read.is_ok(), "the stalled upload was never answered");
+        let rest = String::from_utf8_lossy(&rest).to_ascii_lowercase();
+        assert!(rest.contains("http/1.1 408"), "{rest}");
+        assert!(
+            rest.contains("application/problem+json") && rest.contains("body_too_slow"),
+            "{rest}"
+        );
+    }
+}
+
 /// Sends the head of a photo upload that announces 100 kB and asks `Expect: 100-continue`, then
 /// nothing more; returns the socket (dropping it ends the upload) and the server's first line.
 async fn stalled_upload(addr: &str, token: Option<&str>) -> (tokio::net::TcpStream, String) {
@@ -1193,6 +1299,7 @@ on_both_databases!(
     every_policy_combination_is_enforced_and_names_whose_policy_blocked,
     a_policy_block_says_whom_to_ask,
     phone_requests_reach_only_discoverable_members_and_are_rate_limited,
+    an_organization_has_its_own_phone_lookup_limit_whatever_its_number_of_members,
     phone_lookups_never_reveal_a_number_that_a_policy_hides,
     only_the_right_party_decides_and_decisions_are_final,
     pending_requests_expire,
@@ -1202,4 +1309,5 @@ on_both_databases!(
     webhooks_receive_signed_events_and_failures_are_retried,
     webhooks_reach_no_loopback_or_private_address_by_default,
     upload_bodies_are_read_only_for_admitted_members_and_at_most_two_per_member,
+    one_organization_cannot_hold_every_upload_place_and_slow_bodies_are_cut_off,
 );

@@ -419,6 +419,63 @@ async fn a_name_with_bidirectional_formatting_characters_is_refused_where_a_memb
     assert_eq!(directory["items"][0]["display_name"], "Ada");
 }
 
+async fn a_partner_list_tells_nothing_about_organizations_that_do_not_list_you_back(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (acme, acme_admin) = app.org_with_admin("Acme").await;
+    let (beta, beta_admin) = app.org_with_admin("Beta").await;
+    let partner = |admin: String, org: i64, partner: i64| {
+        let app = &app;
+        async move {
+            let path = format!("/v1/orgs/{org}/partners/{partner}");
+            app.send(Method::PUT, &path, Some(&admin), None).await
+        }
+    };
+
+    let existing = partner(acme_admin.clone(), acme, beta).await;
+    let unknown = partner(acme_admin.clone(), acme, 987_654).await;
+    let one_sided = app
+        .get(&format!("/v1/orgs/{acme}/partners"), Some(&acme_admin))
+        .await
+        .expect(200);
+    partner(beta_admin.clone(), beta, acme).await.expect(204);
+    let both_sides = app
+        .get(&format!("/v1/orgs/{acme}/partners"), Some(&acme_admin))
+        .await
+        .expect(200);
+
+    assert_eq!(
+        (existing.status, existing.bytes.len()),
+        (unknown.status, unknown.bytes.len()),
+        "the same answer for an id that exists and one that does not"
+    );
+    assert_eq!(existing.status, 204);
+    let shown = |list: &serde_json::Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let mut keys: Vec<&str> =
+                    p.as_object().unwrap().keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                assert_eq!(keys, ["id", "name", "since"], "{p}");
+                (p["id"].as_i64().unwrap(), p["name"].clone())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        shown(&one_sided),
+        [(beta, json!(null)), (987_654, json!(null))]
+    );
+    assert_eq!(
+        shown(&both_sides),
+        [(beta, json!("Beta")), (987_654, json!(null))]
+    );
+}
+
 on_both_databases!(
     names_stored_before_the_search_folding_changed_are_found_after_a_restart,
     a_members_email_is_set_when_provisioned_imported_or_changed_and_checked,
@@ -429,5 +486,6 @@ on_both_databases!(
     a_deactivated_member_disappears_and_their_token_stops_working,
     bad_input_is_a_problem_with_a_clear_code_never_a_500,
     a_name_with_bidirectional_formatting_characters_is_refused_where_a_member_is_made,
+    a_partner_list_tells_nothing_about_organizations_that_do_not_list_you_back,
     healthz_answers_and_metrics_count_requests,
 );

@@ -16,6 +16,7 @@ const ROUTES: &[&str] = &[
     "DELETE /v1/keys/{kid}",
     "DELETE /v1/me/cards/{card}",
     "DELETE /v1/orgs/{org}/partners/{partner}",
+    "DELETE /v1/orgs/{org}/signin-links/{link}",
     "DELETE /v1/orgs/{org}/tokens/{token}",
     "GET /.well-known/namecard-keys.json",
     "GET /.well-known/namecard-revocations.json",
@@ -35,6 +36,8 @@ const ROUTES: &[&str] = &[
     "GET /v1/orgs/{org}/members/{member}",
     "GET /v1/orgs/{org}/members/{member}/card/{format}",
     "GET /v1/orgs/{org}/partners",
+    "GET /v1/orgs/{org}/signin-links",
+    "GET /v1/orgs/{org}/tokens",
     "PATCH /v1/me",
     "PATCH /v1/orgs/{org}",
     "PATCH /v1/orgs/{org}/members/{member}",
@@ -499,4 +502,52 @@ async fn a_body_over_the_limit_is_a_problem_whichever_extractor_reads_it() {
     assert_eq!(sent.status, 413);
     assert_eq!(sent.problem_code(), "body_too_large");
     assert!(sent.headers.contains_key("x-request-id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_cut_off_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+    let settings = RawSettings {
+        header_read_timeout: Some("1s".into()),
+        max_connections: Some(3),
+        ..Default::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, settings)
+        .await
+        .expect("sqlite app");
+    let addr = app.base.trim_start_matches("http://").to_owned();
+
+    // Three clients take every place: one sends nothing, one trickles its headers, one idles
+    // on its keep-alive connection after an answer.
+    let silent = TcpStream::connect(&addr).await.unwrap();
+    let mut trickling = TcpStream::connect(&addr).await.unwrap();
+    trickling
+        .write_all(b"GET /healthz HTTP/1.1\r\nHo")
+        .await
+        .unwrap();
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 64];
+    let n = idle.read(&mut first).await.unwrap();
+    assert!(first[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &first[..n]);
+    let started = std::time::Instant::now();
+
+    // A fourth client waits in the listen queue until the server cuts one of them off.
+    let fourth = app.get("/healthz", None).await;
+    let waited = started.elapsed();
+
+    assert_eq!(fourth.status, 200);
+    assert!(
+        waited >= Duration::from_millis(500),
+        "answered while every place was taken: {waited:?}"
+    );
+    for (what, mut stream) in [("silent", silent), ("trickling", trickling), ("idle", idle)] {
+        let mut rest = Vec::new();
+        let closed =
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "the {what} connection is still open");
+    }
 }

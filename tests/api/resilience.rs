@@ -1,7 +1,7 @@
 //! Promises the service keeps when things go wrong: concurrent writes that must leave exactly one
 //! of something, a full disk under SQLite, and a PostgreSQL server that goes away and comes back.
 
-use crate::common::{Backend, Instance, TestApp, spawn_app, sqlite_settings};
+use crate::common::{Backend, Instance, TestApp, spawn_app, spawn_app_with, sqlite_settings};
 use namecard::config::{RawSettings, Settings};
 use namecard::startup::Server;
 use reqwest::Method;
@@ -30,6 +30,14 @@ async fn active_primary_cards(app: &TestApp, token: &str) -> Vec<Value> {
 }
 
 /// Starts `n` concurrent `POST /v1/me/card` (a member double-clicking "reset my card").
+/// Settings for the tests that race many card resets: the reset limit is another test's subject.
+fn many_resets() -> RawSettings {
+    RawSettings {
+        card_resets_per_hour: Some(100),
+        ..Default::default()
+    }
+}
+
 fn start_card_resets(
     app: &Arc<TestApp>,
     token: &str,
@@ -44,7 +52,7 @@ fn start_card_resets(
 }
 
 async fn twenty_concurrent_card_resets_leave_exactly_one_active_primary_card(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    let Some(app) = spawn_app_with(backend, many_resets()).await else {
         return;
     };
     let app = Arc::new(app);
@@ -87,7 +95,7 @@ async fn twenty_concurrent_card_resets_leave_exactly_one_active_primary_card(bac
 }
 
 async fn a_card_reset_racing_a_deactivation_leaves_the_member_no_active_card(backend: Backend) {
-    let Some(app) = spawn_app(backend).await else {
+    let Some(app) = spawn_app_with(backend, many_resets()).await else {
         return;
     };
     let app = Arc::new(app);

@@ -275,6 +275,83 @@ async fn revoking_a_token_kills_its_unused_links_and_ends_the_sessions_they_star
     app.sign_in(&others_unused).await;
 }
 
+async fn admins_list_tokens_and_pending_links_and_cancel_unused_links(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin, member, used_url) = app.org_with_signin_link("Acme", "Ada").await;
+    app.sign_in(&used_url).await;
+    let created = app
+        .create_token(
+            &admin,
+            org,
+            json!({"role": "admin", "label": "bob's laptop"}),
+        )
+        .await
+        .expect(201);
+    let pending = app
+        .member_signin_link(&admin, org, member)
+        .await
+        .expect(201);
+    let pending_url = pending["url"].as_str().unwrap();
+
+    let tokens = app
+        .get(&format!("/v1/orgs/{org}/tokens"), Some(&admin))
+        .await
+        .expect(200);
+    let links = app
+        .get(&format!("/v1/orgs/{org}/signin-links"), Some(&admin))
+        .await
+        .expect(200);
+    let link_id = links[0]["id"].as_i64().unwrap();
+    let cancel = |id: i64| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let path = format!("/v1/orgs/{org}/signin-links/{id}");
+            app.send(Method::DELETE, &path, Some(&admin), None).await
+        }
+    };
+    cancel(link_id).await.expect(204);
+    let again = cancel(link_id).await;
+    let late = app.start_session(pending_url, None).await;
+
+    let labels: Vec<&str> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"bob's laptop") && labels.contains(&"web session"),
+        "{labels:?}"
+    );
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("token").is_none()),
+        "no secrets: {tokens}"
+    );
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == created["id"] && t["role"] == "admin")
+    );
+    assert_eq!(
+        links.as_array().unwrap().len(),
+        1,
+        "the used link is not pending: {links}"
+    );
+    assert_eq!(links[0]["member_id"], member);
+    assert_eq!(again.status, 404);
+    assert_eq!(late.status, 404);
+    assert_eq!(late.problem_code(), "invalid_signin_link");
+}
+
 async fn an_admin_link_opens_the_admin_routes_and_the_audit_log_records_it(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -441,6 +518,7 @@ on_both_databases!(
     signing_out_ends_the_session_and_clears_the_cookie,
     deactivating_a_member_ends_their_sessions_and_kills_their_links,
     revoking_a_token_kills_its_unused_links_and_ends_the_sessions_they_started,
+    admins_list_tokens_and_pending_links_and_cancel_unused_links,
     an_admin_link_opens_the_admin_routes_and_the_audit_log_records_it,
     only_admins_of_the_organization_create_sign_in_links,
     sign_ins_started_by_other_sites_are_refused,

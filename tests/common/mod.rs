@@ -375,6 +375,12 @@ impl TestApp {
             .await
     }
 
+    /// `DELETE /v1/me/cards/{card}`.
+    pub async fn revoke_my_card(&self, token: &str, card: &str) -> Answer {
+        let path = format!("/v1/me/cards/{card}");
+        self.send(Method::DELETE, &path, Some(token), None).await
+    }
+
     /// An organization with an admin token; returns `(org_id, admin_token)`.
     pub async fn org_with_admin(&self, name: &str) -> (i64, String) {
         let org = self.create_org(&self.operator, name).await.expect(201)["id"]

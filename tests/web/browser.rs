@@ -435,7 +435,16 @@ async fn an_admin_manages_members_policy_cards_and_reads_the_audit_log() {
         .await
         .expect(200);
     assert_eq!(org["policy"], "open");
-    let (c, _) = app.org_with_admin("Cobalt Mining").await;
+    // Cobalt lists Acme first: only a partner that lists you back is named in your list.
+    let (c, c_admin) = app.org_with_admin("Cobalt Mining").await;
+    app.send(
+        reqwest::Method::PUT,
+        &format!("/v1/orgs/{c}/partners/{a}"),
+        Some(&c_admin),
+        None,
+    )
+    .await
+    .expect(204);
     b.type_into("#partner-id", &c.to_string()).await;
     b.click("#add-partner button").await;
     b.wait_for_text("#partners", "Cobalt Mining").await;

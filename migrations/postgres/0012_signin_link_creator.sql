@@ -1,6 +1,0 @@
--- Which token made each sign-in link, and for each web session the token that made its link:
--- revoking a token ends the links it made that nobody has used yet and the sessions its links
--- started (and, in turn, what those sessions made). Links and sessions from before this
--- migration name no token.
-ALTER TABLE signin_links ADD COLUMN created_by BIGINT REFERENCES tokens (id);
-ALTER TABLE web_sessions ADD COLUMN created_by BIGINT REFERENCES tokens (id);
