@@ -4,7 +4,8 @@
 //! keys); [`Settings::resolve`] checks it once, per component, and fails with an error naming the
 //! bad setting, so a misconfigured service stops at start-up instead of misbehaving later. Each
 //! group of [`Settings`] builds its component. Secrets (the metrics token, a database URL that
-//! may hold a password) are [`Secret`]s, whose `Debug` prints nothing of them.
+//! may hold a password, the key-encryption key) are [`Secret`]s, whose `Debug` prints nothing of
+//! them.
 
 use crate::service::contacts::{ContactSettings, Decoder};
 use std::net::SocketAddr;
@@ -161,6 +162,17 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_WEBHOOK_PRIVATE_ADDRESSES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_private_addresses: Option<bool>,
+    /// A file holding the key-encryption key that seals the signing keys in the database
+    /// (base64 of 32 random bytes); keep it apart from the database and its backups [default:
+    /// namecard.kek in the data directory, generated on the first start].
+    #[arg(long, env = "NAMECARD_KEK_FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kek_file: Option<PathBuf>,
+    /// The key-encryption key itself (base64 of 32 random bytes), instead of `kek_file`; give it
+    /// in the environment, where other users' `ps` does not show it.
+    #[arg(long, env = "NAMECARD_KEK", hide_env_values = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kek: Option<Secret>,
     /// An HTTP(S) proxy every webhook delivery goes through, e.g. `http://proxy.internal:3128`.
     /// The environment's `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY` are never used for webhooks:
     /// through a proxy the service cannot check the address a webhook reaches, so this proxy
@@ -257,6 +269,42 @@ impl std::fmt::Debug for MetricsToken {
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
     pub database: Database,
+    /// The data directory: `data_dir`, else the SQLite file's directory, else `namecard-data`.
+    pub data_dir: PathBuf,
+}
+
+/// Where the key-encryption key comes from.
+#[derive(Debug, Clone)]
+pub enum KekSource {
+    /// `kek` (`NAMECARD_KEK`), already parsed.
+    Value(std::sync::Arc<crate::seal::Kek>),
+    /// A file: `kek_file`, or `namecard.kek` in the data directory. Generated when missing on a
+    /// database that holds no sealed key yet.
+    File(PathBuf),
+}
+
+impl KekSource {
+    /// The setting that gives the KEK, for messages.
+    pub fn setting(&self) -> &'static str {
+        match self {
+            Self::Value(_) => "kek",
+            Self::File(_) => "kek_file",
+        }
+    }
+
+    /// Where the KEK is, in words (never the KEK itself).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Value(_) => "NAMECARD_KEK".to_owned(),
+            Self::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// Signing keys at rest.
+#[derive(Debug, Clone)]
+pub struct KeySettings {
+    pub kek: KekSource,
 }
 
 /// The HTTP server.
@@ -322,6 +370,7 @@ pub struct Settings {
     pub contacts: ContactsSettings,
     pub scan: ScanSettings,
     pub webhooks: WebhookSettings,
+    pub keys: KeySettings,
     pub log_format: LogFormat,
 }
 
@@ -387,7 +436,15 @@ impl StoreSettings {
                 }
             },
         };
-        Ok(Self { database })
+        let data_dir = match (&raw.data_dir, &database) {
+            (Some(dir), _) => dir.clone(),
+            (None, Database::Sqlite(path)) => match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+                _ => ".".into(),
+            },
+            (None, Database::Postgres(_)) => "namecard-data".into(),
+        };
+        Ok(Self { database, data_dir })
     }
 
     /// Where the data is, for the start-up line: the URL of a PostgreSQL database may hold a
@@ -490,6 +547,23 @@ impl CardSettings {
             resets_per_hour: self.resets_per_hour,
             max_extra_cards: self.max_extra_cards,
         }
+    }
+}
+
+impl KeySettings {
+    /// The KEK file's name in the data directory, when no setting names the KEK.
+    pub const DEFAULT_KEK_FILE: &str = "namecard.kek";
+
+    fn resolve(raw: &RawSettings, store: &StoreSettings) -> Result<Self, ConfigError> {
+        let kek = match (&raw.kek, &raw.kek_file) {
+            (Some(_), Some(_)) => return Err(bad("kek", "give either kek or kek_file, not both")),
+            (Some(text), None) => KekSource::Value(std::sync::Arc::new(
+                crate::seal::Kek::parse(text.expose()).map_err(|e| bad("kek", e))?,
+            )),
+            (None, Some(path)) => KekSource::File(path.clone()),
+            (None, None) => KekSource::File(store.data_dir.join(Self::DEFAULT_KEK_FILE)),
+        };
+        Ok(Self { kek })
     }
 }
 
@@ -600,9 +674,11 @@ impl Settings {
                 ));
             }
         };
+        let store = StoreSettings::resolve(raw)?;
         Ok(Self {
             http: HttpSettings::resolve(raw)?,
-            store: StoreSettings::resolve(raw)?,
+            keys: KeySettings::resolve(raw, &store)?,
+            store,
             cards: CardSettings::resolve(raw)?,
             contacts: ContactsSettings::resolve(raw)?,
             scan: ScanSettings::resolve(raw)?,
@@ -757,15 +833,45 @@ mod tests {
 
     #[test]
     fn secrets_never_reach_a_debug_print() {
+        let kek = "c2NyYXBlc2NyYXBlc2NyYXBlc2NyYXBlc2NyYXBlMTI=";
         let raw = RawSettings {
             database_url: Some("postgres://app:hunter2@db/namecard".into()),
             metrics_token: Some("0123456789abcdef-scrape".into()),
+            kek: Some(kek.into()),
             ..Default::default()
         };
         let settings = Settings::resolve(&raw).unwrap();
         for printed in [format!("{raw:?}"), format!("{settings:?}")] {
             assert!(!printed.contains("hunter2"), "{printed}");
             assert!(!printed.contains("scrape"), "{printed}");
+            assert!(!printed.contains(kek), "{printed}");
         }
+    }
+
+    #[test]
+    fn the_kek_file_defaults_to_the_data_directory_and_a_bad_kek_is_named() {
+        let s = Settings::resolve(&RawSettings::default()).unwrap();
+        assert_eq!(s.store.data_dir, PathBuf::from("namecard-data"));
+        assert!(
+            matches!(&s.keys.kek, KekSource::File(p) if p == Path::new("namecard-data/namecard.kek"))
+        );
+        let beside: RawSettings = toml::from_str("database_url = \"sqlite:/srv/nc/x.db\"").unwrap();
+        let s = Settings::resolve(&beside).unwrap();
+        assert!(
+            matches!(&s.keys.kek, KekSource::File(p) if p == Path::new("/srv/nc/namecard.kek"))
+        );
+        let short = RawSettings {
+            kek: Some("c2hvcnQ=".into()),
+            ..Default::default()
+        };
+        let e = Settings::resolve(&short).unwrap_err();
+        assert_eq!(e.setting, "kek");
+        assert!(e.to_string().contains("32 random bytes"), "{e}");
+        let both = RawSettings {
+            kek: Some("c2hvcnQ=".into()),
+            kek_file: Some("k".into()),
+            ..Default::default()
+        };
+        assert_eq!(Settings::resolve(&both).unwrap_err().setting, "kek");
     }
 }

@@ -10,7 +10,8 @@ pub const VCARD_TYPE: &str = "text/vcard; charset=utf-8";
 
 /// Contacts as one vCard 4.0 stream (`.vcf`): UTF-8, CRLF line ends, lines folded at 75 octets.
 /// Each card has FN and N (the contact's name), NICKNAME (the member's remark), ORG, TITLE,
-/// CATEGORIES (the member's tags) and NOTE (the member's note), where present.
+/// TEL (where the contact shares their mobile), URL (their current card's page), CATEGORIES
+/// (the member's tags) and NOTE (the member's note), where present.
 pub fn vcards(contacts: &[Contact]) -> String {
     let mut out = String::new();
     for c in contacts {
@@ -33,6 +34,17 @@ fn vcard(c: &Contact, out: &mut String) {
     property(out, "ORG", &text(&c.contact.organization.name));
     if let Some(title) = &c.contact.title {
         property(out, "TITLE", &text(title));
+    }
+    if let Some(mobile) = &c.mobile {
+        // A `tel:` URI (RFC 3966) of the E.164 number: only `+` and digits, nothing to escape.
+        let digits: String = mobile
+            .chars()
+            .filter(|ch| *ch == '+' || ch.is_ascii_digit())
+            .collect();
+        property(out, "TEL;VALUE=uri;TYPE=cell", &format!("tel:{digits}"));
+    }
+    if let Some(url) = &c.card_url {
+        property(out, "URL", &text(url));
     }
     if !book.tags.is_empty() {
         let tags: Vec<String> = book.tags.iter().map(|t| text(&t.name)).collect();

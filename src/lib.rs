@@ -8,6 +8,8 @@
 //! - [`scan`]: photo bytes -> image (with limits) -> the QR texts found in it.
 //! - [`domain`]: organizations, members, policies and contact requests, as pure rules.
 //! - [`export`]: contacts as files for elsewhere (vCard 4.0, CSV), every field escaped.
+//! - [`seal`]: secrets at rest (the signing keys' private halves), sealed with the operator's
+//!   key-encryption key; [`files`]: the owner-only modes of the data directory and its files.
 //! - [`store`]: persistence, one file per aggregate (orgs, members, cards, keys, contacts,
 //!   webhooks, sessions, audit), each with its records, a small trait and its SQL; `Store` is
 //!   their sum, implemented on SQLite and PostgreSQL from one SQL text. All SQL lives here.
@@ -20,7 +22,7 @@
 //! - [`config`]: settings per component; [`startup`]: the composition root (settings -> store ->
 //!   services -> router and background chores); [`cli`]: the commands, `serve` among them.
 //!
-//! `card`, `qr`, `scan`, `domain` and `export` know nothing of HTTP, SQL or the command line; `service`
+//! `card`, `qr`, `scan`, `domain`, `export` and `seal` know nothing of HTTP, SQL or the command line; `service`
 //! knows no HTTP; only `store` writes SQL.
 #![forbid(unsafe_code)]
 
@@ -29,9 +31,13 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod export;
+pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod qr;
 pub mod scan;
+pub mod seal;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -2,15 +2,17 @@
 //! serve, shut down gracefully. The `serve` command and the integration tests both start the
 //! service through [`Server::start`], so the tests run exactly what operators run.
 
-use crate::config::{Database, ScanSettings, Settings, StoreSettings};
+use crate::config::{Database, KekSource, KeySettings, ScanSettings, Settings, StoreSettings};
 use crate::domain::TokenSecret;
 use crate::http::uploads::Uploads;
 use crate::http::{AppState, Limits, router};
+use crate::seal::{Kek, SealError};
+use crate::service::KeyringError;
 use crate::service::{
     Access, Book, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
-    Webhooks,
+    Transfers, Webhooks,
 };
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, PrivateKey, Store, StoreError};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,7 +35,14 @@ pub enum StartError {
     Issuer(#[source] crate::card::CardError),
     /// Keys could not be loaded or created.
     #[error("cannot load the signing keys")]
-    Keys(#[from] crate::service::KeyringError),
+    Keys(#[from] KeyringError),
+    /// The key-encryption key is missing, malformed, or not the one the signing keys are
+    /// sealed with.
+    #[error("invalid setting `{setting}`: {message}")]
+    Kek {
+        setting: &'static str,
+        message: String,
+    },
     /// The webhook delivery client could not be built.
     #[error("cannot build the webhook client")]
     Webhooks(#[source] reqwest::Error),
@@ -74,7 +83,8 @@ impl Server {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartError> {
         let store = open_store(&settings.store).await?;
-        let services = Arc::new(build_services(settings, store, clock).await?);
+        let kek = load_kek(&settings.keys, &*store).await?;
+        let services = Arc::new(build_services(settings, store, clock, kek).await?);
         let bootstrap_token = services.access.bootstrap().await?;
         let refolded = services.members.refold_search_keys().await?;
         if refolded > 0 {
@@ -154,6 +164,14 @@ impl Server {
                 "expiring contact requests",
                 Arc::clone(services),
                 |s| async move { s.contacts.expire_requests().await },
+            ),
+            // Transfers whose period to refuse ended take effect; the period is stored with each
+            // transfer, so a restart loses none.
+            every(
+                Duration::from_secs(1),
+                "completing contact transfers",
+                Arc::clone(services),
+                |s| async move { s.transfers.complete_due().await },
             ),
             // Sign-in links and web sessions are useless once expired; nothing else deletes them.
             every(
@@ -262,11 +280,29 @@ async fn build_services(
     settings: &Settings,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    kek: Arc<Kek>,
 ) -> Result<Services, StartError> {
     let issuer =
         crate::card::Issuer::parse(&settings.http.public_url).map_err(StartError::Issuer)?;
-    let keys =
-        Arc::new(Keyring::load(issuer.clone(), Arc::clone(&store), Arc::clone(&clock)).await?);
+    let source = &settings.keys.kek;
+    let keys = Keyring::load(issuer.clone(), Arc::clone(&store), Arc::clone(&clock), kek)
+        .await
+        .map_err(|e| match e {
+            KeyringError::Sealed { kid, source: seal } => StartError::Kek {
+                setting: source.setting(),
+                message: match seal {
+                    SealError::WrongKek { sealed_with, given } => format!(
+                        "the signing keys are sealed under key-encryption key {sealed_with}, but \
+                         {} holds {given}: give the key they were sealed with (an interrupted \
+                         `namecard kek rotate` is finished by running it again)",
+                        source.describe()
+                    ),
+                    other => format!("signing key {kid}: {other}"),
+                },
+            },
+            other => StartError::Keys(other),
+        })?;
+    let keys = Arc::new(keys);
     let webhooks = Webhooks::new(
         Arc::clone(&store),
         Arc::clone(&clock),
@@ -289,6 +325,7 @@ async fn build_services(
             settings.cards.build(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
+        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
         contacts: Contacts::new(
             Arc::clone(&store),
             Arc::clone(&keys),
@@ -328,19 +365,88 @@ where
     })
 }
 
-async fn open_store(settings: &StoreSettings) -> Result<Arc<dyn Store>, StartError> {
+/// Opens the store the settings name (creating the data directory, 0700, for SQLite) and
+/// applies migrations.
+///
+/// # Errors
+/// `DataDir` or `Store`.
+pub async fn open_store(settings: &StoreSettings) -> Result<Arc<dyn Store>, StartError> {
     match &settings.database {
         Database::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
+                create_data_dir(dir)?;
             }
             Ok(Arc::new(store::SqliteStore::open(path).await?))
         }
         Database::Postgres(url) => Ok(store::connect(url.expose()).await?),
     }
+}
+
+/// Creates a directory only the service's user may enter (0700); one that exists is left as it
+/// is, with a warning when others may read it.
+fn create_data_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    crate::files::create_private_dir(dir).map_err(|source| StartError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    if crate::files::is_shared(dir) {
+        tracing::warn!(
+            dir = %dir.display(),
+            "the data directory is open to other users; `chmod 700` it (the database and the key-encryption key are in it)"
+        );
+    }
+    Ok(())
+}
+
+/// The key-encryption key: the value given, or the file's. A missing file is generated (0600)
+/// only while the database holds no sealed key; otherwise start-up stops, naming the setting.
+async fn load_kek(settings: &KeySettings, store: &dyn Store) -> Result<Arc<Kek>, StartError> {
+    let source = &settings.kek;
+    let refused = |message: String| StartError::Kek {
+        setting: source.setting(),
+        message,
+    };
+    let path = match source {
+        KekSource::Value(kek) => return Ok(Arc::clone(kek)),
+        KekSource::File(path) => path,
+    };
+    let missing = match Kek::read_file(path) {
+        Ok(kek) => {
+            if crate::files::is_shared(path) {
+                tracing::warn!(path = %path.display(), "the key-encryption key file is readable by other users; `chmod 600` it");
+            }
+            return Ok(Arc::new(kek));
+        }
+        Err(SealError::Io { source: e, .. }) if e.kind() == std::io::ErrorKind::NotFound => e,
+        Err(e) => return Err(refused(e.to_string())),
+    };
+    let sealed_with = store
+        .list_keys()
+        .await?
+        .into_iter()
+        .find_map(|k| match k.private_key {
+            PrivateKey::Sealed(s) => Some(s.kek),
+            PrivateKey::Plaintext(_) => None,
+        });
+    if let Some(id) = sealed_with {
+        return Err(refused(format!(
+            "{}: {missing}; the signing keys are sealed under key-encryption key {id}: restore \
+             that file, or give its key in NAMECARD_KEK",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_data_dir(dir)?;
+    }
+    let kek = Kek::generate_file(path).map_err(|e| refused(e.to_string()))?;
+    tracing::warn!(
+        path = %path.display(),
+        kek_id = %kek.id(),
+        "generated the key-encryption key that seals the signing keys: back it up, and keep it \
+         apart from the database and its backups (without it the keys cannot be read; with a \
+         backup, it gives them away)"
+    );
+    Ok(Arc::new(kek))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -182,8 +182,8 @@ function saveBlob(blob, name) {
 
 const MEMBER_NAV = [['/card', 'My card'], ['/scan', 'Scan'], ['/inbox', 'Inbox'], ['/contacts', 'Contacts'],
   ['/directory', 'Directory']];
-const ADMIN_NAV = [['/admin', 'Members'], ['/admin/policy', 'Policy'], ['/admin/cards', 'Cards'],
-  ['/admin/audit', 'Audit log']];
+const ADMIN_NAV = [['/admin', 'Members'], ['/admin/contacts', 'Contacts'], ['/admin/policy', 'Policy'],
+  ['/admin/cards', 'Cards'], ['/admin/audit', 'Audit log']];
 
 function renderChrome() {
   const here = location.pathname;
@@ -268,7 +268,9 @@ async function signinView(secret) {
 async function cardView() {
   if (!needRole('member')) return;
   const out = h('div');
-  show(pageHead('My card', 'Show the QR code, or print the card. Any phone camera opens it.'), out);
+  const sharing = h('div', { id: 'sharing' });
+  show(pageHead('My card', 'Show the QR code, or print the card. Any phone camera opens it.'), out, sharing);
+  sharingPanel(sharing);
   let card;
   try {
     card = await api('GET', '/v1/me/card');
@@ -285,6 +287,34 @@ async function cardView() {
     }
   }
   renderCard(out, card);
+}
+
+/** The member's choices about their mobile number: found by it, and shown to contacts. */
+async function sharingPanel(into) {
+  let me;
+  try {
+    me = await api('GET', '/v1/me');
+  } catch (e) {
+    into.replaceChildren(problemNotice(e));
+    return;
+  }
+  const out = h('div');
+  const choice = (name, label, hint) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name, checked: me[name] || null, disabled: !me.mobile || null, onchange: async (ev) => {
+      const box = ev.currentTarget;
+      try {
+        me = await api('PATCH', '/v1/me', { [name]: box.checked });
+        out.replaceChildren(notice('ok', 'Saved', box.checked ? hint : 'Turned off.'));
+      } catch (e) {
+        box.checked = !box.checked;
+        out.replaceChildren(problemNotice(e));
+      }
+    } }), label);
+  into.replaceChildren(panel('My mobile number',
+    h('p', { class: 'muted', text: me.mobile ? `On record: ${me.mobile}` : 'Your organization has no mobile number on record for you.' }),
+    choice('phone_discoverable', 'People may find me by this number', 'People who know your number can send you a request; nobody learns whether a number exists.'),
+    choice('share_mobile', 'Show it to my external contacts', 'Your external contacts see your number and get it in their address-book exports.'),
+    out));
 }
 
 function renderCard(out, card) {
@@ -414,6 +444,62 @@ function renderPreview(out, result) {
     ...previewActions(result)));
 }
 
+/** The live camera of the Scan page: frames read every 250 ms until a card of this issuer shows. */
+let camera = null;
+
+function stopScanCamera() {
+  if (!camera) return;
+  clearInterval(camera.timer);
+  for (const t of camera.stream.getTracks()) t.stop();
+  camera.viewer.hidden = true;
+  camera.button.textContent = 'Scan with the camera';
+  camera = null;
+}
+
+async function startScanCamera(button, viewer, video, status, onText) {
+  if (camera) return stopScanCamera();
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment', width: { ideal: 1280 } }, audio: false });
+  } catch (e) {
+    status.textContent = `No camera: ${e.message}. Take or choose a photo instead.`;
+    return;
+  }
+  camera = { stream, viewer, button, timer: null };
+  video.srcObject = stream;
+  await video.play();
+  viewer.hidden = false;
+  button.textContent = 'Stop the camera';
+  const { detector } = await import('/assets/qr-detector.js');
+  const d = await detector();
+  status.textContent = `Point the camera at the card's QR code (${d.name}).`;
+  const prefix = document.querySelector('meta[name=nc-card-prefix]')?.content || '';
+  const canvas = h('canvas');
+  let reading = false;
+  camera.timer = setInterval(async () => {
+    if (reading || !video.videoWidth || !camera) return;
+    reading = true;
+    try {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext('2d', { willReadFrequently: true }).drawImage(video, 0, 0);
+      const texts = await d.read(canvas);
+      const text = texts.find((t) => t.toUpperCase().startsWith(prefix.toUpperCase()));
+      if (text !== undefined) {
+        stopScanCamera();
+        status.textContent = 'Read a card.';
+        await onText(text);
+      } else if (texts.length) {
+        status.textContent = 'That code is not a namecard of this service.';
+      }
+    } catch (e) {
+      status.textContent = `Scanner error: ${e.message}`;
+    } finally {
+      reading = false;
+    }
+  }, 250);
+}
+
 function scanView() {
   if (!needRole('member')) return;
   const out = h('div', { id: 'scan-result' });
@@ -421,6 +507,7 @@ function scanView() {
   const onFile = async (ev) => {
     const file = ev.target.files && ev.target.files[0];
     if (!file) return;
+    stopScanCamera();
     preview.src = URL.createObjectURL(file);
     preview.hidden = false;
     out.replaceChildren(h('p', { class: 'muted', text: 'Reading the card…' }));
@@ -434,14 +521,29 @@ function scanView() {
     ev.target.value = '';
     out.scrollIntoView({ behavior: 'smooth', block: 'start' });
   };
-  show(pageHead('Scan a card', 'Photograph someone\'s namecard QR code to send them a contact request.'),
+  const onText = async (text) => {
+    preview.hidden = true;
+    out.replaceChildren(h('p', { class: 'muted', text: 'Checking the card…' }));
+    try {
+      renderPreview(out, await api('POST', '/v1/scans/preview', { text }));
+    } catch (e) {
+      out.replaceChildren(scanProblem(e));
+    }
+  };
+  const video = h('video', { id: 'scan-video', playsinline: true, muted: true, 'aria-label': 'Camera' });
+  const viewer = h('div', { class: 'viewer', hidden: true }, video);
+  const status = h('p', { class: 'small muted', id: 'scan-camera-status', role: 'status' });
+  const live = h('button', { type: 'button', id: 'scan-camera', text: 'Scan with the camera',
+    onclick: () => startScanCamera(live, viewer, video, status, onText) });
+  show(pageHead('Scan a card', 'Point the camera at someone\'s namecard QR code, or photograph it, to send them a contact request.'),
     panel(null,
       h('div', { class: 'pick' },
-        h('label', { class: 'button file-pick' }, 'Take a photo',
+        live,
+        h('label', { class: 'button secondary file-pick' }, 'Take a photo',
           h('input', { type: 'file', id: 'photo-camera', accept: 'image/*', capture: 'environment', onchange: onFile })),
         h('label', { class: 'button secondary file-pick' }, 'Choose a photo',
           h('input', { type: 'file', id: 'photo-file', accept: 'image/*', onchange: onFile }))),
-      preview),
+      viewer, status, preview),
     out);
 }
 
@@ -554,7 +656,46 @@ function inboxView() {
     panel('Requests to you',
       pagedList('/v1/contact-requests?direction=incoming&status=pending', (r) => requestItem(r, true), 'No requests waiting.', 'incoming')),
     panel('Sent by you',
-      pagedList('/v1/contact-requests?direction=outgoing&status=pending', (r) => requestItem(r, false), 'Nothing waiting for an answer.', 'outgoing')));
+      pagedList('/v1/contact-requests?direction=outgoing&status=pending', (r) => requestItem(r, false), 'Nothing waiting for an answer.', 'outgoing')),
+    panel('Changes to your contacts',
+      pagedList('/v1/me/transfers', noticeItem, 'None of your contacts was handed to someone else.', 'transfer-notices')));
+}
+
+/** What the status of a transfer means, in words. */
+const TRANSFER_STATUS = {
+  waiting: 'waiting', done: 'done', refused: 'refused', not_possible: 'not possible',
+};
+const NOT_POSSIBLE = {
+  already_connected: 'the colleague already has this contact',
+  already_transferring: 'another transfer of this contact is waiting',
+  successor_inactive: 'the colleague left before it took effect',
+  relation_gone: 'the contact was removed before it took effect',
+};
+
+/** A transfer as the contact was told of it: refusable while it waits. */
+function noticeItem(t) {
+  const status = h('div', { class: 'actions tight' });
+  if (t.status === 'waiting') {
+    status.append(h('span', { class: 'small', text: `Takes effect ${when(t.effective_at)} unless you refuse.` }),
+      confirmButton('Refuse', 'Yes, end this contact', async () => {
+        const out = h('div');
+        status.replaceChildren(out);
+        try {
+          const done = await api('POST', `/v1/me/transfers/${t.id}/refuse`);
+          status.replaceChildren(h('span', { class: 'badge', text: TRANSFER_STATUS[done.status] }),
+            h('span', { class: 'small', text: `You are no longer in contact with ${t.from.organization.name}.` }));
+        } catch (e) {
+          out.replaceChildren(problemNotice(e));
+        }
+      }));
+  } else {
+    status.append(h('span', { class: 'badge', text: TRANSFER_STATUS[t.status] || t.status }));
+  }
+  return h('li', { class: 'transfer-notice', 'data-id': t.id },
+    person(t.to, h('div', { class: 'meta' },
+      h('p', { text: t.notice }), t.message && h('p', { class: 'message', text: t.message }),
+      `Previously ${t.from.name} · ${when(t.created_at)}`)),
+    status);
 }
 
 function contactsView() {
@@ -565,26 +706,49 @@ function contactsView() {
     const remark = h('input', { name: 'remark', maxlength: 64, value: book.remark || '', placeholder: 'Your name for them' });
     const note = h('textarea', { name: 'note', maxlength: 2000, rows: 2, placeholder: 'A private note' });
     note.value = book.note || '';
+    const chosen = new Set(book.tags.map((t) => t.id));
+    const picker = h('fieldset', { class: 'tags' }, h('legend', { text: 'Tags' }));
+    const loadTags = async () => {
+      const library = await orgTags();
+      picker.replaceChildren(h('legend', { text: 'Tags' }), ...(library.length ? library.map((t) => h('label', { class: 'tag-choice' },
+        h('input', { type: 'checkbox', name: 'tag', value: t.id, checked: chosen.has(t.id) || null,
+          onchange: (ev) => { if (ev.currentTarget.checked) chosen.add(t.id); else chosen.delete(t.id); } }),
+        ` ${t.group}: ${t.name}`)) : [h('span', { class: 'muted small', text: 'Your organization has no tags yet.' })]));
+    };
     const edit = h('form', { class: 'book', hidden: true, onsubmit: async (ev) => {
       ev.preventDefault();
       try {
         const kept = await api('PATCH', `/v1/contacts/${c.id}`,
-          { remark: remark.value.trim() || null, note: note.value.trim() || null });
+          { remark: remark.value.trim() || null, note: note.value.trim() || null, tags: [...chosen] });
+        book.tags = kept.tags;
+        tagBadges.replaceChildren(...kept.tags.map((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]).flat());
         out.replaceChildren(notice('ok', 'Saved', kept.remark ? `Shown to you as ${kept.remark}.` : 'Only you see your remark and note.'));
         edit.hidden = true;
       } catch (e) {
         out.replaceChildren(problemNotice(e));
       }
-    } }, remark, note, h('button', { type: 'submit', text: 'Save' }));
+    } }, remark, note, picker, h('button', { type: 'submit', text: 'Save' }));
+    const tagBadges = h('span', { class: 'tag-badges' },
+      ...book.tags.map((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]).flat());
     const li = h('li', { class: 'contact', 'data-id': c.id },
       person(c.contact, h('div', { class: 'meta' },
         book.remark && h('strong', { class: 'remark', text: book.remark }), book.remark && ' · ',
+        c.mobile && h('a', { class: 'mobile', href: `tel:${c.mobile}`, text: c.mobile }), c.mobile && ' · ',
         `Contact since ${day(c.since)} · by ${SOURCE[c.source] || c.source}`,
         c.channel && ' · ', c.channel && h('span', { class: 'badge', title: 'The channel', text: c.channel }),
-        book.tags.map((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]))),
+        tagBadges)),
       h('div', { class: 'actions tight' },
-        h('button', { type: 'button', class: 'secondary', text: 'Remark & note', onclick: () => { edit.hidden = !edit.hidden; } }),
-        h('button', { type: 'button', class: 'secondary', text: 'Save to phone (.vcf)', onclick: async () => {
+        h('button', { type: 'button', class: 'secondary edit-book', text: 'Remark, note & tags', onclick: async () => {
+          edit.hidden = !edit.hidden;
+          if (!edit.hidden) {
+            try {
+              await loadTags();
+            } catch (e) {
+              out.replaceChildren(problemNotice(e));
+            }
+          }
+        } }),
+        h('button', { type: 'button', class: 'secondary save-vcf', text: 'Save to phone (.vcf)', onclick: async () => {
           try {
             saveBlob(await api('GET', `/v1/contacts/${c.id}/vcard`), `contact-${c.id}.vcf`);
           } catch (e) {
@@ -607,6 +771,14 @@ function contactsView() {
   show(pageHead('External contacts', 'People in other organizations you have connected with. Remarks, notes and tags are yours alone.'),
     panel(null, h('div', { class: 'actions' }, exportAll),
       pagedList('/v1/contacts', item, 'No external contacts yet. Scan someone\'s card to start.', 'contacts')));
+}
+
+let tagLibrary = null;
+
+/** The organization's tag library, read once per page load. */
+async function orgTags() {
+  if (!tagLibrary) tagLibrary = await api('GET', `/v1/orgs/${session.org_id}/contact-tags`);
+  return tagLibrary;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -966,6 +1138,84 @@ function adminAuditView() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Admin: the organization's contacts and transfers
+
+/** A transfer of one contact as the admin sees it. */
+function transferItem(t) {
+  const why = t.reason ? ` (${NOT_POSSIBLE[t.reason] || t.reason})` : '';
+  const state = t.status === 'waiting' ? `takes effect ${when(t.effective_at)} unless refused` : TRANSFER_STATUS[t.status] + why;
+  return h('li', { class: 'transfer', 'data-id': t.id, 'data-status': t.status },
+    person(t.contact, h('div', { class: 'meta' }, `${t.from.name} → ${t.to.name} · ${state}`)),
+    h('span', { class: 'badge', text: TRANSFER_STATUS[t.status] || t.status }));
+}
+
+/** A form handing all of `holder`'s contacts to an active colleague chosen from the directory. */
+function handOverForm(holder, onDone) {
+  const out = h('div');
+  const to = h('select', { name: 'to', 'aria-label': 'Hand to', required: true },
+    h('option', { value: '', text: 'Choose a colleague…' }));
+  const message = h('textarea', { name: 'message', maxlength: 500, rows: 2,
+    placeholder: `A message to each contact, e.g. "${holder.name} has moved on; I look after you from now on."` });
+  api('GET', `/v1/orgs/${session.org_id}/directory?limit=100`).then((page) => {
+    to.append(...page.items.filter((m) => m.id !== holder.member_id)
+      .map((m) => h('option', { value: m.id, text: m.title ? `${m.display_name} (${m.title})` : m.display_name })));
+  }, (e) => out.replaceChildren(problemNotice(e)));
+  const form = h('form', { class: 'hand-over', onsubmit: async (ev) => {
+    ev.preventDefault();
+    await busy(form.querySelector('button'), out, async () => {
+      const started = await api('POST', `/v1/orgs/${session.org_id}/transfers`, {
+        from: holder.member_id, to: Number(to.value), message: message.value.trim() || undefined,
+      });
+      const waiting = started.items.filter((t) => t.status === 'waiting').length;
+      out.replaceChildren(notice('ok', `${waiting} of ${started.items.length} contacts are being handed over`,
+        'Each contact is told and may refuse until the period ends.',
+        h('ul', { class: 'list', id: 'transfer-results' }, ...started.items.map(transferItem))));
+      onDone();
+    });
+  } }, to, message, h('button', { type: 'submit', text: 'Hand over' }));
+  return h('div', {}, form, out);
+}
+
+async function adminContactsView() {
+  if (!needRole('admin')) return;
+  const org = session.org_id;
+  const leavers = h('ul', { class: 'list', id: 'unassigned' });
+  const transfers = h('div');
+  const reloadTransfers = () => transfers.replaceChildren(
+    pagedList(`/v1/orgs/${org}/transfers`, transferItem, 'No transfers yet.', 'transfers'));
+  const loadLeavers = async () => {
+    try {
+      const page = await api('GET', `/v1/orgs/${org}/external-contacts?unassigned=true&limit=200`);
+      const byHolder = new Map();
+      for (const c of page.items) {
+        const entry = byHolder.get(c.holder.member_id) || { holder: c.holder, contacts: [] };
+        entry.contacts.push(c.contact);
+        byHolder.set(c.holder.member_id, entry);
+      }
+      leavers.replaceChildren(...[...byHolder.values()].map(({ holder, contacts }) => {
+        const names = contacts.slice(0, 5).map((p) => `${p.name} (${p.organization.name})`).join(', ');
+        return h('li', { class: 'leaver', 'data-id': holder.member_id },
+          person({ name: holder.name, title: holder.title }, h('div', { class: 'meta' },
+            `Left · ${contacts.length} unassigned contact${contacts.length === 1 ? '' : 's'}: ${names}${contacts.length > 5 ? ', …' : ''}`)),
+          handOverForm(holder, () => { reloadTransfers(); }));
+      }));
+      if (byHolder.size === 0) leavers.append(h('li', { class: 'empty', text: 'Nobody who left has contacts waiting for a new holder.' }));
+    } catch (e) {
+      leavers.replaceChildren(h('li', {}, problemNotice(e)));
+    }
+  };
+  const exportCsv = h('button', { type: 'button', class: 'secondary', text: 'Export all (.csv)', onclick: async () => {
+    saveBlob(await api('GET', `/v1/orgs/${org}/external-contacts/csv`), `external-contacts-${org}.csv`);
+  } });
+  show(pageHead('Contacts', `External contacts belong to ${session.org_name}: when someone leaves, hand theirs to a colleague.`),
+    panel('Unassigned: contacts of people who left', leavers),
+    panel('Transfers', transfers),
+    panel('Every external contact', h('div', { class: 'actions' }, exportCsv)));
+  reloadTransfers();
+  await loadLeavers();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Routing
 
 function home() {
@@ -981,6 +1231,7 @@ const VIEWS = {
   '/contacts': contactsView,
   '/directory': directoryView,
   '/admin': adminMembersView,
+  '/admin/contacts': adminContactsView,
   '/admin/policy': adminPolicyView,
   '/admin/cards': adminCardsView,
   '/admin/audit': adminAuditView,

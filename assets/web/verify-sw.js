@@ -9,6 +9,7 @@ const FILES = [
   "/verify",
   "/assets/verify.js",
   "/assets/verify-core.js",
+  "/assets/qr-detector.js",
   "/assets/verify.css",
   "/assets/app.css",
   "/assets/icon.svg",

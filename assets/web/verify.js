@@ -6,7 +6,7 @@
 // one, docs/card-format.md §5.5). Cards are read live from the camera (BarcodeDetector where the
 // browser has it, else the vendored zxing-wasm) or pasted, and verified by verify-core.js. Every
 // value from a card or a document is put into the page as text.
-
+import { detector } from "/assets/qr-detector.js";
 import {
   loadKeyset, loadList, updateList, verifyCard, documentErrorOutput,
 } from "/assets/verify-core.js";
@@ -251,32 +251,6 @@ function show(out) {
 
 let stream = null;
 let timer = null;
-
-async function detector() {
-  if ("BarcodeDetector" in globalThis) {
-    try {
-      const formats = await BarcodeDetector.getSupportedFormats();
-      if (formats.includes("qr_code")) {
-        const d = new BarcodeDetector({ formats: ["qr_code"] });
-        return { name: "BarcodeDetector", read: async (canvas) => (await d.detect(canvas)).map((b) => b.rawValue) };
-      }
-    } catch {
-      // fall through to zxing-wasm
-    }
-  }
-  const zxing = await import("/assets/vendor/zxing-wasm/es/reader/index.js");
-  zxing.prepareZXingModule({
-    overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? `/assets/vendor/zxing-wasm/reader/${path}` : prefix + path) },
-  });
-  return {
-    name: "zxing-wasm",
-    read: async (canvas) => {
-      const image = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-      const found = await zxing.readBarcodes(image, { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 4 });
-      return found.filter((b) => b.isValid).map((b) => b.text);
-    },
-  };
-}
 
 async function startCamera() {
   if (stream) return stopCamera();

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod backup;
 pub mod decode;
 pub mod issue;
+pub mod kek;
 pub mod keys;
 pub mod revoke;
 pub mod serve;
@@ -47,6 +49,13 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the HTTP service (SQLite in ./namecard-data by default).
     Serve(serve::ServeArgs),
+    /// Write a consistent backup of a SQLite service's database, while it runs.
+    Backup(backup::BackupArgs),
+    /// Put a backup back in place of the database (every instance stopped).
+    Restore(backup::RestoreArgs),
+    /// Manage the key-encryption key that seals the service's signing keys: rotate.
+    #[command(subcommand)]
+    Kek(kek::KekCommand),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -64,6 +73,9 @@ pub fn run() -> ExitCode {
         Command::Revoke(args) => revoke::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Kek(cmd) => kek::run(cmd),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
     };
     match result {
         Ok(code) => code,

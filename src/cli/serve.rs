@@ -20,11 +20,7 @@ pub struct ServeArgs {
 /// # Errors
 /// A bad setting (named), or a database or address that cannot be opened.
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let file = match &args.config {
-        Some(path) => RawSettings::from_toml_file(path)?,
-        None => RawSettings::default(),
-    };
-    let settings = Settings::resolve(&args.settings.clone().or(file))?;
+    let settings = resolve(args.config.as_deref(), &args.settings)?;
     init_logging(settings.log_format);
     if settings.http.metrics_token.is_none() && !settings.http.listen.ip().is_loopback() {
         tracing::warn!(
@@ -61,6 +57,18 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         server.run(shutdown_signal()).await.context("serving")
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The settings from `flags`, then the TOML file `config`, then the defaults.
+///
+/// # Errors
+/// A file that cannot be read or parsed, or a bad setting (named).
+pub fn resolve(config: Option<&std::path::Path>, flags: &RawSettings) -> anyhow::Result<Settings> {
+    let file = match config {
+        Some(path) => RawSettings::from_toml_file(path)?,
+        None => RawSettings::default(),
+    };
+    Ok(Settings::resolve(&flags.clone().or(file))?)
 }
 
 /// Logs to stderr (stdout has only the start-up lines) as text or JSON lines, filtered by

@@ -27,30 +27,7 @@ impl Note {
     /// # Errors
     /// When it is empty, too long or holds control characters other than line breaks.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let text = raw.replace("\r\n", "\n");
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(DomainError::new(
-                "note",
-                "invalid_field",
-                "must not be empty",
-            ));
-        }
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(DomainError::new(
-                "note",
-                "invalid_field",
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
-        }
-        if text.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(DomainError::new(
-                "note",
-                "invalid_field",
-                "must not contain control characters other than line breaks",
-            ));
-        }
-        Ok(Self(text.to_owned()))
+        super::multiline_text(raw, "note", Self::MAX_CHARS).map(Self)
     }
 
     /// The note.
@@ -124,6 +101,9 @@ pub struct OrgContactQuery {
     pub channel: Option<String>,
     /// Tagged with this tag by its holder.
     pub tag: Option<TagId>,
+    /// Only relations of members who left that no transfer is waiting for: the ones an admin
+    /// still has to give to someone.
+    pub unassigned: bool,
 }
 
 /// A relation one of the organization's members holds, as the organization sees it.

@@ -340,6 +340,10 @@ pub struct Contact {
     /// How the relation was made, and the channel tag of the card or code used.
     pub source: ContactSource,
     pub channel: Option<String>,
+    /// The other member's mobile number, when they chose to share it with their contacts.
+    pub mobile: Option<String>,
+    /// The other member's current card (its QR text, a link that opens the card page).
+    pub card_url: Option<String>,
     /// What the member keeps about the contact, where it was read (lists and exports read it).
     pub book: Option<super::BookEntry>,
 }

@@ -53,4 +53,6 @@ id_type! {
     DeliveryId;
     /// A tag of an organization's contact tag library.
     TagId;
+    /// The transfer of one relation to a new holder.
+    TransferId;
 }

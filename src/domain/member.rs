@@ -182,6 +182,8 @@ pub struct Member {
     pub title: Option<String>,
     pub mobile: Option<String>,
     pub phone_discoverable: bool,
+    /// Whether the member shows their mobile number to their external contacts.
+    pub share_mobile: bool,
     pub email: Option<String>,
     pub status: MemberStatus,
     pub created_at: i64,
@@ -196,6 +198,8 @@ pub struct MemberPatch {
     pub mobile: Option<Option<Mobile>>,
     pub phone_discoverable: Option<bool>,
     pub email: Option<Option<Email>>,
+    /// The member's own choice; admins do not make it for them.
+    pub share_mobile: Option<bool>,
 }
 
 /// How the directory is searched. Only active members are ever returned.

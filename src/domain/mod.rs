@@ -17,6 +17,7 @@ pub mod member;
 pub mod org;
 pub mod session;
 pub mod token;
+pub mod transfer;
 
 pub use access::{Principal, Role};
 pub use audit::{Audit, AuditEntry};
@@ -30,6 +31,7 @@ pub use contact::{
 };
 pub use ids::{
     AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TagId, TokenId,
+    TransferId,
 };
 pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
@@ -38,6 +40,10 @@ pub use member::{
 pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, Partner, WebhookUrl};
 pub use session::{PendingSigninLink, SessionInfo};
 pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
+pub use transfer::{
+    NewTransfer, NotPossible, Transfer, TransferKind, TransferMessage, TransferPeriod,
+    TransferQuery, TransferStatus,
+};
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,27 +83,41 @@ pub fn format_time(unix: i64) -> String {
 
 /// Trims `raw` and checks it is 1..=`max` characters without control characters.
 fn bounded_text(raw: &str, field: &'static str, max: usize) -> Result<String, DomainError> {
-    let text = raw.trim();
+    checked_text(raw.trim(), field, max, false)
+}
+
+/// Trims `raw` (line ends made `\n`) and checks it is 1..=`max` characters, without control
+/// characters other than line breaks: the free text of notes and messages.
+pub(crate) fn multiline_text(
+    raw: &str,
+    field: &'static str,
+    max: usize,
+) -> Result<String, DomainError> {
+    checked_text(raw.replace("\r\n", "\n").trim(), field, max, true)
+}
+
+fn checked_text(
+    text: &str,
+    field: &'static str,
+    max: usize,
+    line_breaks: bool,
+) -> Result<String, DomainError> {
+    let invalid = |message: String| Err(DomainError::new(field, "invalid_field", message));
     if text.is_empty() {
-        return Err(DomainError::new(
-            field,
-            "invalid_field",
-            "must not be empty",
-        ));
+        return invalid("must not be empty".into());
     }
     if text.chars().count() > max {
-        return Err(DomainError::new(
-            field,
-            "invalid_field",
-            format!("must be at most {max} characters"),
-        ));
+        return invalid(format!("must be at most {max} characters"));
     }
-    if text.chars().any(char::is_control) {
-        return Err(DomainError::new(
-            field,
-            "invalid_field",
-            "must not contain control characters",
-        ));
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(line_breaks && c == '\n'))
+    {
+        return invalid(if line_breaks {
+            "must not contain control characters other than line breaks".into()
+        } else {
+            "must not contain control characters".into()
+        });
     }
     Ok(text.to_owned())
 }

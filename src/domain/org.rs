@@ -197,6 +197,10 @@ pub struct Org {
     pub domain: Option<String>,
     pub policy: ContactPolicy,
     pub created_at: i64,
+    /// How long a contact may refuse a transfer of their relation.
+    pub transfer_period: super::TransferPeriod,
+    /// Whether requests made with a departed member's cards go to their successor.
+    pub successor_routing: bool,
 }
 
 /// One entry of an organization's partner list, as its admins see it: the id they listed, since
@@ -224,6 +228,8 @@ pub struct OrgPatch {
     pub name: Option<OrgName>,
     pub domain: Option<Option<Domain>>,
     pub policy: Option<ContactPolicy>,
+    pub transfer_period: Option<super::TransferPeriod>,
+    pub successor_routing: Option<bool>,
 }
 
 #[cfg(test)]

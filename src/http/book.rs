@@ -281,6 +281,9 @@ pub struct OrgContactFilter {
     /// Only those their holder tagged with this tag.
     #[serde(default)]
     pub tag: Option<i64>,
+    /// `true`: only the unassigned ones, held by members who left and not being transferred.
+    #[serde(default)]
+    pub unassigned: Option<bool>,
     /// The `next_after` of the previous page.
     #[serde(default)]
     pub after: Option<i64>,
@@ -296,6 +299,7 @@ impl OrgContactFilter {
             source: source(self.source.as_deref())?,
             channel: self.channel.clone(),
             tag: self.tag.map(TagId::new),
+            unassigned: self.unassigned.unwrap_or(false),
         })
     }
 }

@@ -71,8 +71,16 @@ pub struct ScanAnswer {
     /// The card's QR text (send it as `{"text"}` to act on a preview).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// The card's owner as the directory knows them.
+    /// Who answers the card, as the directory knows them: its owner, or the successor of an
+    /// owner who left (then `routed_from` is set).
     pub owner: PartyView,
+    /// The card's owner, who left the organization: the request goes to `owner` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed_from: Option<PartyView>,
+    /// A sentence for the scanner when the request was routed: "X has left Acme; your request
+    /// goes to Y."
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     /// The request, for `request_created` and `already_pending`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestView>,
@@ -121,12 +129,25 @@ impl From<Would> for ScanOutcome {
     }
 }
 
-fn answer(text: Option<String>, owner: Party, outcome: Outcome) -> (StatusCode, Json<ScanAnswer>) {
+fn answer(
+    text: Option<String>,
+    owner: Party,
+    routed_from: Option<Party>,
+    outcome: Outcome,
+) -> (StatusCode, Json<ScanAnswer>) {
+    let notice = routed_from.as_ref().map(|left| {
+        format!(
+            "{} has left {}; your request goes to {}.",
+            left.name, left.organization.name, owner.name
+        )
+    });
     let mut a = ScanAnswer {
         outcome: ScanOutcome::from(&outcome),
         would: None,
         text,
         owner: owner.into(),
+        routed_from: routed_from.map(PartyView::from),
+        notice,
         request: None,
         contact: None,
     };
@@ -252,7 +273,12 @@ async fn run_scan(
         ScanPayload::Text(text) => ScanInput::Text(text),
     };
     let scanned = state.services.contacts.scan(who, input, preview).await?;
-    Ok(answer(Some(scanned.text), scanned.owner, scanned.outcome))
+    Ok(answer(
+        Some(scanned.text),
+        scanned.owner,
+        scanned.routed_from,
+        scanned.outcome,
+    ))
 }
 
 /// 503 `busy`: no upload place freed up in time.
@@ -334,7 +360,7 @@ async fn request_by_phone(
         .contacts
         .request_by_phone(who, &mobile)
         .await?;
-    Ok(answer(None, owner, outcome))
+    Ok(answer(None, owner, None, outcome))
 }
 
 /// Which requests to list.

@@ -153,6 +153,7 @@ impl UpdateMember {
                 .email
                 .map(|e| e.as_deref().map(Email::parse).transpose())
                 .transpose()?,
+            share_mobile: None,
         })
     }
 }
@@ -335,9 +336,12 @@ pub struct UpdateMe {
     pub mobile: Option<Option<String>>,
     #[serde(default)]
     pub phone_discoverable: Option<bool>,
+    /// Show my mobile number to my external contacts (in their lists and vCard exports).
+    #[serde(default)]
+    pub share_mobile: Option<bool>,
 }
 
-/// Updates the calling member's own title, mobile or phone discovery.
+/// Updates the calling member's own title, mobile, phone discovery or mobile sharing.
 #[utoipa::path(patch, path = "/v1/me", tag = "me", request_body = UpdateMe,
     responses((status = 200, body = MemberView)), security(("bearer" = [])))]
 async fn update_me(
@@ -354,6 +358,10 @@ async fn update_me(
         email: None,
     }
     .parse()?;
+    let patch = MemberPatch {
+        share_mobile: body.share_mobile,
+        ..patch
+    };
     let members = &state.services.members;
     let updated = members
         .update(&auth.0, org, member, &patch, ChangedBy::Themselves)

@@ -18,6 +18,7 @@ mod ops;
 mod orgs;
 mod pages;
 mod sessions;
+mod transfers;
 pub mod uploads;
 pub mod views;
 
@@ -170,6 +171,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(keys::router())
         .merge(contacts::router(max_upload_bytes))
         .merge(book::router())
+        .merge(transfers::router())
         .merge(ops::router())
         .merge(sessions::router())
         .merge(pages::router())

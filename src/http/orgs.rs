@@ -5,6 +5,7 @@ use super::views::{CreatedToken, OrgView, PartnerView, TokenView};
 use super::{ApiError, AppState};
 use crate::domain::{
     ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId, TokenLabel,
+    TransferPeriod,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,6 +45,12 @@ pub struct UpdateOrg {
     pub domain: Option<Option<String>>,
     #[serde(default)]
     pub policy: Option<ContactPolicy>,
+    /// How long a contact may refuse a transfer: 0 to 2,592,000 seconds (30 days).
+    #[serde(default)]
+    pub transfer_period_secs: Option<i64>,
+    /// Whether requests made with a departed member's cards go to their successor.
+    #[serde(default)]
+    pub successor_routing: Option<bool>,
 }
 
 /// Creates an organization (operator).
@@ -105,6 +112,11 @@ async fn update_org(
             .map(|d| d.as_deref().map(Domain::parse).transpose())
             .transpose()?,
         policy: body.policy,
+        transfer_period: body
+            .transfer_period_secs
+            .map(TransferPeriod::from_secs)
+            .transpose()?,
+        successor_routing: body.successor_routing,
     };
     Ok(Json(
         state.services.orgs.update(&who, org, &patch).await?.into(),

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 const SHELL: &str = include_str!("../../assets/web/index.html");
 
 /// The paths that show the app. Unknown paths stay 404 problem documents.
-const PAGES: [&str; 11] = [
+const PAGES: [&str; 12] = [
     "/",
     "/card",
     "/scan",
@@ -30,6 +30,7 @@ const PAGES: [&str; 11] = [
     "/contacts",
     "/directory",
     "/admin",
+    "/admin/contacts",
     "/admin/policy",
     "/admin/cards",
     "/admin/audit",
@@ -37,15 +38,17 @@ const PAGES: [&str; 11] = [
 ];
 
 /// The Content-Security-Policy of every page: scripts, styles, images and API calls from this
-/// origin only (`blob:` images for the preview of a photo about to be uploaded).
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+/// origin only (`blob:` images for the preview of a photo about to be uploaded), and the
+/// vendored QR decoder's WebAssembly for the Scan page's camera (`'wasm-unsafe-eval'` allows
+/// compiling WebAssembly, not `eval`).
+pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
     img-src 'self' blob:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
     frame-ancestors 'none'";
 
 /// The embedded files: path, content type, bytes. The fonts are the card renderer's CJK fonts
 /// (one copy in the binary), for devices without a CJK font of their own: `app.css` asks for
 /// them only for CJK characters, after the device's own fonts.
-static ASSETS: [(&str, &str, &[u8]); 12] = [
+static ASSETS: [(&str, &str, &[u8]); 13] = [
     (
         "/assets/app.js",
         "text/javascript; charset=utf-8",
@@ -76,6 +79,12 @@ static ASSETS: [(&str, &str, &[u8]); 12] = [
         "/assets/verify.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/web/verify.js"),
+    ),
+    // The QR decoder of the camera scanners (/verify and the Scan page).
+    (
+        "/assets/qr-detector.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/qr-detector.js"),
     ),
     (
         "/assets/verify-core.js",

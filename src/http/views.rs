@@ -15,6 +15,10 @@ pub struct OrgView {
     pub domain: Option<String>,
     pub policy: ContactPolicy,
     pub created_at: i64,
+    /// How long a contact may refuse the transfer of their relation to a new holder.
+    pub transfer_period_secs: i64,
+    /// Whether requests made with a departed member's cards go to their successor.
+    pub successor_routing: bool,
 }
 
 impl From<domain::Org> for OrgView {
@@ -25,6 +29,8 @@ impl From<domain::Org> for OrgView {
             domain: o.domain,
             policy: o.policy,
             created_at: o.created_at,
+            transfer_period_secs: o.transfer_period.secs(),
+            successor_routing: o.successor_routing,
         }
     }
 }
@@ -62,6 +68,8 @@ pub struct MemberView {
     pub title: Option<String>,
     pub mobile: Option<String>,
     pub phone_discoverable: bool,
+    /// Whether my external contacts see my mobile number (my choice, `PATCH /v1/me`).
+    pub share_mobile: bool,
     pub email: Option<String>,
     pub status: MemberStatus,
     pub created_at: i64,
@@ -78,6 +86,7 @@ impl From<domain::Member> for MemberView {
             title: m.title,
             mobile: m.mobile,
             phone_discoverable: m.phone_discoverable,
+            share_mobile: m.share_mobile,
             email: m.email,
             status: m.status,
             created_at: m.created_at,
@@ -174,6 +183,10 @@ pub struct ContactView {
     pub source: ContactSource,
     /// The channel tag of the card or code it was made with.
     pub channel: Option<String>,
+    /// Their mobile number, when they share it with their external contacts.
+    pub mobile: Option<String>,
+    /// A link to their current card's page.
+    pub card_url: Option<String>,
     /// What I keep about the contact (in lists and single reads; absent where not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub book: Option<BookView>,
@@ -187,6 +200,8 @@ impl From<domain::Contact> for ContactView {
             contact: c.contact.into(),
             source: c.source,
             channel: c.channel,
+            mobile: c.mobile,
+            card_url: c.card_url,
             book: c.book.map(BookView::from),
         }
     }
@@ -454,6 +469,54 @@ impl From<domain::PendingSigninLink> for PendingSigninLinkView {
             created_at: l.created_at,
             expires_at: l.expires_at,
             created_by: l.created_by.map(domain::TokenId::get),
+        }
+    }
+}
+
+/// The transfer of one external contact to a new holder at the holder's organization.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Transfer)]
+pub struct TransferView {
+    pub id: i64,
+    /// The relation (its id in the organization's external contacts).
+    pub contact_id: i64,
+    /// `handover` (the holder is still a member) or `departure` (they left).
+    pub kind: domain::TransferKind,
+    pub status: domain::TransferStatus,
+    /// Why it was not possible, for `not_possible`.
+    pub reason: Option<domain::NotPossible>,
+    /// The holder handing the contact over.
+    pub from: PartyView,
+    /// The new holder.
+    pub to: PartyView,
+    /// The other side, who is told and may refuse while `waiting`.
+    pub contact: PartyView,
+    /// The admin's message to the contact.
+    pub message: Option<String>,
+    /// What the contact is told: "Your contact at Acme is now Y."
+    pub notice: String,
+    pub created_at: i64,
+    /// When it takes effect unless refused.
+    pub effective_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+impl From<domain::Transfer> for TransferView {
+    fn from(t: domain::Transfer) -> Self {
+        Self {
+            notice: domain::transfer::notice(&t),
+            id: t.id.get(),
+            contact_id: t.contact_id.get(),
+            kind: t.kind,
+            status: t.status,
+            reason: t.reason,
+            from: PartyView::from(t.from),
+            to: PartyView::from(t.to),
+            contact: PartyView::from(t.contact),
+            message: t.message,
+            created_at: t.created_at,
+            effective_at: t.effective_at,
+            decided_at: t.decided_at,
         }
     }
 }

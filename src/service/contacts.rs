@@ -12,6 +12,7 @@ use super::event_body;
 use super::keyring::Keyring;
 use crate::card::{CardClaims, CardKind, Reason};
 use crate::domain::contact::{Side, side_of};
+use crate::domain::transfer::follow_successors;
 use crate::domain::{
     BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactRequest, ContactSource,
     Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock, PolicySide,
@@ -172,9 +173,23 @@ pub enum Would {
 pub struct Scanned {
     /// The card's QR text (send it back to `POST /v1/scans` to act on a preview).
     pub text: String,
-    /// The card's owner, as the directory knows them now.
+    /// Who answers the card, as the directory knows them now: its owner, or the successor of
+    /// an owner who left.
     pub owner: Party,
+    /// The card's owner, when they left and `owner` is their successor.
+    pub routed_from: Option<Party>,
     pub outcome: Outcome,
+}
+
+/// What the database says about a verified card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CardUse {
+    /// Current, and its owner active.
+    Fresh,
+    /// A one-time card already used for a request.
+    Used,
+    /// Its owner was deactivated (so the card was revoked with them).
+    OwnerLeft,
 }
 
 /// The member making a request.
@@ -239,26 +254,56 @@ impl Contacts {
             }
         };
         let now = self.clock.now();
-        let (claims, used) = self.verify_online(&text).await?;
+        let (claims, card_use) = self.verify_online(&text).await?;
         let (owner_org, owner_id) = card_ids(&claims)?;
         if owner_id == who.member_id {
             return Err(ContactError::SelfScan);
         }
-        let owner = self.party(owner_org, owner_id).await?;
-        let card = Some((&claims, used));
+        let card_owner = self.party(owner_org, owner_id).await?;
+        let (owner, routed_from) = if card_use == CardUse::OwnerLeft {
+            let successor = self
+                .successor(owner_org, owner_id)
+                .await?
+                .ok_or(ContactError::OwnerInactive)?;
+            (self.party(owner_org, successor).await?, Some(card_owner))
+        } else {
+            (card_owner, None)
+        };
+        let card = Some((&claims, card_use == CardUse::Used));
         let how = (Via::QrScan, ContactSource::Card);
         let outcome = self.request(who, &owner, how, card, preview, now).await?;
         Ok(Scanned {
             text,
             owner,
+            routed_from,
             outcome,
         })
     }
 
+    /// The active member who answers for `member_id`, who left ([`follow_successors`]). `None`
+    /// when the organization turned successor routing off or nobody was named.
+    async fn successor(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<Option<MemberId>, ContactError> {
+        if !self.store.get_org(org_id).await?.successor_routing {
+            return Ok(None);
+        }
+        let links = self.store.successor_links(org_id).await?;
+        Ok(follow_successors(member_id, |at| {
+            links
+                .iter()
+                .find(|(m, _, _)| *m == at)
+                .map(|&(_, s, active)| (s, active))
+        }))
+    }
+
     /// Verifies a card against the in-memory keys and revocation list, then against the
     /// database: the card must be one this service issued, unrevoked, and its owner still
-    /// active. Also says whether it is a one-time card that was already used.
-    async fn verify_online(&self, text: &str) -> Result<(CardClaims, bool), ContactError> {
+    /// active. Also says whether it is a one-time card that was already used, and whether its
+    /// owner left (a correctly signed card of a departed member, for successor routing).
+    async fn verify_online(&self, text: &str) -> Result<(CardClaims, CardUse), ContactError> {
         let checked = self.keys.check(text).map_err(|r| match r.reason {
             Reason::Expired => ContactError::CardExpired,
             reason => ContactError::InvalidCard {
@@ -281,6 +326,9 @@ impl Contacts {
         let (org, member) = card_ids(&claims)?;
         match self.store.get_member(org, member).await {
             Ok(m) if m.status == MemberStatus::Active && !checked.member_deactivated => {}
+            Ok(m) if m.status == MemberStatus::Deactivated => {
+                return Ok((claims, CardUse::OwnerLeft));
+            }
             Ok(_) | Err(StoreError::NotFound(_)) => return Err(ContactError::OwnerInactive),
             Err(e) => return Err(e.into()),
         }
@@ -300,7 +348,11 @@ impl Contacts {
         }
         // A used one-time card still answers its own requester's `already_pending`; the store
         // decides.
-        let used = state.one_time && state.used_at.is_some();
+        let used = if state.one_time && state.used_at.is_some() {
+            CardUse::Used
+        } else {
+            CardUse::Fresh
+        };
         Ok((claims, used))
     }
 
@@ -656,13 +708,15 @@ fn request_event(name: &'static str, r: &ContactRequest, at: i64, actor: &str) -
     }
 }
 
+pub(crate) use payload::party as party_payload;
+
 /// The webhook payloads: the contract with receivers, written out here so that a change to an
 /// entity does not change it unnoticed.
 mod payload {
     use crate::domain::{ContactRequest, Party};
     use serde_json::{Value, json};
 
-    pub(super) fn party(p: &Party) -> Value {
+    pub(crate) fn party(p: &Party) -> Value {
         json!({
             "member_id": p.member_id,
             "name": p.name,

@@ -1,7 +1,8 @@
 //! The service's signing keys and revocations, cached in memory.
 //!
 //! Keys live in the database (so every instance signs with the same active key and verifies
-//! with the same keyset); each instance keeps a [`Snapshot`] of them, with the revocation set and
+//! with the same keyset), their private halves sealed with the key-encryption key
+//! ([`crate::seal`]), which only the instances hold; each instance keeps a [`Snapshot`] of them, with the revocation set and
 //! the two public documents already rendered. Verification reads only the snapshot: no database
 //! round trip per request. The snapshot is rebuilt after every local change and every
 //! `refresh_interval`, which is how changes made by other instances arrive.
@@ -16,10 +17,13 @@
 use super::clock::Clock;
 use crate::card::{
     self, CardClaims, CardId, Decoys, Issuer, KeyId, KeyRecord, KeyStatus, Keyset, ListDraft,
-    Reason, Rejection, RevocationList, RevokedCard, RevokedState, SigningKey, VerifyOptions,
+    Reason, Rejection, RevocationList, RevokedCard, RevokedState, SigningKey, Successor,
+    VerifyOptions,
 };
+use crate::domain::transfer::follow_successors;
 use crate::domain::{Audit, MemberId, OrgId};
-use crate::store::{RevocationSnapshot, Store, StoreError, StoredKey};
+use crate::seal::{Kek, SealError};
+use crate::store::{PrivateKey, Reseal, RevocationSnapshot, Store, StoreError, StoredKey};
 use sha2::{Digest as _, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +61,13 @@ pub enum KeyringError {
     /// A stored key's id is not the id its public key derives.
     #[error("stored key {stored} holds the key {derived}")]
     KidMismatch { stored: KeyId, derived: KeyId },
+    /// A stored private key does not open with the key-encryption key given.
+    #[error("signing key {kid}: {source}")]
+    Sealed { kid: KeyId, source: SealError },
 }
+
+/// What a signing key's private half is, to the sealing (its associated data, with the key id).
+const SEALED_AS: &str = "signing-key";
 
 /// A rendered public document with its ETag.
 #[derive(Debug, Clone)]
@@ -121,6 +131,7 @@ pub struct Keyring {
     issuer: Issuer,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    kek: Arc<Kek>,
     current: RwLock<Arc<Snapshot>>,
     /// Held while a refresh reads the store and swaps the snapshot: of two refreshes racing
     /// (concurrent card resets each trigger one), one that read older state must not replace
@@ -136,8 +147,40 @@ impl std::fmt::Debug for Keyring {
     }
 }
 
-fn parse_key(stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError> {
-    let key = SigningKey::from_pkcs8_pem(&stored.private_pem)?;
+/// Opens a stored private key (sealed, or plaintext from an earlier version).
+///
+/// # Errors
+/// `Sealed` when it does not open with `kek`; `Card` when it is no Ed25519 PKCS#8 key.
+pub fn open_key(kek: &Kek, stored: &StoredKey) -> Result<SigningKey, KeyringError> {
+    match &stored.private_key {
+        PrivateKey::Plaintext(pem) => Ok(SigningKey::from_pkcs8_pem(pem)?),
+        PrivateKey::Sealed(sealed) => {
+            let sealed_error = |source| KeyringError::Sealed {
+                kid: stored.kid,
+                source,
+            };
+            let pem = kek
+                .open(SEALED_AS, &stored.kid.to_string(), sealed)
+                .map_err(sealed_error)?;
+            let pem =
+                std::str::from_utf8(pem.expose()).map_err(|_| sealed_error(SealError::Damaged))?;
+            Ok(SigningKey::from_pkcs8_pem(pem)?)
+        }
+    }
+}
+
+/// A private key sealed for storage.
+fn seal_key(kek: &Kek, key: &SigningKey) -> Result<PrivateKey, KeyringError> {
+    let pem = key.to_pkcs8_pem()?;
+    Ok(PrivateKey::Sealed(kek.seal(
+        SEALED_AS,
+        &key.kid().to_string(),
+        pem.as_bytes(),
+    )))
+}
+
+fn parse_key(kek: &Kek, stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError> {
+    let key = open_key(kek, stored)?;
     if key.kid() != stored.kid {
         return Err(KeyringError::KidMismatch {
             stored: stored.kid,
@@ -154,15 +197,48 @@ fn parse_key(stored: &StoredKey) -> Result<(SigningKey, KeyRecord), KeyringError
     Ok((key, record))
 }
 
-/// A freshly generated key, ready to be stored.
+/// Seals every stored private key under `next`, in one transaction: keys sealed under `current`
+/// are opened and sealed again, plaintext keys from an earlier version are sealed, keys already
+/// under `next` stay. With `current` and `next` the same KEK this seals the plaintext keys and
+/// checks that every other key is sealed under it. Returns how many keys were sealed anew.
+///
+/// # Errors
+/// `Sealed` naming a key that neither KEK opens (nothing is changed); the store's errors, with
+/// `Conflict(KeySealing)` when a key was added or sealed otherwise meanwhile.
+pub async fn reseal_keys(
+    store: &dyn Store,
+    current: &Kek,
+    next: &Kek,
+) -> Result<u64, KeyringError> {
+    let mut reseal = Vec::new();
+    for stored in store.list_keys().await? {
+        let was = match &stored.private_key {
+            PrivateKey::Sealed(s) if s.kek == *next.id() => continue,
+            PrivateKey::Sealed(s) => Some(s.kek.clone()),
+            PrivateKey::Plaintext(_) => None,
+        };
+        let key = open_key(current, &stored)?;
+        let PrivateKey::Sealed(sealed) = seal_key(next, &key)? else {
+            continue;
+        };
+        reseal.push(Reseal {
+            kid: stored.kid,
+            was,
+            sealed,
+        });
+    }
+    Ok(store.reseal_keys(&reseal, next.id()).await?)
+}
+
+/// A freshly generated key, sealed with `kek`, ready to be stored.
 ///
 /// # Errors
 /// When the key cannot be encoded as PKCS#8.
-pub fn new_stored_key(now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
+pub fn new_stored_key(kek: &Kek, now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
     let key = SigningKey::generate();
     let stored = StoredKey {
         kid: key.kid(),
-        private_pem: key.to_pkcs8_pem()?,
+        private_key: seal_key(kek, &key)?,
         status: KeyStatus::Active,
         valid_from: now,
         retired_at: None,
@@ -171,26 +247,36 @@ pub fn new_stored_key(now: i64) -> Result<(KeyId, StoredKey), KeyringError> {
 }
 
 impl Keyring {
-    /// Loads keys (generating the first one on first start) and revocations.
+    /// Loads keys (generating the first one on first start) and revocations. Keys an earlier
+    /// version stored in plaintext are sealed with `kek` first, once.
     ///
     /// # Errors
-    /// When the store fails or stored keys do not parse.
+    /// When the store fails, a stored key does not open with `kek` or does not parse.
     pub async fn load(
         issuer: Issuer,
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
+        kek: Arc<Kek>,
     ) -> Result<Self, KeyringError> {
         let now = clock.now();
-        let (_, first) = new_stored_key(now)?;
+        let sealed = reseal_keys(&*store, &kek, &kek).await?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "sealed signing keys an earlier version stored in plaintext"
+            );
+        }
+        let (_, first) = new_stored_key(&kek, now)?;
         if store.create_first_key(&first).await? {
             tracing::info!(kid = %first.kid, "generated the first issuer key");
         }
         let source = read_source(&*store, now).await?;
-        let snapshot = build(&issuer, &*store, source, now).await?;
+        let snapshot = build(&issuer, &*store, &kek, source, now).await?;
         Ok(Self {
             issuer,
             store,
             clock,
+            kek,
             current: RwLock::new(Arc::new(snapshot)),
             refreshing: tokio::sync::Mutex::new(()),
         })
@@ -223,7 +309,7 @@ impl Keyring {
         if source == previous.source && now < half_life {
             return Ok(());
         }
-        let mut next = build(&self.issuer, &*self.store, source, now).await?;
+        let mut next = build(&self.issuer, &*self.store, &self.kek, source, now).await?;
         if next.source.0 == previous.source.0 {
             // Only revocations changed: keep the keyset, whose per-key verification tables
             // (built on first use, ~2 ms each) would otherwise be rebuilt on a request.
@@ -302,7 +388,7 @@ impl Keyring {
     /// # Errors
     /// When the key cannot be made or stored.
     pub async fn rotate(&self, audit: &Audit) -> Result<StoredKey, KeyringError> {
-        let (kid, stored) = new_stored_key(audit.at)?;
+        let (kid, stored) = new_stored_key(&self.kek, audit.at)?;
         let audit = Audit {
             target: format!("key/{kid}"),
             ..audit.clone()
@@ -346,13 +432,14 @@ async fn read_source(
 }
 
 /// The revoked cards with their texts: each revoked card (withdrawn), and every unexpired card
-/// of a deactivated member (departed at the deactivation). One card query per affected member.
+/// of a deactivated member (departed at the deactivation, pointing into the returned successors
+/// table when someone answers for them). One card query per affected member.
 async fn revoked_cards(
     issuer: &Issuer,
     store: &dyn Store,
     revoked: &RevocationSnapshot,
     now: i64,
-) -> Result<Vec<RevokedCard>, KeyringError> {
+) -> Result<(Vec<RevokedCard>, Vec<Successor>), KeyringError> {
     let departed: HashMap<(OrgId, MemberId), i64> = revoked
         .deactivated
         .iter()
@@ -367,8 +454,17 @@ async fn revoked_cards(
     }
     members.sort_unstable();
     members.dedup();
+    let mut successors = SuccessorTable::default();
     let mut out = Vec::new();
     for (org, member) in members {
+        let successor = match departed.contains_key(&(org, member)) {
+            true => {
+                successors
+                    .answering(store, revoked, &departed, org, member)
+                    .await?
+            }
+            false => None,
+        };
         for row in store.list_cards(org, member).await? {
             if row.expires_at <= now {
                 continue;
@@ -391,16 +487,75 @@ async fn revoked_cards(
                 body,
                 state,
                 at,
-                successor: None,
+                successor: if state == RevokedState::Departed {
+                    successor
+                } else {
+                    None
+                },
             });
         }
     }
-    Ok(out)
+    Ok((out, successors.table))
+}
+
+/// The public successors table of a list being built: each successor once, by first use.
+#[derive(Default)]
+struct SuccessorTable {
+    table: Vec<Successor>,
+    index: HashMap<MemberId, u32>,
+}
+
+impl SuccessorTable {
+    /// The index of whoever answers for departed `member` ([`follow_successors`], the rule the
+    /// online scan routing follows), adding them to the table; `None` when nobody does or the
+    /// organization turned successor routing off.
+    async fn answering(
+        &mut self,
+        store: &dyn Store,
+        revoked: &RevocationSnapshot,
+        departed: &HashMap<(OrgId, MemberId), i64>,
+        org: OrgId,
+        member: MemberId,
+    ) -> Result<Option<u32>, KeyringError> {
+        if revoked.routing_off.contains(&org) {
+            return Ok(None);
+        }
+        let Some(next) = follow_successors(member, |at| {
+            revoked
+                .successors
+                .iter()
+                .find(|(m, _)| *m == at)
+                .map(|&(_, s)| (s, !departed.contains_key(&(org, s))))
+        }) else {
+            return Ok(None);
+        };
+        if let Some(&i) = self.index.get(&next) {
+            return Ok(Some(i));
+        }
+        let m = store.get_member(org, next).await?;
+        let entry = Successor {
+            name: m.display_name,
+            title: m.title,
+        };
+        // A name the card rules refuse cannot be published; the card is listed as departed
+        // without a pointer, and the operator is told.
+        if let Err(e) = entry.validate() {
+            tracing::error!(member = %next, error = %e, "a successor's name cannot go on the revocation list");
+            return Ok(None);
+        }
+        let Ok(i) = u32::try_from(self.table.len()) else {
+            return Ok(None);
+        };
+        self.table.push(entry);
+        self.index.insert(next, i);
+        Ok(Some(i))
+    }
 }
 
 async fn build(
     issuer: &Issuer,
     store: &dyn Store,
+    kek: &Kek,
     source: (Vec<KeySource>, RevocationSnapshot),
     now: i64,
 ) -> Result<Snapshot, KeyringError> {
@@ -409,7 +564,7 @@ async fn build(
     let mut records = Vec::with_capacity(stored.len());
     let mut signer = None;
     for key in &stored {
-        let (signing, record) = parse_key(key)?;
+        let (signing, record) = parse_key(kek, key)?;
         if record.status == KeyStatus::Active {
             signer = Some(signing);
         }
@@ -419,13 +574,14 @@ async fn build(
     // The store has parsed every id (a stored id that does not parse fails the build): a card
     // left off this list would verify as not revoked.
     let compromised_keys: Vec<KeyId> = revoked.compromised_keys.clone();
+    let (listed, successors) = revoked_cards(issuer, store, revoked, now).await?;
     let draft = ListDraft {
         issuer: issuer.clone(),
         number: next_number(now),
         issued_at: now,
         next_update: now + LIST_LIFETIME_SECS,
-        revoked: revoked_cards(issuer, store, revoked, now).await?,
-        successors: Vec::new(),
+        revoked: listed,
+        successors,
         compromised_keys,
         // Until lists are stored: the decoys' secret comes from the active key (so every
         // instance has the same).

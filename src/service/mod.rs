@@ -1,6 +1,7 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
-//! members keep about them ([`Book`]), webhooks,
+//! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
+//! webhooks,
 //! web sessions and the audit log. Every write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
@@ -15,6 +16,7 @@ pub mod keyring;
 pub mod members;
 pub mod orgs;
 pub mod sessions;
+pub mod transfers;
 pub mod webhooks;
 
 pub use access::{Access, AccessError};
@@ -26,6 +28,7 @@ pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
 pub use members::Members;
 pub use orgs::Orgs;
 pub use sessions::Sessions;
+pub use transfers::{TransferError, Transfers};
 pub use webhooks::{WebhookError, Webhooks};
 
 use crate::domain::{Audit, OrgId, Principal};
@@ -42,6 +45,7 @@ pub struct Services {
     pub keys: Arc<Keyring>,
     pub contacts: Contacts,
     pub book: Book,
+    pub transfers: Transfers,
     pub webhooks: Webhooks,
     pub sessions: Sessions,
     pub store: Arc<dyn Store>,

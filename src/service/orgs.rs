@@ -63,7 +63,12 @@ impl Orgs {
         id: OrgId,
         patch: &OrgPatch,
     ) -> Result<Org, StoreError> {
-        let detail = format!("policy={:?}", patch.policy.map(ContactPolicy::as_str));
+        let detail = format!(
+            "policy={:?} transfer_period_secs={:?} successor_routing={:?}",
+            patch.policy.map(ContactPolicy::as_str),
+            patch.transfer_period.map(|p| p.secs()),
+            patch.successor_routing
+        );
         let entry = super::audit(self.clock.now(), who, Some(id), "org.update", "org", detail);
         self.store.update_org(id, patch, &entry).await
     }

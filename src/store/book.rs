@@ -406,6 +406,8 @@ for_both_databases! {
                  AND ($6 IS NULL OR c.channel = $6) \
                  AND ($7 IS NULL OR EXISTS (SELECT 1 FROM contact_tag_links l \
                      WHERE l.contact_id = c.id AND l.member_id = h.id AND l.tag_id = $7)) \
+                 AND (NOT $8 OR (h.status = 'deactivated' AND NOT EXISTS (SELECT 1 FROM contact_transfers x \
+                     WHERE x.contact_id = c.id AND x.status = 'waiting'))) \
                  ORDER BY c.id DESC LIMIT $3",
             )
             .bind(org_id.get())
@@ -415,6 +417,7 @@ for_both_databases! {
             .bind(query.source.map(ContactSource::as_str))
             .bind(query.channel.as_deref())
             .bind(query.tag.map(TagId::get))
+            .bind(query.unassigned)
             .fetch_all(&mut *conn)
             .await?;
             let mut contacts = rows

@@ -41,6 +41,10 @@ pub struct RevocationSnapshot {
     pub deactivated: Vec<(OrgId, MemberId, i64)>,
     /// Ids of keys removed after a compromise.
     pub compromised_keys: Vec<KeyId>,
+    /// `(member_id, successor_id)` of every successor named, by member.
+    pub successors: Vec<(MemberId, MemberId)>,
+    /// Organizations that turned successor routing off (their departed cards point to nobody).
+    pub routing_off: Vec<OrgId>,
 }
 
 /// How many cards a member may add, checked as a card is stored, under the member's row lock
@@ -290,7 +294,21 @@ for_both_databases! {
                 sqlx::query_as("SELECT kid FROM compromised_keys ORDER BY kid")
                     .fetch_all(&self.pool)
                     .await?;
+            let successors: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT member_id, successor_id FROM member_successors ORDER BY member_id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let routing_off: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM organizations WHERE NOT successor_routing ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
             Ok(RevocationSnapshot {
+                successors: successors
+                    .into_iter()
+                    .map(|(m, s)| (MemberId::new(m), MemberId::new(s)))
+                    .collect(),
+                routing_off: routing_off.into_iter().map(|(o,)| OrgId::new(o)).collect(),
                 cards: cards.iter().map(|(c,)| card_id(c)).collect::<Result<_, _>>()?,
                 deactivated: deactivated
                     .into_iter()

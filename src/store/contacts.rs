@@ -237,6 +237,8 @@ struct ContactRow {
     title: Option<String>,
     org_id: i64,
     org_name: String,
+    mobile: Option<String>,
+    card_url: Option<String>,
 }
 
 impl TryFrom<ContactRow> for Contact {
@@ -248,6 +250,8 @@ impl TryFrom<ContactRow> for Contact {
             source: ContactSource::parse(&r.source).ok_or_else(|| corrupt("source", &r.source))?,
             channel: r.channel,
             contact: party(r.member_id, r.name, r.title, r.org_id, r.org_name),
+            mobile: r.mobile,
+            card_url: r.card_url,
             book: None,
         })
     }
@@ -264,7 +268,10 @@ const REQUEST_SELECT: &str = "SELECT r.id, r.status, r.via, r.source, r.card_cha
 
 /// A relation seen from member `$1`: the other member and organization; filter on alias `c`.
 const CONTACT_SELECT: &str = "SELECT c.id, c.created_at AS since, c.source, c.channel, om.id AS member_id, \
-     om.display_name AS name, om.title, oo.id AS org_id, oo.name AS org_name \
+     om.display_name AS name, om.title, oo.id AS org_id, oo.name AS org_name, \
+     CASE WHEN om.share_mobile THEN om.mobile END AS mobile, \
+     (SELECT k.text FROM cards k WHERE k.member_id = om.id AND k.is_primary AND k.revoked_at IS NULL \
+      ORDER BY k.issued_at DESC LIMIT 1) AS card_url \
      FROM external_contacts c \
      JOIN members om ON om.id = CASE WHEN c.member_a = $1 THEN c.member_b ELSE c.member_a END \
      JOIN organizations oo ON oo.id = om.org_id";

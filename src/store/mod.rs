@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
-//! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `webhooks`, `sessions`,
-//! `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
+//! `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -14,6 +14,7 @@
 //! parses is [`StoreError::Corrupt`], never skipped.
 
 pub mod audit;
+pub mod backup;
 pub mod book;
 pub mod cards;
 pub mod contacts;
@@ -24,19 +25,21 @@ pub mod orgs;
 pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
+pub mod transfers;
 pub mod webhooks;
 
 pub use audit::{AuditStore, Event};
 pub use book::BookStore;
 pub use cards::{CardQuota, CardRecord, CardState, CardStore, QuotaUsed, RevocationSnapshot};
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
-pub use keys::{KeyStore, StoredKey};
+pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
 pub use members::MemberStore;
 pub use orgs::OrgStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use sessions::{NewSigninLink, NewToken, SessionStore};
 pub use sqlite::SqliteStore;
+pub use transfers::{StartTransfer, TransferStore};
 pub use webhooks::{Delivery, DeliveryResult, Webhook, WebhookStore};
 
 /// Declares [`Store`] as the sum of the aggregates' traits, listed once.
@@ -57,6 +60,7 @@ store_of!(
     KeyStore,
     ContactStore,
     BookStore,
+    TransferStore,
     WebhookStore,
     SessionStore,
     AuditStore
@@ -98,9 +102,13 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
-    /// The lock that keeps instances from migrating one SQLite file at once could not be taken.
-    #[error("cannot lock the database file for migrations")]
-    MigrationLock(#[source] std::io::Error),
+    /// The database's files could not be created or made owner-only.
+    #[error("cannot restrict the database's files")]
+    Files(#[source] std::io::Error),
+    /// A lock file beside the SQLite database (the one that keeps instances from migrating it at
+    /// once, or the one a restore takes) could not be taken.
+    #[error("cannot lock the database file")]
+    FileLock(#[source] std::io::Error),
 }
 
 /// Which uniqueness rule a write broke.
@@ -118,6 +126,8 @@ pub enum Conflict {
     Key,
     /// Another rotation kept winning the race for the one active key.
     KeyRotation,
+    /// A signing key sealed under another key-encryption key, or not at all.
+    KeySealing,
     /// A card id already stored, or a second active primary card.
     Card,
     /// A sign-in link hash already stored.
@@ -140,6 +150,7 @@ impl Conflict {
             Self::Token => "token",
             Self::Key => "key",
             Self::KeyRotation => "key rotation",
+            Self::KeySealing => "a signing key sealed under another key-encryption key",
             Self::Card => "card",
             Self::SigninLink => "signin link",
             Self::Session => "session",

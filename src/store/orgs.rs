@@ -1,7 +1,7 @@
 //! Organizations and their partner lists.
 
 use super::{Conflict, StoreError, classify, corrupt, for_both_databases, missing_as};
-use crate::domain::{Audit, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, Partner};
+use crate::domain::{Audit, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, Partner, TransferPeriod};
 
 /// Organizations and partnerships.
 #[async_trait::async_trait]
@@ -39,7 +39,8 @@ pub trait OrgStore: Send + Sync {
 }
 
 /// The columns of [`OrgRow`], for `SELECT` and `RETURNING`.
-const COLUMNS: &str = "id, name, domain, policy, created_at";
+const COLUMNS: &str =
+    "id, name, domain, policy, created_at, transfer_period_secs, successor_routing";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrgRow {
@@ -48,6 +49,8 @@ pub(crate) struct OrgRow {
     domain: Option<String>,
     policy: String,
     created_at: i64,
+    transfer_period_secs: i64,
+    successor_routing: bool,
 }
 
 impl TryFrom<OrgRow> for Org {
@@ -59,6 +62,9 @@ impl TryFrom<OrgRow> for Org {
             name: r.name,
             domain: r.domain,
             created_at: r.created_at,
+            transfer_period: TransferPeriod::from_secs(r.transfer_period_secs)
+                .map_err(|_| corrupt("transfer period", r.transfer_period_secs))?,
+            successor_routing: r.successor_routing,
         })
     }
 }
@@ -120,13 +126,17 @@ for_both_databases! {
             let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE organizations SET name = COALESCE($2, name), \
-                 domain = CASE WHEN $3 THEN $4 ELSE domain END, policy = COALESCE($5, policy) WHERE id = $1",
+                 domain = CASE WHEN $3 THEN $4 ELSE domain END, policy = COALESCE($5, policy), \
+                 transfer_period_secs = COALESCE($6, transfer_period_secs), \
+                 successor_routing = COALESCE($7, successor_routing) WHERE id = $1",
             )
             .bind(id.get())
             .bind(patch.name.as_ref().map(|n| n.as_str()))
             .bind(patch.domain.is_some())
             .bind(patch.domain.as_ref().and_then(|d| d.as_ref().map(|d| d.as_str())))
             .bind(patch.policy.map(|p| p.as_str()))
+            .bind(patch.transfer_period.map(TransferPeriod::secs))
+            .bind(patch.successor_routing)
             .execute(&mut *tx)
             .await
             .map_err(classify(Conflict::Domain, "organization"))?;

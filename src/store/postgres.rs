@@ -47,6 +47,11 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
+    /// Nothing to do: PostgreSQL reclaims old row versions itself (autovacuum). Its files and
+    /// backups are the database server's to protect.
+    #[allow(clippy::unused_async)]
+    pub(super) async fn scrub(&self) {}
+
     /// A write transaction (the counterpart of SQLite's `IMMEDIATE` one; PostgreSQL locks rows as
     /// they are written).
     pub(super) async fn begin_write(

@@ -428,6 +428,24 @@ async fn a_members_contacts_export_as_vcards_another_parser_reads_back(backend: 
         .await;
     let with_li = connect(&app, &li, &ada).await;
     let with_bob = connect(&app, &bob, &ada).await;
+    // Li shares her mobile with her contacts; Bob has one but keeps it to himself.
+    app.send(
+        Method::PATCH,
+        "/v1/me",
+        Some(&li),
+        Some(json!({"mobile": "+8613812345678", "share_mobile": true})),
+    )
+    .await
+    .expect(200);
+    app.send(
+        Method::PATCH,
+        "/v1/me",
+        Some(&bob),
+        Some(json!({"mobile": "+8613900000000"})),
+    )
+    .await
+    .expect(200);
+    let li_card_text = app.card_text(&li).await;
     let tier = tag(&app, &a_admin, a_org, "Tier", "VIP, gold").await;
     let note = format!("第一次见面在展会;\n{}", "喜欢喝茶".repeat(20));
     keep(
@@ -467,11 +485,29 @@ async fn a_members_contacts_export_as_vcards_another_parser_reads_back(backend: 
     assert_eq!(li_card.notes[0].value, note);
     assert_eq!(li_card.categories[0].value, vec!["VIP, gold".to_owned()]);
     assert_eq!(li_card.names[0].value.given_names, vec!["李娜".to_owned()]);
+    match &li_card.telephones[..] {
+        [tel] => match &tel.value {
+            vcard::values::TelValue::Uri(uri) => assert_eq!(uri.to_string(), "tel:+8613812345678"),
+            other => panic!("TEL is a tel: URI, not {other:?}"),
+        },
+        other => panic!("one TEL for a shared mobile, got {other:?}"),
+    }
+    // The URL opens Li's current card page (her card's QR text).
+    assert_eq!(
+        li_card.urls[0].value.to_string(),
+        reqwest::Url::parse(&li_card_text)
+            .expect("a card's text is a URL")
+            .to_string()
+    );
     let bob_card = cards
         .iter()
         .find(|c| c.formatted_names[0].value == "Bob\\Smith")
         .expect("Bob's card");
     assert!(bob_card.notes.is_empty() && bob_card.nicknames.is_empty());
+    assert!(
+        bob_card.telephones.is_empty(),
+        "a mobile not shared is not exported"
+    );
 
     let one = app
         .get(&format!("/v1/contacts/{with_bob}/vcard"), Some(&ada))

@@ -128,7 +128,7 @@ impl ContactsClient for TestApp {
 }
 
 /// A 12 MP phone photo (perspective, blur, JPEG) of a member's printable card.
-async fn photo_of_printable_card(app: &TestApp, member_token: &str) -> Vec<u8> {
+pub(crate) async fn photo_of_printable_card(app: &TestApp, member_token: &str) -> Vec<u8> {
     let png = app.get("/v1/me/card/printable", Some(member_token)).await;
     assert_eq!(png.status, 200);
     let printed = image::load_from_memory(&png.bytes)
@@ -293,12 +293,7 @@ async fn a_team_card_is_refused_and_never_taken_for_the_member_with_its_id(backe
     let w = world(&app, "open", "open", false).await;
     // A team card signed with the service's own key whose team id is a member's id: read as a
     // member's card it would become a request to Ada.
-    let pem: String = crate::common::read_one(
-        &app.database_url,
-        "SELECT private_pem FROM signing_keys WHERE status = 'active'",
-    )
-    .await;
-    let key = namecard::card::SigningKey::from_pkcs8_pem(&pem).expect("the issuer key");
+    let key = app.issuer_key().await;
     let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
     let now = namecard::service::SystemClock.now();
     let team = namecard::card::issue_team_card(

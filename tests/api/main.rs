@@ -8,13 +8,17 @@
 mod common;
 
 mod authorization;
+mod backup;
 mod book;
 mod cards;
 mod contacts;
 mod edge;
+mod keys_at_rest;
 mod members;
 mod operations;
 mod pages;
 mod resilience;
 mod sessions;
 mod store;
+mod transfers;
+mod upgrade;

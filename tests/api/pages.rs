@@ -5,7 +5,7 @@
 use crate::common::{Backend, spawn_app};
 use reqwest::Method;
 
-const PAGES: [&str; 13] = [
+const PAGES: [&str; 14] = [
     "/",
     "/card",
     "/scan",
@@ -13,6 +13,7 @@ const PAGES: [&str; 13] = [
     "/contacts",
     "/directory",
     "/admin",
+    "/admin/contacts",
     "/admin/policy",
     "/admin/cards",
     "/admin/audit",
@@ -30,7 +31,12 @@ async fn every_page_is_the_shell_with_strict_security_headers() {
         assert_eq!(answer.status, 200, "{page}");
         assert_eq!(answer.content_type, "text/html; charset=utf-8", "{page}");
         let csp = answer.headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self';"), "{csp}");
+        // Scripts from this origin only; WebAssembly for the camera's QR decoder, never `eval`.
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{csp}"
+        );
+        assert!(!csp.contains("'unsafe-eval'"), "{csp}");
         assert!(csp.contains("style-src 'self';"), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");

@@ -1,12 +1,12 @@
 //! Promises the service keeps when things go wrong: concurrent writes that must leave exactly one
 //! of something, a full disk under SQLite, and a PostgreSQL server that goes away and comes back.
 
-use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, Instance, TestApp, spawn_app, spawn_app_with, sqlite_settings};
 use namecard::config::{RawSettings, Settings};
 use namecard::startup::Server;
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -160,13 +160,15 @@ async fn concurrent_key_rotations_leave_exactly_one_active_key(backend: Backend)
 async fn instances_starting_together_on_an_empty_database_make_one_key_and_one_bootstrap_token(
     backend: Backend,
 ) {
-    let Some((database_url, _dir)) = crate::common::fresh_database(backend).await else {
+    let Some((database_url, dir)) = crate::common::fresh_database(backend).await else {
         return;
     };
+    let data_dir = dir.as_ref().map(|d| d.path().to_owned());
     let starts: Vec<_> = (0..4)
         .map(|_| {
             let raw = RawSettings {
                 database_url: Some(database_url.clone().into()),
+                data_dir: data_dir.clone(),
                 listen: Some("127.0.0.1:0".into()),
                 public_url: Some("https://nc.example.com".into()),
                 ..Default::default()
@@ -266,44 +268,7 @@ impl Drop for SmallDisk {
     }
 }
 
-/// A server on the SQLite database in `dir`, and the way to stop it.
-struct Running {
-    base: String,
-    stop: Arc<tokio::sync::Notify>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Running {
-    async fn start(raw: RawSettings) -> (Self, Option<String>) {
-        let settings = Settings::resolve(&raw.or(RawSettings {
-            listen: Some("127.0.0.1:0".into()),
-            public_url: Some("https://nc.example.com".into()),
-            ..Default::default()
-        }))
-        .expect("settings");
-        let mut server = Server::start(&settings).await.expect("server starts");
-        let operator = server.take_bootstrap_token().map(|t| t.expose().to_owned());
-        let base = format!("http://{}", server.local_addr());
-        let stop = Arc::new(tokio::sync::Notify::new());
-        let notified = Arc::clone(&stop);
-        let done = tokio::spawn(server.run(async move { notified.notified().await }));
-        (Self { base, stop, done }, operator)
-    }
-
-    async fn stop(self) {
-        self.stop.notify_one();
-        let _ = self.done.await;
-    }
-}
-
-fn sqlite_settings(data: &Path) -> RawSettings {
-    RawSettings {
-        database_url: Some(format!("sqlite:{}", data.join("namecard.db").display()).into()),
-        ..Default::default()
-    }
-}
-
-/// A client for a server started with [`Running`].
+/// A client for a server started with [`Instance`].
 fn client_for(base: &str, operator: &str) -> TestApp {
     TestApp::attach(base, operator)
 }
@@ -314,7 +279,7 @@ async fn sqlite_on_a_full_disk_never_acknowledges_a_write_it_did_not_commit() {
         return;
     };
     let data = disk.mount.join("data");
-    let (server, operator) = Running::start(sqlite_settings(&data)).await;
+    let (server, operator) = Instance::start(sqlite_settings(&data)).await;
     let operator = operator.expect("bootstrap token");
     let app = client_for(&server.base, &operator);
 
@@ -412,7 +377,7 @@ async fn sqlite_on_a_full_disk_never_acknowledges_a_write_it_did_not_commit() {
 
     // After a restart, everything acknowledged is there.
     server.stop().await;
-    let (server, _) = Running::start(sqlite_settings(&data)).await;
+    let (server, _) = Instance::start(sqlite_settings(&data)).await;
     let app = client_for(&server.base, &operator);
     for ((id, _, _), title) in members.iter().zip(&acknowledged_titles) {
         let member = app
@@ -554,8 +519,10 @@ async fn a_postgres_outage_answers_quick_503_problems_and_recovers_without_a_res
         return;
     };
     pg.start();
-    let (server, operator) = Running::start(RawSettings {
+    let data = tempfile::tempdir().expect("tempdir");
+    let (server, operator) = Instance::start(RawSettings {
         database_url: Some(pg.url().into()),
+        data_dir: Some(data.path().to_owned()),
         ..Default::default()
     })
     .await;

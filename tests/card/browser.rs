@@ -15,7 +15,7 @@ use base64::Engine as _;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use super::common::browser::{Browser, CHROMIUM, browser, chromedriver};
+use super::common::browser::{Browser, CHROMIUM, browser, chromedriver, y4m_of};
 use super::common::{Backend, TestApp, spawn_app};
 use super::support::{fixture, fixture_path, vectors, without_detail};
 
@@ -390,23 +390,6 @@ async fn after_one_online_visit_the_page_verifies_with_the_server_stopped_and_th
     );
     b.verify_text(&text).await;
     b.screenshot("offline").await;
-}
-
-/// A Y4M video (4:2:0, grey) of `png` centred on a white 1280x720 frame: what a phone camera
-/// pointed at a printed card sees, for Chromium's fake capture device.
-fn y4m_of(png: &[u8], path: &Path) {
-    let card = image::load_from_memory(png).expect("a PNG").to_luma8();
-    let (w, h) = (1280u32, 720u32);
-    let mut frame = image::GrayImage::from_pixel(w, h, image::Luma([255]));
-    let (x0, y0) = ((w - card.width()) / 2, (h - card.height()) / 2);
-    image::imageops::overlay(&mut frame, &card, i64::from(x0), i64::from(y0));
-    let mut out = format!("YUV4MPEG2 W{w} H{h} F5:1 Ip A1:1 C420jpeg\n").into_bytes();
-    for _ in 0..5 {
-        out.extend_from_slice(b"FRAME\n");
-        out.extend_from_slice(frame.as_raw());
-        out.extend(std::iter::repeat_n(128u8, (w * h / 2) as usize));
-    }
-    std::fs::write(path, out).expect("write the video");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

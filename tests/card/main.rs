@@ -5,6 +5,7 @@ mod browser;
 mod cli_offline;
 #[path = "../common/mod.rs"]
 mod common;
+mod fuzz_corpus;
 mod qr;
 mod schema;
 mod signing;

@@ -114,3 +114,20 @@ pub async fn browser(extra: &[String]) -> Option<Browser> {
     }
     panic!("chromedriver did not start a session: {last_error:?}");
 }
+
+/// A Y4M video (4:2:0, grey) of `png` centred on a white 1280x720 frame: what a phone camera
+/// pointed at a printed card sees, for Chromium's fake capture device.
+pub fn y4m_of(png: &[u8], path: &Path) {
+    let card = image::load_from_memory(png).expect("a PNG").to_luma8();
+    let (w, h) = (1280u32, 720u32);
+    let mut frame = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+    let (x0, y0) = ((w - card.width()) / 2, (h - card.height()) / 2);
+    image::imageops::overlay(&mut frame, &card, i64::from(x0), i64::from(y0));
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F5:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..5 {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend_from_slice(frame.as_raw());
+        out.extend(std::iter::repeat_n(128u8, (w * h / 2) as usize));
+    }
+    std::fs::write(path, out).expect("write the video");
+}

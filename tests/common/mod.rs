@@ -33,8 +33,9 @@ macro_rules! on_both_databases {
     };
 }
 
-/// A database URL for a fresh, empty database: a temp SQLite file, or a new PostgreSQL schema.
-/// `None` (with the reason printed) when PostgreSQL is asked for but not configured.
+/// A database URL for a fresh, empty database: a temp SQLite file, or a new PostgreSQL schema,
+/// and a data directory for it (the SQLite file's; on PostgreSQL, where the key-encryption key
+/// goes). `None` (with the reason printed) when PostgreSQL is asked for but not configured.
 pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
     match backend {
         Backend::Sqlite => {
@@ -55,7 +56,7 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
             let sep = if base.contains('?') { '&' } else { '?' };
             Some((
                 format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-                None,
+                Some(tempfile::tempdir().expect("tempdir")),
             ))
         }
     }
@@ -85,6 +86,8 @@ pub struct TestApp {
     /// The bootstrap operator token the server printed on first start.
     pub operator: String,
     pub database_url: String,
+    /// The data directory: the SQLite file's, and where the key-encryption key was generated.
+    pub data_dir: std::path::PathBuf,
     _dir: Option<tempfile::TempDir>,
     _shutdown: Arc<tokio::sync::Notify>,
 }
@@ -119,8 +122,10 @@ async fn spawn_app_on(
     clock: Arc<dyn namecard::service::Clock>,
 ) -> Option<TestApp> {
     let (database_url, dir) = fresh_database(backend).await?;
+    let data_dir = dir.as_ref().expect("a data directory").path().to_owned();
     let raw = RawSettings {
         database_url: Some(database_url.clone().into()),
+        data_dir: Some(data_dir.clone()),
         listen: Some("127.0.0.1:0".into()),
         public_url: Some("https://nc.example.com".into()),
         // Photos decode unoptimized here, while other tests share the cores: the 2 s budget
@@ -151,6 +156,7 @@ async fn spawn_app_on(
             .expect("client"),
         operator,
         database_url,
+        data_dir,
         _dir: dir,
         _shutdown: shutdown,
     })
@@ -167,6 +173,7 @@ impl TestApp {
                 .expect("client"),
             operator: operator.to_owned(),
             database_url: String::new(),
+            data_dir: std::path::PathBuf::new(),
             _dir: None,
             _shutdown: Arc::new(tokio::sync::Notify::new()),
         }
@@ -526,14 +533,17 @@ impl TestApp {
     /// balancer): it shares keys, tokens and revocations, and sees the other's changes at its
     /// periodic refresh. Keep the first app alive while this one runs (it owns a SQLite file).
     pub async fn another_instance(&self, extra: RawSettings) -> TestApp {
-        let raw = RawSettings {
-            database_url: Some(self.database_url.clone().into()),
-            listen: Some("127.0.0.1:0".into()),
-            public_url: Some("https://nc.example.com".into()),
-            ..Default::default()
-        };
-        let settings = Settings::resolve(&extra.or(raw)).expect("test settings");
-        let mut server = Server::start(&settings)
+        self.another_instance_at(extra, Arc::new(namecard::service::SystemClock))
+            .await
+    }
+
+    /// [`TestApp::another_instance`] on a clock of the test's (a restart at a later time).
+    pub async fn another_instance_at(
+        &self,
+        extra: RawSettings,
+        clock: Arc<dyn namecard::service::Clock>,
+    ) -> TestApp {
+        let mut server = Server::start_with_clock(&self.settings_beside(extra), clock)
             .await
             .expect("second server starts");
         assert!(
@@ -552,9 +562,22 @@ impl TestApp {
                 .expect("client"),
             operator: self.operator.clone(),
             database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
             _dir: None,
             _shutdown: shutdown,
         }
+    }
+
+    /// Settings for another instance on this app's database and data directory, `extra` first.
+    pub fn settings_beside(&self, extra: RawSettings) -> Settings {
+        let raw = RawSettings {
+            database_url: Some(self.database_url.clone().into()),
+            data_dir: Some(self.data_dir.clone()),
+            listen: Some("127.0.0.1:0".into()),
+            public_url: Some("https://nc.example.com".into()),
+            ..Default::default()
+        };
+        Settings::resolve(&extra.or(raw)).expect("test settings")
     }
 
     /// Polls `check` every 50 ms until it holds, for at most `within`; false if it never did.
@@ -573,6 +596,115 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+}
+
+impl TestApp {
+    /// Asserts that a member provisioned now gets a card this server verifies as valid: the
+    /// service signs with the key it holds.
+    pub async fn assert_a_new_members_card_verifies(
+        &self,
+        admin: &str,
+        org: i64,
+        employee_id: &str,
+    ) {
+        let (_, token) = self
+            .member_with_token(admin, org, "Mei Chen", employee_id)
+            .await;
+        let card = self
+            .post("/v1/me/card", Some(&token), json!({}))
+            .await
+            .expect(201);
+        let report = self
+            .post("/v1/verify", None, json!({ "text": card["text"] }))
+            .await
+            .expect(200);
+        assert_eq!(report["valid"], true, "{report}");
+    }
+
+    /// The key-encryption key the server generated in its data directory.
+    pub fn kek(&self) -> namecard::seal::Kek {
+        namecard::seal::Kek::read_file(&self.data_dir.join("namecard.kek")).expect("the KEK file")
+    }
+
+    /// The service's active signing key, opened with its KEK: for a test that signs what the
+    /// service itself would never sign.
+    pub async fn issuer_key(&self) -> namecard::card::SigningKey {
+        let store = namecard::store::connect(&self.database_url)
+            .await
+            .expect("the store");
+        let active = store
+            .list_keys()
+            .await
+            .expect("keys")
+            .into_iter()
+            .find(|k| k.status == namecard::card::KeyStatus::Active)
+            .expect("an active key");
+        namecard::service::keyring::open_key(&self.kek(), &active).expect("the issuer key")
+    }
+}
+
+/// A server the test starts and stops itself, and the way to stop it.
+pub struct Instance {
+    pub base: String,
+    stop: Arc<tokio::sync::Notify>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Instance {
+    /// Starts the server with `raw` (on a loopback port, issuer `https://nc.example.com`);
+    /// returns it and the bootstrap token, if this start created one.
+    pub async fn start(raw: RawSettings) -> (Self, Option<String>) {
+        Self::try_start(raw).await.expect("server starts")
+    }
+
+    /// [`Instance::start`], for a test of a start that fails.
+    pub async fn try_start(
+        raw: RawSettings,
+    ) -> Result<(Self, Option<String>), namecard::startup::StartError> {
+        let settings = Settings::resolve(&raw.or(RawSettings {
+            listen: Some("127.0.0.1:0".into()),
+            public_url: Some("https://nc.example.com".into()),
+            ..Default::default()
+        }))
+        .expect("settings");
+        let mut server = Server::start(&settings).await?;
+        let operator = server.take_bootstrap_token().map(|t| t.expose().to_owned());
+        let base = format!("http://{}", server.local_addr());
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let notified = Arc::clone(&stop);
+        let done = tokio::spawn(server.run(async move { notified.notified().await }));
+        Ok((Self { base, stop, done }, operator))
+    }
+
+    /// Stops accepting, finishes the requests in flight and waits until the server is done.
+    pub async fn stop(self) {
+        self.stop.notify_one();
+        let _ = self.done.await;
+    }
+}
+
+/// Runs the `namecard` binary with `args`: whether it succeeded, and what it said (stdout, then
+/// stderr). Blocks: call it from `spawn_blocking` where a server runs on the test's runtime.
+pub fn run_namecard<I, S>(args: I) -> (bool, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_namecard"))
+        .args(args)
+        .output()
+        .expect("run namecard");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
+/// Settings for the SQLite database `namecard.db` in `data`.
+pub fn sqlite_settings(data: &std::path::Path) -> RawSettings {
+    RawSettings {
+        database_url: Some(format!("sqlite:{}", data.join("namecard.db").display()).into()),
+        ..Default::default()
     }
 }
 

@@ -6,7 +6,7 @@
 //! Skipped, with the reason printed, when `/usr/bin/chromium` or `chromedriver` is missing
 //! (`.ci/run` installs both, so CI always runs them). One browser runs at a time.
 
-use crate::common::browser::{Browser, PHONE, browser};
+use crate::common::browser::{Browser, PHONE, browser, y4m_of};
 use crate::common::{Backend, TestApp, signin_secret, spawn_app};
 use fantoccini::Locator;
 use serde_json::{Value, json};
@@ -717,5 +717,195 @@ async fn after_signing_in_the_card_page_sends_the_request() {
         1,
         "one request"
     );
+    b.close().await;
+}
+
+/// Ada (Acme) and Bob (Nordlicht) become external contacts through the API: Bob scans Ada's card
+/// and Ada accepts.
+async fn connect_ada_and_bob(app: &TestApp, orgs: &TwoOrgs) {
+    let ada = member_token(app, &orgs.admin_a, orgs.a, orgs.ada).await;
+    let bob = member_token(app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    let card = card_text(app, &orgs.admin_a, orgs.a, orgs.ada).await;
+    let scanned = app
+        .post("/v1/scans", Some(&bob), json!({ "text": card }))
+        .await
+        .expect(201);
+    let request = scanned["request"]["id"].as_i64().expect("request id");
+    app.post(
+        &format!("/v1/contact-requests/{request}/accept"),
+        Some(&ada),
+        json!({}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_hands_a_leavers_contacts_to_a_colleague_who_is_told() {
+    let Some(b) = browser(&[]).await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let cy = member(
+        &app,
+        &orgs.admin_a,
+        orgs.a,
+        "Cy Young",
+        "A-2",
+        "Account Manager",
+    )
+    .await;
+    connect_ada_and_bob(&app, &orgs).await;
+    app.deactivate_member(&orgs.admin_a, orgs.a, orgs.ada)
+        .await
+        .expect(200);
+
+    let admin_link = app
+        .admin_signin_link(&orgs.admin_a, orgs.a)
+        .await
+        .expect(201);
+    b.sign_in(&app, admin_link["url"].as_str().unwrap()).await;
+    b.open(&app, "/admin/contacts").await;
+    let leaver = b.wait_for_text("#unassigned", "Ada Lovelace").await;
+    assert!(leaver.contains("1 unassigned contact"), "{leaver}");
+    assert!(
+        leaver.contains("Bob Müller (Nordlicht Logistik)"),
+        "{leaver}"
+    );
+    b.wait_for(&format!("#unassigned select[name=to] option[value='{cy}']"))
+        .await;
+    b.wait_for("#unassigned select[name=to]")
+        .await
+        .select_by_value(&cy.to_string())
+        .await
+        .expect("choose Cy");
+    b.type_into(
+        "#unassigned textarea[name=message]",
+        "Ada has left us; Cy looks after you from now on.",
+    )
+    .await;
+    b.click("#unassigned form.hand-over button[type=submit]")
+        .await;
+    let results = b.wait_for_text("#transfer-results", "Bob Müller").await;
+    assert!(results.contains("Ada Lovelace → Cy Young"), "{results}");
+    b.wait_for_text("#transfers", "unless refused").await;
+    b.screenshots("admin-transfers").await;
+    b.sign_out().await;
+
+    // Bob is told who looks after him now, and may refuse.
+    b.sign_in(&app, &orgs.bob_link(&app).await).await;
+    b.open(&app, "/inbox").await;
+    let told = b
+        .wait_for_text(
+            "#transfer-notices",
+            "Your contact at Acme Robotics is now Cy Young.",
+        )
+        .await;
+    assert!(told.contains("Cy looks after you from now on"), "{told}");
+    b.wait_for_text("#transfer-notices button", "Refuse").await;
+    b.screenshots("transfer-notice").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_tags_a_contact_adds_a_note_and_saves_it_to_the_phone() {
+    let Some(b) = browser(&[]).await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    connect_ada_and_bob(&app, &orgs).await;
+    app.post(
+        &format!("/v1/orgs/{}/contact-tags", orgs.a),
+        Some(&orgs.admin_a),
+        json!({"group": "Industry", "name": "Logistics"}),
+    )
+    .await
+    .expect(201);
+    // Bob shows his mobile to his contacts.
+    let bob = member_token(&app, &orgs.admin_b, orgs.b, orgs.bob).await;
+    app.send(
+        reqwest::Method::PATCH,
+        "/v1/me",
+        Some(&bob),
+        Some(json!({"mobile": "+4915112345678", "share_mobile": true})),
+    )
+    .await
+    .expect(200);
+
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.wait_for_text("#sharing", "My mobile number").await;
+    b.open(&app, "/contacts").await;
+    b.wait_for_text("#contacts", "Bob Müller").await;
+    b.wait_for_text("#contacts a.mobile", "+4915112345678")
+        .await;
+    b.click("#contacts .edit-book").await;
+    b.click("#contacts input[name=tag]").await;
+    b.retype("#contacts input[name=remark]", "Bob (Hamburg)")
+        .await;
+    b.type_into(
+        "#contacts textarea[name=note]",
+        "Met at CeMAT; prefers e-mail",
+    )
+    .await;
+    b.click("#contacts form.book button[type=submit]").await;
+    b.wait_for_text("#contacts", "Shown to you as Bob (Hamburg)")
+        .await;
+    b.wait_for_text("#contacts .badge.tag", "Logistics").await;
+    b.screenshots("contact-tagged").await;
+
+    // The .vcf the button saves: captured as the page hands it to the browser.
+    b.eval(
+        "window.__saved = []; const made = URL.createObjectURL; \
+         URL.createObjectURL = (blob) => { window.__saved.push(blob); return made(blob); }; return true;",
+    )
+    .await;
+    b.click("#contacts .save-vcf").await;
+    b.wait_until(|b| async move { b.eval("return window.__saved.length;").await == json!(1) })
+        .await;
+    let vcf = b.eval("return window.__saved[0].text();").await;
+    let vcf = vcf.as_str().expect("vCard text");
+    assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{vcf}");
+    assert!(vcf.contains("FN:Bob Müller\r\n"), "{vcf}");
+    assert!(vcf.contains("ORG:Nordlicht Logistik"), "{vcf}");
+    assert!(vcf.contains("Met at CeMAT\\; prefers e-mail"), "{vcf}");
+    assert!(
+        vcf.contains("TEL;VALUE=uri;TYPE=cell:tel:+4915112345678\r\n"),
+        "{vcf}"
+    );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scan_page_reads_a_card_live_from_the_camera() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let png = app
+        .get(
+            &format!("/v1/orgs/{}/members/{}/card/printable", orgs.b, orgs.bob),
+            Some(&orgs.admin_b),
+        )
+        .await;
+    assert_eq!(png.status, 200);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let video = dir.path().join("bob.y4m");
+    y4m_of(&png.bytes, &video);
+    let Some(b) = browser(&[
+        "--use-fake-device-for-media-stream".into(),
+        "--use-fake-ui-for-media-stream".into(),
+        format!("--use-file-for-fake-video-capture={}", video.display()),
+    ])
+    .await
+    else {
+        return;
+    };
+
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.open(&app, "/scan").await;
+    b.click("#scan-camera").await;
+    b.wait_for_text("#scan-owner", "Bob Müller").await;
+    b.wait_for_text("#scan-result", "Verified namecard").await;
+    let status = b.wait_for_text("#scan-camera-status", "Read a card").await;
+    assert!(!status.contains("error"), "{status}");
+    b.screenshots("scan-live").await;
+    b.click("#send-request").await;
+    b.wait_for_text("#send-outcome", "Request sent").await;
     b.close().await;
 }

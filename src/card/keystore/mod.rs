@@ -663,23 +663,12 @@ fn lock(dir: &Path) -> Result<fs::File, CardError> {
 }
 
 fn create_private_dir(path: &Path) -> Result<(), CardError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path).map_err(|e| CardError::io(path, e))
+    crate::files::create_private_dir(path).map_err(|e| CardError::io(path, e))
 }
 
 /// Creates a file readable by the owner only; fails if it exists.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CardError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| CardError::io(path, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| CardError::io(path, e))
+    crate::files::write_private(path, bytes).map_err(|e| CardError::io(path, e))
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
