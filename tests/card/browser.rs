@@ -15,7 +15,7 @@ use base64::Engine as _;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use super::common::browser::{Browser, CHROMIUM, browser, chromedriver, y4m_of};
+use super::common::browser::{Browser, CHROMIUM, browser, browser_filming, chromedriver};
 use super::common::{Backend, TestApp, spawn_app};
 use super::support::{fixture, fixture_path, vectors, without_detail};
 
@@ -402,16 +402,7 @@ async fn the_page_scans_a_printed_card_live_from_the_camera() {
         return;
     };
     let (_, png) = member_card(&app).await;
-    let dir = tempfile::tempdir().unwrap();
-    let video = dir.path().join("card.y4m");
-    y4m_of(&png, &video);
-    let Some(b) = browser(&[
-        "--use-fake-device-for-media-stream".into(),
-        "--use-fake-ui-for-media-stream".into(),
-        format!("--use-file-for-fake-video-capture={}", video.display()),
-    ])
-    .await
-    else {
+    let Some((b, _video)) = browser_filming(&png).await else {
         return;
     };
     b.open_verify(&app.base).await;

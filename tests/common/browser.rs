@@ -131,3 +131,18 @@ pub fn y4m_of(png: &[u8], path: &Path) {
     }
     std::fs::write(path, out).expect("write the video");
 }
+
+/// A browser whose camera films `png` (a printed card held up to it): Chromium's fake capture
+/// device playing a video made from the image, in a folder that lives as long as the browser.
+pub async fn browser_filming(png: &[u8]) -> Option<(Browser, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let video = dir.path().join("card.y4m");
+    y4m_of(png, &video);
+    let b = browser(&[
+        "--use-fake-device-for-media-stream".into(),
+        "--use-fake-ui-for-media-stream".into(),
+        format!("--use-file-for-fake-video-capture={}", video.display()),
+    ])
+    .await?;
+    Some((b, dir))
+}

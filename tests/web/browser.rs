@@ -6,7 +6,7 @@
 //! Skipped, with the reason printed, when `/usr/bin/chromium` or `chromedriver` is missing
 //! (`.ci/run` installs both, so CI always runs them). One browser runs at a time.
 
-use crate::common::browser::{Browser, PHONE, browser, y4m_of};
+use crate::common::browser::{Browser, PHONE, browser, browser_filming};
 use crate::common::{Backend, TestApp, signin_secret, spawn_app};
 use fantoccini::Locator;
 use serde_json::{Value, json};
@@ -884,16 +884,7 @@ async fn the_scan_page_reads_a_card_live_from_the_camera() {
         )
         .await;
     assert_eq!(png.status, 200);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let video = dir.path().join("bob.y4m");
-    y4m_of(&png.bytes, &video);
-    let Some(b) = browser(&[
-        "--use-fake-device-for-media-stream".into(),
-        "--use-fake-ui-for-media-stream".into(),
-        format!("--use-file-for-fake-video-capture={}", video.display()),
-    ])
-    .await
-    else {
+    let Some((b, _video)) = browser_filming(&png.bytes).await else {
         return;
     };
 
