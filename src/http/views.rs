@@ -439,3 +439,101 @@ impl From<domain::Transfer> for TransferView {
         }
     }
 }
+
+/// Whether a contact way takes scans now.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WayStateView {
+    Live,
+    Paused,
+    Expired,
+    /// A one-time way whose one request was made.
+    UsedUp,
+    Deleted,
+}
+
+impl From<domain::WayState> for WayStateView {
+    fn from(s: domain::WayState) -> Self {
+        match s {
+            domain::WayState::Live => Self::Live,
+            domain::WayState::Paused => Self::Paused,
+            domain::WayState::Expired => Self::Expired,
+            domain::WayState::UsedUp => Self::UsedUp,
+            domain::WayState::Deleted => Self::Deleted,
+        }
+    }
+}
+
+/// A member who answers a contact way.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayMember)]
+pub struct AnswererView {
+    pub member_id: i64,
+    pub name: String,
+    /// Deactivated members stay on the way but are skipped.
+    pub active: bool,
+}
+
+/// A contact way (a team code) and who answers it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWay)]
+pub struct ContactWayView {
+    pub id: i64,
+    /// The team's display name, which its code shows.
+    pub name: String,
+    /// The channel tag kept on every request and contact the way makes.
+    pub channel: Option<String>,
+    /// Who answers, in the round robin's order.
+    pub members: Vec<AnswererView>,
+    pub sharing: domain::Sharing,
+    /// Requests are accepted at once (otherwise the routed member decides).
+    pub auto_accept: bool,
+    pub expires_at: Option<i64>,
+    /// The way makes one request only.
+    pub one_time: bool,
+    /// When a one-time way made its request.
+    pub used_at: Option<i64>,
+    /// Sent to the requester when their request is accepted.
+    pub welcome: Option<String>,
+    pub paused: bool,
+    /// Whether it takes scans now.
+    pub state: WayStateView,
+    /// The member whose own way it is (absent: the organization's).
+    pub owner_member_id: Option<i64>,
+    /// Who made it, as the audit log names them.
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ContactWayView {
+    /// The view of `w` as of `now`.
+    pub fn at(w: domain::ContactWay, now: i64) -> Self {
+        Self {
+            state: w.state(now).into(),
+            id: w.id.get(),
+            name: w.name,
+            channel: w.channel,
+            members: w
+                .members
+                .into_iter()
+                .map(|m| AnswererView {
+                    member_id: m.member_id.get(),
+                    name: m.name,
+                    active: m.active,
+                })
+                .collect(),
+            sharing: w.sharing,
+            auto_accept: w.auto_accept,
+            expires_at: w.expires_at,
+            one_time: w.one_time,
+            used_at: w.used_at,
+            welcome: w.welcome,
+            paused: w.paused,
+            owner_member_id: w.owner.map(domain::MemberId::get),
+            created_by: w.created_by,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+        }
+    }
+}
