@@ -126,6 +126,10 @@ pub struct RequestView {
     pub created_at: i64,
     pub expires_at: i64,
     pub decided_at: Option<i64>,
+    /// The contact way (team code) it came through.
+    pub contact_way_id: Option<i64>,
+    /// The way's welcome message to the requester, once accepted (plain text).
+    pub welcome: Option<String>,
 }
 
 impl From<domain::ContactRequest> for RequestView {
@@ -141,6 +145,8 @@ impl From<domain::ContactRequest> for RequestView {
             created_at: r.created_at,
             expires_at: r.expires_at,
             decided_at: r.decided_at,
+            contact_way_id: r.way.map(domain::ContactWayId::get),
+            welcome: r.welcome,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! signed team card); on both databases.
 
 use crate::common::{Backend, TestApp, spawn_app};
+use crate::contacts::{ContactsClient as _, futures_join_all};
 use namecard::card::{CardKind, Keyset, VerifyOptions, verify_card};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -357,10 +358,411 @@ async fn a_ways_qr_is_a_signed_team_card_with_the_teams_name(backend: Backend) {
     assert_ne!(renamed.card_id, claims.card_id);
 }
 
+/// The way's team code, as its QR image holds it.
+async fn way_text(app: &TestApp, w: &World, id: i64) -> String {
+    let png = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/qr.png", w.acme),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(png.status, 200, "{}", png.json);
+    let report = namecard::scan::decode_photo(&png.bytes, &namecard::scan::ScanLimits::default())
+        .expect("a readable QR code");
+    report.codes[0].text.clone()
+}
+
+/// `n` new members of the customer organization, each with a token; their employee ids start
+/// with `prefix`.
+async fn requesters(app: &TestApp, w: &World, prefix: &str, n: usize) -> Vec<(i64, String)> {
+    let mut all = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = format!("{prefix}{i}");
+        all.push(
+            app.member_with_token(&w.c_admin, w.customer, &format!("Buyer {id}"), &id)
+                .await,
+        );
+    }
+    all
+}
+
+/// Who answered a scan (the owner the routing chose).
+fn answered_by(scan: &Value) -> i64 {
+    scan["owner"]["member_id"].as_i64().expect("owner")
+}
+
+fn count(owners: &[i64], member: i64) -> usize {
+    owners.iter().filter(|&&o| o == member).count()
+}
+
+async fn round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_member(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(&app, &w, &[w.ada.0, w.cy.0, w.dee.0], json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 18).await;
+
+    // Twelve scans at once: four each.
+    let scans = futures_join_all(buyers[..12].iter().map(|(_, t)| app.scan_text(t, &text))).await;
+    let mut owners = Vec::new();
+    for scan in scans {
+        let json = scan.expect(201);
+        assert_eq!(json["outcome"], "request_created");
+        assert_eq!(json["contact_way"]["id"], id);
+        assert_eq!(json["contact_way"]["name"], "Sales team");
+        assert_eq!(json["request"]["source"], "team_code");
+        assert_eq!(json["request"]["card_channel"], "fair-2026");
+        assert_eq!(json["request"]["status"], "pending");
+        owners.push(answered_by(&json));
+    }
+    for m in [w.ada.0, w.cy.0, w.dee.0] {
+        assert_eq!(count(&owners, m), 4, "{owners:?}");
+    }
+
+    // Cy leaves: the next six go to Ada and Dee, three each.
+    app.deactivate_member(&w.admin, w.acme, w.cy.0)
+        .await
+        .expect(200);
+    let mut owners = Vec::new();
+    for (_, token) in &buyers[12..] {
+        owners.push(answered_by(&app.scan_text(token, &text).await.expect(201)));
+    }
+    assert_eq!(count(&owners, w.cy.0), 0, "{owners:?}");
+    assert_eq!(count(&owners, w.ada.0), 3, "{owners:?}");
+    assert_eq!(count(&owners, w.dee.0), 3, "{owners:?}");
+
+    // Everyone gone: no one answers, and nothing is written.
+    for m in [w.ada.0, w.dee.0] {
+        app.deactivate_member(&w.admin, w.acme, m).await.expect(200);
+    }
+    let (_, late) = &requesters(&app, &w, "L", 1).await[0];
+    let refused = app.scan_text(late, &text).await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "no_one_available");
+    assert_eq!(
+        app.requests(late, "direction=outgoing").await["items"],
+        json!([])
+    );
+}
+
+async fn fewest_pending_routes_each_scan_to_the_least_busy_member(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(
+        &app,
+        &w,
+        &[w.ada.0, w.cy.0, w.dee.0],
+        json!({ "sharing": "fewest_pending" }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 5).await;
+    // Ada already has a pending request (a scan of her own card).
+    let ada_card = app.card_text(&w.ada.1).await;
+    app.request_id(&buyers[0].1, &ada_card).await;
+
+    let mut owners = Vec::new();
+    for (_, token) in &buyers[1..4] {
+        owners.push(answered_by(&app.scan_text(token, &text).await.expect(201)));
+    }
+    // 1/0/0 -> Cy, 1/1/0 -> Dee, 1/1/1 -> Ada (the first of the tie).
+    assert_eq!(owners, [w.cy.0, w.dee.0, w.ada.0]);
+
+    // Dee decides hers and Cy leaves: Dee has the fewest of those still active.
+    let dees = app.requests(&w.dee.1, "direction=incoming").await;
+    let request = dees["items"][0]["id"].as_i64().unwrap();
+    app.decide(&w.dee.1, request, "reject").await.expect(200);
+    app.deactivate_member(&w.admin, w.acme, w.cy.0)
+        .await
+        .expect(200);
+    let scan = app.scan_text(&buyers[4].1, &text).await.expect(201);
+    assert_eq!(answered_by(&scan), w.dee.0);
+}
+
+async fn a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    let first = app.scan_text(&w.li.1, &text).await.expect(201);
+    let again = app.scan_text(&w.li.1, &text).await.expect(200);
+    assert_eq!(again["outcome"], "already_pending");
+    assert_eq!(answered_by(&again), answered_by(&first));
+    assert_eq!(again["request"]["id"], first["request"]["id"]);
+    // A colleague scanning the code is sent to the directory.
+    let colleague = app.scan_text(&w.dee.1, &text).await.expect(200);
+    assert_eq!(colleague["outcome"], "same_organization");
+}
+
+async fn paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_codes(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let patch = |id: i64, body: Value| {
+        let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+        let admin = w.admin.clone();
+        let app = &app;
+        async move {
+            app.send(Method::PATCH, &path, Some(&admin), Some(body))
+                .await
+                .expect(200)
+        }
+    };
+    let id = create_way(&app, &w, &[w.ada.0], json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+
+    patch(id, json!({ "paused": true })).await;
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (422, "contact_way_paused")
+    );
+    let preview = app
+        .post("/v1/scans/preview", Some(&w.li.1), json!({ "text": text }))
+        .await;
+    assert_eq!(preview.problem_code(), "contact_way_paused");
+
+    patch(id, json!({ "paused": false, "expires_at": 1_000_000 })).await;
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (422, "contact_way_expired")
+    );
+
+    app.send(
+        Method::DELETE,
+        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+        Some(&w.admin),
+        None,
+    )
+    .await
+    .expect(204);
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (422, "contact_way_deleted")
+    );
+
+    let once = create_way(&app, &w, &[w.ada.0], json!({ "one_time": true })).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, once).await;
+    app.scan_text(&w.li.1, &text).await.expect(201);
+    let (_, other) = &requesters(&app, &w, "B", 1).await[0];
+    let refused = app.scan_text(other, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (409, "contact_way_used")
+    );
+    assert_eq!(
+        app.requests(&w.ada.1, "").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_request(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(
+        &app,
+        &w,
+        &[w.ada.0, w.cy.0, w.dee.0],
+        json!({ "one_time": true }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 20).await;
+
+    let scans = futures_join_all(buyers.iter().map(|(_, t)| app.scan_text(t, &text))).await;
+
+    let created = scans.iter().filter(|a| a.status == 201).count();
+    assert_eq!(
+        created,
+        1,
+        "{:?}",
+        scans.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    for refused in scans.iter().filter(|a| a.status != 201) {
+        assert_eq!(refused.status, 409, "{}", refused.json);
+        assert_eq!(refused.json["code"], "contact_way_used");
+    }
+    let mut inboxes = 0;
+    for (_, token) in [&w.ada, &w.cy, &w.dee] {
+        inboxes += app.requests(token, "").await["items"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    assert_eq!(inboxes, 1, "exactly one request in the team's inboxes");
+    let way = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(way["state"], "used_up");
+}
+
+async fn an_auto_accept_way_connects_both_sides_at_once_with_the_welcome(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(
+        &app,
+        &w,
+        &[w.ada.0],
+        json!({ "auto_accept": true, "welcome": "您好 {requester}! {member} will look after you." }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+
+    let scan = app.scan_text(&w.li.1, &text).await.expect(201);
+
+    assert_eq!(scan["request"]["status"], "accepted", "{scan}");
+    assert_eq!(
+        scan["request"]["welcome"],
+        "您好 李娜! Ada Lovelace will look after you."
+    );
+    assert_eq!(
+        scan["notice"],
+        "Ada Lovelace of Acme Robotics (Sales team) will answer you."
+    );
+    let li = app.contacts(&w.li.1).await;
+    assert_eq!(li.len(), 1);
+    assert_eq!(li[0]["contact"]["name"], "Ada Lovelace");
+    assert_eq!(li[0]["source"], "team_code");
+    assert_eq!(li[0]["channel"], "fair-2026");
+    let ada = app.contacts(&w.ada.1).await;
+    assert_eq!(ada[0]["contact"]["name"], "李娜");
+    for (org, admin) in [(w.acme, &w.admin), (w.customer, &w.c_admin)] {
+        let log = audit_log(&app, org, admin).await;
+        assert!(log.contains("contact_request.created"), "{log}");
+        assert!(log.contains("contact_request.accepted"), "{log}");
+        assert!(
+            log.contains(&format!("contact_way/{id}")),
+            "accepted by the way: {log}"
+        );
+    }
+}
+
+async fn an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(
+        &app,
+        &w,
+        &[w.cy.0],
+        json!({ "welcome": "Hello {requester}" }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    // A phone photo of the code works as its text does.
+    let png = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/qr.png", w.acme),
+            Some(&w.admin),
+        )
+        .await;
+    let scan = app
+        .scan_photo(&w.li.1, png.bytes.clone(), "/v1/scans")
+        .await
+        .expect(201);
+    assert_eq!(scan["request"]["status"], "pending");
+    assert_eq!(
+        scan["request"]["welcome"],
+        Value::Null,
+        "not before it is accepted"
+    );
+    assert!(app.contacts(&w.li.1).await.is_empty());
+
+    let request = scan["request"]["id"].as_i64().unwrap();
+    app.decide(&w.cy.1, request, "accept").await.expect(200);
+    let mine = app.requests(&w.li.1, "direction=outgoing").await;
+    assert_eq!(mine["items"][0]["status"], "accepted");
+    assert_eq!(mine["items"][0]["welcome"], "Hello 李娜");
+    assert_eq!(mine["items"][0]["contact_way_id"], id);
+}
+
+async fn a_team_code_is_refused_where_either_organizations_policy_refuses(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = create_way(&app, &w, &[w.ada.0], json!({ "auto_accept": true })).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+
+    app.update_org(&w.admin, w.acme, json!({ "policy": "partners_only" }))
+        .await
+        .expect(200);
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(refused.status, 403, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "policy_blocked");
+    assert_eq!(refused.json["blocked_by"], "owner_organization");
+
+    app.update_org(&w.admin, w.acme, json!({ "policy": "open" }))
+        .await
+        .expect(200);
+    app.update_org(&w.c_admin, w.customer, json!({ "policy": "disabled" }))
+        .await
+        .expect(200);
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(refused.problem_code(), "policy_blocked");
+    assert_eq!(refused.json["blocked_by"], "requester_organization");
+    assert!(app.contacts(&w.ada.1).await.is_empty());
+    assert_eq!(app.requests(&w.ada.1, "").await["items"], json!([]));
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
     another_organizations_way_is_not_found,
     a_member_keeps_ways_of_their_own_answered_by_themselves,
     a_ways_qr_is_a_signed_team_card_with_the_teams_name,
+    round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_member,
+    fewest_pending_routes_each_scan_to_the_least_busy_member,
+    a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them,
+    paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_codes,
+    a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_request,
+    an_auto_accept_way_connects_both_sides_at_once_with_the_welcome,
+    an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept,
+    a_team_code_is_refused_where_either_organizations_policy_refuses,
 );
