@@ -9,7 +9,7 @@ use crate::domain::{
     Answerers, Channel, ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal,
     Sharing, WayName, WayPatch, WelcomeMessage,
 };
-use crate::service::{CardFormat, WaysOf};
+use crate::service::{CardFormat, WayError, WaysOf};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -111,11 +111,20 @@ pub struct WayFilter {
 
 /// A member's own way may not name other members.
 fn own_way_members() -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-        "members: a member's own contact way is answered by themselves",
-    )
+    WayError::OwnWayMembers.into()
+}
+
+impl From<WayError> for ApiError {
+    fn from(e: WayError) -> Self {
+        match e {
+            WayError::OwnWayMembers => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                e.to_string(),
+            ),
+            WayError::Store(s) => s.into(),
+        }
+    }
 }
 
 fn answerers(ids: Vec<i64>) -> Result<Answerers, ApiError> {

@@ -30,7 +30,7 @@ pub use members::Members;
 pub use orgs::Orgs;
 pub use sessions::Sessions;
 pub use transfers::{TransferError, Transfers};
-pub use ways::{Ways, WaysOf};
+pub use ways::{WayError, Ways, WaysOf};
 pub use webhooks::{WebhookError, Webhooks};
 
 use crate::domain::{Audit, OrgId, Principal};

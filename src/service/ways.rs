@@ -15,6 +15,17 @@ use crate::qr::{self, Ecc, QrMatrix};
 use crate::store::{Event, Store, StoreError, WayChange};
 use std::sync::Arc;
 
+/// Why a change to a way was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WayError {
+    /// A member's own way is answered by that member alone.
+    #[error("members: a member's own contact way is answered by themselves")]
+    OwnWayMembers,
+    /// The store failed, or the way or a member was not found.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Contact ways and their codes.
 #[derive(Debug)]
 pub struct Ways {
@@ -109,7 +120,7 @@ impl Ways {
     ///
     /// # Errors
     /// `NotFound` for a way the caller may not see, or an answering member outside the
-    /// organization.
+    /// organization; `OwnWayMembers` for new members of a member's own way.
     pub async fn update(
         &self,
         who: &Principal,
@@ -117,15 +128,19 @@ impl Ways {
         of: WaysOf,
         id: ContactWayId,
         patch: &WayPatch,
-    ) -> Result<ContactWay, StoreError> {
-        self.get(org_id, of, id).await?;
+    ) -> Result<ContactWay, WayError> {
+        let way = self.get(org_id, of, id).await?;
+        if way.owner.is_some() && patch.members.is_some() {
+            return Err(WayError::OwnWayMembers);
+        }
         let now = self.clock.now();
         let actor = who.actor();
         let event = |w: &ContactWay| way_event("contact_way.updated", w, now, &actor);
         let change = WayChange { actor: &actor, now };
-        self.store
+        Ok(self
+            .store
             .update_way(org_id, id, patch, change, &event)
-            .await
+            .await?)
     }
 
     /// Deletes a way: its code answers `contact_way_deleted` from now on.

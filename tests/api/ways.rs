@@ -271,12 +271,21 @@ async fn a_member_keeps_ways_of_their_own_answered_by_themselves(backend: Backen
         .await
         .expect(200);
     assert_eq!(ids(&cys), Vec::<i64>::new());
-    // The admin sees it among the organization's ways.
+    // The admin sees it among the organization's ways, and cannot give it other members.
     let all = app
         .get(&format!("/v1/orgs/{}/contact-ways", w.acme), Some(&w.admin))
         .await
         .expect(200);
     assert_eq!(ids(&all), [id]);
+    let refused = app
+        .send(
+            Method::PATCH,
+            &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+            Some(&w.admin),
+            Some(json!({ "members": [w.cy.0] })),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
 
     let path = format!("/v1/me/contact-ways/{id}");
     let changed = app
@@ -406,10 +415,10 @@ async fn round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_memb
         .as_i64()
         .unwrap();
     let text = way_text(&app, &w, id).await;
-    let buyers = requesters(&app, &w, "B", 18).await;
+    let buyers = requesters(&app, &w, "B", 36).await;
 
-    // Twelve scans at once: four each.
-    let scans = futures_join_all(buyers[..12].iter().map(|(_, t)| app.scan_text(t, &text))).await;
+    // Thirty scans at once: ten each.
+    let scans = futures_join_all(buyers[..30].iter().map(|(_, t)| app.scan_text(t, &text))).await;
     let mut owners = Vec::new();
     for scan in scans {
         let json = scan.expect(201);
@@ -422,7 +431,7 @@ async fn round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_memb
         owners.push(answered_by(&json));
     }
     for m in [w.ada.0, w.cy.0, w.dee.0] {
-        assert_eq!(count(&owners, m), 4, "{owners:?}");
+        assert_eq!(count(&owners, m), 10, "{owners:?}");
     }
 
     // Cy leaves: the next six go to Ada and Dee, three each.
@@ -430,7 +439,7 @@ async fn round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_memb
         .await
         .expect(200);
     let mut owners = Vec::new();
-    for (_, token) in &buyers[12..] {
+    for (_, token) in &buyers[30..] {
         owners.push(answered_by(&app.scan_text(token, &text).await.expect(201)));
     }
     assert_eq!(count(&owners, w.cy.0), 0, "{owners:?}");
