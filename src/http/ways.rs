@@ -21,10 +21,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_way, update_way, delete_way))
         .routes(routes!(way_qr_png))
         .routes(routes!(way_qr_svg))
+        .routes(routes!(way_poster))
         .routes(routes!(list_my_ways, create_my_way))
         .routes(routes!(get_my_way, update_my_way, delete_my_way))
         .routes(routes!(my_way_qr_png))
         .routes(routes!(my_way_qr_svg))
+        .routes(routes!(my_way_poster))
 }
 
 /// A contact way to create.
@@ -450,4 +452,35 @@ async fn my_way_qr_svg(
 ) -> Result<Response, ApiError> {
     let (org, me) = auth.member()?;
     qr(&state, org, WaysOf::Member(me), id, CardFormat::Svg).await
+}
+
+/// A printable poster of the way (PNG): its QR code with the way's and the organization's names
+/// (its organization's admin).
+#[utoipa::path(get, path = "/v1/orgs/{org}/contact-ways/{id}/poster.png", tag = "contact-ways",
+    params(("org" = i64, Path), ("id" = i64, Path)),
+    responses((status = 200, description = "a PNG image", content((inline(Binary) = "image/png"))),
+        (status = 404, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn way_poster(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, id)): Path<(OrgId, ContactWayId)>,
+) -> Result<Response, ApiError> {
+    auth.admin_of(org)?;
+    qr(&state, org, WaysOf::Org, id, CardFormat::Printable).await
+}
+
+/// A printable poster of one of my contact ways (PNG).
+#[utoipa::path(get, path = "/v1/me/contact-ways/{id}/poster.png", tag = "contact-ways",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "a PNG image", content((inline(Binary) = "image/png"))),
+        (status = 404, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn my_way_poster(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<ContactWayId>,
+) -> Result<Response, ApiError> {
+    let (org, me) = auth.member()?;
+    qr(&state, org, WaysOf::Member(me), id, CardFormat::Printable).await
 }

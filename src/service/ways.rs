@@ -11,7 +11,7 @@ use crate::card::{self, TeamCardRequest};
 use crate::domain::{
     ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch,
 };
-use crate::qr::{self, Ecc, QrMatrix};
+use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 use crate::store::{Event, Store, StoreError, WayChange};
 use std::sync::Arc;
 
@@ -212,10 +212,12 @@ impl Ways {
         Ok(kept.card_text.unwrap_or(issued.text))
     }
 
-    /// The way's QR code as PNG or SVG.
+    /// The way's QR code as PNG or SVG, or `Printable`: a poster (PNG) with the way's and the
+    /// organization's names, as the directory has them now.
     ///
     /// # Errors
-    /// As [`Ways::card_text`]; `Render` when the code cannot be drawn.
+    /// As [`Ways::card_text`]; `Undrawable` when the names cannot be drawn, `Render` when the
+    /// code cannot.
     pub async fn qr(
         &self,
         org_id: OrgId,
@@ -230,10 +232,20 @@ impl Ways {
                 content_type: "image/svg+xml",
                 bytes: qr::render_svg(&matrix, 8).into_bytes(),
             },
-            CardFormat::Png | CardFormat::Printable => Rendered {
+            CardFormat::Png => Rendered {
                 content_type: "image/png",
                 bytes: qr::render_png(&matrix, 8)?,
             },
+            CardFormat::Printable => {
+                let way = self.get(org_id, of, id).await?;
+                let org = self.store.get_org(org_id).await?;
+                let face = CardFace::with_scan_prompt(&way.name, None, &org.name, Lang::default());
+                qr::check_face(&face).map_err(ServiceError::Undrawable)?;
+                Rendered {
+                    content_type: "image/png",
+                    bytes: qr::printable_png(&face, &matrix)?,
+                }
+            }
         })
     }
 }

@@ -348,6 +348,15 @@ async fn a_ways_qr_is_a_signed_team_card_with_the_teams_name(backend: Backend) {
     // The same card each time, until what it shows changes.
     let again = app.get(&format!("{path}.png"), Some(&w.admin)).await;
     assert_eq!(read_qr(&app, &again.bytes).await.card_id, claims.card_id);
+    // The poster: the same card, with the names, still readable from its image.
+    let poster = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/poster.png", w.acme),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(poster.status, 200, "{}", poster.json);
+    assert_eq!(read_qr(&app, &poster.bytes).await.card_id, claims.card_id);
     let svg = app.get(&format!("{path}.svg"), Some(&w.admin)).await;
     assert_eq!(svg.status, 200);
     assert_eq!(svg.content_type, "image/svg+xml");
