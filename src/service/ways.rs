@@ -159,7 +159,10 @@ impl Ways {
         let actor = who.actor();
         let event = |w: &ContactWay| way_event("contact_way.deleted", w, now, &actor);
         let change = WayChange { actor: &actor, now };
-        self.store.delete_way(org_id, id, change, &event).await
+        self.store.delete_way(org_id, id, change, &event).await?;
+        // Its card goes on the signed revocation list, so the code fails offline too.
+        self.keys.revocations_changed().await;
+        Ok(())
     }
 
     /// The way's team card text: the one it has, or a new one when it has none or the one it

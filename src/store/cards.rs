@@ -41,6 +41,9 @@ pub struct RevocationSnapshot {
     pub deactivated: Vec<(OrgId, MemberId, i64)>,
     /// Ids of keys removed after a compromise.
     pub compromised_keys: Vec<KeyId>,
+    /// `(card text, deleted_at)` of the team card each deleted contact way last had, so its
+    /// code fails offline too.
+    pub deleted_way_cards: Vec<(String, i64)>,
 }
 
 /// Cards and revocations.
@@ -238,7 +241,14 @@ for_both_databases! {
                 sqlx::query_as("SELECT kid FROM compromised_keys ORDER BY kid")
                     .fetch_all(&self.pool)
                     .await?;
+            let deleted_way_cards: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT card_text, deleted_at FROM contact_ways \
+                 WHERE deleted_at IS NOT NULL AND card_text IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
             Ok(RevocationSnapshot {
+                deleted_way_cards,
                 cards: cards.iter().map(|(c,)| card_id(c)).collect::<Result<_, _>>()?,
                 deactivated: deactivated
                     .into_iter()

@@ -3,7 +3,7 @@
 
 use crate::common::{Backend, TestApp, spawn_app};
 use crate::contacts::{ContactsClient as _, futures_join_all};
-use namecard::card::{CardKind, Keyset, VerifyOptions, verify_card};
+use namecard::card::{CardKind, Keyset, RevocationList, VerifyOptions, verify_card};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -56,6 +56,21 @@ pub(crate) async fn create_way(app: &TestApp, w: &World, members: &[i64], extra:
     )
     .await
     .expect(201)
+}
+
+/// [`create_way`], for its id.
+async fn new_way(app: &TestApp, w: &World, members: &[i64], extra: Value) -> i64 {
+    create_way(app, w, members, extra).await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// Deletes a way of Acme (its admin).
+async fn delete_way(app: &TestApp, w: &World, id: i64) {
+    let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    app.send(Method::DELETE, &path, Some(&w.admin), None)
+        .await
+        .expect(204);
 }
 
 async fn audit_log(app: &TestApp, org: i64, admin: &str) -> String {
@@ -195,9 +210,7 @@ async fn another_organizations_way_is_not_found(backend: Backend) {
         return;
     };
     let w = world(&app).await;
-    let id = create_way(&app, &w, &[w.ada.0], json!({})).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
     // The customer's admin, naming Acme's way under their own organization.
     let theirs = format!("/v1/orgs/{}/contact-ways/{id}", w.customer);
     for method in [Method::GET, Method::PATCH, Method::DELETE] {
@@ -330,9 +343,7 @@ async fn a_ways_qr_is_a_signed_team_card_with_the_teams_name(backend: Backend) {
         return;
     };
     let w = world(&app).await;
-    let id = create_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await;
     let path = format!("/v1/orgs/{}/contact-ways/{id}/qr", w.acme);
 
     let png = app.get(&format!("{path}.png"), Some(&w.admin)).await;
@@ -420,9 +431,7 @@ async fn round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_memb
         return;
     };
     let w = world(&app).await;
-    let id = create_way(&app, &w, &[w.ada.0, w.cy.0, w.dee.0], json!({})).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0, w.dee.0], json!({})).await;
     let text = way_text(&app, &w, id).await;
     let buyers = requesters(&app, &w, "B", 36).await;
 
@@ -474,15 +483,13 @@ async fn fewest_pending_routes_each_scan_to_the_least_busy_member(backend: Backe
         return;
     };
     let w = world(&app).await;
-    let id = create_way(
+    let id = new_way(
         &app,
         &w,
         &[w.ada.0, w.cy.0, w.dee.0],
         json!({ "sharing": "fewest_pending" }),
     )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    .await;
     let text = way_text(&app, &w, id).await;
     let buyers = requesters(&app, &w, "B", 5).await;
     // Ada already has a pending request (a scan of her own card).
@@ -512,9 +519,7 @@ async fn a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them(back
         return;
     };
     let w = world(&app).await;
-    let id = create_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await;
     let text = way_text(&app, &w, id).await;
     let first = app.scan_text(&w.li.1, &text).await.expect(201);
     let again = app.scan_text(&w.li.1, &text).await.expect(200);
@@ -543,9 +548,7 @@ async fn paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_code
                 .expect(200)
         }
     };
-    let id = create_way(&app, &w, &[w.ada.0], json!({})).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
     let text = way_text(&app, &w, id).await;
 
     patch(id, json!({ "paused": true })).await;
@@ -566,23 +569,14 @@ async fn paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_code
         (422, "contact_way_expired")
     );
 
-    app.send(
-        Method::DELETE,
-        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
-        Some(&w.admin),
-        None,
-    )
-    .await
-    .expect(204);
+    delete_way(&app, &w, id).await;
     let refused = app.scan_text(&w.li.1, &text).await;
     assert_eq!(
         (refused.status.as_u16(), refused.problem_code()),
         (422, "contact_way_deleted")
     );
 
-    let once = create_way(&app, &w, &[w.ada.0], json!({ "one_time": true })).await["id"]
-        .as_i64()
-        .unwrap();
+    let once = new_way(&app, &w, &[w.ada.0], json!({ "one_time": true })).await;
     let text = way_text(&app, &w, once).await;
     app.scan_text(&w.li.1, &text).await.expect(201);
     let (_, other) = &requesters(&app, &w, "B", 1).await[0];
@@ -607,15 +601,13 @@ async fn a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_r
         return;
     };
     let w = world(&app).await;
-    let id = create_way(
+    let id = new_way(
         &app,
         &w,
         &[w.ada.0, w.cy.0, w.dee.0],
         json!({ "one_time": true }),
     )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    .await;
     let text = way_text(&app, &w, id).await;
     let buyers = requesters(&app, &w, "B", 20).await;
 
@@ -655,15 +647,12 @@ async fn an_auto_accept_way_connects_both_sides_at_once_with_the_welcome(backend
         return;
     };
     let w = world(&app).await;
-    let id = create_way(
+    let id = new_way(
         &app,
         &w,
         &[w.ada.0],
         json!({ "auto_accept": true, "welcome": "您好 {requester}! {member} will look after you." }),
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    ).await;
     let text = way_text(&app, &w, id).await;
 
     let scan = app.scan_text(&w.li.1, &text).await.expect(201);
@@ -702,15 +691,13 @@ async fn an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the
         return;
     };
     let w = world(&app).await;
-    let id = create_way(
+    let id = new_way(
         &app,
         &w,
         &[w.cy.0],
         json!({ "welcome": "Hello {requester}" }),
     )
-    .await["id"]
-        .as_i64()
-        .unwrap();
+    .await;
     // A phone photo of the code works as its text does.
     let png = app
         .get(
@@ -743,9 +730,7 @@ async fn a_team_code_is_refused_where_either_organizations_policy_refuses(backen
         return;
     };
     let w = world(&app).await;
-    let id = create_way(&app, &w, &[w.ada.0], json!({ "auto_accept": true })).await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_way(&app, &w, &[w.ada.0], json!({ "auto_accept": true })).await;
     let text = way_text(&app, &w, id).await;
 
     app.update_org(&w.admin, w.acme, json!({ "policy": "partners_only" }))
@@ -769,6 +754,38 @@ async fn a_team_code_is_refused_where_either_organizations_policy_refuses(backen
     assert_eq!(app.requests(&w.ada.1, "").await["items"], json!([]));
 }
 
+async fn a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
+    let offline = |list: &RevocationList| {
+        verify_card(&text, &keyset, Some(list), &VerifyOptions::now()).map(|_| ())
+    };
+    let published = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&published.bytes, &keyset, 300).unwrap();
+    assert!(offline(&list).is_ok(), "a live way's code verifies offline");
+
+    delete_way(&app, &w, id).await;
+
+    let published = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&published.bytes, &keyset, 300).unwrap();
+    let refused = offline(&list).unwrap_err();
+    assert_eq!(refused.reason.as_str(), "revoked");
+    assert_eq!(
+        refused.revocation.map(|r| r.state),
+        Some(namecard::card::RevokedState::Withdrawn)
+    );
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
@@ -783,4 +800,5 @@ on_both_databases!(
     an_auto_accept_way_connects_both_sides_at_once_with_the_welcome,
     an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept,
     a_team_code_is_refused_where_either_organizations_policy_refuses,
+    a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it,
 );
