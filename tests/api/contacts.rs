@@ -1140,13 +1140,13 @@ async fn given_up_deliveries(app: &TestApp) -> u64 {
 }
 
 /// A webhook receiver on loopback that fails its first request and records every request.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         use axum::http::{HeaderMap, StatusCode};
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
         let log = std::sync::Arc::clone(&seen);
@@ -1176,7 +1176,11 @@ impl Receiver {
         Self { url, seen }
     }
 
-    async fn wait_for(&self, n: usize, within: std::time::Duration) -> Vec<(String, String)> {
+    pub(crate) async fn wait_for(
+        &self,
+        n: usize,
+        within: std::time::Duration,
+    ) -> Vec<(String, String)> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let seen = self.seen.lock().unwrap().clone();

@@ -1,8 +1,8 @@
 //! Contact ways (team codes): an admin's ways and a member's own, their events, their QR (a
 //! signed team card); on both databases.
 
-use crate::common::{Backend, TestApp, spawn_app};
-use crate::contacts::{ContactsClient as _, futures_join_all};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::contacts::{ContactsClient as _, Receiver, futures_join_all};
 use namecard::card::{CardKind, Keyset, RevocationList, VerifyOptions, verify_card};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -786,6 +786,61 @@ async fn a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it(backe
     );
 }
 
+async fn every_change_to_a_way_made_through_the_api_reaches_the_webhook(backend: Backend) {
+    // The receiver is on loopback, which only an operator's setting lets webhooks reach.
+    let raw = namecard::config::RawSettings {
+        webhook_private_addresses: Some(true),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, raw).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let receiver = Receiver::start().await;
+    app.send(
+        Method::PUT,
+        &format!("/v1/orgs/{}/webhook", w.acme),
+        Some(&w.admin),
+        Some(json!({ "url": receiver.url })),
+    )
+    .await
+    .expect(200);
+
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    app.send(
+        Method::PATCH,
+        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+        Some(&w.admin),
+        Some(json!({ "paused": true })),
+    )
+    .await
+    .expect(200);
+    delete_way(&app, &w, id).await;
+
+    // The receiver fails its first delivery, which is retried: four requests in all.
+    let delivered = receiver
+        .wait_for(4, std::time::Duration::from_secs(20))
+        .await;
+    let mut events: Vec<String> = delivered
+        .iter()
+        .map(|(_, body)| {
+            let event: Value = serde_json::from_str(body).expect("JSON");
+            assert_eq!(event["data"]["id"], id, "{event}");
+            event["event"].as_str().expect("event").to_owned()
+        })
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(
+        events,
+        [
+            "contact_way.created",
+            "contact_way.deleted",
+            "contact_way.updated"
+        ]
+    );
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
@@ -801,4 +856,5 @@ on_both_databases!(
     an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept,
     a_team_code_is_refused_where_either_organizations_policy_refuses,
     a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it,
+    every_change_to_a_way_made_through_the_api_reaches_the_webhook,
 );
