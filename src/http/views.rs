@@ -543,3 +543,71 @@ impl ContactWayView {
         }
     }
 }
+
+/// What a way's requests came to, over all its members or for one.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayCounts)]
+pub struct WayCountsView {
+    pub requests: u64,
+    /// Still waiting for the routed member.
+    pub pending: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub cancelled: u64,
+    pub expired: u64,
+    /// The median time from request to an accept or a rejection, seconds.
+    pub median_answer_secs: Option<i64>,
+}
+
+impl From<domain::WayCounts> for WayCountsView {
+    fn from(c: domain::WayCounts) -> Self {
+        Self {
+            requests: c.requests,
+            pending: c.pending,
+            accepted: c.accepted,
+            rejected: c.rejected,
+            cancelled: c.cancelled,
+            expired: c.expired,
+            median_answer_secs: c.median_answer_secs,
+        }
+    }
+}
+
+/// One member's part of a way's statistics.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayMemberCounts)]
+pub struct WayMemberCountsView {
+    pub member_id: i64,
+    #[serde(flatten)]
+    pub counts: WayCountsView,
+}
+
+/// A contact way's statistics over a period (requests created in `from..to`).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayStats)]
+pub struct WayStatsView {
+    pub from: i64,
+    pub to: i64,
+    pub total: WayCountsView,
+    /// Each member who was routed a request in the period.
+    pub members: Vec<WayMemberCountsView>,
+}
+
+impl WayStatsView {
+    /// The view of `s` over `from..to`.
+    pub fn over(s: domain::WayStats, from: i64, to: i64) -> Self {
+        Self {
+            from,
+            to,
+            total: s.total.into(),
+            members: s
+                .members
+                .into_iter()
+                .map(|(m, c)| WayMemberCountsView {
+                    member_id: m.get(),
+                    counts: c.into(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::cards::{Binary, private};
 use super::extract::{Auth, Json, Path, Query};
-use super::views::ContactWayView;
+use super::views::{ContactWayView, WayStatsView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
     Answerers, Channel, ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal,
@@ -22,6 +22,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(way_qr_png))
         .routes(routes!(way_qr_svg))
         .routes(routes!(way_poster))
+        .routes(routes!(way_stats))
         .routes(routes!(list_my_ways, create_my_way))
         .routes(routes!(get_my_way, update_my_way, delete_my_way))
         .routes(routes!(my_way_qr_png))
@@ -483,4 +484,47 @@ async fn my_way_poster(
 ) -> Result<Response, ApiError> {
     let (org, me) = auth.member()?;
     qr(&state, org, WaysOf::Member(me), id, CardFormat::Printable).await
+}
+
+/// The period of a way's statistics.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsPeriod {
+    /// Requests created at or after this time, Unix seconds (default: the beginning).
+    #[serde(default)]
+    pub from: Option<i64>,
+    /// ...and before this time (default: no end).
+    #[serde(default)]
+    pub to: Option<i64>,
+}
+
+/// What the requests made through a way in a period came to: requests, pending, accepted,
+/// rejected, cancelled, expired and the median time to answer, in total and per member (its
+/// organization's admin).
+#[utoipa::path(get, path = "/v1/orgs/{org}/contact-ways/{id}/stats", tag = "contact-ways",
+    params(("org" = i64, Path), ("id" = i64, Path), StatsPeriod),
+    responses((status = 200, body = WayStatsView), (status = 400, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn way_stats(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, id)): Path<(OrgId, ContactWayId)>,
+    Query(period): Query<StatsPeriod>,
+) -> Result<Json<WayStatsView>, ApiError> {
+    auth.admin_of(org)?;
+    let (from, to) = (period.from.unwrap_or(0), period.to.unwrap_or(i64::MAX));
+    if from >= to {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "from: must be before to",
+        ));
+    }
+    let stats = state
+        .services
+        .ways
+        .stats(org, WaysOf::Org, id, (from, to))
+        .await?;
+    Ok(Json(WayStatsView::over(stats, from, to)))
 }

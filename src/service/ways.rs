@@ -9,7 +9,7 @@ use super::event_body;
 use super::keyring::Keyring;
 use crate::card::{self, TeamCardRequest};
 use crate::domain::{
-    ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch,
+    ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch, WayStats,
 };
 use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 use crate::store::{Event, Store, StoreError, WayChange};
@@ -163,6 +163,23 @@ impl Ways {
         // Its card goes on the signed revocation list, so the code fails offline too.
         self.keys.revocations_changed().await;
         Ok(())
+    }
+
+    /// What the requests made through a way in `from..to` came to, in total and per member.
+    ///
+    /// # Errors
+    /// `NotFound` for a way the caller may not see.
+    pub async fn stats(
+        &self,
+        org_id: OrgId,
+        of: WaysOf,
+        id: ContactWayId,
+        (from, to): (i64, i64),
+    ) -> Result<WayStats, StoreError> {
+        self.get(org_id, of, id).await?;
+        let now = self.clock.now();
+        let requests = self.store.way_requests(id, from, to, now).await?;
+        Ok(crate::domain::way::way_stats(&requests))
     }
 
     /// The way's team card text: the one it has, or a new one when it has none or the one it

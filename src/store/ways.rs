@@ -9,8 +9,8 @@
 use super::contacts::EventFor;
 use super::{StoreError, corrupt, for_both_databases, missing_as, placeholders};
 use crate::domain::{
-    Answerer, ContactWay, ContactWayId, MemberId, MemberStatus, NewContactWay, OrgId, Sharing,
-    WayPatch,
+    Answerer, ContactWay, ContactWayId, MemberId, MemberStatus, NewContactWay, OrgId,
+    RequestStatus, Sharing, WayPatch, WayRequest,
 };
 use std::collections::HashMap;
 
@@ -75,6 +75,14 @@ pub trait WayStore: Send + Sync {
     ) -> Result<ContactWay, StoreError>;
     /// Takes the way's next round-robin turn (0, 1, 2, ... across all instances).
     async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError>;
+    /// The requests made through way `id` created in `from..to`, oldest first, as of `now`.
+    async fn way_requests(
+        &self,
+        id: ContactWayId,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<Vec<WayRequest>, StoreError>;
     /// How many pending, unexpired requests each of `members` has.
     async fn pending_counts(
         &self,
@@ -395,6 +403,35 @@ for_both_databases! {
             .ok_or(StoreError::NotFound("contact way"))?;
             // The turn taken is the one before the increment.
             Ok(u64::try_from(turns - 1).unwrap_or(0))
+        }
+
+        async fn way_requests(
+            &self,
+            id: ContactWayId,
+            from: i64,
+            to: i64,
+            now: i64,
+        ) -> Result<Vec<WayRequest>, StoreError> {
+            let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT owner_id, status, created_at, expires_at, decided_at FROM contact_requests \
+                 WHERE way_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY id",
+            )
+            .bind(id.get())
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter()
+                .map(|(owner, status, created_at, expires_at, decided_at)| {
+                    let mut status = RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+                    let mut decided_at = decided_at;
+                    if status == RequestStatus::Pending && expires_at <= now {
+                        status = RequestStatus::Expired;
+                        decided_at = Some(expires_at);
+                    }
+                    Ok(WayRequest { member_id: MemberId::new(owner), status, created_at, decided_at })
+                })
+                .collect()
         }
 
         async fn pending_counts(

@@ -841,6 +841,71 @@ async fn every_change_to_a_way_made_through_the_api_reaches_the_webhook(backend:
     );
 }
 
+async fn a_ways_stats_count_its_requests_per_member_over_a_period(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 4).await;
+    let mut requests = Vec::new();
+    for (_, token) in &buyers {
+        let scan = app.scan_text(token, &text).await.expect(201);
+        requests.push((answered_by(&scan), scan["request"]["id"].as_i64().unwrap()));
+    }
+    // Round robin: Ada, Cy, Ada, Cy. Ada accepts one and rejects one, Cy accepts one.
+    let token_of = |m: i64| if m == w.ada.0 { &w.ada.1 } else { &w.cy.1 };
+    for ((owner, request), what) in requests.iter().zip(["accept", "accept", "reject"]) {
+        app.decide(token_of(*owner), *request, what)
+            .await
+            .expect(200);
+    }
+    // A buyer cancels the last one: not an answer.
+    app.decide(&buyers[3].1, requests[3].1, "cancel")
+        .await
+        .expect(200);
+
+    let path = format!("/v1/orgs/{}/contact-ways/{id}/stats", w.acme);
+    let stats = app.get(&path, Some(&w.admin)).await.expect(200);
+    let total = &stats["total"];
+    assert_eq!(
+        [
+            &total["requests"],
+            &total["accepted"],
+            &total["rejected"],
+            &total["cancelled"]
+        ],
+        [4, 2, 1, 1]
+    );
+    assert!(total["median_answer_secs"].as_i64().unwrap() >= 0);
+    let members = stats["members"].as_array().unwrap();
+    assert_eq!(members[0]["member_id"], w.ada.0);
+    assert_eq!(
+        [
+            &members[0]["requests"],
+            &members[0]["accepted"],
+            &members[0]["rejected"]
+        ],
+        [2, 1, 1]
+    );
+    assert_eq!(members[1]["member_id"], w.cy.0);
+    assert_eq!([&members[1]["accepted"], &members[1]["cancelled"]], [1, 1]);
+
+    // A period before the scans holds nothing; a backwards one is refused.
+    let before = app
+        .get(&format!("{path}?from=0&to=1000"), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(before["total"]["requests"], 0);
+    let refused = app
+        .get(&format!("{path}?from=10&to=5"), Some(&w.admin))
+        .await;
+    assert_eq!(refused.status, 400);
+    let theirs = format!("/v1/orgs/{}/contact-ways/{id}/stats", w.customer);
+    assert_eq!(app.get(&theirs, Some(&w.c_admin)).await.status, 404);
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
@@ -857,4 +922,5 @@ on_both_databases!(
     a_team_code_is_refused_where_either_organizations_policy_refuses,
     a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it,
     every_change_to_a_way_made_through_the_api_reaches_the_webhook,
+    a_ways_stats_count_its_requests_per_member_over_a_period,
 );
