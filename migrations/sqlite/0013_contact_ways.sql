@@ -20,7 +20,7 @@ CREATE TABLE contact_ways (
     -- The round robin's cursor: each routed scan takes the next turn in one update.
     turns         BIGINT NOT NULL DEFAULT 0,
     -- The way's team card, issued when its QR is first asked for; cleared when what the card
-    -- shows (name, channel) changes, so the next QR is a new card.
+    -- states (name, channel, one-time flag) changes, so the next QR is a new card.
     card_id       TEXT,
     card_text     TEXT,
     created_by    TEXT NOT NULL,

@@ -155,9 +155,10 @@ pub struct WayPatch {
 }
 
 impl WayPatch {
-    /// Whether the patch changes what the way's team card shows, so the card is issued anew.
+    /// Whether the patch changes what the way's team card states (name, channel, one-time
+    /// flag), so the card is issued anew.
     pub fn changes_card(&self) -> bool {
-        self.name.is_some() || self.channel.is_some()
+        self.name.is_some() || self.channel.is_some() || self.one_time.is_some()
     }
 }
 

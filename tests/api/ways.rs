@@ -385,6 +385,21 @@ async fn a_ways_qr_is_a_signed_team_card_with_the_teams_name(backend: Backend) {
     let renamed = read_qr(&app, &renamed.bytes).await;
     assert_eq!(renamed.member_name, "Booth 3A");
     assert_ne!(renamed.card_id, claims.card_id);
+    assert!(!renamed.one_time);
+
+    app.send(
+        Method::PATCH,
+        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+        Some(&w.admin),
+        Some(json!({ "one_time": true })),
+    )
+    .await
+    .expect(200);
+    let once = app.get(&format!("{path}.png"), Some(&w.admin)).await;
+    assert!(
+        read_qr(&app, &once.bytes).await.one_time,
+        "the card states the new flag"
+    );
 }
 
 /// The way's team code, as its QR image holds it.
