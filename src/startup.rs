@@ -10,7 +10,7 @@ use crate::seal::{Kek, SealError};
 use crate::service::KeyringError;
 use crate::service::{
     Access, Book, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
-    Transfers, Webhooks,
+    Transfers, Ways, Webhooks,
 };
 use crate::store::{self, PrivateKey, Store, StoreError};
 use std::future::Future;
@@ -326,6 +326,12 @@ async fn build_services(
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
         transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
+        ways: Ways::new(
+            Arc::clone(&store),
+            Arc::clone(&keys),
+            Arc::clone(&clock),
+            settings.cards.build().ttl_secs,
+        ),
         contacts: Contacts::new(
             Arc::clone(&store),
             Arc::clone(&keys),

@@ -220,7 +220,10 @@ pub(crate) fn disguises_text(c: char) -> bool {
 }
 
 /// A channel tag is 1 to 30 characters of `A-Z a-z 0-9 . _ -`, safe in any log or URL.
-fn check_channel(channel: &str) -> Result<(), CardError> {
+///
+/// # Errors
+/// [`CardError::InvalidField`] for any other tag.
+pub fn check_channel(channel: &str) -> Result<(), CardError> {
     let ok = !channel.is_empty()
         && channel.len() <= limits::CHANNEL
         && channel

@@ -327,6 +327,10 @@ pub struct ContactRequest {
     pub created_at: i64,
     pub expires_at: i64,
     pub decided_at: Option<i64>,
+    /// The contact way (team code) the request came through.
+    pub way: Option<super::ContactWayId>,
+    /// The way's welcome message with both names filled in, once the request is accepted.
+    pub welcome: Option<String>,
 }
 
 /// An external contact as one of its two members sees it.

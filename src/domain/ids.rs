@@ -55,4 +55,6 @@ id_type! {
     TagId;
     /// The transfer of one relation to a new holder.
     TransferId;
+    /// A contact way (a team code).
+    ContactWayId;
 }

@@ -18,6 +18,7 @@ pub mod org;
 pub mod session;
 pub mod token;
 pub mod transfer;
+pub mod way;
 
 pub use access::{Principal, Role};
 pub use audit::{Audit, AuditEntry};
@@ -30,8 +31,8 @@ pub use contact::{
     Party, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
 };
 pub use ids::{
-    AuditId, ContactId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TagId, TokenId,
-    TransferId,
+    AuditId, ContactId, ContactWayId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TagId,
+    TokenId, TransferId,
 };
 pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
@@ -43,6 +44,10 @@ pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 pub use transfer::{
     NewTransfer, NotPossible, Transfer, TransferKind, TransferMessage, TransferPeriod,
     TransferQuery, TransferStatus,
+};
+pub use way::{
+    Answerer, Answerers, Channel, ContactWay, NewContactWay, Sharing, WayCounts, WayName, WayPatch,
+    WayRequest, WayState, WayStats, WelcomeMessage,
 };
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.

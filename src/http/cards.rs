@@ -82,7 +82,7 @@ async fn get_my_card(
 }
 
 /// An image or archive, not to be cached by anyone but its reader.
-fn private(rendered: Rendered) -> Response {
+pub(super) fn private(rendered: Rendered) -> Response {
     (
         [
             (header::CONTENT_TYPE, rendered.content_type),
@@ -106,7 +106,7 @@ async fn render(
 /// `format: binary`); a schema only, never built.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
-struct Binary(#[allow(dead_code)] Vec<u8>);
+pub(super) struct Binary(#[allow(dead_code)] Vec<u8>);
 
 /// My primary card as `png`, `svg` or `printable` (a namecard image).
 #[utoipa::path(get, path = "/v1/me/card/{format}", tag = "cards", params(("format" = CardFormat, Path)),

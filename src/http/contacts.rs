@@ -5,7 +5,7 @@ use super::extract::{Auth, Json, Path, Query};
 use super::views::{ContactView, PartyView, RequestView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
-    ContactId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
+    ContactId, ContactWayId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
 };
 use crate::service::contacts::{Outcome, Requester, ScanInput, Would};
 use crate::store::{Direction, Webhook};
@@ -77,6 +77,9 @@ pub struct ScanAnswer {
     /// The card's owner, who left the organization: the request goes to `owner` instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routed_from: Option<PartyView>,
+    /// A team code's contact way, whose routing chose `owner` to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_way: Option<WayRefView>,
     /// A sentence for the scanner when the request was routed: "X has left Acme; your request
     /// goes to Y."
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +90,14 @@ pub struct ScanAnswer {
     /// The relation, for `already_connected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactView>,
+}
+
+/// A team code's contact way, as the scanner sees it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct WayRefView {
+    pub id: i64,
+    /// The team's display name.
+    pub name: String,
 }
 
 /// What a scan or phone request did, or for a preview (`would`) what it would do.
@@ -133,20 +144,27 @@ fn answer(
     text: Option<String>,
     owner: Party,
     routed_from: Option<Party>,
+    way: Option<(ContactWayId, String)>,
     outcome: Outcome,
 ) -> (StatusCode, Json<ScanAnswer>) {
-    let notice = routed_from.as_ref().map(|left| {
-        format!(
+    let notice = match (&routed_from, &way) {
+        (Some(left), _) => Some(format!(
             "{} has left {}; your request goes to {}.",
             left.name, left.organization.name, owner.name
-        )
-    });
+        )),
+        (None, Some((_, team))) => Some(format!(
+            "{} of {} ({team}) will answer you.",
+            owner.name, owner.organization.name
+        )),
+        (None, None) => None,
+    };
     let mut a = ScanAnswer {
         outcome: ScanOutcome::from(&outcome),
         would: None,
         text,
         owner: owner.into(),
         routed_from: routed_from.map(PartyView::from),
+        contact_way: way.map(|(id, name)| WayRefView { id: id.get(), name }),
         notice,
         request: None,
         contact: None,
@@ -297,6 +315,7 @@ async fn run_scan(
         Some(scanned.text),
         scanned.owner,
         scanned.routed_from,
+        scanned.way,
         scanned.outcome,
     ))
 }
@@ -320,8 +339,8 @@ fn busy() -> ApiError {
         (status = 201, description = "request_created", body = ScanAnswer),
         (status = 200, description = "already_pending, already_connected or same_organization", body = ScanAnswer),
         (status = 403, description = "policy_blocked", body = crate::http::Problem),
-        (status = 409, description = "card_already_used", body = crate::http::Problem),
-        (status = 422, description = "invalid_card, card_expired, card_revoked, self_scan, owner_inactive, no_qr_found, image errors", body = crate::http::Problem),
+        (status = 409, description = "card_already_used, contact_way_used", body = crate::http::Problem),
+        (status = 422, description = "invalid_card, card_expired, card_revoked, self_scan, owner_inactive, contact_way_paused, contact_way_expired, contact_way_deleted, no_one_available, no_qr_found, image errors", body = crate::http::Problem),
     ),
     security(("bearer" = [])))]
 async fn scan(
@@ -380,7 +399,7 @@ async fn request_by_phone(
         .contacts
         .request_by_phone(who, &mobile)
         .await?;
-    Ok(answer(None, owner, None, outcome))
+    Ok(answer(None, owner, None, None, outcome))
 }
 
 /// Which requests to list.

@@ -443,6 +443,11 @@ impl From<crate::service::ContactError> for ApiError {
             E::SelfScan => Self::new(unprocessable, "self_scan", detail),
             E::RequesterInactive => Self::new(unprocessable, "requester_inactive", detail),
             E::CardAlreadyUsed => Self::new(StatusCode::CONFLICT, "card_already_used", detail),
+            E::WayPaused => Self::new(unprocessable, "contact_way_paused", detail),
+            E::WayExpired => Self::new(unprocessable, "contact_way_expired", detail),
+            E::WayDeleted => Self::new(unprocessable, "contact_way_deleted", detail),
+            E::WayUsedUp => Self::new(StatusCode::CONFLICT, "contact_way_used", detail),
+            E::NoOneAvailable => Self::new(unprocessable, "no_one_available", detail),
             E::PolicyBlocked {
                 block,
                 organization,

@@ -23,6 +23,7 @@ mod sessions;
 mod transfers;
 pub mod uploads;
 pub mod views;
+mod ways;
 
 pub use error::{ApiError, Problem, ProblemExtra};
 pub use pages::CSP;
@@ -174,6 +175,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(contacts::router(max_upload_bytes))
         .merge(book::router())
         .merge(transfers::router())
+        .merge(ways::router())
         .merge(ops::router())
         .merge(sessions::router())
         .merge(pages::router())

@@ -151,6 +151,10 @@ pub struct RequestView {
     pub created_at: i64,
     pub expires_at: i64,
     pub decided_at: Option<i64>,
+    /// The contact way (team code) it came through.
+    pub contact_way_id: Option<i64>,
+    /// The way's welcome message to the requester, once accepted (plain text).
+    pub welcome: Option<String>,
 }
 
 impl From<domain::ContactRequest> for RequestView {
@@ -166,6 +170,8 @@ impl From<domain::ContactRequest> for RequestView {
             created_at: r.created_at,
             expires_at: r.expires_at,
             decided_at: r.decided_at,
+            contact_way_id: r.way.map(domain::ContactWayId::get),
+            welcome: r.welcome,
         }
     }
 }
@@ -495,6 +501,30 @@ impl From<domain::TokenInfo> for TokenView {
     }
 }
 
+/// Whether a contact way takes scans now.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WayStateView {
+    Live,
+    Paused,
+    Expired,
+    /// A one-time way whose one request was made.
+    UsedUp,
+    Deleted,
+}
+
+impl From<domain::WayState> for WayStateView {
+    fn from(s: domain::WayState) -> Self {
+        match s {
+            domain::WayState::Live => Self::Live,
+            domain::WayState::Paused => Self::Paused,
+            domain::WayState::Expired => Self::Expired,
+            domain::WayState::UsedUp => Self::UsedUp,
+            domain::WayState::Deleted => Self::Deleted,
+        }
+    }
+}
+
 /// A sign-in link nobody has used yet (its secret is not stored, so not shown).
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = PendingSigninLink)]
@@ -517,6 +547,148 @@ impl From<domain::PendingSigninLink> for PendingSigninLinkView {
             created_at: l.created_at,
             expires_at: l.expires_at,
             created_by: l.created_by.map(domain::TokenId::get),
+        }
+    }
+}
+
+/// A member who answers a contact way.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayMember)]
+pub struct AnswererView {
+    pub member_id: i64,
+    pub name: String,
+    /// Deactivated members stay on the way but are skipped.
+    pub active: bool,
+}
+
+/// A contact way (a team code) and who answers it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWay)]
+pub struct ContactWayView {
+    pub id: i64,
+    /// The team's display name, which its code shows.
+    pub name: String,
+    /// The channel tag kept on every request and contact the way makes.
+    pub channel: Option<String>,
+    /// Who answers, in the round robin's order.
+    pub members: Vec<AnswererView>,
+    pub sharing: domain::Sharing,
+    /// Requests are accepted at once (otherwise the routed member decides).
+    pub auto_accept: bool,
+    pub expires_at: Option<i64>,
+    /// The way makes one request only.
+    pub one_time: bool,
+    /// When a one-time way made its request.
+    pub used_at: Option<i64>,
+    /// Sent to the requester when their request is accepted.
+    pub welcome: Option<String>,
+    pub paused: bool,
+    /// Whether it takes scans now.
+    pub state: WayStateView,
+    /// The member whose own way it is (absent: the organization's).
+    pub owner_member_id: Option<i64>,
+    /// Who made it, as the audit log names them.
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ContactWayView {
+    /// The view of `w` as of `now`.
+    pub fn at(w: domain::ContactWay, now: i64) -> Self {
+        Self {
+            state: w.state(now).into(),
+            id: w.id.get(),
+            name: w.name,
+            channel: w.channel,
+            members: w
+                .members
+                .into_iter()
+                .map(|m| AnswererView {
+                    member_id: m.member_id.get(),
+                    name: m.name,
+                    active: m.active,
+                })
+                .collect(),
+            sharing: w.sharing,
+            auto_accept: w.auto_accept,
+            expires_at: w.expires_at,
+            one_time: w.one_time,
+            used_at: w.used_at,
+            welcome: w.welcome,
+            paused: w.paused,
+            owner_member_id: w.owner.map(domain::MemberId::get),
+            created_by: w.created_by,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+/// What a way's requests came to, over all its members or for one.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayCounts)]
+pub struct WayCountsView {
+    pub requests: u64,
+    /// Still waiting for the routed member.
+    pub pending: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub cancelled: u64,
+    pub expired: u64,
+    /// The median time from request to an accept or a rejection, seconds.
+    pub median_answer_secs: Option<i64>,
+}
+
+impl From<domain::WayCounts> for WayCountsView {
+    fn from(c: domain::WayCounts) -> Self {
+        Self {
+            requests: c.requests,
+            pending: c.pending,
+            accepted: c.accepted,
+            rejected: c.rejected,
+            cancelled: c.cancelled,
+            expired: c.expired,
+            median_answer_secs: c.median_answer_secs,
+        }
+    }
+}
+
+/// One member's part of a way's statistics.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayMemberCounts)]
+pub struct WayMemberCountsView {
+    pub member_id: i64,
+    #[serde(flatten)]
+    pub counts: WayCountsView,
+}
+
+/// A contact way's statistics over a period (requests created in `from..to`).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayStats)]
+pub struct WayStatsView {
+    pub from: i64,
+    pub to: i64,
+    pub total: WayCountsView,
+    /// Each member who was routed a request in the period.
+    pub members: Vec<WayMemberCountsView>,
+}
+
+impl WayStatsView {
+    /// The view of `s` over `from..to`.
+    pub fn over(s: domain::WayStats, from: i64, to: i64) -> Self {
+        Self {
+            from,
+            to,
+            total: s.total.into(),
+            members: s
+                .members
+                .into_iter()
+                .map(|(m, c)| WayMemberCountsView {
+                    member_id: m.get(),
+                    counts: c.into(),
+                })
+                .collect(),
         }
     }
 }

@@ -15,8 +15,8 @@ use crate::domain::contact::{Side, side_of};
 use crate::domain::transfer::follow_successors;
 use crate::domain::{
     BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactRequest, ContactSource,
-    Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party, PolicyBlock, PolicySide,
-    RequestId, RequestStatus, Via, check_policies,
+    ContactWay, ContactWayId, Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party,
+    PolicyBlock, PolicySide, RequestId, RequestStatus, Sharing, Via, WayState, check_policies,
 };
 use crate::scan::{ScanError, ScanLimits};
 use crate::store::contacts::RemovedContact;
@@ -114,6 +114,21 @@ pub enum ContactError {
     /// A one-time card was already used for a request.
     #[error("this one-time card has already been used")]
     CardAlreadyUsed,
+    /// The team code's way is paused by its organization.
+    #[error("this code is paused; its organization may turn it on again")]
+    WayPaused,
+    /// The team code's way has expired.
+    #[error("this code has expired")]
+    WayExpired,
+    /// The team code's one-time way was already used for a request.
+    #[error("this one-time code has already been used")]
+    WayUsedUp,
+    /// The team code's way was deleted.
+    #[error("this code was withdrawn by its organization")]
+    WayDeleted,
+    /// Every member who answers the team code is deactivated.
+    #[error("no one is available to answer this code")]
+    NoOneAvailable,
     /// An organization's policy refuses the request.
     #[error("{explanation}")]
     PolicyBlocked {
@@ -178,7 +193,25 @@ pub struct Scanned {
     pub owner: Party,
     /// The card's owner, when they left and `owner` is their successor.
     pub routed_from: Option<Party>,
+    /// The contact way of a team code, whose routing chose `owner`: its id and name.
+    pub way: Option<(ContactWayId, String)>,
     pub outcome: Outcome,
+}
+
+/// The card a request is made with: its claims, whether it is a one-time card already used,
+/// and a team code's way.
+#[derive(Debug, Clone, Copy)]
+struct Presented<'a> {
+    claims: &'a CardClaims,
+    used: bool,
+    way: Option<&'a ContactWay>,
+}
+
+/// What the online check found: a member's card and its use, or a team code's live way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verified {
+    Card(CardUse),
+    Way(Box<ContactWay>),
 }
 
 /// What the database says about a verified card.
@@ -254,7 +287,12 @@ impl Contacts {
             }
         };
         let now = self.clock.now();
-        let (claims, card_use) = self.verify_online(&text).await?;
+        let (claims, card_use) = match self.verify_online(&text, now).await? {
+            (claims, Verified::Card(card_use)) => (claims, card_use),
+            (claims, Verified::Way(way)) => {
+                return self.scan_way(who, text, &claims, *way, preview, now).await;
+            }
+        };
         let (owner_org, owner_id) = card_ids(&claims)?;
         if owner_id == who.member_id {
             return Err(ContactError::SelfScan);
@@ -269,15 +307,154 @@ impl Contacts {
         } else {
             (card_owner, None)
         };
-        let card = Some((&claims, card_use == CardUse::Used));
+        let card = Presented {
+            claims: &claims,
+            used: card_use == CardUse::Used,
+            way: None,
+        };
         let how = (Via::QrScan, ContactSource::Card);
-        let outcome = self.request(who, &owner, how, card, preview, now).await?;
+        let outcome = self
+            .request(who, &owner, how, Some(card), preview, now)
+            .await?;
         Ok(Scanned {
             text,
             owner,
             routed_from,
+            way: None,
             outcome,
         })
+    }
+
+    /// The part of a scan after a team code's way was found live: the routing picks who
+    /// answers (a requester already connected with, or waiting for, one of its members stays
+    /// with them), both policies are checked as for a personal card, and an auto-accept way
+    /// accepts the new request at once.
+    async fn scan_way(
+        &self,
+        who: Requester<'_>,
+        text: String,
+        claims: &CardClaims,
+        way: ContactWay,
+        preview: bool,
+        now: i64,
+    ) -> Result<Scanned, ContactError> {
+        let mut answerer = None;
+        if way.org_id != who.org_id {
+            for a in way.members.iter().filter(|a| a.active) {
+                if self
+                    .store
+                    .find_contact(who.member_id, a.member_id)
+                    .await?
+                    .is_some()
+                    || self
+                        .store
+                        .pending_request(who.member_id, a.member_id, now)
+                        .await?
+                        .is_some()
+                {
+                    answerer = Some(a.member_id);
+                    break;
+                }
+            }
+        }
+        let member = match answerer {
+            Some(m) => m,
+            None => self
+                .route(&way, preview || way.org_id == who.org_id, now)
+                .await?
+                .ok_or(ContactError::NoOneAvailable)?,
+        };
+        let owner = self.party(way.org_id, member).await?;
+        let how = (Via::QrScan, ContactSource::TeamCode);
+        let card = Presented {
+            claims,
+            used: false,
+            way: Some(&way),
+        };
+        let mut outcome = self
+            .request(who, &owner, how, Some(card), preview, now)
+            .await?;
+        if let (Outcome::RequestCreated(r), true) = (&outcome, way.auto_accept) {
+            let actor = format!("contact_way/{}", way.id);
+            let event =
+                |r: &ContactRequest| request_event(Decision::Accept.event(), r, now, &actor);
+            // Another writer cannot have decided a request made a moment ago, but if the
+            // member did, their decision stands.
+            if let Some(accepted) = self
+                .store
+                .decide_contact_request(r.id, r.owner.member_id, Decision::Accept, now, &event)
+                .await?
+            {
+                outcome = Outcome::RequestCreated(accepted);
+            }
+        }
+        Ok(Scanned {
+            text,
+            owner,
+            routed_from: None,
+            way: Some((way.id, way.name)),
+            outcome,
+        })
+    }
+
+    /// Who the way's sharing rule picks among its active members; `peek` (a preview, or a
+    /// colleague's scan) takes no round-robin turn.
+    async fn route(
+        &self,
+        way: &ContactWay,
+        peek: bool,
+        now: i64,
+    ) -> Result<Option<MemberId>, ContactError> {
+        let active: Vec<MemberId> = way
+            .members
+            .iter()
+            .filter(|a| a.active)
+            .map(|a| a.member_id)
+            .collect();
+        if active.is_empty() {
+            return Ok(None);
+        }
+        let (turn, pending) = match way.sharing {
+            Sharing::RoundRobin if !peek => (self.store.take_turn(way.id).await?, Vec::new()),
+            Sharing::RoundRobin => (0, Vec::new()),
+            Sharing::FewestPending => {
+                let counts = self.store.pending_counts(&active, now).await?;
+                let pending = way
+                    .members
+                    .iter()
+                    .map(|a| counts.get(&a.member_id).copied().unwrap_or(0))
+                    .collect();
+                (0, pending)
+            }
+        };
+        Ok(crate::domain::way::route(
+            way.sharing,
+            &way.members,
+            &pending,
+            turn,
+        ))
+    }
+
+    /// A team code's way, checked against the database: on record in the card's organization,
+    /// then not deleted, expired, used up or paused, each refusal with its own error.
+    async fn verify_way(&self, claims: &CardClaims, now: i64) -> Result<ContactWay, ContactError> {
+        let (org, team) = card_ids(claims)?;
+        let not_on_record = || ContactError::InvalidCard {
+            reason: Reason::Revoked,
+            detail: "this team code is not on record at its issuer".into(),
+        };
+        let way = match self.store.get_way(ContactWayId::new(team.get())).await {
+            Ok(w) if w.org_id == org => w,
+            Ok(_) | Err(StoreError::NotFound(_)) => return Err(not_on_record()),
+            Err(e) => return Err(e.into()),
+        };
+        match way.state(now) {
+            WayState::Live => Ok(way),
+            WayState::Paused => Err(ContactError::WayPaused),
+            WayState::Expired => Err(ContactError::WayExpired),
+            WayState::UsedUp => Err(ContactError::WayUsedUp),
+            WayState::Deleted => Err(ContactError::WayDeleted),
+        }
     }
 
     /// The active member who answers for `member_id`, who left ([`follow_successors`]). `None`
@@ -303,7 +480,11 @@ impl Contacts {
     /// database: the card must be one this service issued, unrevoked, and its owner still
     /// active. Also says whether it is a one-time card that was already used, and whether its
     /// owner left (a correctly signed card of a departed member, for successor routing).
-    async fn verify_online(&self, text: &str) -> Result<(CardClaims, CardUse), ContactError> {
+    async fn verify_online(
+        &self,
+        text: &str,
+        now: i64,
+    ) -> Result<(CardClaims, Verified), ContactError> {
         let checked = self.keys.check(text).map_err(|r| match r.reason {
             Reason::Expired => ContactError::CardExpired,
             reason => ContactError::InvalidCard {
@@ -313,13 +494,10 @@ impl Contacts {
         })?;
         let claims = checked.claims;
         if claims.kind == CardKind::Team {
-            // A team card names a contact way, not a member: its id must not be looked up as
-            // one. This service issues no team cards yet, so it takes no requests for them.
-            return Err(ContactError::InvalidCard {
-                reason: Reason::UnsupportedVersion,
-                detail: "a team card: this service does not take contact requests for team codes"
-                    .into(),
-            });
+            // A team card names a contact way, not a member: its id is never looked up as one
+            // (nor checked against the deactivated members the snapshot lists by id).
+            let way = self.verify_way(&claims, now).await?;
+            return Ok((claims, Verified::Way(Box::new(way))));
         }
         // The snapshot can be a refresh interval behind other instances: the database decides
         // whether the owner left, and says so rather than only "revoked".
@@ -327,7 +505,7 @@ impl Contacts {
         match self.store.get_member(org, member).await {
             Ok(m) if m.status == MemberStatus::Active && !checked.member_deactivated => {}
             Ok(m) if m.status == MemberStatus::Deactivated => {
-                return Ok((claims, CardUse::OwnerLeft));
+                return Ok((claims, Verified::Card(CardUse::OwnerLeft)));
             }
             Ok(_) | Err(StoreError::NotFound(_)) => return Err(ContactError::OwnerInactive),
             Err(e) => return Err(e.into()),
@@ -353,7 +531,7 @@ impl Contacts {
         } else {
             CardUse::Fresh
         };
-        Ok((claims, used))
+        Ok((claims, Verified::Card(used)))
     }
 
     /// A member as the other side sees them.
@@ -408,7 +586,7 @@ impl Contacts {
         who: Requester<'_>,
         owner: &Party,
         (via, source): (Via, ContactSource),
-        card: Option<(&CardClaims, bool)>,
+        card: Option<Presented<'_>>,
         preview: bool,
         now: i64,
     ) -> Result<Outcome, ContactError> {
@@ -432,14 +610,15 @@ impl Contacts {
                 .is_some()
             {
                 Would::AlreadyPending
-            } else if card.is_some_and(|(_, used)| used) {
+            } else if card.as_ref().is_some_and(|c| c.used) {
                 return Err(ContactError::CardAlreadyUsed);
             } else {
                 Would::RequestCreated
             };
             return Ok(Outcome::Preview { would });
         }
-        let card = card.map(|(claims, _)| claims);
+        let way = card.as_ref().and_then(|c| c.way);
+        let card = card.map(|c| c.claims);
         let new = NewContactRequest {
             requester_org_id: who.org_id,
             requester_id: who.member_id,
@@ -448,8 +627,15 @@ impl Contacts {
             via,
             source,
             card_id: card.map(|c| c.card_id),
-            card_channel: card.and_then(|c| c.channel.clone()),
-            one_time_card: card.is_some_and(|c| c.one_time),
+            // A team code's channel is its way's, as the way has it now.
+            card_channel: match way {
+                Some(w) => w.channel.clone(),
+                None => card.and_then(|c| c.channel.clone()),
+            },
+            // A team code is used up on its way, not on its card.
+            one_time_card: way.is_none() && card.is_some_and(|c| c.one_time),
+            way: way.map(|w| w.id),
+            one_time_way: way.is_some_and(|w| w.one_time),
             created_at: now,
             expires_at: now.saturating_add(self.settings.request_ttl_secs),
         };
@@ -464,6 +650,7 @@ impl Contacts {
                 RequestCreated::AlreadyPending(r) => Outcome::AlreadyPending(r),
                 RequestCreated::AlreadyConnected(c) => Outcome::AlreadyConnected(c),
                 RequestCreated::CardAlreadyUsed => return Err(ContactError::CardAlreadyUsed),
+                RequestCreated::WayAlreadyUsed => return Err(ContactError::WayUsedUp),
             },
         )
     }
@@ -737,6 +924,8 @@ mod payload {
             "created_at": r.created_at,
             "expires_at": r.expires_at,
             "decided_at": r.decided_at,
+            "contact_way_id": r.way,
+            "welcome": r.welcome,
         })
     }
 }

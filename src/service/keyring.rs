@@ -495,6 +495,22 @@ async fn revoked_cards(
             });
         }
     }
+    // The team cards of deleted contact ways, until they expire.
+    for (text, deleted_at) in &revoked.deleted_way_cards {
+        let body = card::revocation::card_body(issuer, text).map_err(|e| {
+            tracing::error!(error = %e, "a deleted way's stored card text does not parse");
+            KeyringError::Card(e)
+        })?;
+        let live = card::format::parse_body(&body).is_ok_and(|p| p.claims.expires_at > now);
+        if live {
+            out.push(RevokedCard {
+                body,
+                state: RevokedState::Withdrawn,
+                at: (*deleted_at).max(0),
+                successor: None,
+            });
+        }
+    }
     Ok((out, successors.table))
 }
 

@@ -1,7 +1,7 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
-//! webhooks,
+//! contact ways (team codes, [`Ways`]), webhooks,
 //! web sessions and the audit log. Every write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
@@ -17,6 +17,7 @@ pub mod members;
 pub mod orgs;
 pub mod sessions;
 pub mod transfers;
+pub mod ways;
 pub mod webhooks;
 
 pub use access::{Access, AccessError};
@@ -29,6 +30,7 @@ pub use members::Members;
 pub use orgs::Orgs;
 pub use sessions::Sessions;
 pub use transfers::{TransferError, Transfers};
+pub use ways::{WayError, Ways, WaysOf};
 pub use webhooks::{WebhookError, Webhooks};
 
 use crate::domain::{Audit, OrgId, Principal};
@@ -46,6 +48,7 @@ pub struct Services {
     pub contacts: Contacts,
     pub book: Book,
     pub transfers: Transfers,
+    pub ways: Ways,
     pub webhooks: Webhooks,
     pub sessions: Sessions,
     pub store: Arc<dyn Store>,

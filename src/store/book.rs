@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::contacts::{EventFor, party};
-use super::{Conflict, StoreError, classify, corrupt, for_both_databases, missing_as};
+use super::{
+    Conflict, StoreError, classify, corrupt, for_both_databases, missing_as, placeholders,
+};
 use crate::domain::{
     BookChange, BookEntry, BookPatch, ContactId, ContactSource, MemberId, MemberStatus, NewTag,
     OrgContact, OrgContactQuery, OrgId, Tag, TagId, fold_for_search,
@@ -112,14 +114,6 @@ struct OrgContactRow {
 enum TagsOf {
     Member(MemberId),
     Org(OrgId),
-}
-
-/// `$first, $first+1, ...`: placeholders for an `IN` list of `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl OrgContactRow {

@@ -45,6 +45,9 @@ pub struct RevocationSnapshot {
     pub successors: Vec<(MemberId, MemberId)>,
     /// Organizations that turned successor routing off (their departed cards point to nobody).
     pub routing_off: Vec<OrgId>,
+    /// `(card text, deleted_at)` of the team card each deleted contact way last had, so its
+    /// code fails offline too.
+    pub deleted_way_cards: Vec<(String, i64)>,
 }
 
 /// How many cards a member may add, checked as a card is stored, under the member's row lock
@@ -303,12 +306,19 @@ for_both_databases! {
                 sqlx::query_as("SELECT id FROM organizations WHERE NOT successor_routing ORDER BY id")
                     .fetch_all(&self.pool)
                     .await?;
+            let deleted_way_cards: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT card_text, deleted_at FROM contact_ways \
+                 WHERE deleted_at IS NOT NULL AND card_text IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
             Ok(RevocationSnapshot {
                 successors: successors
                     .into_iter()
                     .map(|(m, s)| (MemberId::new(m), MemberId::new(s)))
                     .collect(),
                 routing_off: routing_off.into_iter().map(|(o,)| OrgId::new(o)).collect(),
+                deleted_way_cards,
                 cards: cards.iter().map(|(c,)| card_id(c)).collect::<Result<_, _>>()?,
                 deactivated: deactivated
                     .into_iter()

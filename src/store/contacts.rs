@@ -6,8 +6,8 @@ use super::{Conflict, Event, StoreError, corrupt, for_both_databases, like_patte
 use crate::card::CardId;
 use crate::domain::contact::relation_pair;
 use crate::domain::{
-    Contact, ContactId, ContactQuery, ContactRequest, ContactSource, Decision, MemberId, OrgId,
-    OrgRef, Party, RequestId, RequestStatus, TagId, Via, fold_for_search,
+    Contact, ContactId, ContactQuery, ContactRequest, ContactSource, ContactWayId, Decision,
+    MemberId, OrgId, OrgRef, Party, RequestId, RequestStatus, TagId, Via, fold_for_search,
 };
 
 /// A request to be created.
@@ -23,6 +23,9 @@ pub struct NewContactRequest {
     pub card_id: Option<CardId>,
     pub card_channel: Option<String>,
     pub one_time_card: bool,
+    /// The contact way scanned; a one-time way is claimed in the same transaction.
+    pub way: Option<ContactWayId>,
+    pub one_time_way: bool,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -38,6 +41,8 @@ pub enum RequestCreated {
     AlreadyConnected(Contact),
     /// The one-time card was used by an earlier request.
     CardAlreadyUsed,
+    /// The one-time contact way was used by an earlier request.
+    WayAlreadyUsed,
 }
 
 /// Which requests of a member to list.
@@ -170,6 +175,8 @@ struct RequestRow {
     owner_title: Option<String>,
     owner_org_id: i64,
     owner_org_name: String,
+    way_id: Option<i64>,
+    welcome: Option<String>,
 }
 
 pub(super) fn party(
@@ -198,6 +205,10 @@ impl RequestRow {
         if status == RequestStatus::Pending && self.expires_at <= now {
             status = RequestStatus::Expired;
         }
+        let welcome = self
+            .welcome
+            .filter(|_| status == RequestStatus::Accepted)
+            .map(|w| crate::domain::way::welcome_text(&w, &self.requester_name, &self.owner_name));
         Ok(ContactRequest {
             id: RequestId::new(self.id),
             status,
@@ -222,6 +233,8 @@ impl RequestRow {
             created_at: self.created_at,
             expires_at: self.expires_at,
             decided_at: self.decided_at,
+            way: self.way_id.map(ContactWayId::new),
+            welcome,
         })
     }
 }
@@ -261,10 +274,11 @@ impl TryFrom<ContactRow> for Contact {
 const REQUEST_SELECT: &str = "SELECT r.id, r.status, r.via, r.source, r.card_channel, r.created_at, r.expires_at, \
      r.decided_at, r.requester_id, rm.display_name AS requester_name, rm.title AS requester_title, \
      r.requester_org_id, ro.name AS requester_org_name, r.owner_id, om.display_name AS owner_name, \
-     om.title AS owner_title, r.owner_org_id, oo.name AS owner_org_name \
+     om.title AS owner_title, r.owner_org_id, oo.name AS owner_org_name, r.way_id, w.welcome \
      FROM contact_requests r \
      JOIN members rm ON rm.id = r.requester_id JOIN organizations ro ON ro.id = r.requester_org_id \
-     JOIN members om ON om.id = r.owner_id JOIN organizations oo ON oo.id = r.owner_org_id";
+     JOIN members om ON om.id = r.owner_id JOIN organizations oo ON oo.id = r.owner_org_id \
+     LEFT JOIN contact_ways w ON w.id = r.way_id";
 
 /// A relation seen from member `$1`: the other member and organization; filter on alias `c`.
 const CONTACT_SELECT: &str = "SELECT c.id, c.created_at AS since, c.source, c.channel, om.id AS member_id, \
@@ -351,8 +365,8 @@ for_both_databases! {
                 let card_id = req.card_id.map(|c| c.to_string());
                 let inserted: Option<(i64,)> = sqlx::query_as(
                     "INSERT INTO contact_requests (requester_org_id, requester_id, owner_org_id, owner_id, via, \
-                     card_id, card_channel, status, created_at, expires_at, source) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10) \
+                     card_id, card_channel, status, created_at, expires_at, source, way_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11) \
                      ON CONFLICT (requester_id, owner_id) WHERE status = 'pending' DO NOTHING RETURNING id",
                 )
                 .bind(req.requester_org_id.get())
@@ -365,6 +379,7 @@ for_both_databases! {
                 .bind(req.created_at)
                 .bind(req.expires_at)
                 .bind(req.source.as_str())
+                .bind(req.way.map(ContactWayId::get))
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((id,)) = inserted else {
@@ -380,6 +395,18 @@ for_both_databases! {
                     if used.rows_affected() == 0 {
                         tx.rollback().await?;
                         return Ok(RequestCreated::CardAlreadyUsed);
+                    }
+                }
+                if let (Some(way), true) = (req.way, req.one_time_way) {
+                    // The claim: of concurrent first scans of a one-time way, one finds it unused.
+                    let used = sqlx::query("UPDATE contact_ways SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+                        .bind(way.get())
+                        .bind(req.created_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    if used.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(RequestCreated::WayAlreadyUsed);
                     }
                 }
                 let view = fetch_request(&mut tx, RequestId::new(id), req.created_at).await?;

@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
 //! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
-//! `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! `ways`, `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -26,6 +26,7 @@ pub mod postgres;
 pub mod sessions;
 pub mod sqlite;
 pub mod transfers;
+pub mod ways;
 pub mod webhooks;
 
 pub use audit::{AuditStore, Event};
@@ -40,6 +41,7 @@ pub use postgres::PostgresStore;
 pub use sessions::{NewSigninLink, NewToken, SessionStore};
 pub use sqlite::SqliteStore;
 pub use transfers::{StartTransfer, TransferStore};
+pub use ways::{WayChange, WayStore};
 pub use webhooks::{Delivery, DeliveryResult, Webhook, WebhookStore};
 
 /// Declares [`Store`] as the sum of the aggregates' traits, listed once.
@@ -61,6 +63,7 @@ store_of!(
     ContactStore,
     BookStore,
     TransferStore,
+    WayStore,
     WebhookStore,
     SessionStore,
     AuditStore
@@ -252,6 +255,14 @@ pub(crate) fn qualified(alias: &str, columns: &str) -> String {
     columns
         .split(", ")
         .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$first, $first+1, ...`: `n` numbered placeholders, for an `IN (...)` list.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
 }

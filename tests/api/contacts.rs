@@ -286,13 +286,15 @@ async fn every_scan_outcome_is_answered_with_its_own_code(backend: Backend) {
     );
 }
 
-async fn a_team_card_is_refused_and_never_taken_for_the_member_with_its_id(backend: Backend) {
+async fn a_team_card_of_no_way_is_refused_and_never_taken_for_the_member_with_its_id(
+    backend: Backend,
+) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
     let w = world(&app, "open", "open", false).await;
-    // A team card signed with the service's own key whose team id is a member's id: read as a
-    // member's card it would become a request to Ada.
+    // A team card signed with the service's own key whose team id is a member's id and no
+    // way's: read as a member's card it would become a request to Ada.
     let key = app.issuer_key().await;
     let issuer = namecard::card::Issuer::parse("https://nc.example.com").unwrap();
     let now = namecard::service::SystemClock.now();
@@ -316,7 +318,11 @@ async fn a_team_card_is_refused_and_never_taken_for_the_member_with_its_id(backe
     let refused = app.scan_text(&w.b_token, &team.text).await;
     assert_eq!(refused.status, 422, "{}", refused.json);
     assert_eq!(refused.problem_code(), "invalid_card");
-    assert_eq!(refused.json["reason"], "unsupported_version");
+    assert_eq!(
+        refused.json["reason"], "revoked",
+        "not on record: {}",
+        refused.json
+    );
     assert_eq!(app.requests(&w.a_token, "").await["items"], json!([]));
 }
 
@@ -957,7 +963,7 @@ async fn twenty_concurrent_accepts_and_cancels_leave_one_outcome(backend: Backen
 }
 
 /// Awaits all futures concurrently: every request is in flight at once.
-async fn futures_join_all<F: std::future::Future>(
+pub(crate) async fn futures_join_all<F: std::future::Future>(
     futures: impl Iterator<Item = F>,
 ) -> Vec<F::Output> {
     join_all_boxed(futures.map(Box::pin).collect()).await
@@ -1240,13 +1246,13 @@ async fn given_up_deliveries(app: &TestApp) -> u64 {
 }
 
 /// A webhook receiver on loopback that fails its first request and records every request.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         use axum::http::{HeaderMap, StatusCode};
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
         let log = std::sync::Arc::clone(&seen);
@@ -1276,7 +1282,11 @@ impl Receiver {
         Self { url, seen }
     }
 
-    async fn wait_for(&self, n: usize, within: std::time::Duration) -> Vec<(String, String)> {
+    pub(crate) async fn wait_for(
+        &self,
+        n: usize,
+        within: std::time::Duration,
+    ) -> Vec<(String, String)> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let seen = self.seen.lock().unwrap().clone();
@@ -1293,7 +1303,7 @@ on_both_databases!(
     a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
     every_scan_outcome_is_answered_with_its_own_code,
     an_expired_card_is_refused,
-    a_team_card_is_refused_and_never_taken_for_the_member_with_its_id,
+    a_team_card_of_no_way_is_refused_and_never_taken_for_the_member_with_its_id,
     a_one_time_card_starts_one_request_only,
     photos_that_hold_no_card_are_refused_with_the_image_error,
     every_policy_combination_is_enforced_and_names_whose_policy_blocked,

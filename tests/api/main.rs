@@ -22,3 +22,4 @@ mod sessions;
 mod store;
 mod transfers;
 mod upgrade;
+mod ways;

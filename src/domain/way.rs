@@ -1,0 +1,442 @@
+//! Contact ways (WeCom's 联系我 codes): a team code an organization puts on a booth, a website or
+//! a sales team's page, answered by one or several of its members. Each scan is routed to one
+//! answering member by the way's sharing rule; the way decides whether the request waits for
+//! that member (approval, the default) or connects both sides at once (auto-accept).
+
+use super::{ContactWayId, DomainError, MemberId, OrgId, RequestStatus, text_type};
+
+text_type!(
+    /// A way's display name, which its team card shows instead of a member's name: 1 to 64
+    /// characters (the card format's limit for a name).
+    WayName, "name", 64, shown_on_cards
+);
+
+/// A channel tag, like WeCom's `state`: 1 to 30 characters of `A-Z a-z 0-9 . _ -`, carried by
+/// the way's card and kept on every request and contact it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel(String);
+
+impl Channel {
+    /// Parses a channel tag.
+    ///
+    /// # Errors
+    /// When it breaks the card format's rule for channel tags.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        crate::card::format::check_channel(raw)
+            .map(|()| Self(raw.to_owned()))
+            .map_err(|e| DomainError::new("channel", "invalid_field", e.to_string()))
+    }
+
+    /// The tag.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The message a requester is sent when their request through a way is accepted: up to 500
+/// characters, line breaks kept, shown as plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WelcomeMessage(String);
+
+impl WelcomeMessage {
+    /// The longest message, in characters.
+    pub const MAX_CHARS: usize = 500;
+
+    /// Parses a message.
+    ///
+    /// # Errors
+    /// When it is empty, too long or holds control characters other than line breaks.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        super::multiline_text(raw, "welcome", Self::MAX_CHARS).map(Self)
+    }
+
+    /// The message.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How the scans of a way answered by several members are shared among them. Deactivated
+/// members are skipped by both rules.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Sharing {
+    /// Each scan goes to the next member in the way's order.
+    RoundRobin,
+    /// Each scan goes to the member with the fewest pending requests (ties: the way's order).
+    FewestPending,
+}
+
+impl Sharing {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RoundRobin => "round_robin",
+            Self::FewestPending => "fewest_pending",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "round_robin" => Some(Self::RoundRobin),
+            "fewest_pending" => Some(Self::FewestPending),
+            _ => None,
+        }
+    }
+}
+
+/// The members who answer a way: 1 to 100 distinct members, in the round robin's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answerers(Vec<MemberId>);
+
+impl Answerers {
+    /// The most members one way may have.
+    pub const MAX: usize = 100;
+
+    /// Checks the list.
+    ///
+    /// # Errors
+    /// When it is empty, too long or names a member twice.
+    pub fn parse(members: Vec<MemberId>) -> Result<Self, DomainError> {
+        let invalid = |m: &str| Err(DomainError::new("members", "invalid_field", m));
+        if members.is_empty() {
+            return invalid("a way needs at least one answering member");
+        }
+        if members.len() > Self::MAX {
+            return invalid("at most 100 answering members");
+        }
+        let mut sorted = members.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() != members.len() {
+            return invalid("a member is named twice");
+        }
+        Ok(Self(members))
+    }
+
+    /// The members, in order.
+    pub fn as_slice(&self) -> &[MemberId] {
+        &self.0
+    }
+}
+
+/// A way to create.
+#[derive(Debug, Clone)]
+pub struct NewContactWay {
+    pub org_id: OrgId,
+    pub name: WayName,
+    pub channel: Option<Channel>,
+    pub members: Answerers,
+    pub sharing: Sharing,
+    pub auto_accept: bool,
+    pub expires_at: Option<i64>,
+    pub one_time: bool,
+    pub welcome: Option<WelcomeMessage>,
+    pub paused: bool,
+    /// A member's own way, which they alone answer.
+    pub owner: Option<MemberId>,
+}
+
+/// Changes to a way; absent fields stay, `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default)]
+pub struct WayPatch {
+    pub name: Option<WayName>,
+    pub channel: Option<Option<Channel>>,
+    pub members: Option<Answerers>,
+    pub sharing: Option<Sharing>,
+    pub auto_accept: Option<bool>,
+    pub expires_at: Option<Option<i64>>,
+    pub one_time: Option<bool>,
+    pub welcome: Option<Option<WelcomeMessage>>,
+    pub paused: Option<bool>,
+}
+
+impl WayPatch {
+    /// Whether the patch changes what the way's team card states (name, channel, one-time
+    /// flag), so the card is issued anew.
+    pub fn changes_card(&self) -> bool {
+        self.name.is_some() || self.channel.is_some() || self.one_time.is_some()
+    }
+}
+
+/// A member who answers a way, as the directory has them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answerer {
+    pub member_id: MemberId,
+    pub name: String,
+    /// Deactivated members stay on the way but are skipped.
+    pub active: bool,
+}
+
+/// A contact way as its organization sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactWay {
+    pub id: ContactWayId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub channel: Option<String>,
+    pub members: Vec<Answerer>,
+    pub sharing: Sharing,
+    pub auto_accept: bool,
+    pub expires_at: Option<i64>,
+    pub one_time: bool,
+    /// When a one-time way's one request was made.
+    pub used_at: Option<i64>,
+    pub welcome: Option<String>,
+    pub paused: bool,
+    /// A member's own way.
+    pub owner: Option<MemberId>,
+    /// The way's current team card (QR text), once issued.
+    pub card_text: Option<String>,
+    /// Who made it, as the audit log names them.
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+/// Whether a way takes a scan at `now`, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WayState {
+    Live,
+    Paused,
+    Expired,
+    UsedUp,
+    Deleted,
+}
+
+impl ContactWay {
+    /// Whether the way takes a scan at `now`: deleted first, then expiry, use and pause.
+    pub fn state(&self, now: i64) -> WayState {
+        if self.deleted_at.is_some() {
+            WayState::Deleted
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            WayState::Expired
+        } else if self.one_time && self.used_at.is_some() {
+            WayState::UsedUp
+        } else if self.paused {
+            WayState::Paused
+        } else {
+            WayState::Live
+        }
+    }
+}
+
+/// Picks who answers the next scan: among the active members (in the way's order), the
+/// `turn`-th for round robin, or the one with the fewest pending requests (`pending[i]` for
+/// member `i`; ties go to the earlier one). `None` when no member is active.
+pub fn route(
+    sharing: Sharing,
+    members: &[Answerer],
+    pending: &[i64],
+    turn: u64,
+) -> Option<MemberId> {
+    let active: Vec<(usize, &Answerer)> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.active)
+        .collect();
+    if active.is_empty() {
+        return None;
+    }
+    match sharing {
+        Sharing::RoundRobin => {
+            let i = usize::try_from(turn % active.len() as u64).unwrap_or(0);
+            Some(active[i].1.member_id)
+        }
+        Sharing::FewestPending => active
+            .iter()
+            .min_by_key(|(i, _)| (pending.get(*i).copied().unwrap_or(0), *i))
+            .map(|(_, a)| a.member_id),
+    }
+}
+
+/// One request made through a way, as its statistics count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WayRequest {
+    pub member_id: MemberId,
+    /// As of now: a pending request past its expiry is expired.
+    pub status: RequestStatus,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// What a way's requests came to, over all its members or for one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WayCounts {
+    pub requests: u64,
+    pub pending: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub cancelled: u64,
+    pub expired: u64,
+    /// The median time from request to an accept or a rejection, seconds (the lower middle of an
+    /// even count); `None` when none was answered.
+    pub median_answer_secs: Option<i64>,
+}
+
+/// A way's statistics over a period: the totals and each member's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WayStats {
+    pub total: WayCounts,
+    /// By member, in the order of their first request in the period.
+    pub members: Vec<(MemberId, WayCounts)>,
+}
+
+fn counts<'a>(requests: impl Iterator<Item = &'a WayRequest>) -> WayCounts {
+    let mut c = WayCounts::default();
+    let mut answers = Vec::new();
+    for r in requests {
+        c.requests += 1;
+        match r.status {
+            RequestStatus::Pending => c.pending += 1,
+            RequestStatus::Accepted => c.accepted += 1,
+            RequestStatus::Rejected => c.rejected += 1,
+            RequestStatus::Cancelled => c.cancelled += 1,
+            RequestStatus::Expired => c.expired += 1,
+        }
+        if matches!(r.status, RequestStatus::Accepted | RequestStatus::Rejected)
+            && let Some(at) = r.decided_at
+        {
+            answers.push(at - r.created_at);
+        }
+    }
+    answers.sort_unstable();
+    c.median_answer_secs = (!answers.is_empty()).then(|| answers[(answers.len() - 1) / 2]);
+    c
+}
+
+/// Counts a way's requests, in total and per member.
+pub fn way_stats(requests: &[WayRequest]) -> WayStats {
+    let mut members: Vec<MemberId> = Vec::new();
+    for r in requests {
+        if !members.contains(&r.member_id) {
+            members.push(r.member_id);
+        }
+    }
+    WayStats {
+        total: counts(requests.iter()),
+        members: members
+            .into_iter()
+            .map(|m| (m, counts(requests.iter().filter(|r| r.member_id == m))))
+            .collect(),
+    }
+}
+
+/// The welcome message with its placeholders filled: `{requester}` and `{member}` (the one who
+/// answered). The result is plain text.
+pub fn welcome_text(template: &str, requester: &str, member: &str) -> String {
+    template
+        .replace("{requester}", requester)
+        .replace("{member}", member)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answerers(active: &[bool]) -> Vec<Answerer> {
+        active
+            .iter()
+            .enumerate()
+            .map(|(i, &active)| Answerer {
+                member_id: MemberId::new(i as i64 + 1),
+                name: format!("m{i}"),
+                active,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn round_robin_takes_turns_and_skips_the_inactive() {
+        let m = answerers(&[true, false, true]);
+        let picked: Vec<i64> = (0..4)
+            .map(|t| route(Sharing::RoundRobin, &m, &[], t).unwrap().get())
+            .collect();
+        assert_eq!(picked, [1, 3, 1, 3]);
+    }
+
+    #[test]
+    fn fewest_pending_prefers_the_least_busy_then_the_first() {
+        let m = answerers(&[true, true, true]);
+        assert_eq!(
+            route(Sharing::FewestPending, &m, &[2, 1, 1], 0)
+                .unwrap()
+                .get(),
+            2
+        );
+        let m = answerers(&[true, false, true]);
+        assert_eq!(
+            route(Sharing::FewestPending, &m, &[3, 0, 3], 0)
+                .unwrap()
+                .get(),
+            1
+        );
+    }
+
+    #[test]
+    fn no_active_member_routes_nowhere() {
+        assert_eq!(
+            route(Sharing::RoundRobin, &answerers(&[false]), &[], 0),
+            None
+        );
+    }
+
+    #[test]
+    fn answerers_refuse_empty_and_repeated_lists() {
+        assert!(Answerers::parse(vec![]).is_err());
+        assert!(Answerers::parse(vec![MemberId::new(1), MemberId::new(1)]).is_err());
+        assert!(Answerers::parse(vec![MemberId::new(2), MemberId::new(1)]).is_ok());
+    }
+
+    #[test]
+    fn a_channel_follows_the_card_rule() {
+        assert!(Channel::parse("fair-2026").is_ok());
+        assert!(Channel::parse("has space").is_err());
+        assert!(Channel::parse(&"x".repeat(31)).is_err());
+    }
+
+    #[test]
+    fn stats_count_each_outcome_and_the_median_answer_per_member() {
+        let r = |m: i64, status, created_at, decided_at| WayRequest {
+            member_id: MemberId::new(m),
+            status,
+            created_at,
+            decided_at,
+        };
+        let stats = way_stats(&[
+            r(1, RequestStatus::Accepted, 0, Some(60)),
+            r(2, RequestStatus::Rejected, 10, Some(40)),
+            r(1, RequestStatus::Accepted, 20, Some(320)),
+            r(1, RequestStatus::Pending, 30, None),
+            r(2, RequestStatus::Expired, 40, Some(1000)),
+        ]);
+        assert_eq!(stats.total.requests, 5);
+        assert_eq!(
+            (
+                stats.total.accepted,
+                stats.total.rejected,
+                stats.total.pending,
+                stats.total.expired
+            ),
+            (2, 1, 1, 1)
+        );
+        // Answers took 60, 30 and 300 s: the median is 60; an expiry is no answer.
+        assert_eq!(stats.total.median_answer_secs, Some(60));
+        assert_eq!(stats.members[0].0, MemberId::new(1));
+        assert_eq!(stats.members[0].1.median_answer_secs, Some(60));
+        assert_eq!(stats.members[1].1.median_answer_secs, Some(30));
+        assert_eq!(way_stats(&[]).total.median_answer_secs, None);
+    }
+
+    #[test]
+    fn the_welcome_fills_both_names() {
+        assert_eq!(
+            welcome_text("{requester}, {member} here", "李娜", "Ada"),
+            "李娜, Ada here"
+        );
+    }
+}

@@ -1,0 +1,462 @@
+//! Contact ways: their rows, their answering members in order, the round robin's cursor and the
+//! team card each way carries once its QR is asked for.
+//!
+//! A deleted way keeps its row (`deleted_at`), so its id is never reused and its printed code
+//! answers "deleted". Routing takes the round robin's next turn in one update, so concurrent
+//! scans never share a turn; a one-time way is claimed in the transaction that creates its
+//! request (see the contacts store).
+
+use super::contacts::EventFor;
+use super::{StoreError, corrupt, for_both_databases, missing_as, placeholders};
+use crate::domain::{
+    Answerer, ContactWay, ContactWayId, MemberId, MemberStatus, NewContactWay, OrgId,
+    RequestStatus, Sharing, WayPatch, WayRequest,
+};
+use std::collections::HashMap;
+
+/// Who changes a way, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct WayChange<'a> {
+    /// As the audit log names them.
+    pub actor: &'a str,
+    pub now: i64,
+}
+
+/// Contact ways.
+#[async_trait::async_trait]
+pub trait WayStore: Send + Sync {
+    /// Creates a way with its members, with the event `event` builds, in one transaction.
+    /// `NotFound("member")` (nothing written) when a member is not one of `way.org_id`'s.
+    async fn create_way(
+        &self,
+        way: &NewContactWay,
+        change: WayChange<'_>,
+        event: EventFor<'_, ContactWay>,
+    ) -> Result<ContactWay, StoreError>;
+    /// Reads a way, deleted or not, of any organization (the caller checks whose it is).
+    async fn get_way(&self, id: ContactWayId) -> Result<ContactWay, StoreError>;
+    /// `org_id`'s ways that are not deleted (only `owner`'s own when given), newest first, ids
+    /// below `before`.
+    async fn list_ways(
+        &self,
+        org_id: OrgId,
+        owner: Option<MemberId>,
+        before: Option<ContactWayId>,
+        limit: i64,
+    ) -> Result<Vec<ContactWay>, StoreError>;
+    /// Changes a way of `org_id` that is not deleted, with its event; a change to what the card
+    /// shows drops the card (the next QR is a new one). `NotFound("contact way")` or
+    /// `NotFound("member")`, nothing written.
+    async fn update_way(
+        &self,
+        org_id: OrgId,
+        id: ContactWayId,
+        patch: &WayPatch,
+        change: WayChange<'_>,
+        event: EventFor<'_, ContactWay>,
+    ) -> Result<ContactWay, StoreError>;
+    /// Deletes a way of `org_id` (it is kept as deleted), with its event.
+    async fn delete_way(
+        &self,
+        org_id: OrgId,
+        id: ContactWayId,
+        change: WayChange<'_>,
+        event: EventFor<'_, ContactWay>,
+    ) -> Result<(), StoreError>;
+    /// Keeps a team card on a way in place of `replacing` (its current card text, `None` when it
+    /// has none); the way as it is afterwards, with the card a concurrent caller kept first if
+    /// one did.
+    async fn set_way_card(
+        &self,
+        id: ContactWayId,
+        card_id: &str,
+        text: &str,
+        replacing: Option<&str>,
+    ) -> Result<ContactWay, StoreError>;
+    /// Takes the way's next round-robin turn (0, 1, 2, ... across all instances).
+    async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError>;
+    /// The requests made through way `id` created in `from..to`, oldest first, as of `now`.
+    async fn way_requests(
+        &self,
+        id: ContactWayId,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<Vec<WayRequest>, StoreError>;
+    /// How many pending, unexpired requests each of `members` has.
+    async fn pending_counts(
+        &self,
+        members: &[MemberId],
+        now: i64,
+    ) -> Result<HashMap<MemberId, i64>, StoreError>;
+}
+
+/// The columns of a way, in `WayRow`'s order.
+const WAY_COLUMNS: &str = "id, org_id, name, channel, sharing, auto_accept, expires_at, one_time, \
+     used_at, welcome, paused, owner_member, card_text, created_by, created_at, updated_at, deleted_at";
+
+#[derive(sqlx::FromRow)]
+struct WayRow {
+    id: i64,
+    org_id: i64,
+    name: String,
+    channel: Option<String>,
+    sharing: String,
+    auto_accept: bool,
+    expires_at: Option<i64>,
+    one_time: bool,
+    used_at: Option<i64>,
+    welcome: Option<String>,
+    paused: bool,
+    owner_member: Option<i64>,
+    card_text: Option<String>,
+    created_by: String,
+    created_at: i64,
+    updated_at: i64,
+    deleted_at: Option<i64>,
+}
+
+impl WayRow {
+    fn with(self, members: Vec<Answerer>) -> Result<ContactWay, StoreError> {
+        Ok(ContactWay {
+            id: ContactWayId::new(self.id),
+            org_id: OrgId::new(self.org_id),
+            name: self.name,
+            channel: self.channel,
+            members,
+            sharing: Sharing::parse(&self.sharing)
+                .ok_or_else(|| corrupt("sharing", &self.sharing))?,
+            auto_accept: self.auto_accept,
+            expires_at: self.expires_at,
+            one_time: self.one_time,
+            used_at: self.used_at,
+            welcome: self.welcome,
+            paused: self.paused,
+            owner: self.owner_member.map(MemberId::new),
+            card_text: self.card_text,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            deleted_at: self.deleted_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AnswererRow {
+    way_id: i64,
+    member_id: i64,
+    name: String,
+    status: String,
+}
+
+for_both_databases! {
+    /// The answering members of `ways`, by way, each list in the way's order.
+    async fn fetch_answerers(
+        conn: &mut Conn,
+        ways: &[i64],
+    ) -> Result<HashMap<i64, Vec<Answerer>>, StoreError> {
+        let mut by_way: HashMap<i64, Vec<Answerer>> = HashMap::new();
+        if ways.is_empty() {
+            return Ok(by_way);
+        }
+        let sql = format!(
+            "SELECT w.way_id, m.id AS member_id, m.display_name AS name, m.status \
+             FROM contact_way_members w JOIN members m ON m.id = w.member_id \
+             WHERE w.way_id IN ({}) ORDER BY w.way_id, w.position",
+            placeholders(1, ways.len())
+        );
+        let mut query = sqlx::query_as::<_, AnswererRow>(&sql);
+        for w in ways {
+            query = query.bind(*w);
+        }
+        for r in query.fetch_all(conn).await? {
+            let status = MemberStatus::from_stored(&r.status).ok_or_else(|| corrupt("member status", &r.status))?;
+            by_way.entry(r.way_id).or_default().push(Answerer {
+                member_id: MemberId::new(r.member_id),
+                name: r.name,
+                active: status == MemberStatus::Active,
+            });
+        }
+        Ok(by_way)
+    }
+
+    async fn fetch_way(conn: &mut Conn, id: ContactWayId) -> Result<ContactWay, StoreError> {
+        let row = sqlx::query_as::<_, WayRow>(&format!("SELECT {WAY_COLUMNS} FROM contact_ways WHERE id = $1"))
+            .bind(id.get())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound("contact way"))?;
+        let members = fetch_answerers(conn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+        row.with(members)
+    }
+
+    /// Replaces a way's members; `NotFound("member")` for one outside `org_id`.
+    async fn put_answerers(
+        conn: &mut Conn,
+        org_id: OrgId,
+        way_id: i64,
+        members: &[MemberId],
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM contact_way_members WHERE way_id = $1")
+            .bind(way_id)
+            .execute(&mut *conn)
+            .await?;
+        for (position, member) in members.iter().enumerate() {
+            let added = sqlx::query(
+                "INSERT INTO contact_way_members (way_id, member_id, position) \
+                 SELECT $1, id, $3 FROM members WHERE id = $2 AND org_id = $4",
+            )
+            .bind(way_id)
+            .bind(member.get())
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(org_id.get())
+            .execute(&mut *conn)
+            .await?;
+            if added.rows_affected() == 0 {
+                return Err(StoreError::NotFound("member"));
+            }
+        }
+        Ok(())
+    }
+
+    #[async_trait::async_trait]
+    impl WayStore for Sql {
+        async fn create_way(
+            &self,
+            way: &NewContactWay,
+            change: WayChange<'_>,
+            event: EventFor<'_, ContactWay>,
+        ) -> Result<ContactWay, StoreError> {
+            let mut tx = self.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO contact_ways (org_id, name, channel, sharing, auto_accept, expires_at, one_time, \
+                 welcome, paused, owner_member, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+            )
+            .bind(way.org_id.get())
+            .bind(way.name.as_str())
+            .bind(way.channel.as_ref().map(|c| c.as_str()))
+            .bind(way.sharing.as_str())
+            .bind(way.auto_accept)
+            .bind(way.expires_at)
+            .bind(way.one_time)
+            .bind(way.welcome.as_ref().map(|w| w.as_str()))
+            .bind(way.paused)
+            .bind(way.owner.map(MemberId::get))
+            .bind(change.actor)
+            .bind(change.now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(missing_as("organization"))?;
+            put_answerers(&mut tx, way.org_id, id, way.members.as_slice()).await?;
+            let created = fetch_way(&mut tx, ContactWayId::new(id)).await?;
+            Self::write_event(&mut tx, &event(&created)).await?;
+            tx.commit().await?;
+            Ok(created)
+        }
+
+        async fn get_way(&self, id: ContactWayId) -> Result<ContactWay, StoreError> {
+            let mut conn = self.pool.acquire().await?;
+            fetch_way(&mut conn, id).await
+        }
+
+        async fn list_ways(
+            &self,
+            org_id: OrgId,
+            owner: Option<MemberId>,
+            before: Option<ContactWayId>,
+            limit: i64,
+        ) -> Result<Vec<ContactWay>, StoreError> {
+            let mut conn = self.pool.acquire().await?;
+            let rows = sqlx::query_as::<_, WayRow>(&format!(
+                "SELECT {WAY_COLUMNS} FROM contact_ways WHERE org_id = $1 AND deleted_at IS NULL \
+                 AND id < $2 AND ($4 IS NULL OR owner_member = $4) ORDER BY id DESC LIMIT $3"
+            ))
+            .bind(org_id.get())
+            .bind(before.map_or(i64::MAX, ContactWayId::get))
+            .bind(limit)
+            .bind(owner.map(MemberId::get))
+            .fetch_all(&mut *conn)
+            .await?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let mut members = fetch_answerers(&mut conn, &ids).await?;
+            rows.into_iter()
+                .map(|r| {
+                    let m = members.remove(&r.id).unwrap_or_default();
+                    r.with(m)
+                })
+                .collect()
+        }
+
+        async fn update_way(
+            &self,
+            org_id: OrgId,
+            id: ContactWayId,
+            patch: &WayPatch,
+            change: WayChange<'_>,
+            event: EventFor<'_, ContactWay>,
+        ) -> Result<ContactWay, StoreError> {
+            let mut tx = self.begin_write().await?;
+            // Each column is kept unless the patch sets it ($n IS FALSE: keep; the value may
+            // then be NULL to clear an optional column).
+            let updated = sqlx::query(
+                "UPDATE contact_ways SET \
+                 name = COALESCE($3, name), \
+                 channel = CASE WHEN $4 THEN $5 ELSE channel END, \
+                 sharing = COALESCE($6, sharing), \
+                 auto_accept = COALESCE($7, auto_accept), \
+                 expires_at = CASE WHEN $8 THEN $9 ELSE expires_at END, \
+                 one_time = COALESCE($10, one_time), \
+                 welcome = CASE WHEN $11 THEN $12 ELSE welcome END, \
+                 paused = COALESCE($13, paused), \
+                 card_id = CASE WHEN $14 THEN NULL ELSE card_id END, \
+                 card_text = CASE WHEN $14 THEN NULL ELSE card_text END, \
+                 updated_at = $15 \
+                 WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id.get())
+            .bind(org_id.get())
+            .bind(patch.name.as_ref().map(|n| n.as_str()))
+            .bind(patch.channel.is_some())
+            .bind(patch.channel.as_ref().and_then(|c| c.as_ref().map(|c| c.as_str())))
+            .bind(patch.sharing.map(Sharing::as_str))
+            .bind(patch.auto_accept)
+            .bind(patch.expires_at.is_some())
+            .bind(patch.expires_at.flatten())
+            .bind(patch.one_time)
+            .bind(patch.welcome.is_some())
+            .bind(patch.welcome.as_ref().and_then(|w| w.as_ref().map(|w| w.as_str())))
+            .bind(patch.paused)
+            .bind(patch.changes_card())
+            .bind(change.now)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(StoreError::NotFound("contact way"));
+            }
+            if let Some(members) = &patch.members {
+                put_answerers(&mut tx, org_id, id.get(), members.as_slice()).await?;
+            }
+            let way = fetch_way(&mut tx, id).await?;
+            Self::write_event(&mut tx, &event(&way)).await?;
+            tx.commit().await?;
+            Ok(way)
+        }
+
+        async fn delete_way(
+            &self,
+            org_id: OrgId,
+            id: ContactWayId,
+            change: WayChange<'_>,
+            event: EventFor<'_, ContactWay>,
+        ) -> Result<(), StoreError> {
+            let mut tx = self.begin_write().await?;
+            let deleted = sqlx::query(
+                "UPDATE contact_ways SET deleted_at = $3, updated_at = $3 \
+                 WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id.get())
+            .bind(org_id.get())
+            .bind(change.now)
+            .execute(&mut *tx)
+            .await?;
+            if deleted.rows_affected() == 0 {
+                return Err(StoreError::NotFound("contact way"));
+            }
+            let way = fetch_way(&mut tx, id).await?;
+            Self::write_event(&mut tx, &event(&way)).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn set_way_card(
+            &self,
+            id: ContactWayId,
+            card_id: &str,
+            text: &str,
+            replacing: Option<&str>,
+        ) -> Result<ContactWay, StoreError> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "UPDATE contact_ways SET card_id = $2, card_text = $3 WHERE id = $1 \
+                 AND ((card_text IS NULL AND $4 IS NULL) OR card_text = $4)",
+            )
+            .bind(id.get())
+            .bind(card_id)
+            .bind(text)
+            .bind(replacing)
+            .execute(&mut *tx)
+            .await?;
+            let way = fetch_way(&mut tx, id).await?;
+            tx.commit().await?;
+            Ok(way)
+        }
+
+        async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError> {
+            let (turns,): (i64,) = sqlx::query_as(
+                "UPDATE contact_ways SET turns = turns + 1 WHERE id = $1 RETURNING turns",
+            )
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("contact way"))?;
+            // The turn taken is the one before the increment.
+            Ok(u64::try_from(turns - 1).unwrap_or(0))
+        }
+
+        async fn way_requests(
+            &self,
+            id: ContactWayId,
+            from: i64,
+            to: i64,
+            now: i64,
+        ) -> Result<Vec<WayRequest>, StoreError> {
+            let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT owner_id, status, created_at, expires_at, decided_at FROM contact_requests \
+                 WHERE way_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY id",
+            )
+            .bind(id.get())
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter()
+                .map(|(owner, status, created_at, expires_at, decided_at)| {
+                    let mut status = RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+                    let mut decided_at = decided_at;
+                    if status == RequestStatus::Pending && expires_at <= now {
+                        status = RequestStatus::Expired;
+                        decided_at = Some(expires_at);
+                    }
+                    Ok(WayRequest { member_id: MemberId::new(owner), status, created_at, decided_at })
+                })
+                .collect()
+        }
+
+        async fn pending_counts(
+            &self,
+            members: &[MemberId],
+            now: i64,
+        ) -> Result<HashMap<MemberId, i64>, StoreError> {
+            if members.is_empty() {
+                return Ok(HashMap::new());
+            }
+            let sql = format!(
+                "SELECT owner_id, COUNT(*) FROM contact_requests WHERE status = 'pending' \
+                 AND expires_at > $1 AND owner_id IN ({}) GROUP BY owner_id",
+                placeholders(2, members.len())
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64)>(&sql).bind(now);
+            for m in members {
+                query = query.bind(m.get());
+            }
+            Ok(query
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(m, n)| (MemberId::new(m), n))
+                .collect())
+        }
+    }
+}

@@ -1,0 +1,941 @@
+//! Contact ways (team codes): an admin's ways and a member's own, their events, their QR (a
+//! signed team card); on both databases.
+
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::contacts::{ContactsClient as _, Receiver, futures_join_all};
+use namecard::card::{CardKind, Keyset, RevocationList, VerifyOptions, verify_card};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Acme (open) with an admin and three members, and a customer organization (open) with one.
+pub(crate) struct World {
+    pub acme: i64,
+    pub admin: String,
+    pub ada: (i64, String),
+    pub cy: (i64, String),
+    pub dee: (i64, String),
+    pub customer: i64,
+    pub c_admin: String,
+    pub li: (i64, String),
+}
+
+pub(crate) async fn world(app: &TestApp) -> World {
+    let (acme, admin) = app.org_with_admin("Acme Robotics").await;
+    let (customer, c_admin) = app.org_with_admin("深圳华星光电技术有限公司").await;
+    for (org, token) in [(acme, &admin), (customer, &c_admin)] {
+        app.update_org(token, org, json!({ "policy": "open" }))
+            .await
+            .expect(200);
+    }
+    World {
+        ada: app
+            .member_with_token(&admin, acme, "Ada Lovelace", "A1")
+            .await,
+        cy: app.member_with_token(&admin, acme, "Cy Young", "A2").await,
+        dee: app.member_with_token(&admin, acme, "Dee 邓", "A3").await,
+        li: app
+            .member_with_token(&c_admin, customer, "李娜", "C1")
+            .await,
+        acme,
+        admin,
+        customer,
+        c_admin,
+    }
+}
+
+/// Creates a way of Acme answered by `members`, with `extra` fields; its view.
+pub(crate) async fn create_way(app: &TestApp, w: &World, members: &[i64], extra: Value) -> Value {
+    let mut body = json!({ "name": "Sales team", "channel": "fair-2026", "members": members });
+    for (k, v) in extra.as_object().expect("an object") {
+        body[k] = v.clone();
+    }
+    app.post(
+        &format!("/v1/orgs/{}/contact-ways", w.acme),
+        Some(&w.admin),
+        body,
+    )
+    .await
+    .expect(201)
+}
+
+/// [`create_way`], for its id.
+async fn new_way(app: &TestApp, w: &World, members: &[i64], extra: Value) -> i64 {
+    create_way(app, w, members, extra).await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// Deletes a way of Acme (its admin).
+async fn delete_way(app: &TestApp, w: &World, id: i64) {
+    let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    app.send(Method::DELETE, &path, Some(&w.admin), None)
+        .await
+        .expect(204);
+}
+
+async fn audit_log(app: &TestApp, org: i64, admin: &str) -> String {
+    let audit = app.get(&format!("/v1/orgs/{org}/audit"), Some(admin)).await;
+    assert_eq!(audit.status, 200);
+    String::from_utf8(audit.bytes.clone()).expect("utf-8")
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|w| w["id"].as_i64().expect("id"))
+        .collect()
+}
+
+async fn an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+
+    let created = create_way(
+        &app,
+        &w,
+        &[w.ada.0, w.cy.0],
+        json!({ "sharing": "fewest_pending", "welcome": "Hi {requester}, {member} here." }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["name"], "Sales team");
+    assert_eq!(created["channel"], "fair-2026");
+    assert_eq!(created["sharing"], "fewest_pending");
+    assert_eq!(created["auto_accept"], false, "approval is the default");
+    assert_eq!(created["state"], "live");
+    assert_eq!(created["members"][0]["name"], "Ada Lovelace");
+    assert_eq!(created["members"][1]["member_id"], w.cy.0);
+    assert!(
+        created["created_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("admin:"),
+        "{created}"
+    );
+
+    let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    let changed = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&w.admin),
+            Some(json!({ "paused": true, "members": [w.dee.0], "channel": null, "auto_accept": true })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["state"], "paused");
+    assert_eq!(changed["channel"], Value::Null);
+    assert_eq!(changed["auto_accept"], true);
+    assert_eq!(changed["members"].as_array().unwrap().len(), 1);
+    assert_eq!(changed["welcome"], "Hi {requester}, {member} here.", "kept");
+    assert_eq!(app.get(&path, Some(&w.admin)).await.expect(200), changed);
+
+    let list = app
+        .get(&format!("/v1/orgs/{}/contact-ways", w.acme), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(ids(&list), [id]);
+
+    app.send(Method::DELETE, &path, Some(&w.admin), None)
+        .await
+        .expect(204);
+    assert_eq!(app.get(&path, Some(&w.admin)).await.status, 404);
+    let list = app
+        .get(&format!("/v1/orgs/{}/contact-ways", w.acme), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(ids(&list), Vec::<i64>::new());
+
+    let log = audit_log(&app, w.acme, &w.admin).await;
+    for event in [
+        "contact_way.created",
+        "contact_way.updated",
+        "contact_way.deleted",
+    ] {
+        assert!(log.contains(event), "{event} missing from {log}");
+    }
+    assert!(log.contains(&format!("contact_way/{id}")), "{log}");
+}
+
+async fn bad_ways_are_refused_and_members_of_other_organizations_are_not_found(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let path = format!("/v1/orgs/{}/contact-ways", w.acme);
+    for (body, status, field) in [
+        (json!({ "name": "Sales", "members": [] }), 422, "members"),
+        (
+            json!({ "name": "Sales", "members": [w.ada.0, w.ada.0] }),
+            422,
+            "members",
+        ),
+        (json!({ "name": "", "members": [w.ada.0] }), 422, "name"),
+        (
+            json!({ "name": "Sales", "members": [w.ada.0], "channel": "a b" }),
+            422,
+            "channel",
+        ),
+        (
+            json!({ "name": "Sales", "members": [w.ada.0], "welcome": "x".repeat(501) }),
+            422,
+            "welcome",
+        ),
+    ] {
+        let refused = app.post(&path, Some(&w.admin), body.clone()).await;
+        assert_eq!(refused.status, status, "{body}: {}", refused.json);
+        assert_eq!(refused.json["field"], field, "{body}: {}", refused.json);
+    }
+    // Li is a member of the customer organization: not one of Acme's.
+    let refused = app
+        .post(
+            &path,
+            Some(&w.admin),
+            json!({ "name": "Sales", "members": [w.ada.0, w.li.0] }),
+        )
+        .await;
+    assert_eq!(refused.status, 404, "{}", refused.json);
+    let list = app.get(&path, Some(&w.admin)).await.expect(200);
+    assert_eq!(ids(&list), Vec::<i64>::new(), "nothing was written");
+}
+
+async fn another_organizations_way_is_not_found(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    // The customer's admin, naming Acme's way under their own organization.
+    let theirs = format!("/v1/orgs/{}/contact-ways/{id}", w.customer);
+    for method in [Method::GET, Method::PATCH, Method::DELETE] {
+        let body = (method == Method::PATCH).then(|| json!({ "paused": true }));
+        let answer = app
+            .send(method.clone(), &theirs, Some(&w.c_admin), body)
+            .await;
+        assert_eq!(answer.status, 404, "{method}: {}", answer.json);
+    }
+    let qr = app.get(&format!("{theirs}/qr.png"), Some(&w.c_admin)).await;
+    assert_eq!(qr.status, 404);
+    // Nor is another member's own way one of mine.
+    let own = app
+        .post(
+            "/v1/me/contact-ways",
+            Some(&w.cy.1),
+            json!({ "name": "Cy direct" }),
+        )
+        .await
+        .expect(201);
+    let answer = app
+        .get(
+            &format!("/v1/me/contact-ways/{}", own["id"]),
+            Some(&w.ada.1),
+        )
+        .await;
+    assert_eq!(answer.status, 404);
+    let answer = app
+        .get(&format!("/v1/me/contact-ways/{id}"), Some(&w.ada.1))
+        .await;
+    assert_eq!(
+        answer.status, 404,
+        "the organization's way is not Ada's own"
+    );
+}
+
+async fn a_member_keeps_ways_of_their_own_answered_by_themselves(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let refused = app
+        .post(
+            "/v1/me/contact-ways",
+            Some(&w.ada.1),
+            json!({ "name": "Ada direct", "members": [w.cy.0] }),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+
+    let own = app
+        .post(
+            "/v1/me/contact-ways",
+            Some(&w.ada.1),
+            json!({ "name": "Ada direct", "one_time": true }),
+        )
+        .await
+        .expect(201);
+    let id = own["id"].as_i64().unwrap();
+    assert_eq!(own["owner_member_id"], w.ada.0);
+    assert_eq!(own["members"][0]["member_id"], w.ada.0);
+    assert!(own["created_by"].as_str().unwrap().starts_with("member:"));
+
+    let mine = app
+        .get("/v1/me/contact-ways", Some(&w.ada.1))
+        .await
+        .expect(200);
+    assert_eq!(ids(&mine), [id]);
+    let cys = app
+        .get("/v1/me/contact-ways", Some(&w.cy.1))
+        .await
+        .expect(200);
+    assert_eq!(ids(&cys), Vec::<i64>::new());
+    // The admin sees it among the organization's ways, and cannot give it other members.
+    let all = app
+        .get(&format!("/v1/orgs/{}/contact-ways", w.acme), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(ids(&all), [id]);
+    let refused = app
+        .send(
+            Method::PATCH,
+            &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+            Some(&w.admin),
+            Some(json!({ "members": [w.cy.0] })),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+
+    let path = format!("/v1/me/contact-ways/{id}");
+    let changed = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&w.ada.1),
+            Some(json!({ "name": "Ada at the fair" })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["name"], "Ada at the fair");
+    let refused = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&w.ada.1),
+            Some(json!({ "members": [w.cy.0] })),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    app.send(Method::DELETE, &path, Some(&w.ada.1), None)
+        .await
+        .expect(204);
+    assert_eq!(app.get(&path, Some(&w.ada.1)).await.status, 404);
+}
+
+/// The claims of a team code's QR image, decoded and verified as any reader would.
+async fn read_qr(app: &TestApp, png: &[u8]) -> namecard::card::CardClaims {
+    let report = namecard::scan::decode_photo(png, &namecard::scan::ScanLimits::default())
+        .expect("a readable QR code");
+    let text = &report.codes[0].text;
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).expect("the keys");
+    verify_card(text, &keyset, None, &VerifyOptions::now())
+        .expect("a valid card")
+        .claims
+}
+
+async fn a_ways_qr_is_a_signed_team_card_with_the_teams_name(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await;
+    let path = format!("/v1/orgs/{}/contact-ways/{id}/qr", w.acme);
+
+    let png = app.get(&format!("{path}.png"), Some(&w.admin)).await;
+    assert_eq!(png.status, 200);
+    assert_eq!(png.content_type, "image/png");
+    let claims = read_qr(&app, &png.bytes).await;
+    assert_eq!(claims.kind, CardKind::Team);
+    assert_eq!(claims.member_name, "Sales team");
+    assert_eq!(claims.org_name, "Acme Robotics");
+    assert_eq!(claims.member_id, u64::try_from(id).unwrap());
+    assert_eq!(claims.channel.as_deref(), Some("fair-2026"));
+
+    // The same card each time, until what it shows changes.
+    let again = app.get(&format!("{path}.png"), Some(&w.admin)).await;
+    assert_eq!(read_qr(&app, &again.bytes).await.card_id, claims.card_id);
+    // The poster: the same card, with the names, still readable from its image.
+    let poster = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/poster.png", w.acme),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(poster.status, 200, "{}", poster.json);
+    assert_eq!(read_qr(&app, &poster.bytes).await.card_id, claims.card_id);
+    let svg = app.get(&format!("{path}.svg"), Some(&w.admin)).await;
+    assert_eq!(svg.status, 200);
+    assert_eq!(svg.content_type, "image/svg+xml");
+    assert!(String::from_utf8_lossy(&svg.bytes).contains("<svg"));
+
+    app.send(
+        Method::PATCH,
+        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+        Some(&w.admin),
+        Some(json!({ "name": "Booth 3A" })),
+    )
+    .await
+    .expect(200);
+    let renamed = app.get(&format!("{path}.png"), Some(&w.admin)).await;
+    let renamed = read_qr(&app, &renamed.bytes).await;
+    assert_eq!(renamed.member_name, "Booth 3A");
+    assert_ne!(renamed.card_id, claims.card_id);
+    assert!(!renamed.one_time);
+
+    app.send(
+        Method::PATCH,
+        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+        Some(&w.admin),
+        Some(json!({ "one_time": true })),
+    )
+    .await
+    .expect(200);
+    let once = app.get(&format!("{path}.png"), Some(&w.admin)).await;
+    assert!(
+        read_qr(&app, &once.bytes).await.one_time,
+        "the card states the new flag"
+    );
+}
+
+/// The way's team code, as its QR image holds it.
+async fn way_text(app: &TestApp, w: &World, id: i64) -> String {
+    let png = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/qr.png", w.acme),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(png.status, 200, "{}", png.json);
+    let report = namecard::scan::decode_photo(&png.bytes, &namecard::scan::ScanLimits::default())
+        .expect("a readable QR code");
+    report.codes[0].text.clone()
+}
+
+/// `n` new members of the customer organization, each with a token; their employee ids start
+/// with `prefix`.
+async fn requesters(app: &TestApp, w: &World, prefix: &str, n: usize) -> Vec<(i64, String)> {
+    let mut all = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = format!("{prefix}{i}");
+        all.push(
+            app.member_with_token(&w.c_admin, w.customer, &format!("Buyer {id}"), &id)
+                .await,
+        );
+    }
+    all
+}
+
+/// Who answered a scan (the owner the routing chose).
+fn answered_by(scan: &Value) -> i64 {
+    scan["owner"]["member_id"].as_i64().expect("owner")
+}
+
+fn count(owners: &[i64], member: i64) -> usize {
+    owners.iter().filter(|&&o| o == member).count()
+}
+
+async fn round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_member(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0, w.dee.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 36).await;
+
+    // Thirty scans at once: ten each.
+    let scans = futures_join_all(buyers[..30].iter().map(|(_, t)| app.scan_text(t, &text))).await;
+    let mut owners = Vec::new();
+    for scan in scans {
+        let json = scan.expect(201);
+        assert_eq!(json["outcome"], "request_created");
+        assert_eq!(json["contact_way"]["id"], id);
+        assert_eq!(json["contact_way"]["name"], "Sales team");
+        assert_eq!(json["request"]["source"], "team_code");
+        assert_eq!(json["request"]["card_channel"], "fair-2026");
+        assert_eq!(json["request"]["status"], "pending");
+        owners.push(answered_by(&json));
+    }
+    for m in [w.ada.0, w.cy.0, w.dee.0] {
+        assert_eq!(count(&owners, m), 10, "{owners:?}");
+    }
+
+    // Cy leaves: the next six go to Ada and Dee, three each.
+    app.deactivate_member(&w.admin, w.acme, w.cy.0)
+        .await
+        .expect(200);
+    let mut owners = Vec::new();
+    for (_, token) in &buyers[30..] {
+        owners.push(answered_by(&app.scan_text(token, &text).await.expect(201)));
+    }
+    assert_eq!(count(&owners, w.cy.0), 0, "{owners:?}");
+    assert_eq!(count(&owners, w.ada.0), 3, "{owners:?}");
+    assert_eq!(count(&owners, w.dee.0), 3, "{owners:?}");
+
+    // Everyone gone: no one answers, and nothing is written.
+    for m in [w.ada.0, w.dee.0] {
+        app.deactivate_member(&w.admin, w.acme, m).await.expect(200);
+    }
+    let (_, late) = &requesters(&app, &w, "L", 1).await[0];
+    let refused = app.scan_text(late, &text).await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "no_one_available");
+    assert_eq!(
+        app.requests(late, "direction=outgoing").await["items"],
+        json!([])
+    );
+}
+
+async fn fewest_pending_routes_each_scan_to_the_least_busy_member(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(
+        &app,
+        &w,
+        &[w.ada.0, w.cy.0, w.dee.0],
+        json!({ "sharing": "fewest_pending" }),
+    )
+    .await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 5).await;
+    // Ada already has a pending request (a scan of her own card).
+    let ada_card = app.card_text(&w.ada.1).await;
+    app.request_id(&buyers[0].1, &ada_card).await;
+
+    let mut owners = Vec::new();
+    for (_, token) in &buyers[1..4] {
+        owners.push(answered_by(&app.scan_text(token, &text).await.expect(201)));
+    }
+    // 1/0/0 -> Cy, 1/1/0 -> Dee, 1/1/1 -> Ada (the first of the tie).
+    assert_eq!(owners, [w.cy.0, w.dee.0, w.ada.0]);
+
+    // Dee decides hers and Cy leaves: Dee has the fewest of those still active.
+    let dees = app.requests(&w.dee.1, "direction=incoming").await;
+    let request = dees["items"][0]["id"].as_i64().unwrap();
+    app.decide(&w.dee.1, request, "reject").await.expect(200);
+    app.deactivate_member(&w.admin, w.acme, w.cy.0)
+        .await
+        .expect(200);
+    let scan = app.scan_text(&buyers[4].1, &text).await.expect(201);
+    assert_eq!(answered_by(&scan), w.dee.0);
+}
+
+async fn a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let first = app.scan_text(&w.li.1, &text).await.expect(201);
+    let again = app.scan_text(&w.li.1, &text).await.expect(200);
+    assert_eq!(again["outcome"], "already_pending");
+    assert_eq!(answered_by(&again), answered_by(&first));
+    assert_eq!(again["request"]["id"], first["request"]["id"]);
+    // A colleague scanning the code is sent to the directory.
+    let colleague = app.scan_text(&w.dee.1, &text).await.expect(200);
+    assert_eq!(colleague["outcome"], "same_organization");
+}
+
+async fn paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_codes(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let patch = |id: i64, body: Value| {
+        let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+        let admin = w.admin.clone();
+        let app = &app;
+        async move {
+            app.send(Method::PATCH, &path, Some(&admin), Some(body))
+                .await
+                .expect(200)
+        }
+    };
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+
+    patch(id, json!({ "paused": true })).await;
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (422, "contact_way_paused")
+    );
+    let preview = app
+        .post("/v1/scans/preview", Some(&w.li.1), json!({ "text": text }))
+        .await;
+    assert_eq!(preview.problem_code(), "contact_way_paused");
+
+    patch(id, json!({ "paused": false, "expires_at": 1_000_000 })).await;
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (422, "contact_way_expired")
+    );
+
+    delete_way(&app, &w, id).await;
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (422, "contact_way_deleted")
+    );
+
+    let once = new_way(&app, &w, &[w.ada.0], json!({ "one_time": true })).await;
+    let text = way_text(&app, &w, once).await;
+    app.scan_text(&w.li.1, &text).await.expect(201);
+    let (_, other) = &requesters(&app, &w, "B", 1).await[0];
+    let refused = app.scan_text(other, &text).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (409, "contact_way_used")
+    );
+    assert_eq!(
+        app.requests(&w.ada.1, "").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_request(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(
+        &app,
+        &w,
+        &[w.ada.0, w.cy.0, w.dee.0],
+        json!({ "one_time": true }),
+    )
+    .await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 20).await;
+
+    let scans = futures_join_all(buyers.iter().map(|(_, t)| app.scan_text(t, &text))).await;
+
+    let created = scans.iter().filter(|a| a.status == 201).count();
+    assert_eq!(
+        created,
+        1,
+        "{:?}",
+        scans.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    for refused in scans.iter().filter(|a| a.status != 201) {
+        assert_eq!(refused.status, 409, "{}", refused.json);
+        assert_eq!(refused.json["code"], "contact_way_used");
+    }
+    let mut inboxes = 0;
+    for (_, token) in [&w.ada, &w.cy, &w.dee] {
+        inboxes += app.requests(token, "").await["items"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    assert_eq!(inboxes, 1, "exactly one request in the team's inboxes");
+    let way = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(way["state"], "used_up");
+}
+
+async fn an_auto_accept_way_connects_both_sides_at_once_with_the_welcome(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(
+        &app,
+        &w,
+        &[w.ada.0],
+        json!({ "auto_accept": true, "welcome": "您好 {requester}! {member} will look after you." }),
+    ).await;
+    let text = way_text(&app, &w, id).await;
+
+    let scan = app.scan_text(&w.li.1, &text).await.expect(201);
+
+    assert_eq!(scan["request"]["status"], "accepted", "{scan}");
+    assert_eq!(
+        scan["request"]["welcome"],
+        "您好 李娜! Ada Lovelace will look after you."
+    );
+    assert_eq!(
+        scan["notice"],
+        "Ada Lovelace of Acme Robotics (Sales team) will answer you."
+    );
+    let li = app.contacts(&w.li.1).await;
+    assert_eq!(li.len(), 1);
+    assert_eq!(li[0]["contact"]["name"], "Ada Lovelace");
+    assert_eq!(li[0]["source"], "team_code");
+    assert_eq!(li[0]["channel"], "fair-2026");
+    let ada = app.contacts(&w.ada.1).await;
+    assert_eq!(ada[0]["contact"]["name"], "李娜");
+    for (org, admin) in [(w.acme, &w.admin), (w.customer, &w.c_admin)] {
+        let log = audit_log(&app, org, admin).await;
+        assert!(log.contains("contact_request.created"), "{log}");
+        assert!(log.contains("contact_request.accepted"), "{log}");
+        assert!(
+            log.contains(&format!("contact_way/{id}")),
+            "accepted by the way: {log}"
+        );
+    }
+}
+
+async fn an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(
+        &app,
+        &w,
+        &[w.cy.0],
+        json!({ "welcome": "Hello {requester}" }),
+    )
+    .await;
+    // A phone photo of the code works as its text does.
+    let png = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/qr.png", w.acme),
+            Some(&w.admin),
+        )
+        .await;
+    let scan = app
+        .scan_photo(&w.li.1, png.bytes.clone(), "/v1/scans")
+        .await
+        .expect(201);
+    assert_eq!(scan["request"]["status"], "pending");
+    assert_eq!(
+        scan["request"]["welcome"],
+        Value::Null,
+        "not before it is accepted"
+    );
+    assert!(app.contacts(&w.li.1).await.is_empty());
+
+    let request = scan["request"]["id"].as_i64().unwrap();
+    app.decide(&w.cy.1, request, "accept").await.expect(200);
+    let mine = app.requests(&w.li.1, "direction=outgoing").await;
+    assert_eq!(mine["items"][0]["status"], "accepted");
+    assert_eq!(mine["items"][0]["welcome"], "Hello 李娜");
+    assert_eq!(mine["items"][0]["contact_way_id"], id);
+}
+
+async fn a_team_code_is_refused_where_either_organizations_policy_refuses(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({ "auto_accept": true })).await;
+    let text = way_text(&app, &w, id).await;
+
+    app.update_org(&w.admin, w.acme, json!({ "policy": "partners_only" }))
+        .await
+        .expect(200);
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(refused.status, 403, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "policy_blocked");
+    assert_eq!(refused.json["blocked_by"], "owner_organization");
+
+    app.update_org(&w.admin, w.acme, json!({ "policy": "open" }))
+        .await
+        .expect(200);
+    app.update_org(&w.c_admin, w.customer, json!({ "policy": "disabled" }))
+        .await
+        .expect(200);
+    let refused = app.scan_text(&w.li.1, &text).await;
+    assert_eq!(refused.problem_code(), "policy_blocked");
+    assert_eq!(refused.json["blocked_by"], "requester_organization");
+    assert!(app.contacts(&w.ada.1).await.is_empty());
+    assert_eq!(app.requests(&w.ada.1, "").await["items"], json!([]));
+}
+
+async fn a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let jwks = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&jwks.bytes).unwrap();
+    let offline = |list: &RevocationList| {
+        verify_card(&text, &keyset, Some(list), &VerifyOptions::now()).map(|_| ())
+    };
+    let published = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&published.bytes, &keyset, 300).unwrap();
+    assert!(offline(&list).is_ok(), "a live way's code verifies offline");
+
+    delete_way(&app, &w, id).await;
+
+    let published = app
+        .get("/.well-known/namecard-revocations.json", None)
+        .await;
+    let list = RevocationList::load(&published.bytes, &keyset, 300).unwrap();
+    let refused = offline(&list).unwrap_err();
+    assert_eq!(refused.reason.as_str(), "revoked");
+    assert_eq!(
+        refused.revocation.map(|r| r.state),
+        Some(namecard::card::RevokedState::Withdrawn)
+    );
+}
+
+async fn every_change_to_a_way_made_through_the_api_reaches_the_webhook(backend: Backend) {
+    // The receiver is on loopback, which only an operator's setting lets webhooks reach.
+    let raw = namecard::config::RawSettings {
+        webhook_private_addresses: Some(true),
+        ..Default::default()
+    };
+    let Some(app) = spawn_app_with(backend, raw).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let receiver = Receiver::start().await;
+    app.send(
+        Method::PUT,
+        &format!("/v1/orgs/{}/webhook", w.acme),
+        Some(&w.admin),
+        Some(json!({ "url": receiver.url })),
+    )
+    .await
+    .expect(200);
+
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    app.send(
+        Method::PATCH,
+        &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+        Some(&w.admin),
+        Some(json!({ "paused": true })),
+    )
+    .await
+    .expect(200);
+    delete_way(&app, &w, id).await;
+
+    // The receiver fails its first delivery, which is retried: four requests in all.
+    let delivered = receiver
+        .wait_for(4, std::time::Duration::from_secs(20))
+        .await;
+    let mut events: Vec<String> = delivered
+        .iter()
+        .map(|(_, body)| {
+            let event: Value = serde_json::from_str(body).expect("JSON");
+            assert_eq!(event["data"]["id"], id, "{event}");
+            event["event"].as_str().expect("event").to_owned()
+        })
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(
+        events,
+        [
+            "contact_way.created",
+            "contact_way.deleted",
+            "contact_way.updated"
+        ]
+    );
+}
+
+async fn a_ways_stats_count_its_requests_per_member_over_a_period(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "B", 4).await;
+    let mut requests = Vec::new();
+    for (_, token) in &buyers {
+        let scan = app.scan_text(token, &text).await.expect(201);
+        requests.push((answered_by(&scan), scan["request"]["id"].as_i64().unwrap()));
+    }
+    // Round robin: Ada, Cy, Ada, Cy. Ada accepts one and rejects one, Cy accepts one.
+    let token_of = |m: i64| if m == w.ada.0 { &w.ada.1 } else { &w.cy.1 };
+    for ((owner, request), what) in requests.iter().zip(["accept", "accept", "reject"]) {
+        app.decide(token_of(*owner), *request, what)
+            .await
+            .expect(200);
+    }
+    // A buyer cancels the last one: not an answer.
+    app.decide(&buyers[3].1, requests[3].1, "cancel")
+        .await
+        .expect(200);
+
+    let path = format!("/v1/orgs/{}/contact-ways/{id}/stats", w.acme);
+    let stats = app.get(&path, Some(&w.admin)).await.expect(200);
+    let total = &stats["total"];
+    assert_eq!(
+        [
+            &total["requests"],
+            &total["accepted"],
+            &total["rejected"],
+            &total["cancelled"]
+        ],
+        [4, 2, 1, 1]
+    );
+    assert!(total["median_answer_secs"].as_i64().unwrap() >= 0);
+    let members = stats["members"].as_array().unwrap();
+    assert_eq!(members[0]["member_id"], w.ada.0);
+    assert_eq!(
+        [
+            &members[0]["requests"],
+            &members[0]["accepted"],
+            &members[0]["rejected"]
+        ],
+        [2, 1, 1]
+    );
+    assert_eq!(members[1]["member_id"], w.cy.0);
+    assert_eq!([&members[1]["accepted"], &members[1]["cancelled"]], [1, 1]);
+
+    // A period before the scans holds nothing; a backwards one is refused.
+    let before = app
+        .get(&format!("{path}?from=0&to=1000"), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(before["total"]["requests"], 0);
+    let refused = app
+        .get(&format!("{path}?from=10&to=5"), Some(&w.admin))
+        .await;
+    assert_eq!(refused.status, 400);
+    let theirs = format!("/v1/orgs/{}/contact-ways/{id}/stats", w.customer);
+    assert_eq!(app.get(&theirs, Some(&w.c_admin)).await.status, 404);
+}
+
+on_both_databases!(
+    an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
+    bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
+    another_organizations_way_is_not_found,
+    a_member_keeps_ways_of_their_own_answered_by_themselves,
+    a_ways_qr_is_a_signed_team_card_with_the_teams_name,
+    round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_member,
+    fewest_pending_routes_each_scan_to_the_least_busy_member,
+    a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them,
+    paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_codes,
+    a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_request,
+    an_auto_accept_way_connects_both_sides_at_once_with_the_welcome,
+    an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept,
+    a_team_code_is_refused_where_either_organizations_policy_refuses,
+    a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it,
+    every_change_to_a_way_made_through_the_api_reaches_the_webhook,
+    a_ways_stats_count_its_requests_per_member_over_a_period,
+);
