@@ -435,6 +435,11 @@ async fn load_kek(settings: &KeySettings, store: &dyn Store) -> Result<Arc<Kek>,
             PrivateKey::Plaintext(_) => None,
         });
     if let Some(id) = sealed_with {
+        // Another instance starting beside this one may have generated the file (it does so
+        // before it seals any key) between the read above and the look at the keys.
+        if let Ok(kek) = Kek::read_file(path) {
+            return Ok(Arc::new(kek));
+        }
         return Err(refused(format!(
             "{}: {missing}; the signing keys are sealed under key-encryption key {id}: restore \
              that file, or give its key in NAMECARD_KEK",
