@@ -13,10 +13,11 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 for t in "${targets[@]}"; do
   echo "== $t: ${secs}s"
-  mkdir -p "corpus/$t" "work/$t"
+  mkdir -p "corpus/$t"
   start=$(date +%s)
   # -rss_limit_mb bounds each run; the photo target's own limits keep inputs cheap.
-  cargo +nightly fuzz run "$t" "work/$t" "corpus/$t" -- \
+  # New inputs land in corpus/$t itself, which cmin then shrinks to those that add coverage.
+  cargo +nightly fuzz run "$t" "corpus/$t" -- \
     -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 2>&1 \
     | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)" || true
   echo "$t: ran $(( $(date +%s) - start ))s; exit status ${PIPESTATUS[0]}"
