@@ -7,8 +7,8 @@
 
 use super::{Clock, Keyring, event_body};
 use crate::domain::{
-    MemberId, MemberStatus, NewTransfer, OrgId, Principal, Transfer, TransferId, TransferKind,
-    TransferQuery, TransferStatus,
+    MemberId, MemberStatus, NewTransfer, OrgId, Principal, Transfer, TransferId, TransferQuery,
+    TransferStatus,
 };
 use crate::store::{Event, StartTransfer, Store, StoreError};
 use std::sync::Arc;
@@ -66,18 +66,12 @@ impl Transfers {
         if new.from == new.to {
             return Err(TransferError::ToSelf);
         }
-        let from = self.store.get_member(new.org_id, new.from).await?;
         self.successor(new.org_id, new.to).await?;
-        let kind = match from.status {
-            MemberStatus::Active => TransferKind::Handover,
-            MemberStatus::Deactivated => TransferKind::Departure,
-        };
         let org = self.store.get_org(new.org_id).await?;
         let now = self.clock.now();
         let actor = who.actor();
         let start = StartTransfer {
             transfer: new,
-            kind,
             actor: &actor,
             now,
             effective_at: now.saturating_add(org.transfer_period.secs()),

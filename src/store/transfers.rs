@@ -14,11 +14,11 @@ use crate::domain::{
 };
 use std::collections::HashSet;
 
-/// A transfer to start, with what the service decided about it.
+/// A transfer to start, with what the service decided about it. Its kind follows from whether
+/// `from` is still active, as the store reads them in the transaction.
 #[derive(Debug, Clone)]
 pub struct StartTransfer<'a> {
     pub transfer: &'a NewTransfer,
-    pub kind: TransferKind,
     /// Who starts it, as the audit log names them.
     pub actor: &'a str,
     pub now: i64,
@@ -243,29 +243,31 @@ for_both_databases! {
     /// Decides one due transfer: it takes effect, or ends as not possible. `None` when another
     /// writer (a refusal) decided it first.
     async fn complete_one(conn: &mut Conn, id: TransferId, now: i64) -> Result<Option<Transfer>, StoreError> {
-        let t = fetch_transfer(&mut *conn, id).await?;
+        let mut t = fetch_transfer(&mut *conn, id).await?;
         if t.status != TransferStatus::Waiting {
             return Ok(None);
         }
         let (from, to, other) = (t.from.member_id, t.to.member_id, t.contact.member_id);
-        let (to_status,): (String,) = sqlx::query_as("SELECT status FROM members WHERE id = $1")
-            .bind(to.get())
-            .fetch_one(&mut *conn)
-            .await?;
         let (a, b) = relation_pair(to, other);
-        let connected: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM external_contacts WHERE member_a = $1 AND member_b = $2",
+        // One round trip: whether the new holder is still active and already has the contact.
+        let (to_active, connected): (bool, bool) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM members WHERE id = $1 AND status = 'active'), \
+             EXISTS (SELECT 1 FROM external_contacts WHERE member_a = $2 AND member_b = $3)",
         )
+        .bind(to.get())
         .bind(a.get())
         .bind(b.get())
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
-        let blocked = if to_status != MemberStatus::Active.as_str() {
+        let mut reason = if !to_active {
             Some(NotPossible::SuccessorInactive)
-        } else if connected.is_some() {
+        } else if connected {
             Some(NotPossible::AlreadyConnected)
         } else {
             None
+        };
+        let status = |reason: Option<NotPossible>| {
+            if reason.is_some() { TransferStatus::NotPossible } else { TransferStatus::Done }
         };
         // The claim: of this and a concurrent refusal, one finds the row still waiting.
         let claimed = sqlx::query(
@@ -273,15 +275,15 @@ for_both_databases! {
              WHERE id = $1 AND status = 'waiting'",
         )
         .bind(id.get())
-        .bind(if blocked.is_some() { TransferStatus::NotPossible } else { TransferStatus::Done }.as_str())
-        .bind(blocked.map(NotPossible::as_str))
+        .bind(status(reason).as_str())
+        .bind(reason.map(NotPossible::as_str))
         .bind(now)
         .execute(&mut *conn)
         .await?;
         if claimed.rows_affected() == 0 {
             return Ok(None);
         }
-        if blocked.is_none() {
+        if reason.is_none() {
             let moved = sqlx::query(
                 "UPDATE external_contacts SET member_a = $2, member_b = $3, source = 'transfer' \
                  WHERE id = $1 AND (member_a = $4 OR member_b = $4)",
@@ -293,6 +295,7 @@ for_both_databases! {
             .execute(&mut *conn)
             .await?;
             if moved.rows_affected() == 0 {
+                reason = Some(NotPossible::RelationGone);
                 sqlx::query("UPDATE contact_transfers SET status = 'not_possible', reason = $2 WHERE id = $1")
                     .bind(id.get())
                     .bind(NotPossible::RelationGone.as_str())
@@ -313,7 +316,12 @@ for_both_databases! {
                 }
             }
         }
-        fetch_transfer(conn, id).await.map(Some)
+        // The row as written, without reading it back.
+        let status = status(reason);
+        t.status = status;
+        t.reason = reason;
+        t.decided_at = Some(now);
+        Ok(Some(t))
     }
 
     /// Transfers newest first, ids below `before`: an organization's matching a query, or
@@ -357,7 +365,11 @@ for_both_databases! {
         ) -> Result<Vec<Transfer>, StoreError> {
             let new = start.transfer;
             let mut tx = self.begin_write().await?;
-            let (from, _) = fetch_member(&mut tx, new.org_id, new.from, "member").await?;
+            let (from, from_status) = fetch_member(&mut tx, new.org_id, new.from, "member").await?;
+            let kind = match from_status {
+                MemberStatus::Active => TransferKind::Handover,
+                MemberStatus::Deactivated => TransferKind::Departure,
+            };
             let (to, _) = fetch_member(&mut tx, new.org_id, new.to, "successor").await?;
             let held: Vec<HeldRow> = sqlx::query_as(
                 "SELECT c.id AS contact_id, m.id, m.display_name AS name, m.title, o.id AS org_id, \
@@ -408,7 +420,7 @@ for_both_databases! {
                     sqlx::query_as::<_, (i64,)>(sql)
                     .bind(new.org_id.get())
                     .bind(h.contact_id)
-                    .bind(start.kind.as_str())
+                    .bind(kind.as_str())
                     .bind(new.from.get())
                     .bind(new.to.get())
                     .bind(other.member_id.get())
@@ -435,7 +447,7 @@ for_both_databases! {
                     id: TransferId::new(id),
                     org_id: new.org_id,
                     contact_id: ContactId::new(h.contact_id),
-                    kind: start.kind,
+                    kind,
                     from: from.clone(),
                     to: to.clone(),
                     contact: other,
@@ -502,13 +514,8 @@ for_both_databases! {
                 return Ok(None);
             }
             let t = fetch_transfer(&mut tx, id).await?;
-            // A refusal ends the relationship: the relation goes, with what both sides kept.
-            for table in ["contact_tag_links", "contact_notes"] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE contact_id = $1"))
-                    .bind(t.contact_id.get())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            // A refusal ends the relationship: the relation goes, and what both sides kept with
+            // it (their foreign keys cascade, as for a removed contact).
             sqlx::query("DELETE FROM external_contacts WHERE id = $1")
                 .bind(t.contact_id.get())
                 .execute(&mut *tx)
