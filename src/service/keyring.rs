@@ -454,7 +454,10 @@ async fn revoked_cards(
     }
     members.sort_unstable();
     members.dedup();
-    let mut successors = SuccessorTable::default();
+    let mut successors = SuccessorTable {
+        links: revoked.successors.iter().copied().collect(),
+        ..SuccessorTable::default()
+    };
     let mut out = Vec::new();
     for (org, member) in members {
         let successor = match departed.contains_key(&(org, member)) {
@@ -519,6 +522,8 @@ async fn revoked_cards(
 struct SuccessorTable {
     table: Vec<Successor>,
     index: HashMap<MemberId, u32>,
+    /// Each member's named successor (the snapshot's pairs, looked up once per step).
+    links: HashMap<MemberId, MemberId>,
 }
 
 impl SuccessorTable {
@@ -536,12 +541,11 @@ impl SuccessorTable {
         if revoked.routing_off.contains(&org) {
             return Ok(None);
         }
+        let links = &self.links;
         let Some(next) = follow_successors(member, |at| {
-            revoked
-                .successors
-                .iter()
-                .find(|(m, _)| *m == at)
-                .map(|&(_, s)| (s, !departed.contains_key(&(org, s))))
+            links
+                .get(&at)
+                .map(|&s| (s, !departed.contains_key(&(org, s))))
         }) else {
             return Ok(None);
         };
