@@ -75,5 +75,10 @@ pub fn scan_upload(data: &[u8]) {
         Some((_, rest)) => ("multipart/form-data; boundary=namecard-fuzz", rest),
         None => ("multipart/form-data; boundary=namecard-fuzz", data),
     };
-    let _ = crate::http::read_scan_upload(content_type, body.to_vec());
+    // One runtime for every input: building one per input would be most of each run's work.
+    static RUNTIME: LazyLock<Option<tokio::runtime::Runtime>> =
+        LazyLock::new(|| tokio::runtime::Builder::new_current_thread().build().ok());
+    if let Some(runtime) = RUNTIME.as_ref() {
+        runtime.block_on(crate::http::read_scan_upload(content_type, body.to_vec()));
+    }
 }

@@ -248,21 +248,16 @@ impl<S: Send + Sync> FromRequest<S> for ScanBody {
 /// Reads a scan upload's body as `POST /v1/scans` does, with no service behind it: for
 /// [`crate::fuzzing::scan_upload`]. Whether it was accepted.
 #[doc(hidden)]
-pub fn read_scan_upload(content_type: &str, body: Vec<u8>) -> bool {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else {
+pub async fn read_scan_upload(content_type: &str, body: Vec<u8>) -> bool {
+    let Ok(req) = Request::builder()
+        .method("POST")
+        .uri("/v1/scans")
+        .header(header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+    else {
         return false;
     };
-    runtime.block_on(async {
-        let Ok(req) = Request::builder()
-            .method("POST")
-            .uri("/v1/scans")
-            .header(header::CONTENT_TYPE, content_type)
-            .body(axum::body::Body::from(body))
-        else {
-            return false;
-        };
-        ScanBody::from_request(req, &()).await.is_ok()
-    })
+    ScanBody::from_request(req, &()).await.is_ok()
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

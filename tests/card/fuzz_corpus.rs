@@ -54,8 +54,8 @@ fn every_fuzz_target_has_its_entry_point_replayed() {
     assert_eq!(names, replayed);
 }
 
-#[test]
-fn the_upload_entry_point_reads_bodies_as_the_scan_route_does() {
+#[tokio::test]
+async fn the_upload_entry_point_reads_bodies_as_the_scan_route_does() {
     let form = |field: &str| {
         format!(
             "--b\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"c.png\"\r\n\
@@ -64,22 +64,18 @@ fn the_upload_entry_point_reads_bodies_as_the_scan_route_does() {
         .into_bytes()
     };
     let multipart = "multipart/form-data; boundary=b";
-    assert!(namecard::http::read_scan_upload(multipart, form("photo")));
-    assert!(!namecard::http::read_scan_upload(multipart, form("other")));
-    assert!(!namecard::http::read_scan_upload(
-        multipart,
-        b"--b\r\ngarbage".to_vec()
-    ));
-    assert!(namecard::http::read_scan_upload(
-        "application/json",
-        br#"{"text": "x"}"#.to_vec()
-    ));
-    assert!(!namecard::http::read_scan_upload(
-        "application/json",
-        br#"{"text": "x", "extra": 1}"#.to_vec()
-    ));
-    assert!(namecard::http::read_scan_upload(
-        "image/jpeg",
-        vec![0xff, 0xd8]
-    ));
+    assert!(namecard::http::read_scan_upload(multipart, form("photo")).await);
+    assert!(!namecard::http::read_scan_upload(multipart, form("other")).await);
+    assert!(!namecard::http::read_scan_upload(multipart, b"--b\r\ngarbage".to_vec()).await);
+    assert!(
+        namecard::http::read_scan_upload("application/json", br#"{"text": "x"}"#.to_vec()).await
+    );
+    assert!(
+        !namecard::http::read_scan_upload(
+            "application/json",
+            br#"{"text": "x", "extra": 1}"#.to_vec()
+        )
+        .await
+    );
+    assert!(namecard::http::read_scan_upload("image/jpeg", vec![0xff, 0xd8]).await);
 }
