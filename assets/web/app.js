@@ -721,7 +721,7 @@ function contactsView() {
         const kept = await api('PATCH', `/v1/contacts/${c.id}`,
           { remark: remark.value.trim() || null, note: note.value.trim() || null, tags: [...chosen] });
         book.tags = kept.tags;
-        tagBadges.replaceChildren(...kept.tags.map((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]).flat());
+        tagBadges.replaceChildren(...badges(kept.tags));
         out.replaceChildren(notice('ok', 'Saved', kept.remark ? `Shown to you as ${kept.remark}.` : 'Only you see your remark and note.'));
         edit.hidden = true;
       } catch (e) {
@@ -729,7 +729,7 @@ function contactsView() {
       }
     } }, remark, note, picker, h('button', { type: 'submit', text: 'Save' }));
     const tagBadges = h('span', { class: 'tag-badges' },
-      ...book.tags.map((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]).flat());
+      ...badges(book.tags));
     const li = h('li', { class: 'contact', 'data-id': c.id },
       person(c.contact, h('div', { class: 'meta' },
         book.remark && h('strong', { class: 'remark', text: book.remark }), book.remark && ' · ',
@@ -771,6 +771,11 @@ function contactsView() {
   show(pageHead('External contacts', 'People in other organizations you have connected with. Remarks, notes and tags are yours alone.'),
     panel(null, h('div', { class: 'actions' }, exportAll),
       pagedList('/v1/contacts', item, 'No external contacts yet. Scan someone\'s card to start.', 'contacts')));
+}
+
+/** A contact's tags as badges, each after a space. */
+function badges(tags) {
+  return tags.flatMap((t) => [' ', h('span', { class: 'badge tag', title: t.group, text: t.name })]);
 }
 
 let tagLibrary = null;
