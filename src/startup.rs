@@ -9,8 +9,8 @@ use crate::http::{AppState, Limits, router};
 use crate::seal::{Kek, SealError};
 use crate::service::KeyringError;
 use crate::service::{
-    Access, Book, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
-    Transfers, Ways, Webhooks,
+    Access, Book, Cards, Clock, Contacts, Departments, Keyring, Members, Orgs, Services, Sessions,
+    SystemClock, Transfers, Ways, Webhooks,
 };
 use crate::store::{self, PrivateKey, Store, StoreError};
 use std::future::Future;
@@ -325,6 +325,7 @@ async fn build_services(
             settings.cards.build(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
+        departments: Departments::new(Arc::clone(&store), Arc::clone(&clock)),
         transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
         ways: Ways::new(
             Arc::clone(&store),

@@ -182,7 +182,7 @@ function saveBlob(blob, name) {
 
 const MEMBER_NAV = [['/card', 'My card'], ['/scan', 'Scan'], ['/inbox', 'Inbox'], ['/contacts', 'Contacts'],
   ['/directory', 'Directory']];
-const ADMIN_NAV = [['/admin', 'Members'], ['/admin/contacts', 'Contacts'], ['/admin/policy', 'Policy'],
+const ADMIN_NAV = [['/admin', 'Members'], ['/admin/departments', 'Departments'], ['/admin/contacts', 'Contacts'], ['/admin/policy', 'Policy'],
   ['/admin/cards', 'Cards'], ['/admin/audit', 'Audit log']];
 
 function renderChrome() {
@@ -789,21 +789,61 @@ async function orgTags() {
 // ---------------------------------------------------------------------------------------------
 // Directory (members and admins)
 
-// Searches by name (any part, any case) or by exact employee id, as the directory API does.
+// The organization's departments in tree order, each with its depth: parents before their
+// children, siblings as the API orders them.
+async function departmentTree() {
+  const { items } = await api('GET', `/v1/orgs/${session.org_id}/departments`);
+  const children = new Map();
+  for (const d of items) {
+    const key = d.parent_id ?? 0;
+    if (!children.has(key)) children.set(key, []);
+    children.get(key).push(d);
+  }
+  const ordered = [];
+  const walk = (parent, depth) => {
+    for (const d of children.get(parent) || []) {
+      ordered.push({ d, depth });
+      walk(d.id, depth + 1);
+    }
+  };
+  walk(0, 0);
+  return ordered;
+}
+
+// A <select> of the departments, indented by depth, after `first` (value '').
+function departmentSelect(tree, props, first) {
+  return h('select', props, h('option', { value: '', text: first }),
+    tree.map(({ d, depth }) => h('option', { value: d.id, text: `${'\u00a0\u00a0'.repeat(depth)}${d.name}` })));
+}
+
+// Searches by name (any part, any case) or by exact employee id, as the directory API does,
+// within a department (and everything under it) when one is chosen.
 function directorySearch(renderItem, id) {
   const hints = { q: 'Any part', employee_id: 'Exact ID' };
   const input = h('input', { type: 'search', name: 'q', placeholder: hints.q, 'aria-label': 'Search', autocomplete: 'off' });
   const by = h('select', { name: 'by', 'aria-label': 'Search by', onchange: () => { input.placeholder = hints[by.value]; } },
     h('option', { value: 'q', text: 'Name' }), h('option', { value: 'employee_id', text: 'ID' }));
+  const within = h('span');
+  let department = '';
   const results = h('div');
   const run = () => {
     const q = input.value.trim();
     const org = session.org_id;
-    const query = q ? `?${by.value === 'employee_id' ? 'employee_id' : 'q'}=${encodeURIComponent(q)}&limit=50` : '?limit=50';
-    results.replaceChildren(pagedList(`/v1/orgs/${org}/directory${query}`, renderItem, q ? 'Nobody matches.' : 'No members yet.', id));
+    const params = new URLSearchParams({ limit: '50' });
+    if (q) params.set(by.value === 'employee_id' ? 'employee_id' : 'q', q);
+    if (department) params.set('department', department);
+    const empty = q || department ? 'Nobody matches.' : 'No members yet.';
+    results.replaceChildren(pagedList(`/v1/orgs/${org}/directory?${params}`, renderItem, empty, id));
   };
+  // Organizations without departments see no department filter.
+  departmentTree().then((tree) => {
+    if (tree.length === 0) return;
+    const select = departmentSelect(tree, { name: 'department', 'aria-label': 'Department',
+      onchange: () => { department = select.value; run(); } }, 'All departments');
+    within.replaceChildren(select);
+  }).catch(() => {});
   const form = h('form', { class: 'search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); run(); } },
-    by, input, h('button', { type: 'submit', text: 'Search' }));
+    within, by, input, h('button', { type: 'submit', text: 'Search' }));
   run();
   return h('div', {}, form, results);
 }
@@ -951,6 +991,150 @@ function adminMembersView() {
       panel('Import from CSV', importForm(refresh))),
     panel('Administrators', h('p', { class: 'muted small', text: 'Admins sign in with a one-time link too.' }), adminLink, adminOut));
   refresh();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin: departments
+
+// One department's members (and those under it), with a way to take each direct member out and
+// to put someone in by employee id; `onCount` hears each change to the direct members' count.
+function departmentMembers(d, onCount) {
+  const org = session.org_id;
+  const out = h('div');
+  const listSlot = h('div');
+  const load = () => listSlot.replaceChildren(pagedList(`/v1/orgs/${org}/directory?department=${d.id}&limit=50`, (m) => {
+    const li = h('li', { class: 'member', 'data-id': m.id },
+      person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: `Employee ${m.employee_id}` })),
+      h('div', { class: 'actions tight' }, h('button', {
+        type: 'button',
+        class: 'secondary',
+        text: 'Remove',
+        onclick: (ev) => busy(ev.currentTarget, out, async () => {
+          await api('DELETE', `/v1/orgs/${org}/departments/${d.id}/members/${m.id}`);
+          out.replaceChildren(notice('ok', `${m.display_name} is no longer directly in ${d.name}`));
+          load();
+          onCount();
+        }),
+      })));
+    return li;
+  }, 'Nobody in this department or under it yet.', `department-${d.id}-members`));
+  const input = h('input', { type: 'text', name: 'employee_id', required: true, 'aria-label': 'Employee id', placeholder: 'Employee id' });
+  const form = h('form', { class: 'search add-to-department' }, input, h('button', { type: 'submit', text: 'Add to department' }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(form.querySelector('button'), out, async () => {
+      const found = await api('GET', `/v1/orgs/${org}/directory?employee_id=${encodeURIComponent(input.value.trim())}`);
+      const m = found.items[0];
+      if (!m) {
+        out.replaceChildren(notice('bad', 'No active member has this employee id'));
+        return;
+      }
+      await api('PUT', `/v1/orgs/${org}/departments/${d.id}/members/${m.id}`);
+      out.replaceChildren(notice('ok', `${m.display_name} is in ${d.name}`));
+      form.reset();
+      load();
+      onCount();
+    });
+  });
+  load();
+  return h('div', { class: 'department-members' }, listSlot, form, out);
+}
+
+// Rename a department or move it (with everything under it) under another parent.
+function departmentEditForm(d, tree, onDone) {
+  const out = h('div');
+  const name = h('input', { type: 'text', name: 'name', value: d.name, required: true, maxlength: 64, 'aria-label': 'Name' });
+  // A department cannot move under itself or below itself: those choices are not offered.
+  const below = new Set([d.id]);
+  for (const { d: x } of tree) if (below.has(x.parent_id)) below.add(x.id);
+  const parent = departmentSelect(tree.filter(({ d: x }) => !below.has(x.id)), { name: 'parent_id', 'aria-label': 'Parent' }, 'Top level');
+  parent.value = d.parent_id ?? '';
+  const form = h('form', { class: 'search edit-department' }, name, parent, h('button', { type: 'submit', text: 'Save' }), out);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(form.querySelector('button'), out, async () => {
+      await api('PATCH', `/v1/orgs/${session.org_id}/departments/${d.id}`,
+        { name: name.value, parent_id: parent.value ? Number(parent.value) : null });
+      onDone();
+    });
+  });
+  return form;
+}
+
+async function adminDepartmentsView() {
+  if (!needRole('admin')) return;
+  const org = session.org_id;
+  const treeSlot = h('div');
+  const addSlot = h('div');
+  const refresh = async () => {
+    let tree;
+    try {
+      tree = await departmentTree();
+    } catch (e) {
+      treeSlot.replaceChildren(problemNotice(e));
+      return;
+    }
+    const list = h('ul', { class: 'list', id: 'departments' });
+    for (const { d, depth } of tree) {
+      const out = h('div', { class: 'department-detail' });
+      const detail = h('div', { class: 'department-detail' });
+      // One of the two panels open under the department at a time; its button closes it.
+      let open = '';
+      const toggle = (which, make) => () => {
+        open = open === which ? '' : which;
+        detail.replaceChildren(...(open ? [make()] : []));
+      };
+      const count = h('div', { class: 'meta' });
+      const showCount = (n) => { count.textContent = `${n} member${n === 1 ? '' : 's'} directly`; };
+      showCount(d.member_count);
+      const recount = async () => showCount((await api('GET', `/v1/orgs/${org}/departments/${d.id}`)).member_count);
+      const members = toggle('members', () => departmentMembers(d, recount));
+      const edit = toggle('edit', () => departmentEditForm(d, tree, refresh));
+      const li = h('li', { class: 'department', 'data-id': d.id },
+        h('div', { class: 'person-text' }, h('strong', { text: d.name }), count),
+        h('div', { class: 'actions tight' },
+          h('button', { type: 'button', class: 'secondary members', text: 'Members', onclick: members }),
+          h('button', { type: 'button', class: 'secondary edit', text: 'Rename or move', onclick: edit }),
+          confirmButton('Delete', 'Yes, delete', async () => {
+            try {
+              await api('DELETE', `/v1/orgs/${org}/departments/${d.id}`);
+              refresh();
+            } catch (e) {
+              out.replaceChildren(problemNotice(e));
+            }
+          })),
+        detail, out);
+      li.style.marginInlineStart = `${depth * 1.5}rem`;
+      list.append(li);
+    }
+    if (tree.length === 0) list.append(h('li', { class: 'empty', text: 'No departments yet.' }));
+    treeSlot.replaceChildren(list);
+    addSlot.replaceChildren(addDepartmentForm(tree, refresh));
+  };
+  show(pageHead('Departments', `How ${session.org_name} is organized. Colleagues browse the directory by department.`),
+    panel('Departments', treeSlot), panel('Add a department', addSlot));
+  refresh();
+}
+
+function addDepartmentForm(tree, onAdded) {
+  const out = h('div');
+  const form = h('form', { id: 'add-department' },
+    h('label', { for: 'd-name', text: 'Name' }),
+    h('input', { type: 'text', id: 'd-name', name: 'name', required: true, maxlength: 64 }),
+    h('label', { for: 'd-parent', text: 'Inside' }),
+    departmentSelect(tree, { id: 'd-parent', name: 'parent_id' }, 'Top level'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Add department' })), out);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    const body = { name: data.get('name') };
+    if (data.get('parent_id')) body.parent_id = Number(data.get('parent_id'));
+    busy(form.querySelector('button'), out, async () => {
+      await api('POST', `/v1/orgs/${session.org_id}/departments`, body);
+      onAdded();
+    });
+  });
+  return form;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1236,6 +1420,7 @@ const VIEWS = {
   '/contacts': contactsView,
   '/directory': directoryView,
   '/admin': adminMembersView,
+  '/admin/departments': adminDepartmentsView,
   '/admin/contacts': adminContactsView,
   '/admin/policy': adminPolicyView,
   '/admin/cards': adminCardsView,

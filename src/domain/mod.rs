@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod book;
 pub mod contact;
+pub mod department;
 mod hanzi;
 pub mod ids;
 pub mod import;
@@ -30,9 +31,13 @@ pub use contact::{
     BlockReason, BlockedBy, Contact, ContactQuery, ContactRequest, ContactSource, Decision, OrgRef,
     Party, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
 };
+pub use department::{
+    Department, DepartmentName, DepartmentPatch, Membership, Memberships, NewDepartment, Tree,
+    TreeError,
+};
 pub use ids::{
-    AuditId, ContactId, ContactWayId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TagId,
-    TokenId, TransferId,
+    AuditId, ContactId, ContactWayId, DeliveryId, DepartmentId, MemberId, OrgId, RequestId,
+    SigninLinkId, TagId, TokenId, TransferId,
 };
 pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,

@@ -264,6 +264,23 @@ impl From<StoreError> for ApiError {
                 "duplicate_tag",
                 "the organization's library already has a tag of this name in this group",
             ),
+            StoreError::Conflict(Conflict::Department) => Self::new(
+                StatusCode::CONFLICT,
+                "duplicate_department",
+                "a department of this name is already beside it; nothing was written",
+            ),
+            StoreError::Tree(e) => {
+                use crate::domain::TreeError as T;
+                let (status, code) = match e {
+                    T::Cycle => (StatusCode::UNPROCESSABLE_ENTITY, "department_cycle"),
+                    T::TooDeep => (StatusCode::UNPROCESSABLE_ENTITY, "department_too_deep"),
+                    T::NoParent => (StatusCode::UNPROCESSABLE_ENTITY, "no_parent_department"),
+                    T::TooMany => (StatusCode::UNPROCESSABLE_ENTITY, "too_many_departments"),
+                    T::HasChildren => (StatusCode::CONFLICT, "department_has_children"),
+                    T::AnswersWay => (StatusCode::CONFLICT, "department_answers_way"),
+                };
+                Self::new(status, code, e.to_string())
+            }
             StoreError::Conflict(what) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",

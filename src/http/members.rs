@@ -5,8 +5,8 @@ use super::views::{AuditView, MemberView};
 use super::{ApiError, AppState, page};
 use crate::domain::import::{self, RowError};
 use crate::domain::{
-    AuditId, DisplayName, Email, EmployeeId, MemberFields, MemberId, MemberPatch, MemberQuery,
-    Mobile, NewMember, OrgId, Title, fold_for_search,
+    AuditId, DepartmentId, DisplayName, Email, EmployeeId, MemberFields, MemberId, MemberPatch,
+    MemberQuery, Mobile, NewMember, OrgId, Title, fold_for_search,
 };
 use crate::service::members::ChangedBy;
 use axum::body::Bytes;
@@ -202,6 +202,9 @@ pub struct DirectoryQuery {
     /// Exactly this employee id.
     #[serde(default)]
     pub employee_id: Option<String>,
+    /// Only members of this department and of the departments under it.
+    #[serde(default)]
+    pub department: Option<i64>,
     /// Return members after this id (the previous page's `next_after`).
     #[serde(default)]
     pub after: Option<i64>,
@@ -254,7 +257,13 @@ async fn search_directory(
     let members = state
         .services
         .members
-        .directory(org, &search, after, limit)
+        .directory(
+            org,
+            &search,
+            query.department.map(DepartmentId::new),
+            after,
+            limit,
+        )
         .await?;
     let next_after = page::next(&members, limit, |m| m.id.get());
     let items = members

@@ -11,6 +11,7 @@ mod cards;
 mod contacts;
 #[doc(hidden)]
 pub use contacts::read_scan_upload;
+mod departments;
 mod edge;
 mod error;
 pub mod extract;
@@ -175,6 +176,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(contacts::router(max_upload_bytes))
         .merge(book::router())
         .merge(transfers::router())
+        .merge(departments::router())
         .merge(ways::router())
         .merge(ops::router())
         .merge(sessions::router())

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 const SHELL: &str = include_str!("../../assets/web/index.html");
 
 /// The paths that show the app. Unknown paths stay 404 problem documents.
-const PAGES: [&str; 12] = [
+const PAGES: [&str; 13] = [
     "/",
     "/card",
     "/scan",
@@ -30,6 +30,7 @@ const PAGES: [&str; 12] = [
     "/contacts",
     "/directory",
     "/admin",
+    "/admin/departments",
     "/admin/contacts",
     "/admin/policy",
     "/admin/cards",

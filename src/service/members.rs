@@ -3,7 +3,9 @@
 
 use super::clock::Clock;
 use super::keyring::Keyring;
-use crate::domain::{Member, MemberId, MemberPatch, MemberQuery, NewMember, OrgId, Principal};
+use crate::domain::{
+    DepartmentId, Member, MemberId, MemberPatch, MemberQuery, NewMember, OrgId, Principal,
+};
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 
@@ -107,18 +109,25 @@ impl Members {
         Ok(member)
     }
 
-    /// Active members of `org_id` matching `query`, by id, after `after`.
+    /// Active members of `org_id` matching `query` (`within` a department and everything under
+    /// it), by id, after `after`.
     ///
     /// # Errors
-    /// When the store fails.
+    /// `NotFound("department")` for a department not of `org_id`; when the store fails.
     pub async fn directory(
         &self,
         org_id: OrgId,
         query: &MemberQuery,
+        within: Option<DepartmentId>,
         after: MemberId,
         limit: i64,
     ) -> Result<Vec<Member>, StoreError> {
-        self.store.search_members(org_id, query, after, limit).await
+        if let Some(d) = within {
+            self.store.get_department(org_id, d).await?;
+        }
+        self.store
+            .search_members(org_id, query, within, after, limit)
+            .await
     }
 
     /// Brings the directory's search keys up to the current folding (at start-up), so names

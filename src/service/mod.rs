@@ -1,7 +1,7 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
-//! contact ways (team codes, [`Ways`]), webhooks,
+//! contact ways (team codes, [`Ways`]), departments, webhooks,
 //! web sessions and the audit log. Every write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
@@ -12,6 +12,7 @@ pub mod book;
 pub mod cards;
 pub mod clock;
 pub mod contacts;
+pub mod departments;
 pub mod keyring;
 pub mod members;
 pub mod orgs;
@@ -25,6 +26,7 @@ pub use book::Book;
 pub use cards::{CardFormat, CardOptions, Cards, Rendered, ServiceError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
+pub use departments::Departments;
 pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
 pub use members::Members;
 pub use orgs::Orgs;
@@ -46,6 +48,7 @@ pub struct Services {
     pub cards: Cards,
     pub keys: Arc<Keyring>,
     pub contacts: Contacts,
+    pub departments: Departments,
     pub book: Book,
     pub transfers: Transfers,
     pub ways: Ways,

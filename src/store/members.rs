@@ -3,8 +3,8 @@
 
 use super::{Conflict, StoreError, classify, corrupt, for_both_databases, like_pattern, qualified};
 use crate::domain::{
-    Audit, FOLD_VERSION, Member, MemberId, MemberPatch, MemberQuery, MemberStatus, Mobile,
-    NewMember, OrgId, fold_for_search,
+    Audit, DepartmentId, FOLD_VERSION, Member, MemberId, MemberPatch, MemberQuery, MemberStatus,
+    Mobile, NewMember, OrgId, fold_for_search,
 };
 
 /// Members of organizations.
@@ -34,11 +34,13 @@ pub trait MemberStore: Send + Sync {
         member_id: MemberId,
         audit: &Audit,
     ) -> Result<Member, StoreError>;
-    /// Searches the active members of `org_id`, ordered by id, after id `after`, at most `limit`.
+    /// Searches the active members of `org_id` (`within` a department and its sub-departments
+    /// when given), ordered by id, after id `after`, at most `limit`.
     async fn search_members(
         &self,
         org_id: OrgId,
         query: &MemberQuery,
+        within: Option<DepartmentId>,
         after: MemberId,
         limit: i64,
     ) -> Result<Vec<Member>, StoreError>;
@@ -278,6 +280,7 @@ for_both_databases! {
             &self,
             org_id: OrgId,
             query: &MemberQuery,
+            within: Option<DepartmentId>,
             after: MemberId,
             limit: i64,
         ) -> Result<Vec<Member>, StoreError> {
@@ -286,14 +289,20 @@ for_both_databases! {
                 MemberQuery::NameContains(text) => ("name_folded LIKE $2 ESCAPE '\\'", like_pattern(text)),
                 MemberQuery::EmployeeId(id) => ("employee_id = $2", id.clone()),
             };
+            // Within a department: its members and those of everything under it (a member in
+            // two of those departments is listed once).
             let rows = sqlx::query_as::<_, MemberRow>(&format!(
-                "SELECT {COLUMNS} FROM members WHERE org_id = $1 AND status = 'active' AND {filter} \
-                 AND id > $3 ORDER BY id LIMIT $4"
+                "WITH RECURSIVE {} \
+                 SELECT {COLUMNS} FROM members WHERE org_id = $1 AND status = 'active' AND {filter} \
+                 AND id > $3 AND ($5 IS NULL OR id IN (SELECT dm.member_id FROM department_members dm \
+                 JOIN sub ON sub.id = dm.department_id)) ORDER BY id LIMIT $4",
+                super::departments::subtree_cte(5, 1)
             ))
             .bind(org_id.get())
             .bind(arg)
             .bind(after.get())
             .bind(limit)
+            .bind(within.map(DepartmentId::get))
             .fetch_all(&self.pool)
             .await?;
             members(rows)

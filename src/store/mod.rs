@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
 //! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
-//! `ways`, `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! `ways`, `departments`, `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -18,6 +18,7 @@ pub mod backup;
 pub mod book;
 pub mod cards;
 pub mod contacts;
+pub mod departments;
 pub mod keys;
 pub mod members;
 pub mod orgs;
@@ -33,6 +34,7 @@ pub use audit::{AuditStore, Event};
 pub use book::BookStore;
 pub use cards::{CardQuota, CardRecord, CardState, CardStore, QuotaUsed, RevocationSnapshot};
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
+pub use departments::{DepartmentStore, MembersChange, MembersChanged};
 pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
 pub use members::MemberStore;
 pub use orgs::OrgStore;
@@ -61,6 +63,7 @@ store_of!(
     CardStore,
     KeyStore,
     ContactStore,
+    DepartmentStore,
     BookStore,
     TransferStore,
     WayStore,
@@ -99,6 +102,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// A change to a department tree breaks its rules: nothing was written.
+    #[error(transparent)]
+    Tree(crate::domain::TreeError),
     /// A member's card quota ([`CardQuota`]) is used up: nothing was written.
     #[error("the member's card quota is used up")]
     CardQuota(QuotaUsed),
@@ -141,6 +147,8 @@ pub enum Conflict {
     ContactRequest,
     /// A tag of the same group and name in the organization's library.
     Tag,
+    /// A department beside another of the same name.
+    Department,
 }
 
 impl Conflict {
@@ -159,6 +167,7 @@ impl Conflict {
             Self::Session => "session",
             Self::ContactRequest => "contact request",
             Self::Tag => "tag",
+            Self::Department => "department",
         }
     }
 }

@@ -12,6 +12,7 @@ mod backup;
 mod book;
 mod cards;
 mod contacts;
+mod departments;
 mod edge;
 mod keys_at_rest;
 mod members;

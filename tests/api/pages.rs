@@ -5,7 +5,7 @@
 use crate::common::{Backend, spawn_app};
 use reqwest::Method;
 
-const PAGES: [&str; 14] = [
+const PAGES: [&str; 15] = [
     "/",
     "/card",
     "/scan",
@@ -13,6 +13,7 @@ const PAGES: [&str; 14] = [
     "/contacts",
     "/directory",
     "/admin",
+    "/admin/departments",
     "/admin/contacts",
     "/admin/policy",
     "/admin/cards",

@@ -82,7 +82,7 @@ async fn a_duplicate_employee_id_is_a_conflict_and_writes_nothing(backend: Backe
         "{result:?}"
     );
     let all = store
-        .search_members(org, &MemberQuery::All, MemberId::new(0), 100)
+        .search_members(org, &MemberQuery::All, None, MemberId::new(0), 100)
         .await
         .unwrap();
     assert_eq!(all.len(), 1, "Bob must not have been written");
@@ -144,7 +144,13 @@ async fn directory_search_is_case_width_and_cjk_aware(backend: Backend) {
         let q = namecard::domain::fold_for_search(q);
         async move {
             let found = store
-                .search_members(org, &MemberQuery::NameContains(q), MemberId::new(0), 10)
+                .search_members(
+                    org,
+                    &MemberQuery::NameContains(q),
+                    None,
+                    MemberId::new(0),
+                    10,
+                )
                 .await
                 .unwrap();
             found
@@ -164,6 +170,7 @@ async fn directory_search_is_case_width_and_cjk_aware(backend: Backend) {
         .search_members(
             org,
             &MemberQuery::EmployeeId("E2".into()),
+            None,
             MemberId::new(0),
             10,
         )
@@ -199,7 +206,7 @@ async fn deactivation_hides_the_member_and_revokes_their_tokens(backend: Backend
     assert!(store.find_token(&secret.hash()).await.unwrap().is_none());
     assert!(
         store
-            .search_members(org, &MemberQuery::All, MemberId::new(0), 10)
+            .search_members(org, &MemberQuery::All, None, MemberId::new(0), 10)
             .await
             .unwrap()
             .is_empty()

@@ -741,6 +741,90 @@ async fn connect_ada_and_bob(app: &TestApp, orgs: &TwoOrgs) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_builds_departments_and_colleagues_browse_the_directory_by_them() {
+    let Some(b) = browser(&[]).await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    member(
+        &app,
+        &orgs.admin_a,
+        orgs.a,
+        "Grace Hopper",
+        "A-2",
+        "Rear Admiral",
+    )
+    .await;
+    member(
+        &app,
+        &orgs.admin_a,
+        orgs.a,
+        "Alan Turing",
+        "A-3",
+        "Researcher",
+    )
+    .await;
+    let admin_link = app
+        .admin_signin_link(&orgs.admin_a, orgs.a)
+        .await
+        .expect(201);
+    b.sign_in(&app, admin_link["url"].as_str().unwrap()).await;
+    b.open(&app, "/admin/departments").await;
+    b.wait_for_text("#departments", "No departments yet").await;
+
+    // Engineering at the top, Compilers inside it, chosen from the parent list.
+    b.type_into("#d-name", "Engineering").await;
+    b.click("#add-department button[type=submit]").await;
+    b.wait_for_text("#departments", "Engineering").await;
+    b.wait_for("#d-parent option:nth-child(2)").await;
+    b.type_into("#d-name", "Compilers").await;
+    b.wait_for("#d-parent")
+        .await
+        .select_by_label("Engineering")
+        .await
+        .expect("choose the parent");
+    b.click("#add-department button[type=submit]").await;
+    b.wait_for_text("#departments", "Compilers").await;
+
+    // Grace goes into Compilers by her employee id.
+    let compilers = b
+        .eval(
+            "return [...document.querySelectorAll('#departments li.department')]\
+             .find((li) => li.textContent.includes('Compilers')).dataset.id;",
+        )
+        .await;
+    let compilers = compilers.as_str().expect("department id").to_owned();
+    let row = format!("#departments li.department[data-id='{compilers}']");
+    b.click(&format!("{row} button.members")).await;
+    b.type_into(&format!("{row} form.add-to-department input"), "A-2")
+        .await;
+    b.click(&format!("{row} form.add-to-department button"))
+        .await;
+    b.wait_for_text(&format!("{row} .department-members"), "Grace Hopper")
+        .await;
+    b.wait_for_text(&row, "1 member directly").await;
+    b.assert_no_alert().await;
+    b.screenshots("admin-departments").await;
+    b.sign_out().await;
+
+    // A colleague narrows the directory to Engineering: Grace, in Compilers under it, alone.
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.open(&app, "/directory").await;
+    b.wait_for_text("#directory", "Alan Turing").await;
+    b.wait_for("select[name=department]")
+        .await
+        .select_by_label("Engineering")
+        .await
+        .expect("choose a department");
+    b.wait_until(|b| async move {
+        let shown = b.wait_for_text("#directory", "Grace Hopper").await;
+        !shown.contains("Alan Turing")
+    })
+    .await;
+    b.screenshots("directory-by-department").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_hands_a_leavers_contacts_to_a_colleague_who_is_told() {
     let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
