@@ -14,6 +14,7 @@ mod hanzi;
 pub mod ids;
 pub mod import;
 pub mod member;
+pub mod oidc;
 pub mod org;
 pub mod session;
 pub mod token;

@@ -2,7 +2,7 @@
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
 //! contact ways (team codes, [`Ways`]), webhooks,
-//! web sessions and the audit log. Every write goes through one of them; each builds its audit
+//! web sessions, single sign-on through organizations' OpenID providers ([`Oidc`]) and the audit log. Every write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
 //! parsed into domain types, answers leave as entities that `http` turns into its views.
@@ -14,6 +14,7 @@ pub mod clock;
 pub mod contacts;
 pub mod keyring;
 pub mod members;
+pub mod oidc;
 pub mod orgs;
 pub mod sessions;
 pub mod transfers;
@@ -27,6 +28,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
 pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
 pub use members::Members;
+pub use oidc::{Oidc, OidcError};
 pub use orgs::Orgs;
 pub use sessions::Sessions;
 pub use transfers::{TransferError, Transfers};
@@ -51,6 +53,7 @@ pub struct Services {
     pub ways: Ways,
     pub webhooks: Webhooks,
     pub sessions: Sessions,
+    pub oidc: Oidc,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
 }
