@@ -752,7 +752,7 @@ mod tests {
         // RFC 7636 appendix B's example.
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFL-hq6kosmYDeQT5ejNGbm4Y3U7E3fM"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
@@ -770,6 +770,95 @@ mod tests {
         let c = claims(json!({"employee_id": 42}));
         assert_eq!(claim_value(&c, &eid, MatchOn::EmployeeId).unwrap(), "42");
         assert!(claim_value(&c, &name, MatchOn::Email).is_err());
+    }
+
+    /// An Ed25519 key as the provider's JWKS has it, and a token it signs.
+    fn signer() -> (jsonwebtoken::EncodingKey, jsonwebtoken::jwk::Jwk, [u8; 32]) {
+        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let der = key.to_pkcs8_der().unwrap();
+        let public = key.verifying_key().to_bytes();
+        let jwk = serde_json::from_value(json!({
+            "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(public),
+            "kid": "k1", "use": "sig", "alg": "EdDSA"
+        }))
+        .unwrap();
+        (
+            jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+            jwk,
+            public,
+        )
+    }
+
+    fn token(
+        alg: jsonwebtoken::Algorithm,
+        kid: Option<&str>,
+        key: &jsonwebtoken::EncodingKey,
+    ) -> String {
+        let mut header = jsonwebtoken::Header::new(alg);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, &good(), key).unwrap()
+    }
+
+    #[test]
+    fn an_id_token_verifies_only_with_the_providers_key_and_algorithm() {
+        use jsonwebtoken::Algorithm;
+        let (key, jwk, public) = signer();
+        let keys = [jwk];
+        let e = expected();
+        let good_token = token(Algorithm::EdDSA, Some("k1"), &key);
+        assert!(verify_id_token(&good_token, &keys, &e).is_ok());
+        // Unsigned, and signed with the public key as an HMAC secret: refused before any key.
+        let (h, p) = (
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+            good_token.split('.').nth(1).unwrap().to_owned(),
+        );
+        assert_eq!(
+            verify_id_token(&format!("{h}.{p}."), &keys, &e),
+            Err(TokenRejection::DisallowedAlgorithm)
+        );
+        let hs = token(
+            Algorithm::HS256,
+            Some("k1"),
+            &jsonwebtoken::EncodingKey::from_secret(&public),
+        );
+        assert_eq!(
+            verify_id_token(&hs, &keys, &e),
+            Err(TokenRejection::DisallowedAlgorithm)
+        );
+        // A key id the JWKS lacks; a signature that does not verify; garbage.
+        assert_eq!(
+            verify_id_token(&token(Algorithm::EdDSA, Some("k2"), &key), &keys, &e),
+            Err(TokenRejection::UnknownKey)
+        );
+        let mut forged = good_token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(
+            verify_id_token(&forged, &keys, &e),
+            Err(TokenRejection::BadSignature)
+        );
+        assert_eq!(
+            verify_id_token("not a token", &keys, &e),
+            Err(TokenRejection::Malformed)
+        );
+        // The claims are checked after the signature: another client's token is refused.
+        let other = Expected {
+            client_id: "another",
+            ..expected()
+        };
+        assert_eq!(
+            verify_id_token(&good_token, &keys, &other),
+            Err(TokenRejection::WrongAudience)
+        );
+        let later = Expected {
+            now: NOW + 61,
+            ..expected()
+        };
+        assert_eq!(
+            verify_id_token(&good_token, &keys, &later),
+            Err(TokenRejection::Expired)
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod contacts;
 mod edge;
 mod keys_at_rest;
 mod members;
+mod oidc;
 mod operations;
 mod pages;
 mod resilience;
