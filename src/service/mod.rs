@@ -1,8 +1,9 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
-//! contact ways (team codes, [`Ways`]), webhooks,
-//! web sessions, single sign-on through organizations' OpenID providers ([`Oidc`]) and the audit log. Every write goes through one of them; each builds its audit
+//! contact ways (team codes, [`Ways`]), webhooks, web sessions, single sign-on through
+//! organizations' OpenID providers ([`Oidc`]) and the audit log. Every write goes through one of
+//! them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
 //! parsed into domain types, answers leave as entities that `http` turns into its views.
