@@ -180,6 +180,17 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_WEBHOOK_PROXY", hide_env_values = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_proxy: Option<Secret>,
+    /// `true` lets organizations' OpenID providers (single sign-on) be on loopback, private and
+    /// link-local addresses (a Keycloak inside the operator's own network); by default only
+    /// public addresses are reached, as for webhooks [default: false].
+    #[arg(long, env = "NAMECARD_OIDC_PRIVATE_ADDRESSES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc_private_addresses: Option<bool>,
+    /// How long each call to an OpenID provider (discovery, keys, token) may take, connecting
+    /// included, before the sign-in fails with `oidc_provider_unreachable` [default: 5s].
+    #[arg(long, env = "NAMECARD_OIDC_TIMEOUT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc_timeout: Option<String>,
 }
 
 impl RawSettings {
@@ -361,6 +372,33 @@ pub struct WebhookSettings {
     pub proxy: Option<Secret>,
 }
 
+/// Single sign-on through organizations' OpenID providers.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// Whether providers may be on non-public addresses.
+    pub private_addresses: bool,
+    /// The longest one call to a provider may take.
+    pub timeout: Duration,
+}
+
+impl OidcSettings {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let timeout = duration(
+            "oidc_timeout",
+            raw.oidc_timeout.as_deref(),
+            Duration::from_secs(5),
+        )?;
+        if timeout > Duration::from_secs(20) {
+            // Three calls must fit well inside the request timeout.
+            return Err(bad("oidc_timeout", "must be at most 20s"));
+        }
+        Ok(Self {
+            private_addresses: raw.oidc_private_addresses.unwrap_or(false),
+            timeout,
+        })
+    }
+}
+
 /// Validated settings, one group per component.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -370,6 +408,7 @@ pub struct Settings {
     pub contacts: ContactsSettings,
     pub scan: ScanSettings,
     pub webhooks: WebhookSettings,
+    pub oidc: OidcSettings,
     pub keys: KeySettings,
     pub log_format: LogFormat,
 }
@@ -683,6 +722,7 @@ impl Settings {
             contacts: ContactsSettings::resolve(raw)?,
             scan: ScanSettings::resolve(raw)?,
             webhooks: WebhookSettings::resolve(raw)?,
+            oidc: OidcSettings::resolve(raw)?,
             log_format,
         })
     }

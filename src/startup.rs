@@ -43,8 +43,8 @@ pub enum StartError {
         setting: &'static str,
         message: String,
     },
-    /// The webhook delivery client could not be built.
-    #[error("cannot build the webhook client")]
+    /// The webhook delivery client, or the OpenID providers' client, could not be built.
+    #[error("cannot build the outbound HTTP client")]
     Webhooks(#[source] reqwest::Error),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}")]
@@ -180,6 +180,13 @@ impl Server {
                 Arc::clone(services),
                 |s| async move { s.sessions.purge_expired().await },
             ),
+            // Single sign-on attempts nobody finished.
+            every(
+                Duration::from_secs(600),
+                "purging expired single sign-on attempts",
+                Arc::clone(services),
+                |s| async move { s.oidc.purge_expired().await },
+            ),
             // The webhook outbox: every instance delivers, claiming deliveries under a lease.
             every(
                 Duration::from_secs(1),
@@ -285,24 +292,40 @@ async fn build_services(
     let issuer =
         crate::card::Issuer::parse(&settings.http.public_url).map_err(StartError::Issuer)?;
     let source = &settings.keys.kek;
-    let keys = Keyring::load(issuer.clone(), Arc::clone(&store), Arc::clone(&clock), kek)
-        .await
-        .map_err(|e| match e {
-            KeyringError::Sealed { kid, source: seal } => StartError::Kek {
-                setting: source.setting(),
-                message: match seal {
-                    SealError::WrongKek { sealed_with, given } => format!(
-                        "the signing keys are sealed under key-encryption key {sealed_with}, but \
+    let keys = Keyring::load(
+        issuer.clone(),
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        Arc::clone(&kek),
+    )
+    .await
+    .map_err(|e| match e {
+        KeyringError::Sealed { kid, source: seal } => StartError::Kek {
+            setting: source.setting(),
+            message: match seal {
+                SealError::WrongKek { sealed_with, given } => format!(
+                    "the signing keys are sealed under key-encryption key {sealed_with}, but \
                          {} holds {given}: give the key they were sealed with (an interrupted \
                          `namecard kek rotate` is finished by running it again)",
-                        source.describe()
-                    ),
-                    other => format!("signing key {kid}: {other}"),
-                },
+                    source.describe()
+                ),
+                other => format!("signing key {kid}: {other}"),
             },
-            other => StartError::Keys(other),
-        })?;
+        },
+        other => StartError::Keys(other),
+    })?;
     let keys = Arc::new(keys);
+    let oidc = crate::service::Oidc::new(
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        kek,
+        crate::service::oidc::provider_client(
+            settings.oidc.private_addresses,
+            settings.oidc.timeout,
+        )
+        .map_err(StartError::Webhooks)?,
+        issuer.as_str(),
+    );
     let webhooks = Webhooks::new(
         Arc::clone(&store),
         Arc::clone(&clock),
@@ -341,6 +364,7 @@ async fn build_services(
             settings.scan.build(),
         ),
         sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer),
+        oidc,
         webhooks,
         keys,
         store,

@@ -214,7 +214,39 @@ function signedOut(why) {
   show(pageHead('Sign in'),
     panel(null,
       h('p', { text: why || 'You are not signed in.' }),
-      h('p', { class: 'muted', text: 'namecard has no passwords: your organization\'s admin sends you a personal sign-in link. Open it on this device to sign in.' })));
+      h('p', { class: 'muted', text: 'namecard has no passwords: your organization\'s admin sends you a personal sign-in link. Open it on this device to sign in.' })),
+    ssoPanel());
+}
+
+/**
+ * Single sign-on: the person gives their work e-mail (or the organization's domain); when that
+ * organization has an identity provider, a "Sign in with ..." button leads to it.
+ */
+function ssoPanel() {
+  const out = h('div', { id: 'sso-out' });
+  const input = h('input', { type: 'text', id: 'sso-domain', autocomplete: 'email', 'aria-label': 'Work e-mail or organization domain', placeholder: 'you@company.example' });
+  const form = h('form', { id: 'sso', class: 'search' }, input, h('button', { type: 'submit', class: 'secondary', text: 'Continue' }));
+  const find = (domain) => busy(form.querySelector('button'), out, async () => {
+    try {
+      const sso = await api('GET', `/v1/oidc/providers?domain=${encodeURIComponent(domain)}`);
+      out.replaceChildren(h('p', {}, h('a', { class: 'button', id: 'sso-start', href: sso.start_url, text: `Sign in with ${sso.label}` })),
+        h('p', { class: 'small muted', text: sso.org_name }));
+    } catch (e) {
+      if (e instanceof Problem && e.code === 'oidc_not_configured') {
+        out.replaceChildren(notice('warn', 'No single sign-on', 'Your organization has not set up single sign-on. Ask your admin for a sign-in link.'));
+      } else throw e;
+    }
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (input.value.trim()) find(input.value.trim());
+  });
+  const given = new URLSearchParams(location.search).get('domain');
+  if (given) {
+    input.value = given;
+    find(given);
+  }
+  return panel('Single sign-on', h('p', { class: 'muted small', text: 'If your organization signs you in with its own account (Microsoft, Okta, Keycloak, ...):' }), form, out);
 }
 
 function needRole(role) {
@@ -236,12 +268,12 @@ function needRole(role) {
 
 async function signinView(secret) {
   // The secret leaves the address bar (and the history) before anything else happens.
-  history.replaceState(null, '', '/signin');
+  history.replaceState(null, '', `/signin${location.search}`);
   // Opening another link while this page is shown changes only the fragment: start over.
   window.addEventListener('hashchange', () => location.reload());
   show(pageHead('Signing in…'));
   if (!secret) {
-    signedOut('This sign-in link is incomplete. Open the whole link your admin sent you.');
+    signedOut();
     return;
   }
   try {
@@ -1245,11 +1277,75 @@ async function adminPolicyView() {
 
   out.replaceChildren(
     panel('External contacts', policyForm),
+    await ssoSettingsPanel(org),
     h('div', { class: 'grid-2' },
       panel('Partner organizations', list,
         h('label', { for: 'partner-id', text: 'Add a partner by its organization id' }), addPartner, partnerOut),
       panel('Webhook', h('p', { class: 'muted small', text: 'Contact requests and decisions are also sent, signed, to this URL.' }),
         hookNow, hookForm, h('div', { class: 'actions' }, removeHook), hookOut)));
+}
+
+/** Admin: the organization's OpenID provider (single sign-on). The client secret is never shown. */
+async function ssoSettingsPanel(org) {
+  let sso = await api('GET', `/v1/orgs/${org}/oidc`).catch((e) => {
+    if (e instanceof Problem && e.status === 404) return null;
+    throw e;
+  });
+  const out = h('div');
+  const now = h('div', { id: 'sso-now' });
+  const field = (id, label, props = {}) => [h('label', { for: id, text: label }), h('input', { id, name: id, ...props })];
+  const matchOn = h('select', { id: 'sso-match-on', name: 'match_on' },
+    h('option', { value: 'email', text: 'E-mail address' }), h('option', { value: 'employee_id', text: 'Employee ID' }));
+  const form = h('form', { id: 'sso-settings', class: 'stack' },
+    ...field('sso-issuer', 'Issuer URL', { type: 'url', required: true, placeholder: 'https://login.microsoftonline.com/<tenant id>/v2.0' }),
+    ...field('sso-client-id', 'Client ID', { type: 'text', required: true }),
+    ...field('sso-client-secret', 'Client secret', { type: 'password', autocomplete: 'off' }),
+    h('label', { for: 'sso-match-on', text: 'Match members by' }), matchOn,
+    ...field('sso-claim', 'Claim', { type: 'text', placeholder: 'email' }),
+    ...field('sso-label', 'Button label', { type: 'text', placeholder: 'Acme Entra ID' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save single sign-on' })), out);
+  const value = (id) => form.querySelector(`#${id}`).value.trim();
+  const render = () => {
+    const redirect = sso ? sso.redirect_uri : `${location.origin}/auth/oidc/callback`;
+    now.replaceChildren(
+      h('p', { class: 'small', text: sso ? `Members sign in through ${sso.issuer}, matched by ${sso.match_on === 'email' ? 'e-mail' : 'employee ID'} from the "${sso.claim}" claim. Sign-in links keep working.` : 'No single sign-on: members sign in with links.' }),
+      h('p', { class: 'small muted', text: 'Redirect URI to register at your provider:' }), copyRow(redirect),
+      sso && h('p', { class: 'small muted', text: 'Sign-in address (for an app tile or "initiate login URI"):' }), sso && copyRow(sso.start_url));
+    if (sso) {
+      form.querySelector('#sso-issuer').value = sso.issuer;
+      form.querySelector('#sso-client-id').value = sso.client_id;
+      form.querySelector('#sso-claim').value = sso.claim;
+      form.querySelector('#sso-label').value = sso.label;
+      form.querySelector('#sso-client-secret').placeholder = 'Stored; leave empty to keep it';
+      matchOn.value = sso.match_on;
+    }
+  };
+  render();
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(form.querySelector('button'), out, async () => {
+      const body = { issuer: value('sso-issuer'), client_id: value('sso-client-id'), match_on: matchOn.value };
+      if (value('sso-client-secret')) body.client_secret = value('sso-client-secret');
+      if (value('sso-claim')) body.claim = value('sso-claim');
+      if (value('sso-label')) body.label = value('sso-label');
+      sso = await api('PUT', `/v1/orgs/${org}/oidc`, body);
+      form.querySelector('#sso-client-secret').value = '';
+      render();
+      out.replaceChildren(notice('ok', 'Single sign-on saved'));
+    });
+  });
+  const remove = confirmButton('Remove single sign-on', 'Yes, remove', async () => {
+    try {
+      await api('DELETE', `/v1/orgs/${org}/oidc`);
+      sso = null;
+      form.reset();
+      render();
+      out.replaceChildren(notice('ok', 'Single sign-on removed', 'Members sign in with links again.'));
+    } catch (e) {
+      out.replaceChildren(problemNotice(e));
+    }
+  });
+  return panel('Single sign-on (OpenID Connect)', now, form, h('div', { class: 'actions' }, remove));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-//! `namecard kek rotate`: seal every signing key in the database under a new key-encryption key.
+//! `namecard kek rotate`: seal every signing key (and every single sign-on client secret) in the
+//! database under a new key-encryption key.
 
 use crate::config::KekSource;
 use crate::seal::{Kek, SealError};
@@ -74,10 +75,20 @@ fn rotate(args: &RotateArgs) -> anyhow::Result<ExitCode> {
         let store = crate::startup::open_store(&settings.store)
             .await
             .context("opening the database")?;
-        crate::service::keyring::reseal_keys(&*store, &current, &next)
+        let keys = crate::service::keyring::reseal_keys(&*store, &current, &next)
             .await
-            .context("sealing the signing keys under the new KEK (nothing was changed)")
+            .context("sealing the signing keys under the new KEK (nothing was changed)")?;
+        // The organizations' single sign-on client secrets are sealed the same way. Run again
+        // after a failure here, the rotation skips what is already sealed under the new KEK.
+        let secrets = crate::service::oidc::reseal_secrets(&*store, &current, &next)
+            .await
+            .context(
+                "sealing the single sign-on client secrets under the new KEK (the signing keys \
+                 are done: run the rotation again to finish)",
+            )?;
+        anyhow::Ok((keys, secrets))
     })?;
+    let (resealed, secrets) = resealed;
     let place = match replaces {
         Some(current_path) => {
             std::fs::rename(&next_path, current_path)
@@ -97,7 +108,8 @@ fn rotate(args: &RotateArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     println!(
-        "sealed {resealed} signing keys under key-encryption key {} ({place})",
+        "sealed {resealed} signing keys and {secrets} single sign-on client secrets under \
+         key-encryption key {} ({place})",
         next.id()
     );
     println!(

@@ -15,6 +15,7 @@ mod hanzi;
 pub mod ids;
 pub mod import;
 pub mod member;
+pub mod oidc;
 pub mod org;
 pub mod session;
 pub mod token;

@@ -91,10 +91,15 @@ fn cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
 
 /// The session secret in a `Cookie` header, if any (the first non-empty `nc_session`).
 pub fn session_from_cookies(cookie_header: &str) -> Option<&str> {
+    cookie_value(cookie_header, SESSION_COOKIE)
+}
+
+/// The first non-empty value of the cookie `name` in a `Cookie` header, if any.
+pub fn cookie_value<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
     cookie_header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .find(|(n, value)| *n == name && !value.is_empty())
         .map(|(_, value)| value)
 }
 

@@ -162,6 +162,11 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -206,10 +211,14 @@ pub(super) async fn problems_only(
 ) -> Response {
     let response = next.run(request).await;
     let status = response.status();
+    // A page written for people (the sign-in error page) is an answer of its own, kept as is.
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json")
+                || v.as_bytes().starts_with(b"text/html")
+        });
     if is_problem || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }

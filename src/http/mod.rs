@@ -17,6 +17,7 @@ mod error;
 pub mod extract;
 mod keys;
 mod members;
+mod oidc;
 mod ops;
 mod orgs;
 mod pages;
@@ -180,6 +181,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(ways::router())
         .merge(ops::router())
         .merge(sessions::router())
+        .merge(oidc::router())
         .merge(pages::router())
         .split_for_parts();
     // After the routes are in: `ApiDoc`'s own modifiers run before any route is merged.

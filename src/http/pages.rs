@@ -233,6 +233,42 @@ async fn shell(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// A page for people that says what went wrong, with its stable `code` (the sign-in error
+/// page): static HTML under the pages' policy, every value escaped, no script.
+pub(super) fn message_page(status: StatusCode, title: &str, code: &str, message: &str) -> Response {
+    let (title, code, message) = (
+        escape_attribute(title),
+        escape_attribute(code),
+        escape_attribute(message),
+    );
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · namecard</title>\n\
+         <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\n\
+         <link rel=\"stylesheet\" href=\"/assets/app.css\">\n</head>\n\
+         <body data-ready=\"true\">\n<header class=\"top\"><div class=\"bar\">\
+         <a class=\"brand\" href=\"/\"><img src=\"/assets/icon.svg\" alt=\"\" width=\"24\" height=\"24\"><span>namecard</span></a>\
+         </div></header>\n<main id=\"main\" class=\"main\" data-code=\"{code}\">\n\
+         <div class=\"page-head\"><h1>{title}</h1></div>\n<section class=\"panel\">\n\
+         <p id=\"problem-message\">{message}</p>\n\
+         <p class=\"small muted\">Code: <code id=\"problem-code\">{code}</code></p>\n\
+         <p><a href=\"/signin\">Back to sign-in</a></p>\n</section>\n</main>\n</body>\n</html>\n"
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
 /// Escapes text for a double-quoted HTML attribute.
 fn escape_attribute(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

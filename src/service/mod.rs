@@ -1,8 +1,9 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
-//! contact ways (team codes, [`Ways`]), departments, webhooks,
-//! web sessions and the audit log. Every write goes through one of them; each builds its audit
+//! contact ways (team codes, [`Ways`]), departments, webhooks, web sessions, single sign-on
+//! through organizations' OpenID providers ([`Oidc`]) and the audit log. Every write goes through
+//! one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
 //! parsed into domain types, answers leave as entities that `http` turns into its views.
@@ -15,6 +16,7 @@ pub mod contacts;
 pub mod departments;
 pub mod keyring;
 pub mod members;
+pub mod oidc;
 pub mod orgs;
 pub mod sessions;
 pub mod transfers;
@@ -29,6 +31,7 @@ pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
 pub use departments::Departments;
 pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
 pub use members::Members;
+pub use oidc::{Oidc, OidcError};
 pub use orgs::Orgs;
 pub use sessions::Sessions;
 pub use transfers::{TransferError, Transfers};
@@ -54,6 +57,7 @@ pub struct Services {
     pub ways: Ways,
     pub webhooks: Webhooks,
     pub sessions: Sessions,
+    pub oidc: Oidc,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
 }

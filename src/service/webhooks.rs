@@ -102,8 +102,22 @@ pub fn delivery_client(
     allow_private: bool,
     proxy: Option<&str>,
 ) -> reqwest::Result<reqwest::Client> {
+    outbound_client(allow_private, proxy, Duration::from_secs(10))
+}
+
+/// A client for calls an organization's settings aim (webhook deliveries, its OpenID provider):
+/// [`delivery_client`]'s rules, with `timeout` for each whole exchange, connecting included.
+///
+/// # Errors
+/// When the TLS backend cannot be initialised or `proxy` is not a proxy URL.
+pub fn outbound_client(
+    allow_private: bool,
+    proxy: Option<&str>,
+    timeout: Duration,
+) -> reqwest::Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        .timeout(timeout)
+        .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
     let builder = match proxy {

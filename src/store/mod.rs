@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
 //! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
-//! `ways`, `departments`, `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! `ways`, `departments`, `webhooks`, `sessions`, `oidc`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -21,6 +21,7 @@ pub mod contacts;
 pub mod departments;
 pub mod keys;
 pub mod members;
+pub mod oidc;
 pub mod orgs;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -37,6 +38,7 @@ pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
 pub use departments::{DepartmentStore, MembersChange, MembersChanged};
 pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
 pub use members::MemberStore;
+pub use oidc::{NewAttempt, OidcStore, SecretReseal, StoredProvider, TakenAttempt};
 pub use orgs::OrgStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
@@ -69,6 +71,7 @@ store_of!(
     WayStore,
     WebhookStore,
     SessionStore,
+    OidcStore,
     AuditStore
 );
 

@@ -82,6 +82,17 @@ pub trait SessionStore: Send + Sync {
         session: &TokenHash,
         now: i64,
     ) -> Result<Option<SessionInfo>, StoreError>;
+    /// Starts a member's session stored under `session` without a link (a sign-in through the
+    /// organization's identity provider), with the audit entry `session.start` naming `via`.
+    /// `None` when the member is not active.
+    async fn start_member_session(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        session: &TokenHash,
+        now: i64,
+        via: &str,
+    ) -> Result<Option<SessionInfo>, StoreError>;
     /// The live session with hash `session`: unexpired, its token unrevoked, its member active.
     async fn find_session(
         &self,
@@ -145,7 +156,70 @@ impl TryFrom<SessionRow> for SessionInfo {
     }
 }
 
+/// A session about to start: for whom, made by which token's link (none for a sign-in through
+/// the identity provider), and how, for the audit log.
+struct Opening {
+    role: Role,
+    org_id: OrgId,
+    member_id: Option<MemberId>,
+    created_by: Option<i64>,
+    via: String,
+}
+
 for_both_databases! {
+    impl Sql {
+        /// Starts a session in the caller's transaction: a new `web session` token (never shown
+        /// to anyone: only the session secret is), the session row lasting [`session_lifetime`],
+        /// and the audit entry `session.start`.
+        async fn open_session(
+            tx: &mut Conn,
+            opened: &Opening,
+            session: &TokenHash,
+            now: i64,
+        ) -> Result<SessionInfo, StoreError> {
+            let unused = TokenSecret::generate().hash();
+            let token = sqlx::query_as::<_, TokenRow>(&format!(
+                "INSERT INTO tokens (hash, role, org_id, member_id, label, created_at) \
+                 VALUES ($1, $2, $3, $4, 'web session', $5) RETURNING {COLUMNS}"
+            ))
+            .bind(unused.as_str())
+            .bind(opened.role.as_str())
+            .bind(opened.org_id.get())
+            .bind(opened.member_id.map(MemberId::get))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let token = TokenInfo::try_from(token)?;
+            let expires_at = now + session_lifetime(opened.role);
+            sqlx::query(
+                "INSERT INTO web_sessions (hash, token_id, created_at, expires_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(session.as_str())
+            .bind(token.id.get())
+            .bind(now)
+            .bind(expires_at)
+            .bind(opened.created_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify(Conflict::Session, "token"))?;
+            let actor = token
+                .principal()
+                .ok_or_else(|| corrupt("token", token.id))?
+                .actor();
+            let audit = Audit {
+                at: now,
+                actor,
+                org_id: Some(opened.org_id),
+                action: "session.start",
+                target: opened.via.clone(),
+                detail: String::new(),
+            };
+            Self::write_audit(&mut *tx, &audit).await?;
+            Ok(SessionInfo { token, expires_at })
+        }
+    }
+
     #[async_trait::async_trait]
     impl SessionStore for Sql {
         async fn create_bootstrap_token(&self, hash: &TokenHash, now: i64) -> Result<bool, StoreError> {
@@ -326,48 +400,28 @@ for_both_databases! {
                 return Ok(None);
             }
             let role = Role::from_stored(&role).ok_or_else(|| corrupt("role", &role))?;
-            // The session's token is never shown to anyone: only the session secret is.
-            let unused = TokenSecret::generate().hash();
-            let token = sqlx::query_as::<_, TokenRow>(&format!(
-                "INSERT INTO tokens (hash, role, org_id, member_id, label, created_at) \
-                 VALUES ($1, $2, $3, $4, 'web session', $5) RETURNING {COLUMNS}"
-            ))
-            .bind(unused.as_str())
-            .bind(role.as_str())
-            .bind(org_id.get())
-            .bind(member_id.map(MemberId::get))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let token = TokenInfo::try_from(token)?;
-            let expires_at = now + session_lifetime(role);
-            sqlx::query(
-                "INSERT INTO web_sessions (hash, token_id, created_at, expires_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(session.as_str())
-            .bind(token.id.get())
-            .bind(now)
-            .bind(expires_at)
-            .bind(created_by)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify(Conflict::Session, "token"))?;
-            let actor = token
-                .principal()
-                .ok_or_else(|| corrupt("token", token.id))?
-                .actor();
-            let audit = Audit {
-                at: now,
-                actor,
-                org_id: Some(org_id),
-                action: "session.start",
-                target: format!("signin_link/{link_id}"),
-                detail: String::new(),
-            };
-            Self::write_audit(&mut tx, &audit).await?;
+            let opened = Opening { role, org_id, member_id, created_by, via: format!("signin_link/{link_id}") };
+            let info = Self::open_session(&mut tx, &opened, session, now).await?;
             tx.commit().await?;
-            Ok(Some(SessionInfo { token, expires_at }))
+            Ok(Some(info))
+        }
+
+        async fn start_member_session(
+            &self,
+            org_id: OrgId,
+            member_id: MemberId,
+            session: &TokenHash,
+            now: i64,
+            via: &str,
+        ) -> Result<Option<SessionInfo>, StoreError> {
+            let mut tx = self.begin_write().await?;
+            if Self::fetch_member(&mut tx, org_id, member_id).await?.status != MemberStatus::Active {
+                return Ok(None);
+            }
+            let opened = Opening { role: Role::Member, org_id, member_id: Some(member_id), created_by: None, via: via.to_owned() };
+            let info = Self::open_session(&mut tx, &opened, session, now).await?;
+            tx.commit().await?;
+            Ok(Some(info))
         }
 
         async fn find_session(&self, session: &TokenHash, now: i64) -> Result<Option<SessionInfo>, StoreError> {

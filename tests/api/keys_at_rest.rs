@@ -183,14 +183,31 @@ async fn rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek(backend:
     rotate_signing_key(&app).await;
     let old = app.kek();
     let old_text = std::fs::read_to_string(app.data_dir.join("namecard.kek")).expect("kek");
+    // A single sign-on client secret is sealed under the KEK too, and rotated with the keys.
+    let (sso_org, sso_admin) = app.org_with_admin("SSO").await;
+    app.send(
+        reqwest::Method::PUT,
+        &format!("/v1/orgs/{sso_org}/oidc"),
+        Some(&sso_admin),
+        Some(json!({"issuer": "https://idp.example.com", "client_id": "nc", "client_secret": "s3cret"})),
+    )
+    .await
+    .expect(200);
 
     let (rotated, said) = rotate_kek(&app);
     assert!(rotated, "{said}");
+    assert!(
+        said.contains("and 1 single sign-on client secrets"),
+        "{said}"
+    );
 
     let new = app.kek();
     assert_ne!(new.id(), old.id());
     assert!(said.contains(new.id().as_str()), "{said}");
     assert_sealed_under(&app, &new, backend).await;
+    let secret_kek: String =
+        crate::common::read_one(&app.database_url, "SELECT kek_id FROM oidc_providers").await;
+    assert_eq!(secret_kek, new.id().as_str());
     let restarted = app.another_instance(RawSettings::default()).await;
     assert_verifies(&restarted, &card).await;
     let extra = restarted

@@ -16,6 +16,7 @@ mod departments;
 mod edge;
 mod keys_at_rest;
 mod members;
+mod oidc;
 mod operations;
 mod pages;
 mod resilience;

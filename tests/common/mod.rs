@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod oidc;
 
 use namecard::config::{RawSettings, Settings};
 use namecard::startup::Server;

@@ -984,3 +984,63 @@ async fn the_scan_page_reads_a_card_live_from_the_camera() {
     b.wait_for_text("#send-outcome", "Request sent").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_in_through_the_organizations_identity_provider() {
+    sign_in_through_the_identity_provider(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_in_through_the_organizations_identity_provider_on_postgres() {
+    sign_in_through_the_identity_provider(Backend::Postgres).await;
+}
+
+/// The sign-in page finds Acme's provider by the member's work e-mail; Chromium goes through the
+/// real provider's login form and comes back signed in, on its card page. Cancelling at the
+/// provider shows the error page with its code.
+async fn sign_in_through_the_identity_provider(backend: Backend) {
+    use crate::common::oidc::{acme, app_at_its_own_url, real_provider};
+    let Some(app) = app_at_its_own_url(backend).await else {
+        return;
+    };
+    let Some(idp) = real_provider(&app, None) else {
+        return;
+    };
+    let Some(b) = browser(&[]).await else { return };
+    let (org, admin) = acme(&app).await;
+    app.send(
+        reqwest::Method::PUT,
+        &format!("/v1/orgs/{org}/oidc"),
+        Some(&admin),
+        Some(json!({"issuer": idp.issuer, "client_id": "namecard",
+                    "client_secret": "namecard-test-secret", "label": "Acme Test IdP"})),
+    )
+    .await
+    .expect(200);
+
+    b.open(&app, "/signin").await;
+    b.type_into("#sso-domain", "ada@acme.example").await;
+    b.click("#sso button[type=submit]").await;
+    b.wait_for_text("#sso-start", "Sign in with Acme Test IdP")
+        .await;
+    b.screenshots("sign-in-sso").await;
+    b.click("#sso-start").await;
+    b.wait_for("#login").await;
+    b.type_into("#login", "ada").await;
+    b.click("#submit").await;
+    b.wait_for("#sign-out").await;
+    b.wait_for_text("#who", "Ada Lovelace").await;
+    b.wait_for("#my-qr").await;
+
+    b.sign_out().await;
+    // The provider remembers Ada's sign-in in its own cookies (same host, another port): forget it.
+    b.client.delete_all_cookies().await.expect("cookies");
+    b.open(&app, "/signin?domain=acme.example").await;
+    b.click("#sso-start").await;
+    b.wait_for("#cancel").await;
+    b.click("#cancel").await;
+    b.wait_for("main[data-code=oidc_provider_error]").await;
+    b.wait_for_text("main", "refused the sign-in").await;
+    b.screenshots("sign-in-sso-failed").await;
+    b.close().await;
+}
