@@ -9,8 +9,8 @@ use crate::http::{AppState, Limits, router};
 use crate::seal::{Kek, SealError};
 use crate::service::KeyringError;
 use crate::service::{
-    Access, Book, Cards, Clock, Contacts, Keyring, Members, Orgs, Services, Sessions, SystemClock,
-    Transfers, Ways, Webhooks,
+    Access, Book, Cards, Clock, Contacts, Keyring, Mail, Members, Orgs, Services, Sessions,
+    SystemClock, Transfers, Ways, Webhooks,
 };
 use crate::store::{self, PrivateKey, Store, StoreError};
 use std::future::Future;
@@ -46,6 +46,9 @@ pub enum StartError {
     /// The webhook delivery client could not be built.
     #[error("cannot build the webhook client")]
     Webhooks(#[source] reqwest::Error),
+    /// The SMTP client could not be built from the settings.
+    #[error("invalid setting `smtp_host`: cannot build the SMTP client")]
+    Mail(#[source] lettre::transport::smtp::Error),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -187,6 +190,13 @@ impl Server {
                 Arc::clone(services),
                 |s| async move { s.webhooks.deliver_due().await },
             ),
+            // The mail outbox, the same way (nothing to do while e-mail is off).
+            every(
+                Duration::from_secs(1),
+                "sending mails",
+                Arc::clone(services),
+                |s| async move { s.mail.deliver_due().await },
+            ),
         ];
         let app = router(self.state, self.limits);
         let served = serve(self.listener, app, self.connections, shutdown).await;
@@ -285,23 +295,28 @@ async fn build_services(
     let issuer =
         crate::card::Issuer::parse(&settings.http.public_url).map_err(StartError::Issuer)?;
     let source = &settings.keys.kek;
-    let keys = Keyring::load(issuer.clone(), Arc::clone(&store), Arc::clone(&clock), kek)
-        .await
-        .map_err(|e| match e {
-            KeyringError::Sealed { kid, source: seal } => StartError::Kek {
-                setting: source.setting(),
-                message: match seal {
-                    SealError::WrongKek { sealed_with, given } => format!(
-                        "the signing keys are sealed under key-encryption key {sealed_with}, but \
+    let keys = Keyring::load(
+        issuer.clone(),
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        Arc::clone(&kek),
+    )
+    .await
+    .map_err(|e| match e {
+        KeyringError::Sealed { kid, source: seal } => StartError::Kek {
+            setting: source.setting(),
+            message: match seal {
+                SealError::WrongKek { sealed_with, given } => format!(
+                    "the signing keys are sealed under key-encryption key {sealed_with}, but \
                          {} holds {given}: give the key they were sealed with (an interrupted \
                          `namecard kek rotate` is finished by running it again)",
-                        source.describe()
-                    ),
-                    other => format!("signing key {kid}: {other}"),
-                },
+                    source.describe()
+                ),
+                other => format!("signing key {kid}: {other}"),
             },
-            other => StartError::Keys(other),
-        })?;
+        },
+        other => StartError::Keys(other),
+    })?;
     let keys = Arc::new(keys);
     let webhooks = Webhooks::new(
         Arc::clone(&store),
@@ -314,6 +329,16 @@ async fn build_services(
             .map(crate::config::Secret::expose),
     )
     .map_err(StartError::Webhooks)?;
+    let mail = Arc::new(
+        Mail::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            kek,
+            issuer.as_str(),
+            settings.mail.smtp.as_ref(),
+        )
+        .map_err(StartError::Mail)?,
+    );
     Ok(Services {
         orgs: Orgs::new(Arc::clone(&store), Arc::clone(&clock)),
         access: Access::new(Arc::clone(&store), Arc::clone(&clock)),
@@ -325,7 +350,8 @@ async fn build_services(
             settings.cards.build(),
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
-        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
+        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock))
+            .with_mail(Arc::clone(&mail)),
         ways: Ways::new(
             Arc::clone(&store),
             Arc::clone(&keys),
@@ -338,9 +364,12 @@ async fn build_services(
             Arc::clone(&clock),
             settings.contacts.build(),
             settings.scan.build(),
-        ),
-        sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer),
+        )
+        .with_mail(Arc::clone(&mail)),
+        sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer)
+            .with_mail(Arc::clone(&mail)),
         webhooks,
+        mail,
         keys,
         store,
         clock,

@@ -57,4 +57,6 @@ id_type! {
     TransferId;
     /// A contact way (a team code).
     ContactWayId;
+    /// A mail in the outbox.
+    MailId;
 }

@@ -13,6 +13,7 @@ pub mod contact;
 mod hanzi;
 pub mod ids;
 pub mod import;
+pub mod mail;
 pub mod member;
 pub mod org;
 pub mod session;
@@ -31,9 +32,10 @@ pub use contact::{
     Party, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
 };
 pub use ids::{
-    AuditId, ContactId, ContactWayId, DeliveryId, MemberId, OrgId, RequestId, SigninLinkId, TagId,
-    TokenId, TransferId,
+    AuditId, ContactId, ContactWayId, DeliveryId, MailId, MemberId, OrgId, RequestId, SigninLinkId,
+    TagId, TokenId, TransferId,
 };
+pub use mail::{Letter, MailKind, MailStatus, OutboxMail};
 pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
     MemberStatus, Mobile, NewMember, Title, fold_for_search,

@@ -15,6 +15,7 @@ mod edge;
 mod error;
 pub mod extract;
 mod keys;
+mod mail;
 mod members;
 mod ops;
 mod orgs;
@@ -176,6 +177,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(book::router())
         .merge(transfers::router())
         .merge(ways::router())
+        .merge(mail::router())
         .merge(ops::router())
         .merge(sessions::router())
         .merge(pages::router())

@@ -1,7 +1,7 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
-//! contact ways (team codes, [`Ways`]), webhooks,
+//! contact ways (team codes, [`Ways`]), webhooks, e-mail ([`Mail`]),
 //! web sessions and the audit log. Every write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
@@ -13,6 +13,7 @@ pub mod cards;
 pub mod clock;
 pub mod contacts;
 pub mod keyring;
+pub mod mail;
 pub mod members;
 pub mod orgs;
 pub mod sessions;
@@ -26,6 +27,7 @@ pub use cards::{CardFormat, CardOptions, Cards, Rendered, ServiceError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
 pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
+pub use mail::{Mail, MailError};
 pub use members::Members;
 pub use orgs::Orgs;
 pub use sessions::Sessions;
@@ -50,6 +52,7 @@ pub struct Services {
     pub transfers: Transfers,
     pub ways: Ways,
     pub webhooks: Webhooks,
+    pub mail: Arc<Mail>,
     pub sessions: Sessions,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,

@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
 //! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
-//! `ways`, `webhooks`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! `ways`, `webhooks`, `mail`, `sessions`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -19,6 +19,7 @@ pub mod book;
 pub mod cards;
 pub mod contacts;
 pub mod keys;
+pub mod mail;
 pub mod members;
 pub mod orgs;
 #[cfg(feature = "postgres")]
@@ -34,6 +35,7 @@ pub use book::BookStore;
 pub use cards::{CardQuota, CardRecord, CardState, CardStore, QuotaUsed, RevocationSnapshot};
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
 pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
+pub use mail::{ClaimedMail, MailStore, NewMail};
 pub use members::MemberStore;
 pub use orgs::OrgStore;
 #[cfg(feature = "postgres")]
@@ -65,6 +67,7 @@ store_of!(
     TransferStore,
     WayStore,
     WebhookStore,
+    MailStore,
     SessionStore,
     AuditStore
 );

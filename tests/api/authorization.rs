@@ -616,6 +616,21 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
             Access::Admin,
             &[204, 404],
         ),
+        // The mail outbox: the organization's admins read it; an unknown mail is 404 to them.
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/mail"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/mail/999999/retry"),
+            |_| Some(json!({})),
+            Access::Admin,
+            &[404],
+        ),
         // Web sign-in: links come from the organization's admins; a session comes from a link's
         // secret and lives in a cookie, which no caller here has.
         (

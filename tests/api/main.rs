@@ -14,6 +14,7 @@ mod cards;
 mod contacts;
 mod edge;
 mod keys_at_rest;
+mod mail;
 mod members;
 mod operations;
 mod pages;
