@@ -4,7 +4,7 @@
 //! keys); [`Settings::resolve`] checks it once, per component, and fails with an error naming the
 //! bad setting, so a misconfigured service stops at start-up instead of misbehaving later. Each
 //! group of [`Settings`] builds its component. Secrets (the metrics token, a database URL that
-//! may hold a password, the key-encryption key) are [`Secret`]s, whose `Debug` prints nothing of
+//! may hold a password, the key-encryption key, the SMTP password) are [`Secret`]s, whose `Debug` prints nothing of
 //! them.
 
 use crate::service::contacts::{ContactSettings, Decoder};
@@ -191,6 +191,35 @@ pub struct RawSettings {
     #[arg(long, env = "NAMECARD_OIDC_TIMEOUT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_timeout: Option<String>,
+    /// The SMTP server mails go through, e.g. `smtp.example.com`; without it e-mail is off and
+    /// nothing is queued [default: none].
+    #[arg(long, env = "NAMECARD_SMTP_HOST")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port [default: 587 for starttls, 465 for tls, 25 for none].
+    #[arg(long, env = "NAMECARD_SMTP_PORT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (upgrade a plain connection, required), `tls` (TLS from the start, "SMTPS")
+    /// or `none` (plain text: only for a relay on this machine or a private network)
+    /// [default: starttls].
+    #[arg(long, env = "NAMECARD_SMTP_TLS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_tls: Option<String>,
+    /// The user name to authenticate with, if the server asks for one.
+    #[arg(long, env = "NAMECARD_SMTP_USER")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_user: Option<String>,
+    /// The password of `smtp_user`; give it in the environment, where other users' `ps` does
+    /// not show it.
+    #[arg(long, env = "NAMECARD_SMTP_PASSWORD", hide_env_values = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_password: Option<Secret>,
+    /// The sender of every mail, e.g. `namecard <namecard@example.com>` (required with
+    /// `smtp_host`). Links in mails point at `public_url`.
+    #[arg(long, env = "NAMECARD_MAIL_FROM")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_from: Option<String>,
 }
 
 impl RawSettings {
@@ -399,6 +428,158 @@ impl OidcSettings {
     }
 }
 
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on this machine or a private network).
+    None,
+    /// A plain connection upgraded with STARTTLS, which the server must offer.
+    StartTls,
+    /// TLS from the first byte ("SMTPS", usually port 465).
+    Implicit,
+}
+
+impl SmtpTls {
+    /// The setting's value, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::StartTls => "starttls",
+            Self::Implicit => "tls",
+        }
+    }
+}
+
+/// The SMTP server and the sender of every mail.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// The `From` of every mail.
+    pub from: lettre::message::Mailbox,
+}
+
+/// E-mail: on with an SMTP server, off without one.
+#[derive(Debug, Clone, Default)]
+pub struct MailSettings {
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl MailSettings {
+    fn resolve(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let Some(host) = raw.smtp_host.as_deref() else {
+            let others = [
+                ("smtp_port", raw.smtp_port.is_some()),
+                ("smtp_tls", raw.smtp_tls.is_some()),
+                ("smtp_user", raw.smtp_user.is_some()),
+                ("smtp_password", raw.smtp_password.is_some()),
+                ("mail_from", raw.mail_from.is_some()),
+            ];
+            if let Some((setting, _)) = others.into_iter().find(|(_, set)| *set) {
+                return Err(bad(
+                    setting,
+                    "is set but smtp_host is not: set smtp_host to turn e-mail on",
+                ));
+            }
+            return Ok(Self { smtp: None });
+        };
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+        if !host_ok {
+            return Err(bad(
+                "smtp_host",
+                format!("{host:?}: must be a host name or IP address, e.g. smtp.example.com"),
+            ));
+        }
+        let tls = match raw.smtp_tls.as_deref() {
+            None | Some("starttls") => SmtpTls::StartTls,
+            Some("tls") => SmtpTls::Implicit,
+            Some("none") => SmtpTls::None,
+            Some(other) => {
+                return Err(bad(
+                    "smtp_tls",
+                    format!("{other:?}: must be starttls, tls or none"),
+                ));
+            }
+        };
+        let port = match raw.smtp_port {
+            None => match tls {
+                SmtpTls::StartTls => 587,
+                SmtpTls::Implicit => 465,
+                SmtpTls::None => 25,
+            },
+            Some(0) => return Err(bad("smtp_port", "must be between 1 and 65535")),
+            Some(p) => p,
+        };
+        let user = raw.smtp_user.clone().filter(|u| !u.is_empty());
+        match (&user, &raw.smtp_password) {
+            (None, Some(_)) => {
+                return Err(bad("smtp_password", "is set but smtp_user is not"));
+            }
+            (Some(_), None) => {
+                return Err(bad(
+                    "smtp_password",
+                    "smtp_user is set but smtp_password is not",
+                ));
+            }
+            (Some(_), Some(_)) if tls == SmtpTls::None => {
+                return Err(bad(
+                    "smtp_tls",
+                    "none would send smtp_password in plain text: use starttls or tls",
+                ));
+            }
+            _ => {}
+        }
+        let from = match raw.mail_from.as_deref() {
+            None => {
+                return Err(bad(
+                    "mail_from",
+                    "must be set with smtp_host: the sender, e.g. \"namecard <namecard@example.com>\"",
+                ));
+            }
+            Some(text) => text.parse::<lettre::message::Mailbox>().map_err(|e| {
+                bad(
+                    "mail_from",
+                    format!("{text:?}: {e} (write e.g. \"namecard <namecard@example.com>\")"),
+                )
+            })?,
+        };
+        Ok(Self {
+            smtp: Some(SmtpSettings {
+                host: host.to_owned(),
+                port,
+                tls,
+                user,
+                password: raw.smtp_password.clone(),
+                from,
+            }),
+        })
+    }
+
+    /// E-mail's state, for the start-up line (never the password).
+    pub fn describe(&self) -> String {
+        match &self.smtp {
+            None => "e-mail is off (no smtp_host set): no mail is queued or sent".to_owned(),
+            Some(s) => format!(
+                "e-mail through {}:{} ({}{}) from {}",
+                s.host,
+                s.port,
+                s.tls.as_str(),
+                s.user
+                    .as_deref()
+                    .map_or(String::new(), |u| format!(", as {u}")),
+                s.from
+            ),
+        }
+    }
+}
+
 /// Validated settings, one group per component.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -409,6 +590,7 @@ pub struct Settings {
     pub scan: ScanSettings,
     pub webhooks: WebhookSettings,
     pub oidc: OidcSettings,
+    pub mail: MailSettings,
     pub keys: KeySettings,
     pub log_format: LogFormat,
 }
@@ -723,6 +905,7 @@ impl Settings {
             scan: ScanSettings::resolve(raw)?,
             webhooks: WebhookSettings::resolve(raw)?,
             oidc: OidcSettings::resolve(raw)?,
+            mail: MailSettings::resolve(raw)?,
             log_format,
         })
     }

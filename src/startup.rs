@@ -9,8 +9,8 @@ use crate::http::{AppState, Limits, router};
 use crate::seal::{Kek, SealError};
 use crate::service::KeyringError;
 use crate::service::{
-    Access, Book, Cards, Clock, Contacts, Departments, Keyring, Members, Orgs, Services, Sessions,
-    SystemClock, Transfers, Ways, Webhooks,
+    Access, Book, Cards, Clock, Contacts, Departments, Keyring, Mail, Members, Orgs, Services,
+    Sessions, SystemClock, Transfers, Ways, Webhooks,
 };
 use crate::store::{self, PrivateKey, Store, StoreError};
 use std::future::Future;
@@ -46,6 +46,9 @@ pub enum StartError {
     /// The webhook delivery client, or the OpenID providers' client, could not be built.
     #[error("cannot build the outbound HTTP client")]
     Webhooks(#[source] reqwest::Error),
+    /// The SMTP client could not be built from the settings.
+    #[error("invalid setting `smtp_host`: cannot build the SMTP client")]
+    Mail(#[source] lettre::transport::smtp::Error),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -194,6 +197,13 @@ impl Server {
                 Arc::clone(services),
                 |s| async move { s.webhooks.deliver_due().await },
             ),
+            // The mail outbox, the same way (nothing to do while e-mail is off).
+            every(
+                Duration::from_secs(1),
+                "sending mails",
+                Arc::clone(services),
+                |s| async move { s.mail.deliver_due().await },
+            ),
         ];
         let app = router(self.state, self.limits);
         let served = serve(self.listener, app, self.connections, shutdown).await;
@@ -318,7 +328,7 @@ async fn build_services(
     let oidc = crate::service::Oidc::new(
         Arc::clone(&store),
         Arc::clone(&clock),
-        kek,
+        Arc::clone(&kek),
         crate::service::oidc::provider_client(
             settings.oidc.private_addresses,
             settings.oidc.timeout,
@@ -337,6 +347,16 @@ async fn build_services(
             .map(crate::config::Secret::expose),
     )
     .map_err(StartError::Webhooks)?;
+    let mail = Arc::new(
+        Mail::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            kek,
+            issuer.as_str(),
+            settings.mail.smtp.as_ref(),
+        )
+        .map_err(StartError::Mail)?,
+    );
     Ok(Services {
         orgs: Orgs::new(Arc::clone(&store), Arc::clone(&clock)),
         access: Access::new(Arc::clone(&store), Arc::clone(&clock)),
@@ -349,7 +369,8 @@ async fn build_services(
         ),
         book: Book::new(Arc::clone(&store), Arc::clone(&clock)),
         departments: Departments::new(Arc::clone(&store), Arc::clone(&clock)),
-        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock)),
+        transfers: Transfers::new(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&clock))
+            .with_mail(Arc::clone(&mail)),
         ways: Ways::new(
             Arc::clone(&store),
             Arc::clone(&keys),
@@ -362,10 +383,13 @@ async fn build_services(
             Arc::clone(&clock),
             settings.contacts.build(),
             settings.scan.build(),
-        ),
-        sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer),
+        )
+        .with_mail(Arc::clone(&mail)),
+        sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer)
+            .with_mail(Arc::clone(&mail)),
         oidc,
         webhooks,
+        mail,
         keys,
         store,
         clock,

@@ -43,14 +43,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let database = settings.store.describe();
+        let mail = settings.mail.describe();
         match settings.log_format {
             LogFormat::Text => println!(
-                "namecard listening on http://{} (database: {database})",
+                "namecard listening on http://{} (database: {database})\n{mail}",
                 server.local_addr()
             ),
             LogFormat::Json => tracing::info!(
                 address = %server.local_addr(),
                 database,
+                mail,
                 "namecard listening"
             ),
         }

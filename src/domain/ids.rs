@@ -59,4 +59,6 @@ id_type! {
     ContactWayId;
     /// A department of an organization's tree.
     DepartmentId;
+    /// A mail in the outbox.
+    MailId;
 }

@@ -184,6 +184,8 @@ pub struct Member {
     pub phone_discoverable: bool,
     /// Whether the member shows their mobile number to their external contacts.
     pub share_mobile: bool,
+    /// Whether the member gets notices (new contact requests, transfers) by e-mail.
+    pub email_notices: bool,
     pub email: Option<String>,
     pub status: MemberStatus,
     pub created_at: i64,
@@ -200,6 +202,8 @@ pub struct MemberPatch {
     pub email: Option<Option<Email>>,
     /// The member's own choice; admins do not make it for them.
     pub share_mobile: Option<bool>,
+    /// The member's own choice too: notices by e-mail.
+    pub email_notices: Option<bool>,
 }
 
 /// How the directory is searched. Only active members are ever returned.

@@ -14,6 +14,7 @@ pub mod department;
 mod hanzi;
 pub mod ids;
 pub mod import;
+pub mod mail;
 pub mod member;
 pub mod oidc;
 pub mod org;
@@ -37,9 +38,10 @@ pub use department::{
     TreeError,
 };
 pub use ids::{
-    AuditId, ContactId, ContactWayId, DeliveryId, DepartmentId, MemberId, OrgId, RequestId,
+    AuditId, ContactId, ContactWayId, DeliveryId, DepartmentId, MailId, MemberId, OrgId, RequestId,
     SigninLinkId, TagId, TokenId, TransferId,
 };
+pub use mail::{Letter, MailKind, MailStatus, OutboxMail};
 pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
     MemberStatus, Mobile, NewMember, Title, fold_for_search,

@@ -154,6 +154,7 @@ impl UpdateMember {
                 .map(|e| e.as_deref().map(Email::parse).transpose())
                 .transpose()?,
             share_mobile: None,
+            email_notices: None,
         })
     }
 }
@@ -348,9 +349,13 @@ pub struct UpdateMe {
     /// Show my mobile number to my external contacts (in their lists and vCard exports).
     #[serde(default)]
     pub share_mobile: Option<bool>,
+    /// Get notices (new contact requests, transfers of my contacts) by e-mail at my address.
+    #[serde(default)]
+    pub email_notices: Option<bool>,
 }
 
-/// Updates the calling member's own title, mobile, phone discovery or mobile sharing.
+/// Updates the calling member's own title, mobile, phone discovery, mobile sharing or e-mail
+/// notices.
 #[utoipa::path(patch, path = "/v1/me", tag = "me", request_body = UpdateMe,
     responses((status = 200, body = MemberView)), security(("bearer" = [])))]
 async fn update_me(
@@ -369,6 +374,7 @@ async fn update_me(
     .parse()?;
     let patch = MemberPatch {
         share_mobile: body.share_mobile,
+        email_notices: body.email_notices,
         ..patch
     };
     let members = &state.services.members;

@@ -16,6 +16,7 @@ mod edge;
 mod error;
 pub mod extract;
 mod keys;
+mod mail;
 mod members;
 mod oidc;
 mod ops;
@@ -179,6 +180,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(transfers::router())
         .merge(departments::router())
         .merge(ways::router())
+        .merge(mail::router())
         .merge(ops::router())
         .merge(sessions::router())
         .merge(oidc::router())

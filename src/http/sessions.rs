@@ -1,7 +1,7 @@
 //! Sign-in links and sessions over HTTP: an admin creates a one-time link, the person's browser
 //! trades it for a session cookie, the app reads its session (and CSRF token), and signs out.
 
-use super::extract::{Auth, Json, Path, check_origin, session_secret};
+use super::extract::{Auth, Json, Path, Query, check_origin, session_secret};
 use super::views::PendingSigninLinkView;
 use super::{ApiError, AppState};
 use crate::domain::session;
@@ -25,6 +25,21 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 pub struct SigninLink {
     pub url: String,
     pub expires_at: i64,
+    /// The queued mail carrying the link to the member (`?email=true`), in `GET
+    /// /v1/orgs/{org}/mail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_id: Option<i64>,
+}
+
+/// How to hand a member's sign-in link over.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SigninLinkOptions {
+    /// Also e-mail the link to the member's address (queued; sent by the mail worker). Refused
+    /// with 409 `mail_disabled` when the service has no SMTP server, 422 `no_email_address`
+    /// when the member has no address; nothing is made then.
+    #[serde(default)]
+    pub email: Option<bool>,
 }
 
 async fn create_link(
@@ -41,22 +56,35 @@ async fn create_link(
     let view = SigninLink {
         url: link.url,
         expires_at: link.expires_at,
+        mail_id: None,
     };
     Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// Creates a one-time sign-in link for an active member (the organization's admin, or an
-/// operator). Each call makes a new link; earlier unused links keep working until they expire.
+/// operator), and with `?email=true` mails it to them too. Each call makes a new link; earlier
+/// unused links keep working until they expire.
 #[utoipa::path(post, path = "/v1/orgs/{org}/members/{member}/signin-links", tag = "web",
-    params(("org" = i64, Path), ("member" = i64, Path)),
+    params(("org" = i64, Path), ("member" = i64, Path), SigninLinkOptions),
     responses((status = 201, body = SigninLink)), security(("bearer" = [])))]
 async fn member_signin_link(
     State(state): State<AppState>,
     auth: Auth,
     Path((org, member)): Path<(OrgId, MemberId)>,
+    Query(options): Query<SigninLinkOptions>,
 ) -> Result<(StatusCode, Json<SigninLink>), ApiError> {
     let who = auth.admin_of(org)?;
-    create_link(&state, &who, org, Some(member)).await
+    if options.email != Some(true) {
+        return create_link(&state, &who, org, Some(member)).await;
+    }
+    let sessions = &state.services.sessions;
+    let (link, mail) = sessions.create_link_by_mail(&who, org, member).await?;
+    let view = SigninLink {
+        url: link.url,
+        expires_at: link.expires_at,
+        mail_id: Some(mail.get()),
+    };
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// Creates a one-time sign-in link for an administrator of the organization (its admin, or an

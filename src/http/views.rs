@@ -70,6 +70,8 @@ pub struct MemberView {
     pub phone_discoverable: bool,
     /// Whether my external contacts see my mobile number (my choice, `PATCH /v1/me`).
     pub share_mobile: bool,
+    /// Whether I get notices (new contact requests, transfers) by e-mail (my choice, `PATCH /v1/me`).
+    pub email_notices: bool,
     pub email: Option<String>,
     pub status: MemberStatus,
     pub created_at: i64,
@@ -87,6 +89,7 @@ impl From<domain::Member> for MemberView {
             mobile: m.mobile,
             phone_discoverable: m.phone_discoverable,
             share_mobile: m.share_mobile,
+            email_notices: m.email_notices,
             email: m.email,
             status: m.status,
             created_at: m.created_at,

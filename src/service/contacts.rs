@@ -242,6 +242,8 @@ pub struct Contacts {
     clock: Arc<dyn Clock>,
     settings: ContactSettings,
     decoder: Decoder,
+    /// Tells owners of new requests by e-mail, when set.
+    mail: Option<Arc<super::Mail>>,
 }
 
 impl Contacts {
@@ -259,6 +261,16 @@ impl Contacts {
             clock,
             settings,
             decoder,
+            mail: None,
+        }
+    }
+
+    /// Tells the owners of new requests by e-mail through `mail`.
+    #[must_use]
+    pub fn with_mail(self, mail: Arc<super::Mail>) -> Self {
+        Self {
+            mail: Some(mail),
+            ..self
         }
     }
 
@@ -645,6 +657,14 @@ impl Contacts {
             match self.store.create_contact_request(&new, &event).await? {
                 RequestCreated::Created(r) => {
                     metrics::counter!("contact_requests_total", "via" => via.as_str()).increment(1);
+                    // A way that accepts at once makes a contact, not a request to answer.
+                    if let Some(mail) = self
+                        .mail
+                        .as_ref()
+                        .filter(|_| !way.is_some_and(|w| w.auto_accept))
+                    {
+                        mail.contact_request(&r).await;
+                    }
                     Outcome::RequestCreated(r)
                 }
                 RequestCreated::AlreadyPending(r) => Outcome::AlreadyPending(r),

@@ -1,9 +1,9 @@
 //! The use cases, one struct per area, held by the composition root and by `http`'s state:
 //! organizations, tokens, members, cards, keys (the [`Keyring`]), external contacts and what
 //! members keep about them ([`Book`]), transfers of relations to a new holder ([`Transfers`]),
-//! contact ways (team codes, [`Ways`]), departments, webhooks, web sessions, single sign-on
-//! through organizations' OpenID providers ([`Oidc`]) and the audit log. Every write goes through
-//! one of them; each builds its audit
+//! contact ways (team codes, [`Ways`]), departments, webhooks, e-mail ([`Mail`]), web sessions,
+//! single sign-on through organizations' OpenID providers ([`Oidc`]) and the audit log. Every
+//! write goes through one of them; each builds its audit
 //! entries and webhook payloads and hands them to the store, which writes them in the change's
 //! transaction. They hold no SQL (that is `store`) and know no HTTP (that is `http`): inputs arrive
 //! parsed into domain types, answers leave as entities that `http` turns into its views.
@@ -15,6 +15,7 @@ pub mod clock;
 pub mod contacts;
 pub mod departments;
 pub mod keyring;
+pub mod mail;
 pub mod members;
 pub mod oidc;
 pub mod orgs;
@@ -30,6 +31,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
 pub use departments::Departments;
 pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
+pub use mail::{Mail, MailError};
 pub use members::Members;
 pub use oidc::{Oidc, OidcError};
 pub use orgs::Orgs;
@@ -56,6 +58,7 @@ pub struct Services {
     pub transfers: Transfers,
     pub ways: Ways,
     pub webhooks: Webhooks,
+    pub mail: Arc<Mail>,
     pub sessions: Sessions,
     pub oidc: Oidc,
     pub store: Arc<dyn Store>,

@@ -31,6 +31,8 @@ pub struct Sessions {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     issuer: Issuer,
+    /// Mails sign-in links on an admin's request, when set.
+    mail: Option<Arc<super::Mail>>,
 }
 
 impl Sessions {
@@ -40,7 +42,44 @@ impl Sessions {
             store,
             clock,
             issuer,
+            mail: None,
         }
+    }
+
+    /// Mails sign-in links through `mail` when an admin asks.
+    #[must_use]
+    pub fn with_mail(self, mail: Arc<super::Mail>) -> Self {
+        Self {
+            mail: Some(mail),
+            ..self
+        }
+    }
+
+    /// Creates a one-time sign-in link for an active member of `org`, as [`Self::create_link`],
+    /// and queues it by e-mail to the member's address; the link and the queued mail's id.
+    /// Nothing is made when it cannot be mailed.
+    ///
+    /// # Errors
+    /// `Disabled` (e-mail is off), `NoAddress`, `Store` (`NotFound` for an unknown or inactive
+    /// member).
+    pub async fn create_link_by_mail(
+        &self,
+        who: &Principal,
+        org: OrgId,
+        member: MemberId,
+    ) -> Result<(SigninLink, crate::domain::MailId), super::MailError> {
+        let mail = self.mail.as_ref().ok_or(super::MailError::Disabled)?;
+        let m = self.store.get_member(org, member).await?;
+        if m.status != MemberStatus::Active {
+            return Err(StoreError::NotFound("member").into());
+        }
+        mail.check_mailable(&m)?;
+        let org_name = self.store.get_org(org).await?.name;
+        let link = self.create_link(who, org, Some(member)).await?;
+        let id = mail
+            .signin_link(&m, &org_name, &link.url, link.expires_at)
+            .await?;
+        Ok((link, id))
     }
 
     /// The current time, as the sessions' lifetimes are counted.

@@ -45,11 +45,27 @@ pub struct Transfers {
     store: Arc<dyn Store>,
     keys: Arc<Keyring>,
     clock: Arc<dyn Clock>,
+    /// Tells contacts and new holders by e-mail, when set.
+    mail: Option<Arc<super::Mail>>,
 }
 
 impl Transfers {
     pub fn new(store: Arc<dyn Store>, keys: Arc<Keyring>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, keys, clock }
+        Self {
+            store,
+            keys,
+            clock,
+            mail: None,
+        }
+    }
+
+    /// Tells each contact and the new holder of started transfers by e-mail through `mail`.
+    #[must_use]
+    pub fn with_mail(self, mail: Arc<super::Mail>) -> Self {
+        Self {
+            mail: Some(mail),
+            ..self
+        }
     }
 
     /// Starts handing `new.from`'s relations (all, or those named) to `new.to`: one transfer per
@@ -83,7 +99,11 @@ impl Transfers {
             };
             transfer_event(name, t, now, &actor)
         };
-        Ok(self.store.start_transfers(&start, &event).await?)
+        let started = self.store.start_transfers(&start, &event).await?;
+        if let Some(mail) = &self.mail {
+            mail.transfers(&started).await;
+        }
+        Ok(started)
     }
 
     /// An active member of `org_id` to hand contacts to.

@@ -209,7 +209,13 @@ async fn attempt(
             None => format!("delivery failed: {}", e.without_url()),
         },
     };
-    let attempt = d.attempts + 1;
+    next_attempt(d.attempts, now, error)
+}
+
+/// What follows a failed attempt of an outbox entry (a webhook delivery, a mail) that had
+/// `attempts` before it: another after the backoff, or, after [`MAX_ATTEMPTS`], none.
+pub fn next_attempt(attempts: i64, now: i64, error: String) -> DeliveryResult {
+    let attempt = attempts + 1;
     if attempt >= MAX_ATTEMPTS {
         DeliveryResult::GiveUp { error }
     } else {

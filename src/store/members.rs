@@ -59,7 +59,7 @@ pub trait MemberStore: Send + Sync {
 }
 
 /// The columns of [`MemberRow`], for `SELECT` and `RETURNING`.
-const COLUMNS: &str = "id, org_id, display_name, employee_id, title, mobile, phone_discoverable, share_mobile, email, status, created_at, deactivated_at";
+const COLUMNS: &str = "id, org_id, display_name, employee_id, title, mobile, phone_discoverable, share_mobile, email_notices, email, status, created_at, deactivated_at";
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
@@ -71,6 +71,7 @@ struct MemberRow {
     mobile: Option<String>,
     phone_discoverable: bool,
     share_mobile: bool,
+    email_notices: bool,
     email: Option<String>,
     status: String,
     created_at: i64,
@@ -91,6 +92,7 @@ impl TryFrom<MemberRow> for Member {
             mobile: r.mobile,
             phone_discoverable: r.phone_discoverable,
             share_mobile: r.share_mobile,
+            email_notices: r.email_notices,
             email: r.email,
             created_at: r.created_at,
             deactivated_at: r.deactivated_at,
@@ -216,7 +218,8 @@ for_both_databases! {
                  mobile = CASE WHEN $7 THEN $8 ELSE mobile END, \
                  phone_discoverable = COALESCE($9, phone_discoverable), \
                  email = CASE WHEN $10 THEN $11 ELSE email END, \
-                 share_mobile = COALESCE($12, share_mobile) \
+                 share_mobile = COALESCE($12, share_mobile), \
+                 email_notices = COALESCE($13, email_notices) \
                  WHERE org_id = $1 AND id = $2 AND status = 'active'",
             )
             .bind(org_id.get())
@@ -231,6 +234,7 @@ for_both_databases! {
             .bind(patch.email.is_some())
             .bind(patch.email.as_ref().and_then(|e| e.as_ref().map(|e| e.as_str())))
             .bind(patch.share_mobile)
+            .bind(patch.email_notices)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

@@ -71,6 +71,74 @@ pub trait WebhookStore: Send + Sync {
 }
 
 for_both_databases! {
+    impl Sql {
+        /// Claims up to `limit` due rows of an outbox table (`webhook_deliveries`, `mail_outbox`:
+        /// both have `attempts`, `next_attempt_at`, `delivered_at`, `failed_at` and `last_error`)
+        /// for `lease_secs`, returning the `returning` columns of each.
+        pub(crate) async fn claim_due<R>(
+            &self,
+            table: &'static str,
+            returning: &'static str,
+            now: i64,
+            lease_secs: i64,
+            limit: i64,
+        ) -> Result<Vec<R>, StoreError>
+        where
+            R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+        {
+            // The outer `next_attempt_at <= $1` is re-checked against the latest row version,
+            // so two instances claiming at once never both take the same row.
+            Ok(sqlx::query_as(&format!(
+                "UPDATE {table} SET next_attempt_at = $2 \
+                 WHERE next_attempt_at <= $1 AND delivered_at IS NULL AND failed_at IS NULL AND id IN \
+                 (SELECT id FROM {table} WHERE delivered_at IS NULL AND failed_at IS NULL \
+                  AND next_attempt_at <= $1 ORDER BY id LIMIT $3) \
+                 RETURNING {returning}"
+            ))
+            .bind(now)
+            .bind(now + lease_secs)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+        }
+
+        /// Records how an attempt at a row of an outbox table ended (see [`Self::claim_due`]).
+        pub(crate) async fn finish_attempt(
+            &self,
+            table: &'static str,
+            id: i64,
+            result: &DeliveryResult,
+            now: i64,
+        ) -> Result<(), StoreError> {
+            let query = match result {
+                DeliveryResult::Delivered => format!(
+                    "UPDATE {table} SET attempts = attempts + 1, delivered_at = $2, last_error = NULL \
+                     WHERE id = $1"
+                ),
+                DeliveryResult::Retry { .. } => format!(
+                    "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
+                     WHERE id = $1"
+                ),
+                DeliveryResult::GiveUp { .. } => format!(
+                    "UPDATE {table} SET attempts = attempts + 1, failed_at = $2, last_error = $3 \
+                     WHERE id = $1"
+                ),
+            };
+            let (at, error) = match result {
+                DeliveryResult::Delivered => (now, None),
+                DeliveryResult::Retry { at, error } => (*at, Some(error.as_str())),
+                DeliveryResult::GiveUp { error } => (now, Some(error.as_str())),
+            };
+            let query = sqlx::query(&query).bind(id).bind(at);
+            let query = match error {
+                Some(e) => query.bind(e),
+                None => query,
+            };
+            query.execute(&self.pool).await?;
+            Ok(())
+        }
+    }
+
     #[async_trait::async_trait]
     impl WebhookStore for Sql {
         async fn set_webhook(&self, webhook: &Webhook, audit: &Audit) -> Result<(), StoreError> {
@@ -112,20 +180,9 @@ for_both_databases! {
         }
 
         async fn claim_deliveries(&self, now: i64, lease_secs: i64, limit: i64) -> Result<Vec<Delivery>, StoreError> {
-            // The outer `next_attempt_at <= $1` is re-checked against the latest row version,
-            // so two instances claiming at once never both take the same delivery.
-            let claimed: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
-                "UPDATE webhook_deliveries SET next_attempt_at = $2 \
-                 WHERE next_attempt_at <= $1 AND delivered_at IS NULL AND failed_at IS NULL AND id IN \
-                 (SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL \
-                  AND next_attempt_at <= $1 ORDER BY id LIMIT $3) \
-                 RETURNING id, org_id, event, body, attempts",
-            )
-            .bind(now)
-            .bind(now + lease_secs)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+            let claimed: Vec<(i64, i64, String, String, i64)> = self
+                .claim_due("webhook_deliveries", "id, org_id, event, body, attempts", now, lease_secs, limit)
+                .await?;
             let mut out = Vec::with_capacity(claimed.len());
             for (id, org_id, event, body, attempts) in claimed {
                 let org_id = OrgId::new(org_id);
@@ -137,30 +194,7 @@ for_both_databases! {
         }
 
         async fn finish_delivery(&self, id: DeliveryId, result: &DeliveryResult, now: i64) -> Result<(), StoreError> {
-            let query = match result {
-                DeliveryResult::Delivered => sqlx::query(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = $2, last_error = NULL \
-                     WHERE id = $1",
-                )
-                .bind(id.get())
-                .bind(now),
-                DeliveryResult::Retry { at, error } => sqlx::query(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
-                     WHERE id = $1",
-                )
-                .bind(id.get())
-                .bind(*at)
-                .bind(error.as_str()),
-                DeliveryResult::GiveUp { error } => sqlx::query(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, failed_at = $2, last_error = $3 \
-                     WHERE id = $1",
-                )
-                .bind(id.get())
-                .bind(now)
-                .bind(error.as_str()),
-            };
-            query.execute(&self.pool).await?;
-            Ok(())
+            self.finish_attempt("webhook_deliveries", id.get(), result, now).await
         }
     }
 }

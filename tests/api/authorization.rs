@@ -417,6 +417,21 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
             Access::Admin,
             &[200],
         ),
+        // The mail outbox: the organization's admins read it; an unknown mail is 404 to them.
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/mail"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/mail/999999/retry"),
+            |_| Some(json!({})),
+            Access::Admin,
+            &[404],
+        ),
         // Departments: unknown departments answer 404 (a missing parent 422) to whoever may ask.
         (
             Method::POST,

@@ -117,7 +117,8 @@ pub async fn spawn_app_at(
     spawn_app_on(backend, RawSettings::default(), clock).await
 }
 
-async fn spawn_app_on(
+/// Starts the real server with extra settings on a clock of the caller's.
+pub async fn spawn_app_on(
     backend: Backend,
     extra: RawSettings,
     clock: Arc<dyn namecard::service::Clock>,
