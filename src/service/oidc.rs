@@ -3,7 +3,7 @@
 //! (S256), `state` and `nonce` that ends in a web session exactly as a sign-in link starts one.
 //!
 //! The flow is this module's own, over the same kind of outbound client the webhooks use
-//! ([`super::webhooks::outbound_client`]): bounded timeouts, no redirects, the environment's
+//! ([`super::webhooks::Outbound`]): bounded timeouts, no redirects, the environment's
 //! proxy ignored, and unless the operator allows private addresses, only public ones reached (an
 //! org admin types the issuer, so it must not become a way into the operator's network). Every
 //! answer is read up to [`MAX_ANSWER_BYTES`]. The ID token's checks are `domain::oidc`'s pure
@@ -97,7 +97,7 @@ pub struct Oidc {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     kek: Arc<Kek>,
-    client: reqwest::Client,
+    client: super::webhooks::Outbound,
     public_url: String,
     cache: Mutex<HashMap<String, Cached>>,
 }
@@ -151,7 +151,7 @@ impl Oidc {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         kek: Arc<Kek>,
-        client: reqwest::Client,
+        client: super::webhooks::Outbound,
         public_url: &str,
     ) -> Self {
         Self {
@@ -488,7 +488,7 @@ impl Oidc {
             ("code_verifier", verifier.as_str()),
         ];
         let exposed = secret.expose();
-        let mut request = self.client.post(&metadata.token_endpoint);
+        let mut request = self.request(reqwest::Method::POST, &metadata.token_endpoint)?;
         match auth {
             ClientAuth::Basic => {
                 // RFC 6749 section 2.3.1: both parts form-encoded before base64.
@@ -546,7 +546,7 @@ impl Oidc {
         }
         let (status, document) = self
             .fetch(
-                self.client.get(issuer.discovery_url()),
+                self.request(reqwest::Method::GET, &issuer.discovery_url())?,
                 "discovery document",
             )
             .await?;
@@ -575,7 +575,10 @@ impl Oidc {
             }
         }
         let (status, jwks) = self
-            .fetch(self.client.get(&metadata.jwks_uri), "JWKS")
+            .fetch(
+                self.request(reqwest::Method::GET, &metadata.jwks_uri)?,
+                "JWKS",
+            )
             .await?;
         if !status.is_success() {
             return Err(invalid(format!("the JWKS answered {status}")).into());
@@ -604,6 +607,19 @@ impl Oidc {
         if let Ok(mut cache) = self.cache.lock() {
             cache.remove(issuer);
         }
+    }
+
+    /// A request to the provider at `url`; an IP-literal host that may not be reached is
+    /// `ProviderUnreachable`, as a host name resolving to no public address is.
+    fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+    ) -> Result<reqwest::RequestBuilder, SigninFailure> {
+        self.client.request(method, url).map_err(|ip| {
+            tracing::warn!(%ip, "single sign-on: the provider's address is not public");
+            SigninFailure::ProviderUnreachable
+        })
     }
 
     /// Sends `request` and reads a JSON answer of at most [`MAX_ANSWER_BYTES`]. Any transport
@@ -703,6 +719,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 ///
 /// # Errors
 /// When the TLS backend cannot be initialised.
-pub fn provider_client(allow_private: bool, timeout: Duration) -> reqwest::Result<reqwest::Client> {
-    super::webhooks::outbound_client(allow_private, None, timeout)
+pub fn provider_client(
+    allow_private: bool,
+    timeout: Duration,
+) -> reqwest::Result<super::webhooks::Outbound> {
+    super::webhooks::Outbound::new(allow_private, None, timeout)
 }

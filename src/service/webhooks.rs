@@ -80,6 +80,9 @@ pub fn verify_signature(
         .any(|tag| mac(secret, t, body).verify_slice(tag).is_ok())
 }
 
+/// How long one delivery may take, connecting included.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The wait before retrying after the `attempt`-th failure (1-based).
 pub fn backoff_secs(attempt: i64) -> i64 {
     let doublings = u32::try_from(attempt.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
@@ -102,7 +105,7 @@ pub fn delivery_client(
     allow_private: bool,
     proxy: Option<&str>,
 ) -> reqwest::Result<reqwest::Client> {
-    outbound_client(allow_private, proxy, Duration::from_secs(10))
+    outbound_client(allow_private, proxy, DELIVERY_TIMEOUT)
 }
 
 /// A client for calls an organization's settings aim (webhook deliveries, its OpenID provider):
@@ -128,6 +131,53 @@ pub fn outbound_client(
         builder.build()
     } else {
         builder.dns_resolver(Arc::new(PublicOnly)).build()
+    }
+}
+
+/// The client for the URLs organizations' settings name (webhook deliveries, OpenID providers),
+/// with the address rules applied to every request: a host name through the resolver of
+/// [`outbound_client`], an IP-literal host (which no resolver sees) checked as the request is
+/// made. Calls go through [`Self::request`], so no caller can skip the literal check.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl Outbound {
+    /// [`outbound_client`]'s client with its rules.
+    ///
+    /// # Errors
+    /// As [`outbound_client`].
+    pub fn new(
+        allow_private: bool,
+        proxy: Option<&str>,
+        timeout: Duration,
+    ) -> reqwest::Result<Self> {
+        Ok(Self {
+            client: outbound_client(allow_private, proxy, timeout)?,
+            allow_private,
+        })
+    }
+
+    /// Whether non-public addresses may be reached.
+    pub fn allow_private(&self) -> bool {
+        self.allow_private
+    }
+
+    /// A request to `url`.
+    ///
+    /// # Errors
+    /// The address, when `url`'s host is an IP that may not be reached.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+    ) -> Result<reqwest::RequestBuilder, std::net::IpAddr> {
+        match refused_ip(url, self.allow_private) {
+            Some(ip) => Err(ip),
+            None => Ok(self.client.request(method, url)),
+        }
     }
 }
 
@@ -168,26 +218,23 @@ fn refusal(error: &reqwest::Error) -> Option<&NotPublic> {
 }
 
 /// Sends one claimed delivery at `now` and says how it ended.
-async fn attempt(
-    client: &reqwest::Client,
-    allow_private: bool,
-    d: &Delivery,
-    now: i64,
-) -> DeliveryResult {
+async fn attempt(outbound: &Outbound, d: &Delivery, now: i64) -> DeliveryResult {
     let Some(hook) = &d.webhook else {
         return DeliveryResult::GiveUp {
             error: "the webhook was removed".into(),
         };
     };
-    // The resolver never sees an IP literal, so it is checked here (a webhook set before the
-    // operator changed the setting, or stored by an older version).
-    if let Some(ip) = refused_ip(&hook.url, allow_private) {
-        return DeliveryResult::GiveUp {
-            error: format!("{ip} is not a public address"),
-        };
-    }
-    let sent = client
-        .post(&hook.url)
+    // An IP-literal URL refused now: set before the operator changed the setting, or stored by
+    // an older version.
+    let request = match outbound.request(reqwest::Method::POST, &hook.url) {
+        Ok(request) => request,
+        Err(ip) => {
+            return DeliveryResult::GiveUp {
+                error: format!("{ip} is not a public address"),
+            };
+        }
+    };
+    let sent = request
         .header("content-type", "application/json")
         .header("namecard-event", &d.event)
         .header("namecard-delivery", d.id.to_string())
@@ -241,14 +288,13 @@ pub enum WebhookError {
 pub struct Webhooks {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    allow_private: bool,
-    client: reqwest::Client,
+    outbound: Outbound,
 }
 
 impl std::fmt::Debug for Webhooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Webhooks")
-            .field("allow_private", &self.allow_private)
+            .field("allow_private", &self.outbound.allow_private)
             .finish_non_exhaustive()
     }
 }
@@ -266,10 +312,9 @@ impl Webhooks {
         proxy: Option<&str>,
     ) -> reqwest::Result<Self> {
         Ok(Self {
-            client: delivery_client(allow_private, proxy)?,
+            outbound: Outbound::new(allow_private, proxy, DELIVERY_TIMEOUT)?,
             store,
             clock,
-            allow_private,
         })
     }
 
@@ -283,7 +328,7 @@ impl Webhooks {
         org: OrgId,
         url: &WebhookUrl,
     ) -> Result<Webhook, WebhookError> {
-        url.check_address(self.allow_private)?;
+        url.check_address(self.outbound.allow_private)?;
         let now = self.clock.now();
         let hook = Webhook {
             org_id: org,
@@ -338,7 +383,7 @@ impl Webhooks {
             .await?;
         for d in &due {
             // Signed when sent, not when claimed, so the timestamp is fresh for the receiver.
-            let result = attempt(&self.client, self.allow_private, d, self.clock.now()).await;
+            let result = attempt(&self.outbound, d, self.clock.now()).await;
             if let DeliveryResult::Retry { error, .. } | DeliveryResult::GiveUp { error } = &result
             {
                 tracing::warn!(delivery = d.id.get(), org = d.org_id.get(), event = %d.event, %error, "webhook delivery failed");
@@ -360,6 +405,39 @@ impl Webhooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outbound_request_to_a_private_ip_literal_is_refused_unless_allowed() {
+        let public_only = Outbound::new(false, None, DELIVERY_TIMEOUT).unwrap();
+        for url in [
+            "https://169.254.169.254/latest/meta-data",
+            "http://127.0.0.1:8080/hook",
+            "https://[::1]/.well-known/openid-configuration",
+            "https://10.0.0.7/token",
+        ] {
+            assert!(
+                public_only.request(reqwest::Method::GET, url).is_err(),
+                "{url}"
+            );
+        }
+        // Host names are left to the resolver, which drops non-public addresses.
+        assert!(
+            public_only
+                .request(reqwest::Method::GET, "https://idp.example.com/")
+                .is_ok()
+        );
+        assert!(
+            public_only
+                .request(reqwest::Method::POST, "https://93.184.216.34/")
+                .is_ok()
+        );
+        let private_ok = Outbound::new(true, None, DELIVERY_TIMEOUT).unwrap();
+        assert!(
+            private_ok
+                .request(reqwest::Method::GET, "http://127.0.0.1:8080/hook")
+                .is_ok()
+        );
+    }
 
     #[test]
     fn a_signature_verifies_only_with_its_secret_body_and_time() {
