@@ -304,18 +304,20 @@ pub fn nonce(browser_secret: &str) -> String {
 /// The `Set-Cookie` value that holds an attempt's browser secret. `SameSite=Lax`: the provider's
 /// redirect back is a top-level navigation from another site, which a `Strict` cookie would miss.
 pub fn attempt_cookie(browser_secret: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{ATTEMPT_COOKIE}={browser_secret}; Path={ATTEMPT_COOKIE_PATH}; Max-Age={ATTEMPT_TTL_SECS}; HttpOnly; SameSite=Lax{secure}"
+    let path = ATTEMPT_COOKIE_PATH;
+    super::session::set_cookie(
+        ATTEMPT_COOKIE,
+        browser_secret,
+        path,
+        ATTEMPT_TTL_SECS,
+        "Lax",
+        secure,
     )
 }
 
 /// The `Set-Cookie` value that removes the attempt cookie.
 pub fn cleared_attempt_cookie(secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{ATTEMPT_COOKIE}=; Path={ATTEMPT_COOKIE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
-    )
+    super::session::set_cookie(ATTEMPT_COOKIE, "", ATTEMPT_COOKIE_PATH, 0, "Lax", secure)
 }
 
 /// The attempt cookie's value in a `Cookie` header, if any.

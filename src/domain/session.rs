@@ -83,9 +83,21 @@ pub fn cleared_cookie(secure: bool) -> String {
 }
 
 fn cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
+    set_cookie(SESSION_COOKIE, value, "/", max_age_secs, "Strict", secure)
+}
+
+/// A `Set-Cookie` value for an `HttpOnly` cookie of the service (`Secure` when `secure`).
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_secs: i64,
+    same_site: &str,
+    secure: bool,
+) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
-        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}"
+        "{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite={same_site}{secure}"
     )
 }
 

@@ -10,6 +10,7 @@
 //! server, and removes it from the address bar before using it.
 
 use super::AppState;
+use crate::domain::mail::escape_html;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -221,7 +222,7 @@ fn verify_router() -> OpenApiRouter<AppState> {
 
 /// The app's HTML shell, never cached: a new binary's shell is picked up at once.
 async fn shell(State(state): State<AppState>) -> Response {
-    let prefix = escape_attribute(state.services.keys.issuer().card_prefix());
+    let prefix = escape_html(state.services.keys.issuer().card_prefix());
     let html = SHELL.replace("{{card_prefix}}", &prefix);
     (
         [
@@ -236,11 +237,7 @@ async fn shell(State(state): State<AppState>) -> Response {
 /// A page for people that says what went wrong, with its stable `code` (the sign-in error
 /// page): static HTML under the pages' policy, every value escaped, no script.
 pub(super) fn message_page(status: StatusCode, title: &str, code: &str, message: &str) -> Response {
-    let (title, code, message) = (
-        escape_attribute(title),
-        escape_attribute(code),
-        escape_attribute(message),
-    );
+    let (title, code, message) = (escape_html(title), escape_html(code), escape_html(message));
     let html = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -269,22 +266,6 @@ pub(super) fn message_page(status: StatusCode, title: &str, code: &str, message:
         .into_response()
 }
 
-/// Escapes text for a double-quoted HTML attribute.
-fn escape_attribute(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,7 +273,7 @@ mod tests {
     #[test]
     fn attributes_are_escaped() {
         assert_eq!(
-            escape_attribute(r#""><script>&'"#),
+            escape_html(r#""><script>&'"#),
             "&quot;&gt;&lt;script&gt;&amp;&#39;"
         );
     }
