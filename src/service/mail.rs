@@ -29,6 +29,8 @@ use std::time::Duration;
 
 /// How long one SMTP conversation may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest the `mail_outbox` gauge goes unrefreshed while this instance sends nothing.
+const GAUGE_REFRESH_SECS: i64 = 60;
 /// What the letter is sealed as (with the mail's Message-ID as its id).
 const SEAL_PURPOSE: &str = "mail-letter";
 
@@ -71,7 +73,11 @@ pub struct Mail {
     kek: Arc<Kek>,
     /// The links in mails point here.
     public_url: String,
+    /// The public URL's host, the right-hand side of every `Message-ID`.
+    message_host: String,
     sender: Option<Sender>,
+    /// When the outbox's counts were last read for the `mail_outbox` gauge.
+    counted_at: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Mail {
@@ -95,12 +101,18 @@ impl Mail {
         smtp: Option<&SmtpSettings>,
     ) -> Result<Self, lettre::transport::smtp::Error> {
         let sender = smtp.map(sender).transpose()?;
+        let message_host = url::Url::parse(public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "namecard.invalid".to_owned());
         Ok(Self {
             store,
             clock,
             kek,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            message_host,
             sender,
+            counted_at: std::sync::atomic::AtomicI64::new(i64::MIN),
         })
     }
 
@@ -152,11 +164,7 @@ impl Mail {
         use rand::RngCore as _;
         let mut bytes = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let host = url::Url::parse(&self.public_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "namecard.invalid".to_owned());
-        format!("<{}@{host}>", hex::encode(bytes))
+        format!("<{}@{}>", hex::encode(bytes), self.message_host)
     }
 
     /// Queues a notice, logging (never returning) a failure: the change it tells of is made.
@@ -336,9 +344,17 @@ impl Mail {
                 .finish_mail(m.id, &result, self.clock.now())
                 .await?;
         }
-        for (status, n) in self.store.count_mails().await? {
-            #[allow(clippy::cast_precision_loss)]
-            metrics::gauge!("mail_outbox", "status" => status.as_str()).set(n as f64);
+        // The counts change when mails are attempted (a queued mail is due at once); otherwise
+        // they are read once a minute (other instances' work), not on every idle round.
+        let now = self.clock.now();
+        let counted_at = self.counted_at.load(std::sync::atomic::Ordering::Relaxed);
+        if !due.is_empty() || now.saturating_sub(counted_at) >= GAUGE_REFRESH_SECS {
+            for (status, n) in self.store.count_mails().await? {
+                #[allow(clippy::cast_precision_loss)]
+                metrics::gauge!("mail_outbox", "status" => status.as_str()).set(n as f64);
+            }
+            self.counted_at
+                .store(now, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(due.len())
     }

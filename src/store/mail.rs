@@ -188,15 +188,9 @@ for_both_databases! {
         }
 
         async fn finish_mail(&self, id: MailId, result: &DeliveryResult, now: i64) -> Result<(), StoreError> {
-            self.finish_attempt("mail_outbox", id.get(), result, now).await?;
-            if *result == DeliveryResult::Delivered {
-                // What was sent (a sign-in link among it) is not kept.
-                sqlx::query("UPDATE mail_outbox SET letter = NULL, letter_kek = NULL WHERE id = $1")
-                    .bind(id.get())
-                    .execute(&self.pool)
-                    .await?;
-            }
-            Ok(())
+            // What was sent (a sign-in link among it) is not kept.
+            self.finish_attempt("mail_outbox", id.get(), result, now, ", letter = NULL, letter_kek = NULL")
+                .await
         }
 
         async fn list_mails(
@@ -252,17 +246,18 @@ for_both_databases! {
         }
 
         async fn count_mails(&self) -> Result<Vec<(MailStatus, i64)>, StoreError> {
-            let mut out = Vec::with_capacity(3);
-            for status in [MailStatus::Queued, MailStatus::Sent, MailStatus::Failed] {
-                let n: i64 = sqlx::query_scalar(&format!(
-                    "SELECT COUNT(*) FROM mail_outbox WHERE {}",
-                    status_condition(status)
-                ))
-                .fetch_one(&self.pool)
-                .await?;
-                out.push((status, n));
-            }
-            Ok(out)
+            // One pass over the table for the three counts.
+            let count = |status| format!("COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)", status_condition(status));
+            let statuses = [MailStatus::Queued, MailStatus::Sent, MailStatus::Failed];
+            let (queued, sent, failed): (i64, i64, i64) = sqlx::query_as(&format!(
+                "SELECT {}, {}, {} FROM mail_outbox",
+                count(statuses[0]),
+                count(statuses[1]),
+                count(statuses[2])
+            ))
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(statuses.into_iter().zip([queued, sent, failed]).collect())
         }
     }
 }

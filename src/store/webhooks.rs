@@ -102,34 +102,24 @@ for_both_databases! {
             .await?)
         }
 
-        /// Records how an attempt at a row of an outbox table ended (see [`Self::claim_due`]).
+        /// Records how an attempt at a row of an outbox table ended (see [`Self::claim_due`]), in
+        /// one update; `on_delivery` adds `SET` clauses for a delivered row (`, col = NULL`).
         pub(crate) async fn finish_attempt(
             &self,
             table: &'static str,
             id: i64,
             result: &DeliveryResult,
             now: i64,
+            on_delivery: &'static str,
         ) -> Result<(), StoreError> {
-            let query = match result {
-                DeliveryResult::Delivered => format!(
-                    "UPDATE {table} SET attempts = attempts + 1, delivered_at = $2, last_error = NULL \
-                     WHERE id = $1"
-                ),
-                DeliveryResult::Retry { .. } => format!(
-                    "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
-                     WHERE id = $1"
-                ),
-                DeliveryResult::GiveUp { .. } => format!(
-                    "UPDATE {table} SET attempts = attempts + 1, failed_at = $2, last_error = $3 \
-                     WHERE id = $1"
-                ),
+            let (set, at, error) = match result {
+                DeliveryResult::Delivered => ("delivered_at = $2, last_error = NULL", now, None),
+                DeliveryResult::Retry { at, error } => ("next_attempt_at = $2, last_error = $3", *at, Some(error.as_str())),
+                DeliveryResult::GiveUp { error } => ("failed_at = $2, last_error = $3", now, Some(error.as_str())),
             };
-            let (at, error) = match result {
-                DeliveryResult::Delivered => (now, None),
-                DeliveryResult::Retry { at, error } => (*at, Some(error.as_str())),
-                DeliveryResult::GiveUp { error } => (now, Some(error.as_str())),
-            };
-            let query = sqlx::query(&query).bind(id).bind(at);
+            let extra = if error.is_none() { on_delivery } else { "" };
+            let sql = format!("UPDATE {table} SET attempts = attempts + 1, {set}{extra} WHERE id = $1");
+            let query = sqlx::query(&sql).bind(id).bind(at);
             let query = match error {
                 Some(e) => query.bind(e),
                 None => query,
@@ -194,7 +184,7 @@ for_both_databases! {
         }
 
         async fn finish_delivery(&self, id: DeliveryId, result: &DeliveryResult, now: i64) -> Result<(), StoreError> {
-            self.finish_attempt("webhook_deliveries", id.get(), result, now).await
+            self.finish_attempt("webhook_deliveries", id.get(), result, now, "").await
         }
     }
 }
