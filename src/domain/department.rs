@@ -6,7 +6,7 @@
 //! its descendants, and no branch is deeper than [`MAX_DEPTH`] (WeCom's limit, which also keeps
 //! the recursive queries bounded).
 
-use super::{DepartmentId, DomainError, MemberId, OrgId, text_type};
+use super::{DepartmentId, DomainError, OrgId, text_type};
 use std::collections::HashMap;
 
 text_type!(
@@ -88,16 +88,6 @@ impl Tree {
         Self {
             parent: links.into_iter().collect(),
         }
-    }
-
-    /// How many departments the tree has.
-    pub fn len(&self) -> usize {
-        self.parent.len()
-    }
-
-    /// Whether it has none.
-    pub fn is_empty(&self) -> bool {
-        self.parent.is_empty()
     }
 
     /// The depth of `id` (1 at the top), or `None` when it is not in the tree. A stored cycle
@@ -234,13 +224,6 @@ impl Memberships {
     pub fn as_slice(&self) -> &[DepartmentId] {
         &self.0
     }
-}
-
-/// One member added to or removed from a department.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Membership {
-    pub department: DepartmentId,
-    pub member: MemberId,
 }
 
 #[cfg(test)]

@@ -34,8 +34,7 @@ pub use contact::{
     Party, PolicyBlock, PolicySide, RequestStatus, Via, check_policies,
 };
 pub use department::{
-    Department, DepartmentName, DepartmentPatch, Membership, Memberships, NewDepartment, Tree,
-    TreeError,
+    Department, DepartmentName, DepartmentPatch, Memberships, NewDepartment, Tree, TreeError,
 };
 pub use ids::{
     AuditId, ContactId, ContactWayId, DeliveryId, DepartmentId, MailId, MemberId, OrgId, RequestId,

@@ -164,18 +164,6 @@ impl Departments {
     ) -> Result<HashMap<MemberId, Vec<DepartmentId>>, StoreError> {
         self.store.member_departments(org_id, members).await
     }
-
-    /// Who is directly in a department, with their names.
-    ///
-    /// # Errors
-    /// `NotFound("department")`.
-    pub async fn member_names(
-        &self,
-        org_id: OrgId,
-        id: DepartmentId,
-    ) -> Result<Vec<(MemberId, String)>, StoreError> {
-        self.store.department_member_names(org_id, id).await
-    }
 }
 
 fn department_event(name: &'static str, d: &Department, at: i64, actor: &str) -> Event {

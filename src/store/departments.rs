@@ -69,7 +69,7 @@ pub trait DepartmentStore: Send + Sync {
         event: EventFor<'_, Department>,
     ) -> Result<(), StoreError>;
     /// Adds and removes members of a department, with the event (only when something changed).
-    /// `NotFound("member")` for a member outside `org_id`, nothing written.
+    /// `NotFound("member")` for a member (to add or remove) outside `org_id`, nothing written.
     async fn change_department_members(
         &self,
         org_id: OrgId,
@@ -94,12 +94,6 @@ pub trait DepartmentStore: Send + Sync {
         org_id: OrgId,
         members: &[MemberId],
     ) -> Result<HashMap<MemberId, Vec<DepartmentId>>, StoreError>;
-    /// Who is directly in a department of `org_id`, by member id, with their names.
-    async fn department_member_names(
-        &self,
-        org_id: OrgId,
-        id: DepartmentId,
-    ) -> Result<Vec<(MemberId, String)>, StoreError>;
 }
 
 const COLUMNS: &str = "d.id, d.org_id, d.name, d.parent_id, d.sort_order, d.created_at, d.updated_at, \
@@ -357,6 +351,7 @@ for_both_databases! {
                 return Err(StoreError::NotFound("department"));
             }
             Self::check_members(&mut tx, org_id, &change.add).await?;
+            Self::check_members(&mut tx, org_id, &change.remove).await?;
             let before = Self::direct_member_ids(&mut tx, id).await?;
             let mut added = Vec::new();
             for m in &change.add {
@@ -462,23 +457,6 @@ for_both_databases! {
                 }
             }
             Ok(by_member)
-        }
-
-        async fn department_member_names(
-            &self,
-            org_id: OrgId,
-            id: DepartmentId,
-        ) -> Result<Vec<(MemberId, String)>, StoreError> {
-            let mut conn = self.pool.acquire().await?;
-            Self::fetch_department(&mut conn, org_id, id).await?;
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT m.id, m.display_name FROM department_members dm JOIN members m ON m.id = dm.member_id \
-                 WHERE dm.department_id = $1 ORDER BY m.id",
-            )
-            .bind(id.get())
-            .fetch_all(&mut *conn)
-            .await?;
-            Ok(rows.into_iter().map(|(m, n)| (MemberId::new(m), n)).collect())
         }
     }
 }
