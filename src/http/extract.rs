@@ -75,11 +75,16 @@ impl FromRequestParts<AppState> for Auth {
 
 /// The session secret in the request's cookies, if any.
 pub(crate) fn session_secret(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, session::session_from_cookies)
+}
+
+/// The first value `find` reads from the request's `Cookie` headers.
+pub(crate) fn cookie(headers: &HeaderMap, find: fn(&str) -> Option<&str>) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session::session_from_cookies)
+        .find_map(find)
         .map(str::to_owned)
 }
 

@@ -226,16 +226,10 @@ async fn callback(
     headers: HeaderMap,
     Query(query): Query<Callback>,
 ) -> Response {
-    let cookies = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let browser = oidc::attempt_from_cookies(&cookies);
+    let browser = super::extract::cookie(&headers, oidc::attempt_from_cookies);
     let services = &state.services;
     let secure = services.oidc.cookies_secure();
-    let mut response = match services.oidc.finish(&query, browser).await {
+    let mut response = match services.oidc.finish(&query, browser.as_deref()).await {
         Ok(started) => {
             let max_age = started.session.expires_at - services.sessions.now();
             let cookie = session::session_cookie(&started.secret, max_age, secure);
