@@ -204,17 +204,11 @@ async fn add_department_member(
     auth: Auth,
     Path((org, id, member)): Path<(OrgId, DepartmentId, MemberId)>,
 ) -> Result<StatusCode, ApiError> {
-    let who = auth.admin_of(org)?;
     let change = MembersChange {
         add: vec![member],
         ..MembersChange::default()
     };
-    state
-        .services
-        .departments
-        .change_members(&who.actor(), org, id, &change)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_members(&state, &auth, org, id, &change).await
 }
 
 /// Takes a member out of a department (its admin); the member stays in the organization.
@@ -226,15 +220,25 @@ async fn remove_department_member(
     auth: Auth,
     Path((org, id, member)): Path<(OrgId, DepartmentId, MemberId)>,
 ) -> Result<StatusCode, ApiError> {
-    let who = auth.admin_of(org)?;
     let change = MembersChange {
         remove: vec![member],
         ..MembersChange::default()
     };
-    state
-        .services
-        .departments
-        .change_members(&who.actor(), org, id, &change)
+    change_members(&state, &auth, org, id, &change).await
+}
+
+/// One admin's change to who is in a department.
+async fn change_members(
+    state: &AppState,
+    auth: &Auth,
+    org: OrgId,
+    id: DepartmentId,
+    change: &MembersChange,
+) -> Result<StatusCode, ApiError> {
+    let who = auth.admin_of(org)?;
+    let departments = &state.services.departments;
+    departments
+        .change_members(&who.actor(), org, id, change)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
