@@ -196,6 +196,8 @@ pub struct Member {
 #[derive(Debug, Clone, Default)]
 pub struct MemberPatch {
     pub display_name: Option<DisplayName>,
+    /// Only an identity provider renames a member's employee id (SCIM's `userName`).
+    pub employee_id: Option<EmployeeId>,
     pub title: Option<Option<Title>>,
     pub mobile: Option<Option<Mobile>>,
     pub phone_discoverable: Option<bool>,

@@ -153,6 +153,7 @@ impl UpdateMember {
                 .email
                 .map(|e| e.as_deref().map(Email::parse).transpose())
                 .transpose()?,
+            employee_id: None,
             share_mobile: None,
             email_notices: None,
         })

@@ -211,6 +211,149 @@ for_both_databases! {
             .await?;
             Ok(rows.into_iter().map(|(m,)| MemberId::new(m)).collect())
         }
+        /// Creates a department (in the caller's transaction, taking the tree lock).
+        pub(crate) async fn insert_department(
+            conn: &mut Conn,
+            department: &NewDepartment,
+            now: i64,
+        ) -> Result<Department, StoreError> {
+            let tree = Self::lock_tree(&mut *conn, department.org_id).await?;
+            tree.check_create(department.parent).map_err(StoreError::Tree)?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO departments (org_id, name, parent_id, sort_order, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(department.org_id.get())
+            .bind(department.name.as_str())
+            .bind(department.parent.map(DepartmentId::get))
+            .bind(department.order)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(classify(Conflict::Department, "department"))?;
+            Self::fetch_department(&mut *conn, department.org_id, DepartmentId::new(id)).await
+        }
+
+        /// Renames, reorders or moves a department (in the caller's transaction, taking the tree
+        /// lock).
+        pub(crate) async fn change_department(
+            conn: &mut Conn,
+            org_id: OrgId,
+            id: DepartmentId,
+            patch: &DepartmentPatch,
+            now: i64,
+        ) -> Result<Department, StoreError> {
+            let tree = Self::lock_tree(&mut *conn, org_id).await?;
+            Self::fetch_department(&mut *conn, org_id, id).await?;
+            if let Some(parent) = patch.parent {
+                tree.check_move(id, parent).map_err(StoreError::Tree)?;
+            }
+            sqlx::query(
+                "UPDATE departments SET name = COALESCE($3, name), \
+                 parent_id = CASE WHEN $4 THEN $5 ELSE parent_id END, \
+                 sort_order = COALESCE($6, sort_order), updated_at = $7 \
+                 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id.get())
+            .bind(id.get())
+            .bind(patch.name.as_ref().map(|n| n.as_str()))
+            .bind(patch.parent.is_some())
+            .bind(patch.parent.flatten().map(DepartmentId::get))
+            .bind(patch.order)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(classify(Conflict::Department, "department"))?;
+            Self::fetch_department(&mut *conn, org_id, id).await
+        }
+
+        /// Deletes a department without sub-departments or live contact ways (in the caller's
+        /// transaction, taking the tree lock); the department as it was.
+        pub(crate) async fn remove_department(
+            conn: &mut Conn,
+            org_id: OrgId,
+            id: DepartmentId,
+        ) -> Result<Department, StoreError> {
+            Self::lock_tree(&mut *conn, org_id).await?;
+            let department = Self::fetch_department(&mut *conn, org_id, id).await?;
+            let (children, ways): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM departments WHERE parent_id = $1), \
+                 (SELECT COUNT(*) FROM contact_ways WHERE department_id = $1 AND deleted_at IS NULL)",
+            )
+            .bind(id.get())
+            .fetch_one(&mut *conn)
+            .await?;
+            if children > 0 {
+                return Err(StoreError::Tree(TreeError::HasChildren));
+            }
+            if ways > 0 {
+                return Err(StoreError::Tree(TreeError::AnswersWay));
+            }
+            sqlx::query("DELETE FROM departments WHERE org_id = $1 AND id = $2")
+                .bind(org_id.get())
+                .bind(id.get())
+                .execute(&mut *conn)
+                .await?;
+            Ok(department)
+        }
+
+        /// Adds and removes members of a department (in the caller's transaction).
+        pub(crate) async fn change_members(
+            conn: &mut Conn,
+            org_id: OrgId,
+            id: DepartmentId,
+            change: &MembersChange,
+            now: i64,
+        ) -> Result<MembersChanged, StoreError> {
+            // The write first, so SQLite holds its lock before anything is read; a department
+            // of another organization (or none) is 404.
+            let touched = sqlx::query("UPDATE departments SET updated_at = $3 WHERE org_id = $1 AND id = $2")
+                .bind(org_id.get())
+                .bind(id.get())
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            if touched.rows_affected() == 0 {
+                return Err(StoreError::NotFound("department"));
+            }
+            Self::check_members(&mut *conn, org_id, &change.add).await?;
+            Self::check_members(&mut *conn, org_id, &change.remove).await?;
+            let before = Self::direct_member_ids(&mut *conn, id).await?;
+            let mut added = Vec::new();
+            for m in &change.add {
+                let inserted = sqlx::query(
+                    "INSERT INTO department_members (department_id, member_id, added_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(id.get())
+                .bind(m.get())
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                if inserted.rows_affected() == 1 {
+                    added.push(*m);
+                }
+            }
+            let leaving: Vec<MemberId> = if change.replace {
+                before.into_iter().filter(|m| !change.add.contains(m)).collect()
+            } else {
+                change.remove.iter().copied().filter(|m| !change.add.contains(m)).collect()
+            };
+            let mut removed = Vec::new();
+            for m in leaving {
+                let deleted = sqlx::query(
+                    "DELETE FROM department_members WHERE department_id = $1 AND member_id = $2",
+                )
+                .bind(id.get())
+                .bind(m.get())
+                .execute(&mut *conn)
+                .await?;
+                if deleted.rows_affected() == 1 {
+                    removed.push(m);
+                }
+            }
+            Ok(MembersChanged { department: id, org_id, added, removed })
+        }
     }
 
     #[async_trait::async_trait]
@@ -222,21 +365,7 @@ for_both_databases! {
             event: EventFor<'_, Department>,
         ) -> Result<Department, StoreError> {
             let mut tx = self.begin_write().await?;
-            let tree = Self::lock_tree(&mut tx, department.org_id).await?;
-            tree.check_create(department.parent).map_err(StoreError::Tree)?;
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO departments (org_id, name, parent_id, sort_order, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-            )
-            .bind(department.org_id.get())
-            .bind(department.name.as_str())
-            .bind(department.parent.map(DepartmentId::get))
-            .bind(department.order)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(classify(Conflict::Department, "department"))?;
-            let created = Self::fetch_department(&mut tx, department.org_id, DepartmentId::new(id)).await?;
+            let created = Self::insert_department(&mut tx, department, now).await?;
             Self::write_event(&mut tx, &event(&created)).await?;
             tx.commit().await?;
             Ok(created)
@@ -271,28 +400,7 @@ for_both_databases! {
             event: EventFor<'_, Department>,
         ) -> Result<Department, StoreError> {
             let mut tx = self.begin_write().await?;
-            let tree = Self::lock_tree(&mut tx, org_id).await?;
-            Self::fetch_department(&mut tx, org_id, id).await?;
-            if let Some(parent) = patch.parent {
-                tree.check_move(id, parent).map_err(StoreError::Tree)?;
-            }
-            sqlx::query(
-                "UPDATE departments SET name = COALESCE($3, name), \
-                 parent_id = CASE WHEN $4 THEN $5 ELSE parent_id END, \
-                 sort_order = COALESCE($6, sort_order), updated_at = $7 \
-                 WHERE org_id = $1 AND id = $2",
-            )
-            .bind(org_id.get())
-            .bind(id.get())
-            .bind(patch.name.as_ref().map(|n| n.as_str()))
-            .bind(patch.parent.is_some())
-            .bind(patch.parent.flatten().map(DepartmentId::get))
-            .bind(patch.order)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify(Conflict::Department, "department"))?;
-            let updated = Self::fetch_department(&mut tx, org_id, id).await?;
+            let updated = Self::change_department(&mut tx, org_id, id, patch, now).await?;
             Self::write_event(&mut tx, &event(&updated)).await?;
             tx.commit().await?;
             Ok(updated)
@@ -305,26 +413,7 @@ for_both_databases! {
             event: EventFor<'_, Department>,
         ) -> Result<(), StoreError> {
             let mut tx = self.begin_write().await?;
-            Self::lock_tree(&mut tx, org_id).await?;
-            let department = Self::fetch_department(&mut tx, org_id, id).await?;
-            let (children, ways): (i64, i64) = sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM departments WHERE parent_id = $1), \
-                 (SELECT COUNT(*) FROM contact_ways WHERE department_id = $1 AND deleted_at IS NULL)",
-            )
-            .bind(id.get())
-            .fetch_one(&mut *tx)
-            .await?;
-            if children > 0 {
-                return Err(StoreError::Tree(TreeError::HasChildren));
-            }
-            if ways > 0 {
-                return Err(StoreError::Tree(TreeError::AnswersWay));
-            }
-            sqlx::query("DELETE FROM departments WHERE org_id = $1 AND id = $2")
-                .bind(org_id.get())
-                .bind(id.get())
-                .execute(&mut *tx)
-                .await?;
+            let department = Self::remove_department(&mut tx, org_id, id).await?;
             Self::write_event(&mut tx, &event(&department)).await?;
             tx.commit().await?;
             Ok(())
@@ -339,54 +428,7 @@ for_both_databases! {
             event: EventFor<'_, MembersChanged>,
         ) -> Result<MembersChanged, StoreError> {
             let mut tx = self.begin_write().await?;
-            // The write first, so SQLite holds its lock before anything is read; a department
-            // of another organization (or none) is 404.
-            let touched = sqlx::query("UPDATE departments SET updated_at = $3 WHERE org_id = $1 AND id = $2")
-                .bind(org_id.get())
-                .bind(id.get())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            if touched.rows_affected() == 0 {
-                return Err(StoreError::NotFound("department"));
-            }
-            Self::check_members(&mut tx, org_id, &change.add).await?;
-            Self::check_members(&mut tx, org_id, &change.remove).await?;
-            let before = Self::direct_member_ids(&mut tx, id).await?;
-            let mut added = Vec::new();
-            for m in &change.add {
-                let inserted = sqlx::query(
-                    "INSERT INTO department_members (department_id, member_id, added_at) \
-                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(id.get())
-                .bind(m.get())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if inserted.rows_affected() == 1 {
-                    added.push(*m);
-                }
-            }
-            let leaving: Vec<MemberId> = if change.replace {
-                before.into_iter().filter(|m| !change.add.contains(m)).collect()
-            } else {
-                change.remove.iter().copied().filter(|m| !change.add.contains(m)).collect()
-            };
-            let mut removed = Vec::new();
-            for m in leaving {
-                let deleted = sqlx::query(
-                    "DELETE FROM department_members WHERE department_id = $1 AND member_id = $2",
-                )
-                .bind(id.get())
-                .bind(m.get())
-                .execute(&mut *tx)
-                .await?;
-                if deleted.rows_affected() == 1 {
-                    removed.push(m);
-                }
-            }
-            let changed = MembersChanged { department: id, org_id, added, removed };
+            let changed = Self::change_members(&mut tx, org_id, id, change, now).await?;
             if !changed.added.is_empty() || !changed.removed.is_empty() {
                 Self::write_event(&mut tx, &event(&changed)).await?;
             }

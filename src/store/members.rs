@@ -59,11 +59,11 @@ pub trait MemberStore: Send + Sync {
 }
 
 /// The columns of [`MemberRow`], for `SELECT` and `RETURNING`.
-const COLUMNS: &str = "id, org_id, display_name, employee_id, title, mobile, phone_discoverable, share_mobile, email_notices, email, status, created_at, deactivated_at";
+pub(crate) const COLUMNS: &str = "id, org_id, display_name, employee_id, title, mobile, phone_discoverable, share_mobile, email_notices, email, status, created_at, deactivated_at";
 
 #[derive(sqlx::FromRow)]
-struct MemberRow {
-    id: i64,
+pub(crate) struct MemberRow {
+    pub(crate) id: i64,
     org_id: i64,
     display_name: String,
     employee_id: String,
@@ -122,6 +122,128 @@ for_both_databases! {
             .ok_or(StoreError::NotFound("member"))?
             .try_into()
         }
+
+        /// Inserts an active member of `org_id` (in the caller's transaction). `Conflict(EmployeeId)`
+        /// when the employee id is taken.
+        pub(crate) async fn insert_member(
+            conn: &mut Conn,
+            org_id: OrgId,
+            m: &NewMember,
+            at: i64,
+        ) -> Result<Member, StoreError> {
+            sqlx::query_as::<_, MemberRow>(&format!(
+                "INSERT INTO members (org_id, display_name, name_folded, employee_id, title, mobile, \
+                 phone_discoverable, email, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 'active', $8) RETURNING {COLUMNS}"
+            ))
+            .bind(org_id.get())
+            .bind(m.display_name.as_str())
+            .bind(fold_for_search(m.display_name.as_str()))
+            .bind(m.employee_id.as_str())
+            .bind(m.title.as_ref().map(|t| t.as_str()))
+            .bind(m.mobile.as_ref().map(|t| t.as_str()))
+            .bind(m.phone_discoverable)
+            .bind(at)
+            .bind(m.email.as_ref().map(|e| e.as_str()))
+            .fetch_one(conn)
+            .await
+            .map_err(classify(Conflict::EmployeeId, "organization"))?
+            .try_into()
+        }
+
+        /// Applies `patch` to a member of `org_id` (in the caller's transaction): to an active one
+        /// only, unless `any_status`. Whether a member was changed.
+        pub(crate) async fn patch_member(
+            conn: &mut Conn,
+            org_id: OrgId,
+            member_id: MemberId,
+            patch: &MemberPatch,
+            any_status: bool,
+        ) -> Result<bool, StoreError> {
+            let name = patch.display_name.as_ref().map(|n| n.as_str());
+            let done = sqlx::query(
+                "UPDATE members SET display_name = COALESCE($3, display_name), \
+                 name_folded = COALESCE($4, name_folded), \
+                 title = CASE WHEN $5 THEN $6 ELSE title END, \
+                 mobile = CASE WHEN $7 THEN $8 ELSE mobile END, \
+                 phone_discoverable = COALESCE($9, phone_discoverable), \
+                 email = CASE WHEN $10 THEN $11 ELSE email END, \
+                 share_mobile = COALESCE($12, share_mobile), \
+                 email_notices = COALESCE($13, email_notices), \
+                 employee_id = COALESCE($15, employee_id) \
+                 WHERE org_id = $1 AND id = $2 AND (status = 'active' OR $14)",
+            )
+            .bind(org_id.get())
+            .bind(member_id.get())
+            .bind(name)
+            .bind(name.map(fold_for_search))
+            .bind(patch.title.is_some())
+            .bind(patch.title.as_ref().and_then(|t| t.as_ref().map(|t| t.as_str())))
+            .bind(patch.mobile.is_some())
+            .bind(patch.mobile.as_ref().and_then(|t| t.as_ref().map(|t| t.as_str())))
+            .bind(patch.phone_discoverable)
+            .bind(patch.email.is_some())
+            .bind(patch.email.as_ref().and_then(|e| e.as_ref().map(|e| e.as_str())))
+            .bind(patch.share_mobile)
+            .bind(patch.email_notices)
+            .bind(any_status)
+            .bind(patch.employee_id.as_ref().map(|e| e.as_str()))
+            .execute(conn)
+            .await
+            .map_err(classify(Conflict::EmployeeId, "organization"))?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// Deactivates an active member of `org_id` and revokes their cards and tokens (in the
+        /// caller's transaction); whether the member was active.
+        pub(crate) async fn deactivate_in(
+            conn: &mut Conn,
+            org_id: OrgId,
+            member_id: MemberId,
+            at: i64,
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query(
+                "UPDATE members SET status = 'deactivated', deactivated_at = $3 \
+                 WHERE org_id = $1 AND id = $2 AND status = 'active'",
+            )
+            .bind(org_id.get())
+            .bind(member_id.get())
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            for table in ["cards", "tokens"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL"
+                ))
+                .bind(member_id.get())
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(true)
+        }
+
+        /// Makes a deactivated member of `org_id` active again (in the caller's transaction):
+        /// listed in the directory, able to hold new cards; the cards and tokens revoked when
+        /// they left stay revoked. Whether the member was deactivated.
+        pub(crate) async fn reactivate_in(
+            conn: &mut Conn,
+            org_id: OrgId,
+            member_id: MemberId,
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query(
+                "UPDATE members SET status = 'active', deactivated_at = NULL \
+                 WHERE org_id = $1 AND id = $2 AND status = 'deactivated'",
+            )
+            .bind(org_id.get())
+            .bind(member_id.get())
+            .execute(conn)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
     }
 
     #[async_trait::async_trait]
@@ -135,24 +257,7 @@ for_both_databases! {
             let mut tx = self.begin_write().await?;
             let mut created = Vec::with_capacity(members.len());
             for m in members {
-                let row = sqlx::query_as::<_, MemberRow>(&format!(
-                    "INSERT INTO members (org_id, display_name, name_folded, employee_id, title, mobile, \
-                     phone_discoverable, email, status, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 'active', $8) RETURNING {COLUMNS}"
-                ))
-                .bind(org_id.get())
-                .bind(m.display_name.as_str())
-                .bind(fold_for_search(m.display_name.as_str()))
-                .bind(m.employee_id.as_str())
-                .bind(m.title.as_ref().map(|t| t.as_str()))
-                .bind(m.mobile.as_ref().map(|t| t.as_str()))
-                .bind(m.phone_discoverable)
-                .bind(audit.at)
-                .bind(m.email.as_ref().map(|e| e.as_str()))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(classify(Conflict::EmployeeId, "organization"))?;
-                let member = Member::try_from(row)?;
+                let member = Self::insert_member(&mut tx, org_id, m, audit.at).await?;
                 let entry = Audit {
                     org_id: Some(org_id),
                     target: format!("member/{}", member.id),
@@ -210,34 +315,7 @@ for_both_databases! {
             audit: &Audit,
         ) -> Result<Member, StoreError> {
             let mut tx = self.begin_write().await?;
-            let name = patch.display_name.as_ref().map(|n| n.as_str());
-            let done = sqlx::query(
-                "UPDATE members SET display_name = COALESCE($3, display_name), \
-                 name_folded = COALESCE($4, name_folded), \
-                 title = CASE WHEN $5 THEN $6 ELSE title END, \
-                 mobile = CASE WHEN $7 THEN $8 ELSE mobile END, \
-                 phone_discoverable = COALESCE($9, phone_discoverable), \
-                 email = CASE WHEN $10 THEN $11 ELSE email END, \
-                 share_mobile = COALESCE($12, share_mobile), \
-                 email_notices = COALESCE($13, email_notices) \
-                 WHERE org_id = $1 AND id = $2 AND status = 'active'",
-            )
-            .bind(org_id.get())
-            .bind(member_id.get())
-            .bind(name)
-            .bind(name.map(fold_for_search))
-            .bind(patch.title.is_some())
-            .bind(patch.title.as_ref().and_then(|t| t.as_ref().map(|t| t.as_str())))
-            .bind(patch.mobile.is_some())
-            .bind(patch.mobile.as_ref().and_then(|t| t.as_ref().map(|t| t.as_str())))
-            .bind(patch.phone_discoverable)
-            .bind(patch.email.is_some())
-            .bind(patch.email.as_ref().and_then(|e| e.as_ref().map(|e| e.as_str())))
-            .bind(patch.share_mobile)
-            .bind(patch.email_notices)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
+            if !Self::patch_member(&mut tx, org_id, member_id, patch, false).await? {
                 return Err(StoreError::NotFound("member"));
             }
             Self::write_audit(&mut tx, audit).await?;
@@ -253,25 +331,7 @@ for_both_databases! {
             audit: &Audit,
         ) -> Result<Member, StoreError> {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE members SET status = 'deactivated', deactivated_at = $3 \
-                 WHERE org_id = $1 AND id = $2 AND status = 'active'",
-            )
-            .bind(org_id.get())
-            .bind(member_id.get())
-            .bind(audit.at)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                for table in ["cards", "tokens"] {
-                    sqlx::query(&format!(
-                        "UPDATE {table} SET revoked_at = $2 WHERE member_id = $1 AND revoked_at IS NULL"
-                    ))
-                    .bind(member_id.get())
-                    .bind(audit.at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+            if Self::deactivate_in(&mut tx, org_id, member_id, audit.at).await? {
                 Self::write_audit(&mut tx, audit).await?;
             }
             // Deactivating twice is not an error; a member of another organization is 404.
