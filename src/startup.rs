@@ -9,8 +9,8 @@ use crate::http::{AppState, Limits, router};
 use crate::seal::{Kek, SealError};
 use crate::service::KeyringError;
 use crate::service::{
-    Access, Book, Cards, Clock, Contacts, Departments, Keyring, Mail, Members, Orgs, Services,
-    Sessions, SystemClock, Transfers, Ways, Webhooks,
+    Access, Book, Cards, Clock, Contacts, Departments, Keyring, Mail, Members, Orgs, Scim,
+    Services, Sessions, SystemClock, Transfers, Ways, Webhooks,
 };
 use crate::store::{self, PrivateKey, Store, StoreError};
 use std::future::Future;
@@ -357,6 +357,12 @@ async fn build_services(
         )
         .map_err(StartError::Mail)?,
     );
+    let scim = Scim::new(
+        Arc::clone(&store),
+        Arc::clone(&keys),
+        Arc::clone(&clock),
+        issuer.as_str(),
+    );
     Ok(Services {
         orgs: Orgs::new(Arc::clone(&store), Arc::clone(&clock)),
         access: Access::new(Arc::clone(&store), Arc::clone(&clock)),
@@ -388,6 +394,7 @@ async fn build_services(
         sessions: Sessions::new(Arc::clone(&store), Arc::clone(&clock), issuer)
             .with_mail(Arc::clone(&mail)),
         oidc,
+        scim,
         webhooks,
         mail,
         keys,

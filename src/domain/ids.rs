@@ -61,4 +61,6 @@ id_type! {
     DepartmentId;
     /// A mail in the outbox.
     MailId;
+    /// An organization's SCIM bearer token.
+    ScimTokenId;
 }

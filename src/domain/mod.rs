@@ -18,6 +18,7 @@ pub mod mail;
 pub mod member;
 pub mod oidc;
 pub mod org;
+pub mod scim;
 pub mod session;
 pub mod token;
 pub mod transfer;
@@ -38,7 +39,7 @@ pub use department::{
 };
 pub use ids::{
     AuditId, ContactId, ContactWayId, DeliveryId, DepartmentId, MailId, MemberId, OrgId, RequestId,
-    SigninLinkId, TagId, TokenId, TransferId,
+    ScimTokenId, SigninLinkId, TagId, TokenId, TransferId,
 };
 pub use mail::{Letter, MailKind, MailStatus, OutboxMail};
 pub use member::{

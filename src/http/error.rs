@@ -209,15 +209,18 @@ pub(super) async fn problems_only(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let scim = request.uri().path().starts_with("/scim/");
     let response = next.run(request).await;
     let status = response.status();
-    // A page written for people (the sign-in error page) is an answer of its own, kept as is.
+    // A page written for people (the sign-in error page) is an answer of its own, kept as is,
+    // and so is a SCIM error, shaped as RFC 7644 says.
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| {
             v.as_bytes().starts_with(b"application/problem+json")
                 || v.as_bytes().starts_with(b"text/html")
+                || v.as_bytes().starts_with(b"application/scim+json")
         });
     if is_problem || !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -238,6 +241,26 @@ pub(super) async fn problems_only(
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     };
+    if scim {
+        // A SCIM client reads errors in SCIM's shape (RFC 7644 §3.12) only.
+        let detail = if status.is_server_error() {
+            tracing::error!(%status, detail, "a SCIM error answer that was not SCIM's");
+            "internal error".to_owned()
+        } else {
+            detail
+        };
+        let mut error = crate::domain::scim::ScimError::invalid_syntax(detail);
+        error.status = status.as_u16();
+        if status != StatusCode::BAD_REQUEST {
+            error.scim_type = None;
+        }
+        let mut answer = (status, error.to_json().to_string()).into_response();
+        answer.headers_mut().insert(
+            header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/scim+json"),
+        );
+        return answer;
+    }
     let problem = if status.is_server_error() {
         tracing::error!(%status, detail, "an error answer that was not problem+json");
         ApiError::new(status, code, "internal error")

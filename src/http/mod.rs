@@ -22,6 +22,7 @@ mod oidc;
 mod ops;
 mod orgs;
 mod pages;
+mod scim;
 mod sessions;
 mod transfers;
 pub mod uploads;
@@ -184,6 +185,7 @@ fn api(max_upload_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) 
         .merge(ops::router())
         .merge(sessions::router())
         .merge(oidc::router())
+        .merge(scim::router())
         .merge(pages::router())
         .split_for_parts();
     // After the routes are in: `ApiDoc`'s own modifiers run before any route is merged.
@@ -230,6 +232,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes));
     routes
+        .nest("/scim/v2", scim::protocol())
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

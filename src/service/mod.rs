@@ -19,6 +19,7 @@ pub mod mail;
 pub mod members;
 pub mod oidc;
 pub mod orgs;
+pub mod scim;
 pub mod sessions;
 pub mod transfers;
 pub mod ways;
@@ -35,6 +36,7 @@ pub use mail::{Mail, MailError};
 pub use members::Members;
 pub use oidc::{Oidc, OidcError};
 pub use orgs::Orgs;
+pub use scim::Scim;
 pub use sessions::Sessions;
 pub use transfers::{TransferError, Transfers};
 pub use ways::{WayError, Ways, WaysOf};
@@ -61,6 +63,7 @@ pub struct Services {
     pub mail: Arc<Mail>,
     pub sessions: Sessions,
     pub oidc: Oidc,
+    pub scim: Scim,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
 }

@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
 //! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
-//! `ways`, `departments`, `webhooks`, `mail`, `sessions`, `oidc`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! `ways`, `departments`, `webhooks`, `mail`, `sessions`, `oidc`, `scim`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -26,6 +26,7 @@ pub mod oidc;
 pub mod orgs;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod scim;
 pub mod sessions;
 pub mod sqlite;
 pub mod transfers;
@@ -44,6 +45,9 @@ pub use oidc::{NewAttempt, OidcStore, SecretReseal, StoredProvider, TakenAttempt
 pub use orgs::OrgStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use scim::{
+    GroupChange, GroupLookup, ScimGroup, ScimStore, ScimToken, ScimUser, UserExtra, UserLookup,
+};
 pub use sessions::{NewSigninLink, NewToken, SessionStore};
 pub use sqlite::SqliteStore;
 pub use transfers::{StartTransfer, TransferStore};
@@ -75,6 +79,7 @@ store_of!(
     MailStore,
     SessionStore,
     OidcStore,
+    ScimStore,
     AuditStore
 );
 

@@ -417,6 +417,28 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
             Access::Admin,
             &[200],
         ),
+        // SCIM tokens: the organization's admins create, list and revoke them.
+        (
+            Method::POST,
+            format!("/v1/orgs/{a}/scim/tokens"),
+            |r| Some(json!({"label": format!("IdP of {r}")})),
+            Access::Admin,
+            &[201],
+        ),
+        (
+            Method::GET,
+            format!("/v1/orgs/{a}/scim/tokens"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/orgs/{a}/scim/tokens/999999"),
+            none,
+            Access::Admin,
+            &[404],
+        ),
         // The mail outbox: the organization's admins read it; an unknown mail is 404 to them.
         (
             Method::GET,

@@ -21,6 +21,7 @@ mod oidc;
 mod operations;
 mod pages;
 mod resilience;
+mod scim;
 mod sessions;
 mod store;
 mod transfers;
