@@ -1,5 +1,5 @@
-//! `namecard kek rotate`: seal every signing key (and every single sign-on client secret) in the
-//! database under a new key-encryption key.
+//! `namecard kek rotate`: seal every signing key (and every single sign-on client secret and
+//! queued mail's letter) in the database under a new key-encryption key.
 
 use crate::config::KekSource;
 use crate::seal::{Kek, SealError};
@@ -86,9 +86,16 @@ fn rotate(args: &RotateArgs) -> anyhow::Result<ExitCode> {
                 "sealing the single sign-on client secrets under the new KEK (the signing keys \
                  are done: run the rotation again to finish)",
             )?;
-        anyhow::Ok((keys, secrets))
+        // And the letters of mails still queued, which the mail worker opens with the KEK.
+        let letters = crate::service::mail::reseal_letters(&*store, &current, &next)
+            .await
+            .context(
+                "sealing the queued mails' letters under the new KEK (the keys and secrets are \
+                 done: run the rotation again to finish)",
+            )?;
+        anyhow::Ok((keys, secrets, letters))
     })?;
-    let (resealed, secrets) = resealed;
+    let (resealed, secrets, letters) = resealed;
     let place = match replaces {
         Some(current_path) => {
             std::fs::rename(&next_path, current_path)
@@ -108,8 +115,8 @@ fn rotate(args: &RotateArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     println!(
-        "sealed {resealed} signing keys and {secrets} single sign-on client secrets under \
-         key-encryption key {} ({place})",
+        "sealed {resealed} signing keys, {secrets} single sign-on client secrets and {letters} \
+         queued mails' letters under key-encryption key {} ({place})",
         next.id()
     );
     println!(

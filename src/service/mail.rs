@@ -20,7 +20,7 @@ use crate::domain::{
     Principal, Transfer, TransferStatus,
 };
 use crate::seal::Kek;
-use crate::store::{ClaimedMail, DeliveryResult, NewMail, Store, StoreError};
+use crate::store::{ClaimedMail, DeliveryResult, LetterReseal, NewMail, Store, StoreError};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
@@ -33,6 +33,35 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 const GAUGE_REFRESH_SECS: i64 = 60;
 /// What the letter is sealed as (with the mail's Message-ID as its id).
 const SEAL_PURPOSE: &str = "mail-letter";
+
+/// Seals the letters of mails not yet sent under `next` (`namecard kek rotate`): a letter left
+/// under the old key could not be opened once the service runs with the new one. Letters
+/// already under `next` are skipped, so a rotation run again finishes the work; how many were
+/// sealed anew.
+///
+/// # Errors
+/// `Corrupt` for a letter `current` does not open (nothing is changed then); when the store fails.
+pub async fn reseal_letters(
+    store: &dyn Store,
+    current: &Kek,
+    next: &Kek,
+) -> Result<u64, StoreError> {
+    let mut reseal = Vec::new();
+    for (id, message_id, sealed) in store.kept_letters().await? {
+        if sealed.kek == *next.id() {
+            continue;
+        }
+        let opened = current
+            .open(SEAL_PURPOSE, &message_id, &sealed)
+            .map_err(|e| StoreError::Corrupt(format!("the letter of mail {id}: {e}")))?;
+        reseal.push(LetterReseal {
+            id,
+            was: sealed.kek.clone(),
+            sealed: next.seal(SEAL_PURPOSE, &message_id, opened.expose()),
+        });
+    }
+    store.reseal_letters(&reseal).await
+}
 
 /// Why a mail could not be queued or retried.
 #[derive(Debug, thiserror::Error)]

@@ -37,6 +37,15 @@ pub struct ClaimedMail {
     pub attempts: i64,
 }
 
+/// A queued mail's letter sealed anew (by `namecard kek rotate`).
+#[derive(Debug, Clone)]
+pub struct LetterReseal {
+    pub id: MailId,
+    /// The key-encryption key it was sealed under when read.
+    pub was: KekId,
+    pub sealed: Sealed,
+}
+
 /// The outbox.
 #[async_trait::async_trait]
 pub trait MailStore: Send + Sync {
@@ -50,6 +59,11 @@ pub trait MailStore: Send + Sync {
         lease_secs: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedMail>, StoreError>;
+    /// The letters still kept (of mails not sent yet), with the Message-ID each is sealed for.
+    async fn kept_letters(&self) -> Result<Vec<(MailId, String, Sealed)>, StoreError>;
+    /// Replaces letters with their new seals, in one transaction; a letter sealed otherwise or
+    /// cleared since it was read is left alone. Returns how many were replaced.
+    async fn reseal_letters(&self, letters: &[LetterReseal]) -> Result<u64, StoreError>;
     /// Records how an attempt ended; a sent mail's letter is cleared.
     async fn finish_mail(
         &self,
@@ -185,6 +199,41 @@ for_both_databases! {
             }
             out.sort_by_key(|m| m.id);
             Ok(out)
+        }
+
+        async fn kept_letters(&self) -> Result<Vec<(MailId, String, Sealed)>, StoreError> {
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT id, message_id, letter_kek, letter FROM mail_outbox \
+                 WHERE letter IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter()
+                .map(|(id, message_id, kek, text)| {
+                    let kek = KekId::parse(&kek).map_err(|_| corrupt("mail letter_kek", &kek))?;
+                    Ok((MailId::new(id), message_id, Sealed { kek, text }))
+                })
+                .collect()
+        }
+
+        async fn reseal_letters(&self, letters: &[LetterReseal]) -> Result<u64, StoreError> {
+            let mut tx = self.begin_write().await?;
+            let mut resealed = 0;
+            for l in letters {
+                resealed += sqlx::query(
+                    "UPDATE mail_outbox SET letter = $2, letter_kek = $3 \
+                     WHERE id = $1 AND letter_kek = $4 AND letter IS NOT NULL",
+                )
+                .bind(l.id.get())
+                .bind(&l.sealed.text)
+                .bind(l.sealed.kek.as_str())
+                .bind(l.was.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(resealed)
         }
 
         async fn finish_mail(&self, id: MailId, result: &DeliveryResult, now: i64) -> Result<(), StoreError> {

@@ -39,7 +39,7 @@ pub use cards::{CardQuota, CardRecord, CardState, CardStore, QuotaUsed, Revocati
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
 pub use departments::{DepartmentStore, MembersChange, MembersChanged};
 pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
-pub use mail::{ClaimedMail, MailStore, NewMail};
+pub use mail::{ClaimedMail, LetterReseal, MailStore, NewMail};
 pub use members::MemberStore;
 pub use oidc::{NewAttempt, OidcStore, SecretReseal, StoredProvider, TakenAttempt};
 pub use orgs::OrgStore;

@@ -197,7 +197,7 @@ async fn rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek(backend:
     let (rotated, said) = rotate_kek(&app);
     assert!(rotated, "{said}");
     assert!(
-        said.contains("and 1 single sign-on client secrets"),
+        said.contains(", 1 single sign-on client secrets and 0 queued mails' letters"),
         "{said}"
     );
 
@@ -229,7 +229,7 @@ async fn rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek(backend:
 
 /// Runs `namecard kek rotate` on `app`'s database and KEK file: whether it succeeded, and what it
 /// said.
-fn rotate_kek(app: &TestApp) -> (bool, String) {
+pub(crate) fn rotate_kek(app: &TestApp) -> (bool, String) {
     let data_dir = app.data_dir.as_os_str();
     crate::common::run_namecard([
         "kek".as_ref(),

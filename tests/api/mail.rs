@@ -479,6 +479,35 @@ async fn a_mail_waits_while_the_server_is_down_and_goes_once_it_is_up(backend: B
     assert_eq!(sent["last_error"], Value::Null);
 }
 
+async fn a_queued_mail_still_goes_after_the_kek_is_rotated(backend: Backend) {
+    let Some(python) = python() else { return };
+    let port = free_port();
+    let clock = Arc::new(ManualClock::at(1_800_000_000));
+    let Some(app) = app_mailing(backend, port, clock.clone()).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (zoe, _) = member_with_email(&app, &admin, org, "Zoe", "zoe@acme.example").await;
+    mailed_link(&app, &admin, org, zoe).await.expect(201);
+    wait_for_mail(&app, &admin, org, |m| m["attempts"] == 1).await;
+
+    // The letter waits sealed under the KEK; the rotation seals it anew with the keys.
+    let (rotated, said) = crate::keys_at_rest::rotate_kek(&app);
+    assert!(rotated, "{said}");
+    assert!(said.contains("and 1 queued mails' letters"), "{said}");
+    let kek: String =
+        crate::common::read_one(&app.database_url, "SELECT letter_kek FROM mail_outbox").await;
+    assert_eq!(kek, app.kek().id().as_str());
+
+    // An instance started with the new KEK opens and sends it.
+    let sink = Sink::start(&python, port, false).await;
+    let later = Arc::new(ManualClock::at(clock.now() + 2));
+    let _restarted = app.another_instance_at(smtp(port), later).await;
+    let mail = &sink.wait_for(1).await[0];
+    assert_eq!(mail["rcpt_tos"], json!(["zoe@acme.example"]));
+    assert!(mail.to_string().contains("/signin#"), "{mail}");
+}
+
 async fn a_refused_mail_fails_after_its_attempts_visibly_and_an_admin_can_retry_it(
     backend: Backend,
 ) {
@@ -582,5 +611,6 @@ on_both_databases!(
     a_transfer_is_told_to_the_new_holder_and_to_the_contact,
     a_mail_waits_while_the_server_is_down_and_goes_once_it_is_up,
     a_refused_mail_fails_after_its_attempts_visibly_and_an_admin_can_retry_it,
+    a_queued_mail_still_goes_after_the_kek_is_rotated,
     without_smtp_settings_nothing_is_queued_and_mailing_a_link_is_refused,
 );
