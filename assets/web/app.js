@@ -321,7 +321,7 @@ async function cardView() {
   renderCard(out, card);
 }
 
-/** The member's choices about their mobile number: found by it, and shown to contacts. */
+/** The member's choices about their mobile number (found by it, shown to contacts) and e-mail notices. */
 async function sharingPanel(into) {
   let me;
   try {
@@ -331,22 +331,27 @@ async function sharingPanel(into) {
     return;
   }
   const out = h('div');
-  const choice = (name, label, hint) => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', name, checked: me[name] || null, disabled: !me.mobile || null, onchange: async (ev) => {
+  const mailOut = h('div');
+  const choice = (name, label, hint, needs = 'mobile', said = out) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name, checked: me[name] || null, disabled: !me[needs] || null, onchange: async (ev) => {
       const box = ev.currentTarget;
       try {
         me = await api('PATCH', '/v1/me', { [name]: box.checked });
-        out.replaceChildren(notice('ok', 'Saved', box.checked ? hint : 'Turned off.'));
+        said.replaceChildren(notice('ok', 'Saved', box.checked ? hint : 'Turned off.'));
       } catch (e) {
         box.checked = !box.checked;
-        out.replaceChildren(problemNotice(e));
+        said.replaceChildren(problemNotice(e));
       }
     } }), label);
   into.replaceChildren(panel('My mobile number',
     h('p', { class: 'muted', text: me.mobile ? `On record: ${me.mobile}` : 'Your organization has no mobile number on record for you.' }),
     choice('phone_discoverable', 'People may find me by this number', 'People who know your number can send you a request; nobody learns whether a number exists.'),
     choice('share_mobile', 'Show it to my external contacts', 'Your external contacts see your number and get it in their address-book exports.'),
-    out));
+    out),
+  panel('E-mail notices',
+    h('p', { class: 'muted', text: me.email ? `Sent to: ${me.email}` : 'Your organization has no e-mail address on record for you.' }),
+    choice('email_notices', 'Tell me by e-mail about new contact requests and transfers', 'New contact requests and transfers are e-mailed to you.', 'email', mailOut),
+    mailOut));
 }
 
 function renderCard(out, card) {

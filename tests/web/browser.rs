@@ -958,6 +958,38 @@ async fn a_member_tags_a_contact_adds_a_note_and_saves_it_to_the_phone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_turns_e_mail_notices_off_on_their_card_page() {
+    let Some(b) = browser(&[]).await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    app.send(
+        reqwest::Method::PATCH,
+        &format!("/v1/orgs/{}/members/{}", orgs.a, orgs.ada),
+        Some(&orgs.admin_a),
+        Some(json!({"email": "ada@acme.example"})),
+    )
+    .await
+    .expect(200);
+    let ada = member_token(&app, &orgs.admin_a, orgs.a, orgs.ada).await;
+    assert_eq!(
+        app.get("/v1/me", Some(&ada)).await.expect(200)["email_notices"],
+        true
+    );
+
+    b.sign_in(&app, &orgs.ada_link(&app).await).await;
+    b.wait_for_text("#sharing", "Sent to: ada@acme.example")
+        .await;
+    b.click("#sharing input[name=email_notices]").await;
+    b.wait_for_text("#sharing", "Turned off.").await;
+    assert_eq!(
+        app.get("/v1/me", Some(&ada)).await.expect(200)["email_notices"],
+        false,
+        "the choice is saved"
+    );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scan_page_reads_a_card_live_from_the_camera() {
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let orgs = two_partner_organizations(&app).await;
