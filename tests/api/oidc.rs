@@ -4,7 +4,10 @@
 //! played over plain HTTP: every redirect followed by hand, cookies kept per name (all on
 //! 127.0.0.1), the provider's login form filled in.
 
-use crate::common::oidc::{Provider, acme, app_at_its_own_url, real_provider};
+use crate::common::oidc::{
+    Provider, acme, app_at_its_own_url, app_at_its_own_url_waiting, real_provider,
+};
+use crate::common::rogue_idp::{self, Endpoint, Fault, RogueIdp, Scenario};
 use crate::common::{Backend, TestApp};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -484,9 +487,378 @@ async fn the_first_setting_needs_a_secret_and_the_secret_is_never_shown(backend:
     assert_eq!(app.get(&path, Some(&admin)).await.status, 404);
 }
 
+/// The service giving up on a provider after 1 s, the hostile provider, and Acme ([`acme`]),
+/// whose single sign-on is that provider.
+async fn acme_with_rogue_provider(backend: Backend) -> Option<(TestApp, RogueIdp, i64, String)> {
+    let app = app_at_its_own_url_waiting(backend, "1s").await?;
+    let idp = RogueIdp::start().await;
+    let (org, admin) = acme(&app).await;
+    use_provider(&app, &admin, org, &idp.issuer).await;
+    Some((app, idp, org, admin))
+}
+
+/// Sets (again) Acme's provider to `issuer`, which also empties the cache of its discovery
+/// document and keys.
+async fn use_provider(app: &TestApp, admin: &str, org: i64, issuer: &str) {
+    set_provider(
+        app,
+        admin,
+        org,
+        json!({"issuer": issuer, "client_id": rogue_idp::CLIENT_ID, "client_secret": "rogue-secret"}),
+    )
+    .await
+    .expect(200);
+}
+
+/// The organization's audit entries after `after` (0: all), as (id, action, target).
+async fn audit_after(
+    app: &TestApp,
+    admin: &str,
+    org: i64,
+    after: i64,
+) -> Vec<(i64, String, String)> {
+    let entries = app
+        .get(
+            &format!("/v1/orgs/{org}/audit?after={after}&limit=1000"),
+            Some(admin),
+        )
+        .await
+        .expect(200);
+    entries
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_i64().expect("an id"),
+                e["action"].as_str().unwrap_or("").to_owned(),
+                e["target"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn last_audit_id(app: &TestApp, admin: &str, org: i64) -> i64 {
+    audit_after(app, admin, org, 0)
+        .await
+        .last()
+        .map_or(0, |e| e.0)
+}
+
+/// A fresh browser signs in to Acme; the answer must come within 10 s (the provider's calls
+/// time out after 1 s each): a hang fails here, not in the runner's timeout.
+async fn sign_in_promptly(app: &TestApp, org: i64, case: &str) -> (Walk, Ended) {
+    let start = format!("{}/auth/oidc/{org}/start", app.base);
+    let mut walk = Walk::new();
+    let ended = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        walk.sign_in(app, &start, None),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{case}: no answer within 10 s"));
+    (walk, ended)
+}
+
+/// A sign-in that must be refused: the error page with `code` and `status`, no session cookie,
+/// and exactly one new audit entry, `oidc.signin_failed` naming the code (no `session.start`).
+async fn assert_refused(app: &TestApp, admin: &str, org: i64, case: &str, status: u16, code: &str) {
+    let before = last_audit_id(app, admin, org).await;
+    let (walk, ended) = sign_in_promptly(app, org, case).await;
+    assert_eq!(
+        (ended.status, ended.code.as_deref()),
+        (status, Some(code)),
+        "{case}: {ended:?}"
+    );
+    assert!(ended.body.contains("Sign-in failed"), "{case}: {ended:?}");
+    assert!(!walk.jar.contains_key("nc_session"), "{case}: signed in");
+    let audited: Vec<(String, String)> = audit_after(app, admin, org, before)
+        .await
+        .into_iter()
+        .map(|(_, action, target)| (action, target))
+        .collect();
+    assert_eq!(
+        audited,
+        [("oidc.signin_failed".to_owned(), code.to_owned())],
+        "{case}"
+    );
+}
+
+/// A sign-in that must succeed: to the app with a session of Ada's.
+async fn assert_signs_in(app: &TestApp, org: i64, case: &str) {
+    let (walk, ended) = sign_in_promptly(app, org, case).await;
+    assert_eq!(
+        (ended.status, ended.location.as_deref()),
+        (303, Some("/")),
+        "{case}: {ended:?}"
+    );
+    assert_eq!(
+        session_of(app, &walk).await.expect(200)["member_name"],
+        "Ada Lovelace",
+        "{case}"
+    );
+}
+
+async fn a_provider_answering_garbage_or_too_slowly_gets_its_error_page_promptly(backend: Backend) {
+    let Some((app, idp, org, admin)) = acme_with_rogue_provider(backend).await else {
+        return;
+    };
+    // The provider works when it behaves: what follows fails for the reason each case says.
+    assert_signs_in(&app, org, "honest").await;
+    let html = "<!doctype html><html><body><h1>Service Unavailable</h1></body></html>";
+    let garbage = |at, status, content_type, body| Scenario::Garbage {
+        at,
+        status,
+        content_type,
+        body,
+    };
+    let (invalid, unreachable) = ("oidc_provider_invalid", "oidc_provider_unreachable");
+    let cases = [
+        (
+            "discovery answering HTML",
+            garbage(Endpoint::Discovery, 200, "text/html", html),
+            502,
+            invalid,
+        ),
+        (
+            "discovery answering JSON of no document",
+            garbage(
+                Endpoint::Discovery,
+                200,
+                "application/json",
+                r#"{"issuer": 42}"#,
+            ),
+            502,
+            invalid,
+        ),
+        (
+            "JWKS answering HTML",
+            garbage(Endpoint::Jwks, 200, "text/html", html),
+            502,
+            invalid,
+        ),
+        (
+            "JWKS without a keys array",
+            garbage(
+                Endpoint::Jwks,
+                200,
+                "application/json",
+                r#"{"keys": {"kty": "OKP"}}"#,
+            ),
+            502,
+            invalid,
+        ),
+        (
+            "JWKS a JSON list",
+            garbage(Endpoint::Jwks, 200, "application/json", "[]"),
+            502,
+            invalid,
+        ),
+        (
+            "token endpoint answering HTML",
+            garbage(Endpoint::Token, 200, "text/html", html),
+            502,
+            invalid,
+        ),
+        (
+            "token endpoint failing with a 500",
+            garbage(Endpoint::Token, 500, "text/html", html),
+            502,
+            invalid,
+        ),
+        (
+            "token endpoint failing with a JSON 500",
+            garbage(
+                Endpoint::Token,
+                500,
+                "application/json",
+                r#"{"error": "server_error"}"#,
+            ),
+            502,
+            invalid,
+        ),
+        (
+            "token answer without an ID token",
+            garbage(
+                Endpoint::Token,
+                200,
+                "application/json",
+                r#"{"access_token": "a", "token_type": "Bearer"}"#,
+            ),
+            502,
+            invalid,
+        ),
+        (
+            "token answer whose ID token is a number",
+            garbage(
+                Endpoint::Token,
+                200,
+                "application/json",
+                r#"{"id_token": 42}"#,
+            ),
+            502,
+            invalid,
+        ),
+        (
+            "JWKS without end",
+            Scenario::Endless { at: Endpoint::Jwks },
+            502,
+            invalid,
+        ),
+        (
+            "token endpoint answering without end",
+            Scenario::Endless {
+                at: Endpoint::Token,
+            },
+            502,
+            invalid,
+        ),
+        (
+            "discovery stalling",
+            Scenario::Stalls {
+                at: Endpoint::Discovery,
+            },
+            504,
+            unreachable,
+        ),
+        (
+            "JWKS stalling",
+            Scenario::Stalls { at: Endpoint::Jwks },
+            504,
+            unreachable,
+        ),
+        (
+            "token endpoint stalling",
+            Scenario::Stalls {
+                at: Endpoint::Token,
+            },
+            504,
+            unreachable,
+        ),
+        (
+            "discovery trickling",
+            Scenario::Trickles {
+                at: Endpoint::Discovery,
+            },
+            504,
+            unreachable,
+        ),
+        (
+            "JWKS trickling",
+            Scenario::Trickles { at: Endpoint::Jwks },
+            504,
+            unreachable,
+        ),
+        (
+            "token endpoint trickling",
+            Scenario::Trickles {
+                at: Endpoint::Token,
+            },
+            504,
+            unreachable,
+        ),
+        (
+            "token endpoint never answering",
+            Scenario::SilentTokenEndpoint,
+            504,
+            unreachable,
+        ),
+    ];
+    for (case, scenario, status, code) in cases {
+        use_provider(&app, &admin, org, &idp.issuer).await;
+        idp.play(scenario);
+        assert_refused(&app, &admin, org, case, status, code).await;
+    }
+    // An issuer that accepts the connection and never answers.
+    use_provider(&app, &admin, org, &idp.silent).await;
+    assert_refused(
+        &app,
+        &admin,
+        org,
+        "issuer never answering",
+        504,
+        unreachable,
+    )
+    .await;
+    // Once the provider behaves again, so does the sign-in.
+    use_provider(&app, &admin, org, &idp.issuer).await;
+    idp.play(Scenario::Honest);
+    assert_signs_in(&app, org, "honest again").await;
+}
+
+async fn an_id_token_failing_any_check_is_refused_with_its_code_and_audited(backend: Backend) {
+    let Some((app, idp, org, admin)) = acme_with_rogue_provider(backend).await else {
+        return;
+    };
+    // An honest sign-in first: its ID token is the one replayed below.
+    assert_signs_in(&app, org, "honest").await;
+    for (fault, code) in [
+        (Fault::Malformed, "oidc_token_malformed"),
+        (Fault::WrongIssuer, "oidc_token_wrong_issuer"),
+        (Fault::WrongAudience, "oidc_token_wrong_audience"),
+        (Fault::Expired, "oidc_token_expired"),
+        (Fault::IssuedInTheFuture, "oidc_token_issue_time"),
+        (Fault::AlgNone, "oidc_token_algorithm"),
+        (Fault::Hs256WithThePublicKey, "oidc_token_algorithm"),
+        (Fault::BadSignature, "oidc_token_bad_signature"),
+        (Fault::UnknownKid, "oidc_token_unknown_key"),
+        (Fault::WrongNonce, "oidc_token_nonce_mismatch"),
+        (Fault::Replayed, "oidc_token_nonce_mismatch"),
+    ] {
+        idp.play(Scenario::Token(fault));
+        assert_refused(&app, &admin, org, &format!("{fault:?}"), 401, code).await;
+    }
+    idp.play(Scenario::Honest);
+    assert_signs_in(&app, org, "honest again").await;
+}
+
+async fn a_provider_rotating_its_key_still_signs_members_in_but_a_key_in_neither_set_is_refused(
+    backend: Backend,
+) {
+    let Some((app, idp, org, admin)) = acme_with_rogue_provider(backend).await else {
+        return;
+    };
+    assert_signs_in(&app, org, "first key").await;
+    assert_signs_in(&app, org, "first key, keys cached").await;
+    assert_eq!(idp.jwks_fetches(), 1, "the JWKS is cached");
+    // The provider rotates: a new key (new kid) signs, and the old one is withdrawn.
+    idp.publish(&[rogue_idp::SECOND_KEY]);
+    idp.sign_with(rogue_idp::SECOND_KEY);
+    assert_signs_in(&app, org, "rotated key").await;
+    assert_eq!(idp.jwks_fetches(), 2, "the JWKS is fetched again once");
+    assert_signs_in(&app, org, "rotated key, keys cached").await;
+    assert_eq!(idp.jwks_fetches(), 2, "the new JWKS is cached");
+    // A kid in neither the cached nor the fresh JWKS: one more fetch, then refused.
+    idp.play(Scenario::Token(Fault::UnknownKid));
+    assert_refused(
+        &app,
+        &admin,
+        org,
+        "a stray key",
+        401,
+        "oidc_token_unknown_key",
+    )
+    .await;
+    assert_eq!(idp.jwks_fetches(), 3, "one fetch for an unknown kid");
+    // The withdrawn key no longer signs anyone in.
+    idp.play(Scenario::Honest);
+    idp.sign_with(rogue_idp::FIRST_KEY);
+    assert_refused(
+        &app,
+        &admin,
+        org,
+        "the withdrawn key",
+        401,
+        "oidc_token_unknown_key",
+    )
+    .await;
+}
+
 on_both_databases!(
     a_member_signs_in_through_the_real_provider_matched_by_email,
     a_provider_taking_only_client_secret_post_matches_members_by_a_custom_claim,
     each_refused_sign_in_shows_its_error_page_and_signs_nobody_in,
     the_first_setting_needs_a_secret_and_the_secret_is_never_shown,
+    a_provider_answering_garbage_or_too_slowly_gets_its_error_page_promptly,
+    an_id_token_failing_any_check_is_refused_with_its_code_and_audited,
+    a_provider_rotating_its_key_still_signs_members_in_but_a_key_in_neither_set_is_refused,
 );

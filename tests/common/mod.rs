@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod oidc;
+pub mod rogue_idp;
 
 use namecard::config::{RawSettings, Settings};
 use namecard::startup::Server;

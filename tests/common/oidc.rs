@@ -60,6 +60,11 @@ pub fn real_provider(app: &TestApp, auth_methods: Option<&str>) -> Option<Provid
 /// The service at a URL of its own (so the provider can send the browser back to it), allowed to
 /// reach a provider on loopback.
 pub async fn app_at_its_own_url(backend: Backend) -> Option<TestApp> {
+    app_at_its_own_url_waiting(backend, "2s").await
+}
+
+/// [`app_at_its_own_url`], each call to a provider given up after `oidc_timeout`.
+pub async fn app_at_its_own_url_waiting(backend: Backend, oidc_timeout: &str) -> Option<TestApp> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -70,7 +75,7 @@ pub async fn app_at_its_own_url(backend: Backend) -> Option<TestApp> {
             listen: Some(format!("127.0.0.1:{port}")),
             public_url: Some(format!("http://127.0.0.1:{port}")),
             oidc_private_addresses: Some(true),
-            oidc_timeout: Some("2s".into()),
+            oidc_timeout: Some(oidc_timeout.into()),
             ..Default::default()
         },
     )
