@@ -214,20 +214,31 @@ pub(super) async fn problems_only(
     let status = response.status();
     // A page written for people (the sign-in error page) is an answer of its own, kept as is,
     // and so is a SCIM error, shaped as RFC 7644 says.
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| {
-            v.as_bytes().starts_with(b"application/problem+json")
-                || v.as_bytes().starts_with(b"text/html")
-                || v.as_bytes().starts_with(b"application/scim+json")
-        });
-    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+    let (problem, is_answer) = {
+        let content_type = |prefix: &[u8]| {
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(prefix))
+        };
+        let problem = content_type(b"application/problem+json");
+        let is_answer = if scim {
+            content_type(b"application/scim+json")
+        } else {
+            problem || content_type(b"text/html")
+        };
+        (problem, is_answer)
+    };
+    if is_answer || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
+    // A problem (from the edge's own refusals) turned into a SCIM error keeps its detail.
+    let text = match serde_json::from_slice::<serde_json::Value>(&text) {
+        Ok(v) if problem => v["detail"].as_str().unwrap_or_default().to_owned(),
+        _ => String::from_utf8_lossy(&text).into_owned(),
+    };
     let detail = match text.trim() {
         "" => status.canonical_reason().unwrap_or("error").to_lowercase(),
         text => text.to_owned(),

@@ -676,6 +676,24 @@ async fn bad_scim_requests_get_scim_errors_and_write_nothing(backend: Backend) {
         );
         let _ = scim_type;
     }
+    // Refused at the edge, still in SCIM's shape: a body over the limit, a NUL in the query.
+    let big = json!({"schemas": [USER], "userName": "big", "title": "x".repeat(2 * 1024 * 1024)});
+    scim_error(
+        &app.scim(Method::POST, "/Users", &scim, Some(big)).await,
+        413,
+        None,
+    );
+    scim_error(
+        &app.scim(
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22a%00%22",
+            &scim,
+            None,
+        )
+        .await,
+        400,
+        None,
+    );
     // Not JSON at all.
     let answer = app
         .send_raw(
