@@ -573,7 +573,10 @@ pub struct ContactWayView {
     pub name: String,
     /// The channel tag kept on every request and contact the way makes.
     pub channel: Option<String>,
-    /// Who answers, in the round robin's order.
+    /// The department that answers it (and everything under it), when a department does.
+    pub department_id: Option<i64>,
+    /// Who answers, in the round robin's order: the way's list, or the department's active
+    /// members now, in member-id order.
     pub members: Vec<AnswererView>,
     pub sharing: domain::Sharing,
     /// Requests are accepted at once (otherwise the routed member decides).
@@ -604,6 +607,7 @@ impl ContactWayView {
             id: w.id.get(),
             name: w.name,
             channel: w.channel,
+            department_id: w.department.map(domain::DepartmentId::get),
             members: w
                 .members
                 .into_iter()
