@@ -1238,6 +1238,84 @@ async fn a_way_switches_from_members_to_a_department_and_back(backend: Backend) 
     assert_eq!(member_ids(&again), [w.ada.0, w.cy.0]);
 }
 
+async fn a_sub_department_moved_out_of_the_department_takes_its_members_off_the_way(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    app.put_in(&w.admin, w.acme, d.south, w.dee.0)
+        .await
+        .expect(204);
+    let id = create_department_way(&app, &w, d.sales, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let way = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    let south = format!("/v1/orgs/{}/departments/{}", w.acme, d.south);
+    let answering = || async { member_ids(&app.get(&way, Some(&w.admin)).await.expect(200)) };
+    assert_eq!(answering().await, [w.ada.0, w.cy.0, w.dee.0]);
+    for (parent, answers) in [
+        (Value::Null, vec![w.ada.0, w.cy.0]),
+        (json!(d.sales), vec![w.ada.0, w.cy.0, w.dee.0]),
+    ] {
+        app.send(
+            Method::PATCH,
+            &south,
+            Some(&w.admin),
+            Some(json!({ "parent_id": parent })),
+        )
+        .await
+        .expect(200);
+        assert_eq!(answering().await, answers, "South under {parent}");
+    }
+}
+
+async fn a_department_deleted_while_a_way_is_given_it_never_leaves_the_way_answered_by_nothing(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let path = format!("/v1/orgs/{}/contact-ways", w.acme);
+    // Twenty races of "answer this way by D" against "delete D": never both.
+    for round in 0..20 {
+        let department = app
+            .new_department(&w.admin, w.acme, &format!("D{round}"), None)
+            .await;
+        app.put_in(&w.admin, w.acme, department, w.ada.0)
+            .await
+            .expect(204);
+        let way = create_way(&app, &w, &[w.dee.0], json!({})).await;
+        let one = format!("{path}/{}", way["id"]);
+        let gone = format!("/v1/orgs/{}/departments/{department}", w.acme);
+        let (given, deleted) = tokio::join!(
+            app.send(
+                Method::PATCH,
+                &one,
+                Some(&w.admin),
+                Some(json!({ "department_id": department })),
+            ),
+            app.send(Method::DELETE, &gone, Some(&w.admin), None),
+        );
+        let now = app.get(&one, Some(&w.admin)).await.expect(200);
+        match (given.status.as_u16(), deleted.status.as_u16()) {
+            (200, 409) => {
+                assert_eq!(deleted.problem_code(), "department_answers_way");
+                assert_eq!(now["department_id"], department);
+                assert_eq!(member_ids(&now), [w.ada.0]);
+            }
+            (404, 204) => assert_eq!(now, way, "the way is as it was"),
+            other => panic!(
+                "round {round}: {other:?}: {} / {}",
+                given.json, deleted.json
+            ),
+        }
+    }
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
@@ -1261,4 +1339,6 @@ on_both_databases!(
     a_department_that_answers_a_live_way_cannot_be_deleted,
     a_way_given_both_members_and_a_department_or_a_department_not_of_its_organization_is_refused,
     a_way_switches_from_members_to_a_department_and_back,
+    a_sub_department_moved_out_of_the_department_takes_its_members_off_the_way,
+    a_department_deleted_while_a_way_is_given_it_never_leaves_the_way_answered_by_nothing,
 );
