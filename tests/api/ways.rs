@@ -1316,6 +1316,33 @@ async fn a_department_deleted_while_a_way_is_given_it_never_leaves_the_way_answe
     }
 }
 
+async fn a_scanner_already_waiting_for_or_connected_with_a_member_of_the_department_stays_with_them(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    let id = create_department_way(&app, &w, d.sales, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    // Li is routed to Ada, then scans again while waiting: still Ada's request.
+    let first = app.scan_text(&w.li.1, &text).await.expect(201);
+    assert_eq!(answered_by(&first), w.ada.0);
+    let again = app.scan_text(&w.li.1, &text).await.expect(200);
+    assert_eq!(again["outcome"], "already_pending");
+    assert_eq!(answered_by(&again), w.ada.0);
+    // Ada accepts: Li, now her contact, is still sent to her, and takes no one's turn.
+    let request = first["request"]["id"].as_i64().unwrap();
+    app.decide(&w.ada.1, request, "accept").await.expect(200);
+    let connected = app.scan_text(&w.li.1, &text).await.expect(200);
+    assert_eq!(connected["outcome"], "already_connected", "{connected}");
+    assert_eq!(answered_by(&connected), w.ada.0);
+    assert_eq!(scan_n(&app, &w, &text, "B", 1).await, [w.cy.0]);
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
@@ -1341,4 +1368,5 @@ on_both_databases!(
     a_way_switches_from_members_to_a_department_and_back,
     a_sub_department_moved_out_of_the_department_takes_its_members_off_the_way,
     a_department_deleted_while_a_way_is_given_it_never_leaves_the_way_answered_by_nothing,
+    a_scanner_already_waiting_for_or_connected_with_a_member_of_the_department_stays_with_them,
 );
