@@ -183,7 +183,8 @@ impl WayPatch {
 pub struct Answerer {
     pub member_id: MemberId,
     pub name: String,
-    /// Deactivated members stay on the way but are skipped.
+    /// Deactivated members stay on a way's own list but are skipped (a department's way lists
+    /// only its active members).
     pub active: bool,
 }
 

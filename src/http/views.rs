@@ -560,7 +560,8 @@ impl From<domain::PendingSigninLink> for PendingSigninLinkView {
 pub struct AnswererView {
     pub member_id: i64,
     pub name: String,
-    /// Deactivated members stay on the way but are skipped.
+    /// Deactivated members stay on a way's own list but are skipped (a department's way lists
+    /// only its active members).
     pub active: bool,
 }
 
