@@ -90,6 +90,11 @@ impl Tree {
         }
     }
 
+    /// Whether `id` is one of the tree's departments.
+    pub fn contains(&self, id: DepartmentId) -> bool {
+        self.parent.contains_key(&id)
+    }
+
     /// The depth of `id` (1 at the top), or `None` when it is not in the tree. A stored cycle
     /// (which the store never writes) reads as too deep rather than looping.
     fn depth(&self, id: DepartmentId) -> Option<usize> {

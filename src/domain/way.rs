@@ -2,8 +2,13 @@
 //! a sales team's page, answered by one or several of its members. Each scan is routed to one
 //! answering member by the way's sharing rule; the way decides whether the request waits for
 //! that member (approval, the default) or connects both sides at once (auto-accept).
+//!
+//! A way is answered either by a list of members or by a department: then its answerers are,
+//! at each scan, the active members of the department and of everything under it, in member-id
+//! order, so people who join or leave the department answer or stop answering without anyone
+//! editing the way.
 
-use super::{ContactWayId, DomainError, MemberId, OrgId, RequestStatus, text_type};
+use super::{ContactWayId, DepartmentId, DomainError, MemberId, OrgId, RequestStatus, text_type};
 
 text_type!(
     /// A way's display name, which its team card shows instead of a member's name: 1 to 64
@@ -123,13 +128,23 @@ impl Answerers {
     }
 }
 
+/// What answers a way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnsweredBy {
+    /// These members, in this order.
+    Members(Answerers),
+    /// The active members of this department and of all its sub-departments at the time of
+    /// each scan, in member-id order.
+    Department(DepartmentId),
+}
+
 /// A way to create.
 #[derive(Debug, Clone)]
 pub struct NewContactWay {
     pub org_id: OrgId,
     pub name: WayName,
     pub channel: Option<Channel>,
-    pub members: Answerers,
+    pub answered_by: AnsweredBy,
     pub sharing: Sharing,
     pub auto_accept: bool,
     pub expires_at: Option<i64>,
@@ -145,7 +160,8 @@ pub struct NewContactWay {
 pub struct WayPatch {
     pub name: Option<WayName>,
     pub channel: Option<Option<Channel>>,
-    pub members: Option<Answerers>,
+    /// Replaces what answers the way (a member list or a department, either for the other).
+    pub answered_by: Option<AnsweredBy>,
     pub sharing: Option<Sharing>,
     pub auto_accept: Option<bool>,
     pub expires_at: Option<Option<i64>>,
@@ -167,7 +183,8 @@ impl WayPatch {
 pub struct Answerer {
     pub member_id: MemberId,
     pub name: String,
-    /// Deactivated members stay on the way but are skipped.
+    /// Deactivated members stay on a way's own list but are skipped (a department's way lists
+    /// only its active members).
     pub active: bool,
 }
 
@@ -178,6 +195,10 @@ pub struct ContactWay {
     pub org_id: OrgId,
     pub name: String,
     pub channel: Option<String>,
+    /// The department that answers the way, when a department does.
+    pub department: Option<DepartmentId>,
+    /// Who answers: the way's own list, or (for a department's way) the department's active
+    /// members as of this read, in member-id order.
     pub members: Vec<Answerer>,
     pub sharing: Sharing,
     pub auto_accept: bool,
@@ -228,6 +249,11 @@ impl ContactWay {
 /// Picks who answers the next scan: among the active members (in the way's order), the
 /// `turn`-th for round robin, or the one with the fewest pending requests (`pending[i]` for
 /// member `i`; ties go to the earlier one). `None` when no member is active.
+///
+/// The round robin is the way's turn counter modulo the members active now. While that list
+/// stays the same, any run of as many scans as it has members visits each exactly once; when
+/// someone joins or leaves (a department's way, or a member deactivated), the counter carries
+/// on over the new list, so a change costs any member at most one turn and starves no one.
 pub fn route(
     sharing: Sharing,
     members: &[Answerer],
@@ -383,6 +409,22 @@ mod tests {
             route(Sharing::RoundRobin, &answerers(&[false]), &[], 0),
             None
         );
+    }
+
+    #[test]
+    fn round_robin_over_a_changed_list_visits_everyone_in_each_run_of_its_length() {
+        // Two members for turns 0..4, then a third joins: turns 4..7 visit all three once.
+        let two = answerers(&[true, true]);
+        let picked: Vec<i64> = (0..4)
+            .map(|t| route(Sharing::RoundRobin, &two, &[], t).unwrap().get())
+            .collect();
+        assert_eq!(picked, [1, 2, 1, 2]);
+        let three = answerers(&[true, true, true]);
+        let mut picked: Vec<i64> = (4..7)
+            .map(|t| route(Sharing::RoundRobin, &three, &[], t).unwrap().get())
+            .collect();
+        picked.sort_unstable();
+        assert_eq!(picked, [1, 2, 3]);
     }
 
     #[test]

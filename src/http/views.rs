@@ -560,7 +560,8 @@ impl From<domain::PendingSigninLink> for PendingSigninLinkView {
 pub struct AnswererView {
     pub member_id: i64,
     pub name: String,
-    /// Deactivated members stay on the way but are skipped.
+    /// Deactivated members stay on a way's own list but are skipped (a department's way lists
+    /// only its active members).
     pub active: bool,
 }
 
@@ -573,7 +574,10 @@ pub struct ContactWayView {
     pub name: String,
     /// The channel tag kept on every request and contact the way makes.
     pub channel: Option<String>,
-    /// Who answers, in the round robin's order.
+    /// The department that answers it (and everything under it), when a department does.
+    pub department_id: Option<i64>,
+    /// Who answers, in the round robin's order: the way's list, or the department's active
+    /// members now, in member-id order.
     pub members: Vec<AnswererView>,
     pub sharing: domain::Sharing,
     /// Requests are accepted at once (otherwise the routed member decides).
@@ -604,6 +608,7 @@ impl ContactWayView {
             id: w.id.get(),
             name: w.name,
             channel: w.channel,
+            department_id: w.department.map(domain::DepartmentId::get),
             members: w
                 .members
                 .into_iter()

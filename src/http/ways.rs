@@ -6,8 +6,8 @@ use super::extract::{Auth, Json, Path, Query};
 use super::views::{ContactWayView, WayStatsView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
-    Answerers, Channel, ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal,
-    Sharing, WayName, WayPatch, WelcomeMessage,
+    AnsweredBy, Answerers, Channel, ContactWay, ContactWayId, DepartmentId, MemberId,
+    NewContactWay, OrgId, Principal, Sharing, WayName, WayPatch, WelcomeMessage,
 };
 use crate::service::{CardFormat, WayError, WaysOf};
 use axum::extract::State;
@@ -39,10 +39,14 @@ pub struct WayInput {
     /// A channel tag (like WeCom's `state`), 1 to 30 characters of `A-Z a-z 0-9 . _ -`.
     #[serde(default)]
     pub channel: Option<String>,
-    /// The members who answer it, 1 to 100, in the round robin's order. Not for a member's own
-    /// way, which they alone answer.
+    /// The members who answer it, 1 to 100, in the round robin's order. An organization's way
+    /// takes this or `department_id`; a member's own way, which they alone answer, neither.
     #[serde(default)]
     pub members: Option<Vec<i64>>,
+    /// The department that answers it instead of a list: at each scan, the active members of
+    /// the department and of all its sub-departments, in member-id order.
+    #[serde(default)]
+    pub department_id: Option<i64>,
     /// `round_robin` (the default) or `fewest_pending`.
     #[serde(default)]
     pub sharing: Option<Sharing>,
@@ -73,9 +77,14 @@ pub struct WayPatchInput {
     #[serde(default, deserialize_with = "super::double_option")]
     #[schema(value_type = Option<String>)]
     pub channel: Option<Option<String>>,
-    /// Replaces the answering members (not on a member's own way).
+    /// Replaces what answers the way by these members (not on a member's own way); a way
+    /// answered by a department is then answered by them instead.
     #[serde(default)]
     pub members: Option<Vec<i64>>,
+    /// Replaces what answers the way by this department and everything under it (not on a
+    /// member's own way); the way's own member list is dropped.
+    #[serde(default)]
+    pub department_id: Option<i64>,
     #[serde(default)]
     pub sharing: Option<Sharing>,
     #[serde(default)]
@@ -117,6 +126,28 @@ fn own_way_members() -> ApiError {
     WayError::OwnWayMembers.into()
 }
 
+/// A way is answered by a list of members or by a department, not both.
+fn members_and_department() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "members_and_department",
+        "members, department_id: a contact way is answered by members or by a department, not both",
+    )
+}
+
+/// What answers a way, from the body's `members` and `department_id` (`None`: neither given).
+fn answered_by(
+    members: Option<Vec<i64>>,
+    department: Option<i64>,
+) -> Result<Option<AnsweredBy>, ApiError> {
+    match (members, department) {
+        (Some(_), Some(_)) => Err(members_and_department()),
+        (Some(ids), None) => Ok(Some(AnsweredBy::Members(answerers(ids)?))),
+        (None, Some(d)) => Ok(Some(AnsweredBy::Department(DepartmentId::new(d)))),
+        (None, None) => Ok(None),
+    }
+}
+
 impl From<WayError> for ApiError {
     fn from(e: WayError) -> Self {
         match e {
@@ -142,16 +173,18 @@ fn optional<T, E>(raw: Option<&str>, parse: impl Fn(&str) -> Result<T, E>) -> Re
 
 impl WayInput {
     fn parse(self, org_id: OrgId, owner: Option<MemberId>) -> Result<NewContactWay, ApiError> {
-        let members = match (owner, self.members) {
+        let answered_by = match (owner, answered_by(self.members, self.department_id)?) {
             (Some(_), Some(_)) => return Err(own_way_members()),
-            (Some(me), None) => Answerers::parse(vec![me])?,
-            (None, ids) => answerers(ids.unwrap_or_default())?,
+            (Some(me), None) => AnsweredBy::Members(Answerers::parse(vec![me])?),
+            (None, Some(by)) => by,
+            // Neither: the list's own refusal (a way needs an answering member).
+            (None, None) => AnsweredBy::Members(answerers(Vec::new())?),
         };
         Ok(NewContactWay {
             org_id,
             name: WayName::parse(&self.name)?,
             channel: optional(self.channel.as_deref(), Channel::parse)?,
-            members,
+            answered_by,
             sharing: self.sharing.unwrap_or(Sharing::RoundRobin),
             auto_accept: self.auto_accept,
             expires_at: self.expires_at,
@@ -165,7 +198,8 @@ impl WayInput {
 
 impl WayPatchInput {
     fn parse(self, own: bool) -> Result<WayPatch, ApiError> {
-        if own && self.members.is_some() {
+        let answered_by = answered_by(self.members, self.department_id)?;
+        if own && answered_by.is_some() {
             return Err(own_way_members());
         }
         Ok(WayPatch {
@@ -174,7 +208,7 @@ impl WayPatchInput {
                 .channel
                 .map(|c| optional(c.as_deref(), Channel::parse))
                 .transpose()?,
-            members: self.members.map(answerers).transpose()?,
+            answered_by,
             sharing: self.sharing,
             auto_accept: self.auto_accept,
             expires_at: self.expires_at,
@@ -240,12 +274,14 @@ async fn list_ways(
     list(&state, org, WaysOf::Org, filter).await
 }
 
-/// Creates a contact way answered by some of the organization's members (its admin). The
-/// organization's audit log and webhook get `contact_way.created`.
+/// Creates a contact way answered by some of the organization's members, or by a department and
+/// everything under it (its admin). The organization's audit log and webhook get
+/// `contact_way.created`.
 #[utoipa::path(post, path = "/v1/orgs/{org}/contact-ways", tag = "contact-ways",
     params(("org" = i64, Path)), request_body = WayInput,
     responses((status = 201, body = ContactWayView),
-        (status = 404, description = "a member outside the organization", body = crate::http::Problem),
+        (status = 400, description = "members_and_department: both given", body = crate::http::Problem),
+        (status = 404, description = "a member or the department outside the organization", body = crate::http::Problem),
         (status = 422, body = crate::http::Problem)),
     security(("bearer" = [])))]
 async fn create_way(
@@ -273,11 +309,13 @@ async fn get_way(
     Ok(Json(view(&state, way)))
 }
 
-/// Changes a contact way: its members, sharing, approval, expiry, welcome, pause (its
-/// organization's admin). `contact_way.updated` in the audit log and webhook.
+/// Changes a contact way: its members or department, sharing, approval, expiry, welcome, pause
+/// (its organization's admin). `contact_way.updated` in the audit log and webhook.
 #[utoipa::path(patch, path = "/v1/orgs/{org}/contact-ways/{id}", tag = "contact-ways",
     params(("org" = i64, Path), ("id" = i64, Path)), request_body = WayPatchInput,
-    responses((status = 200, body = ContactWayView), (status = 404, body = crate::http::Problem)),
+    responses((status = 200, body = ContactWayView),
+        (status = 400, description = "members_and_department: both given", body = crate::http::Problem),
+        (status = 404, description = "the way, a member or the department", body = crate::http::Problem)),
     security(("bearer" = [])))]
 async fn update_way(
     State(state): State<AppState>,
@@ -357,7 +395,8 @@ async fn list_my_ways(
     list(&state, org, WaysOf::Member(me), filter).await
 }
 
-/// Creates a contact way of my own, answered by me (`members` is not taken).
+/// Creates a contact way of my own, answered by me (neither `members` nor `department_id` is
+/// taken).
 #[utoipa::path(post, path = "/v1/me/contact-ways", tag = "contact-ways", request_body = WayInput,
     responses((status = 201, body = ContactWayView), (status = 422, body = crate::http::Problem)),
     security(("bearer" = [])))]
@@ -385,7 +424,7 @@ async fn get_my_way(
     Ok(Json(view(&state, way)))
 }
 
-/// Changes one of my contact ways (`members` is not taken).
+/// Changes one of my contact ways (neither `members` nor `department_id` is taken).
 #[utoipa::path(patch, path = "/v1/me/contact-ways/{id}", tag = "contact-ways",
     params(("id" = i64, Path)), request_body = WayPatchInput,
     responses((status = 200, body = ContactWayView), (status = 404, body = crate::http::Problem)),

@@ -352,22 +352,16 @@ impl Contacts {
     ) -> Result<Scanned, ContactError> {
         let mut answerer = None;
         if way.org_id != who.org_id {
-            for a in way.members.iter().filter(|a| a.active) {
-                if self
-                    .store
-                    .find_contact(who.member_id, a.member_id)
-                    .await?
-                    .is_some()
-                    || self
-                        .store
-                        .pending_request(who.member_id, a.member_id, now)
-                        .await?
-                        .is_some()
-                {
-                    answerer = Some(a.member_id);
-                    break;
-                }
-            }
+            let active: Vec<MemberId> = way
+                .members
+                .iter()
+                .filter(|a| a.active)
+                .map(|a| a.member_id)
+                .collect();
+            answerer = self
+                .store
+                .first_connected(who.member_id, &active, now)
+                .await?;
         }
         let member = match answerer {
             Some(m) => m,

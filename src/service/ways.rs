@@ -19,9 +19,11 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum WayError {
     /// A member's own way is answered by that member alone.
-    #[error("members: a member's own contact way is answered by themselves")]
+    #[error(
+        "members: a member's own contact way is answered by themselves (no members or department_id)"
+    )]
     OwnWayMembers,
-    /// The store failed, or the way or a member was not found.
+    /// The store failed, or the way, a member or the department was not found.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -61,7 +63,8 @@ impl Ways {
     /// Creates a way.
     ///
     /// # Errors
-    /// `NotFound("member")` for an answering member outside the organization.
+    /// `NotFound("member")` or `NotFound("department")` for an answering member or department
+    /// outside the organization.
     pub async fn create(
         &self,
         who: &Principal,
@@ -119,8 +122,9 @@ impl Ways {
     /// Changes a way.
     ///
     /// # Errors
-    /// `NotFound` for a way the caller may not see, or an answering member outside the
-    /// organization; `OwnWayMembers` for new members of a member's own way.
+    /// `NotFound` for a way the caller may not see, or an answering member or department
+    /// outside the organization; `OwnWayMembers` for new members (or a department) of a
+    /// member's own way.
     pub async fn update(
         &self,
         who: &Principal,
@@ -130,7 +134,7 @@ impl Ways {
         patch: &WayPatch,
     ) -> Result<ContactWay, WayError> {
         let way = self.get(org_id, of, id).await?;
-        if way.owner.is_some() && patch.members.is_some() {
+        if way.owner.is_some() && patch.answered_by.is_some() {
             return Err(WayError::OwnWayMembers);
         }
         let now = self.clock.now();
@@ -289,6 +293,7 @@ fn payload(w: &ContactWay) -> serde_json::Value {
         "id": w.id,
         "name": w.name,
         "channel": w.channel,
+        "department_id": w.department,
         "members": w.members.iter().map(|m| m.member_id).collect::<Vec<_>>(),
         "sharing": w.sharing.as_str(),
         "auto_accept": w.auto_accept,

@@ -2,7 +2,7 @@
 //! conditional update each), the mutual relations accepted requests create, and the phone
 //! lookup counter. Every change writes the event the service built for it, in its transaction.
 
-use super::{Conflict, Event, StoreError, corrupt, for_both_databases, like_pattern};
+use super::{Conflict, Event, StoreError, corrupt, for_both_databases, like_pattern, placeholders};
 use crate::card::CardId;
 use crate::domain::contact::relation_pair;
 use crate::domain::{
@@ -115,6 +115,15 @@ pub trait ContactStore: Send + Sync {
         owner_id: MemberId,
         now: i64,
     ) -> Result<Option<ContactRequest>, StoreError>;
+    /// The first of `members` (in their order) the requester already has a relation with (hidden
+    /// or not) or a pending, unexpired request to; `None` when none. A few queries for any
+    /// number of members (a department's way may have thousands).
+    async fn first_connected(
+        &self,
+        requester_id: MemberId,
+        members: &[MemberId],
+        now: i64,
+    ) -> Result<Option<MemberId>, StoreError>;
     /// The relation between two members, as `member_id` sees it, if any (hidden or not).
     async fn find_contact(
         &self,
@@ -512,6 +521,30 @@ for_both_databases! {
         async fn pending_request(&self, requester_id: MemberId, owner_id: MemberId, now: i64) -> Result<Option<ContactRequest>, StoreError> {
             let mut conn = self.pool.acquire().await?;
             fetch_pending(&mut conn, requester_id, owner_id, now).await
+        }
+
+        async fn first_connected(
+            &self,
+            requester_id: MemberId,
+            members: &[MemberId],
+            now: i64,
+        ) -> Result<Option<MemberId>, StoreError> {
+            let mut connected = std::collections::HashSet::new();
+            for chunk in members.chunks(500) {
+                let list = placeholders(3, chunk.len());
+                let sql = format!(
+                    "SELECT CASE WHEN member_a = $1 THEN member_b ELSE member_a END FROM external_contacts \
+                     WHERE (member_a = $1 AND member_b IN ({list})) OR (member_b = $1 AND member_a IN ({list})) \
+                     UNION SELECT owner_id FROM contact_requests WHERE requester_id = $1 \
+                     AND status = 'pending' AND expires_at > $2 AND owner_id IN ({list})"
+                );
+                let mut query = sqlx::query_as::<_, (i64,)>(&sql).bind(requester_id.get()).bind(now);
+                for m in chunk {
+                    query = query.bind(m.get());
+                }
+                connected.extend(query.fetch_all(&self.pool).await?.into_iter().map(|(m,)| m));
+            }
+            Ok(members.iter().copied().find(|m| connected.contains(&m.get())))
         }
 
         async fn find_contact(&self, member_id: MemberId, other_id: MemberId) -> Result<Option<Contact>, StoreError> {

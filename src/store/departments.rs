@@ -139,8 +139,9 @@ pub(crate) fn subtree_cte(department: usize, org: usize) -> String {
 
 for_both_databases! {
     impl Sql {
-        /// Takes the organization's tree lock (see the module) and reads its tree.
-        async fn lock_tree(conn: &mut Conn, org_id: OrgId) -> Result<Tree, StoreError> {
+        /// Takes the organization's tree lock (see the module) and reads its tree. A contact way
+        /// given a department takes it too, so the department cannot be deleted meanwhile.
+        pub(crate) async fn lock_tree(conn: &mut Conn, org_id: OrgId) -> Result<Tree, StoreError> {
             let bumped = sqlx::query(
                 "UPDATE organizations SET department_rev = department_rev + 1 WHERE id = $1",
             )

@@ -1,6 +1,12 @@
 //! Contact ways: their rows, their answering members in order, the round robin's cursor and the
 //! team card each way carries once its QR is asked for.
 //!
+//! A way answered by a department keeps no member list (`contact_way_members` is emptied when
+//! the department is set, so nothing stale is routed to): its members are read, at each read of
+//! the way, as the active members of the department's subtree in member-id order. Setting a
+//! department takes the organization's tree lock, so the department cannot be deleted by a
+//! concurrent writer between the check that it exists and the commit.
+//!
 //! A deleted way keeps its row (`deleted_at`), so its id is never reused and its printed code
 //! answers "deleted". Routing takes the round robin's next turn in one update, so concurrent
 //! scans never share a turn; a one-time way is claimed in the transaction that creates its
@@ -9,8 +15,8 @@
 use super::contacts::EventFor;
 use super::{StoreError, corrupt, for_both_databases, missing_as, placeholders};
 use crate::domain::{
-    Answerer, ContactWay, ContactWayId, MemberId, MemberStatus, NewContactWay, OrgId,
-    RequestStatus, Sharing, WayPatch, WayRequest,
+    AnsweredBy, Answerer, ContactWay, ContactWayId, DepartmentId, MemberId, MemberStatus,
+    NewContactWay, OrgId, RequestStatus, Sharing, WayPatch, WayRequest,
 };
 use std::collections::HashMap;
 
@@ -25,8 +31,9 @@ pub struct WayChange<'a> {
 /// Contact ways.
 #[async_trait::async_trait]
 pub trait WayStore: Send + Sync {
-    /// Creates a way with its members, with the event `event` builds, in one transaction.
-    /// `NotFound("member")` (nothing written) when a member is not one of `way.org_id`'s.
+    /// Creates a way with its members or department, with the event `event` builds, in one
+    /// transaction. `NotFound("member")` or `NotFound("department")` (nothing written) when a
+    /// member or the department is not one of `way.org_id`'s.
     async fn create_way(
         &self,
         way: &NewContactWay,
@@ -45,8 +52,8 @@ pub trait WayStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<ContactWay>, StoreError>;
     /// Changes a way of `org_id` that is not deleted, with its event; a change to what the card
-    /// shows drops the card (the next QR is a new one). `NotFound("contact way")` or
-    /// `NotFound("member")`, nothing written.
+    /// shows drops the card (the next QR is a new one). `NotFound("contact way")`,
+    /// `NotFound("member")` or `NotFound("department")`, nothing written.
     async fn update_way(
         &self,
         org_id: OrgId,
@@ -92,7 +99,7 @@ pub trait WayStore: Send + Sync {
 }
 
 /// The columns of a way, in `WayRow`'s order.
-const WAY_COLUMNS: &str = "id, org_id, name, channel, sharing, auto_accept, expires_at, one_time, \
+const WAY_COLUMNS: &str = "id, org_id, name, channel, department_id, sharing, auto_accept, expires_at, one_time, \
      used_at, welcome, paused, owner_member, card_text, created_by, created_at, updated_at, deleted_at";
 
 #[derive(sqlx::FromRow)]
@@ -101,6 +108,7 @@ struct WayRow {
     org_id: i64,
     name: String,
     channel: Option<String>,
+    department_id: Option<i64>,
     sharing: String,
     auto_accept: bool,
     expires_at: Option<i64>,
@@ -123,6 +131,7 @@ impl WayRow {
             org_id: OrgId::new(self.org_id),
             name: self.name,
             channel: self.channel,
+            department: self.department_id.map(DepartmentId::new),
             members,
             sharing: Sharing::parse(&self.sharing)
                 .ok_or_else(|| corrupt("sharing", &self.sharing))?,
@@ -181,14 +190,67 @@ for_both_databases! {
         Ok(by_way)
     }
 
+    /// The active members of `department` (of `org_id`) and of all its sub-departments, each
+    /// once, in member-id order.
+    async fn department_answerers(
+        conn: &mut Conn,
+        org_id: i64,
+        department: i64,
+    ) -> Result<Vec<Answerer>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "WITH RECURSIVE {} SELECT m.id, m.display_name FROM members m \
+             WHERE m.org_id = $2 AND m.status = 'active' AND m.id IN (SELECT dm.member_id \
+             FROM department_members dm JOIN sub ON sub.id = dm.department_id) ORDER BY m.id",
+            super::departments::subtree_cte(1, 2)
+        ))
+        .bind(department)
+        .bind(org_id)
+        .fetch_all(conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| Answerer { member_id: MemberId::new(id), name, active: true })
+            .collect())
+    }
+
+    /// The ways of `rows` with their answering members: their own lists, or their
+    /// departments' as they are now.
+    async fn with_answerers(conn: &mut Conn, rows: Vec<WayRow>) -> Result<Vec<ContactWay>, StoreError> {
+        let ids: Vec<i64> = rows.iter().filter(|r| r.department_id.is_none()).map(|r| r.id).collect();
+        let mut lists = fetch_answerers(&mut *conn, &ids).await?;
+        let mut ways = Vec::with_capacity(rows.len());
+        for r in rows {
+            let members = match r.department_id {
+                Some(d) => department_answerers(&mut *conn, r.org_id, d).await?,
+                None => lists.remove(&r.id).unwrap_or_default(),
+            };
+            ways.push(r.with(members)?);
+        }
+        Ok(ways)
+    }
+
     async fn fetch_way(conn: &mut Conn, id: ContactWayId) -> Result<ContactWay, StoreError> {
         let row = sqlx::query_as::<_, WayRow>(&format!("SELECT {WAY_COLUMNS} FROM contact_ways WHERE id = $1"))
             .bind(id.get())
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound("contact way"))?;
-        let members = fetch_answerers(conn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
-        row.with(members)
+        with_answerers(conn, vec![row]).await?.pop().ok_or(StoreError::NotFound("contact way"))
+    }
+
+    /// Checks that `department` is one of `org_id`'s, holding the organization's tree lock
+    /// until the caller's transaction ends; `NotFound("department")` otherwise.
+    async fn claim_department(
+        conn: &mut Conn,
+        org_id: OrgId,
+        department: DepartmentId,
+    ) -> Result<(), StoreError> {
+        let tree = Sql::lock_tree(&mut *conn, org_id).await?;
+        if tree.contains(department) {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound("department"))
+        }
     }
 
     /// Replaces a way's members; `NotFound("member")` for one outside `org_id`.
@@ -229,10 +291,17 @@ for_both_databases! {
             event: EventFor<'_, ContactWay>,
         ) -> Result<ContactWay, StoreError> {
             let mut tx = self.begin_write().await?;
+            let department = match &way.answered_by {
+                AnsweredBy::Department(d) => {
+                    claim_department(&mut tx, way.org_id, *d).await?;
+                    Some(d.get())
+                }
+                AnsweredBy::Members(_) => None,
+            };
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO contact_ways (org_id, name, channel, sharing, auto_accept, expires_at, one_time, \
-                 welcome, paused, owner_member, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+                 welcome, paused, owner_member, created_by, created_at, updated_at, department_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
             )
             .bind(way.org_id.get())
             .bind(way.name.as_str())
@@ -246,10 +315,13 @@ for_both_databases! {
             .bind(way.owner.map(MemberId::get))
             .bind(change.actor)
             .bind(change.now)
+            .bind(department)
             .fetch_one(&mut *tx)
             .await
             .map_err(missing_as("organization"))?;
-            put_answerers(&mut tx, way.org_id, id, way.members.as_slice()).await?;
+            if let AnsweredBy::Members(members) = &way.answered_by {
+                put_answerers(&mut tx, way.org_id, id, members.as_slice()).await?;
+            }
             let created = fetch_way(&mut tx, ContactWayId::new(id)).await?;
             Self::write_event(&mut tx, &event(&created)).await?;
             tx.commit().await?;
@@ -279,14 +351,7 @@ for_both_databases! {
             .bind(owner.map(MemberId::get))
             .fetch_all(&mut *conn)
             .await?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let mut members = fetch_answerers(&mut conn, &ids).await?;
-            rows.into_iter()
-                .map(|r| {
-                    let m = members.remove(&r.id).unwrap_or_default();
-                    r.with(m)
-                })
-                .collect()
+            with_answerers(&mut conn, rows).await
         }
 
         async fn update_way(
@@ -298,6 +363,9 @@ for_both_databases! {
             event: EventFor<'_, ContactWay>,
         ) -> Result<ContactWay, StoreError> {
             let mut tx = self.begin_write().await?;
+            if let Some(AnsweredBy::Department(d)) = &patch.answered_by {
+                claim_department(&mut tx, org_id, *d).await?;
+            }
             // Each column is kept unless the patch sets it ($n IS FALSE: keep; the value may
             // then be NULL to clear an optional column).
             let updated = sqlx::query(
@@ -312,7 +380,8 @@ for_both_databases! {
                  paused = COALESCE($13, paused), \
                  card_id = CASE WHEN $14 THEN NULL ELSE card_id END, \
                  card_text = CASE WHEN $14 THEN NULL ELSE card_text END, \
-                 updated_at = $15 \
+                 updated_at = $15, \
+                 department_id = CASE WHEN $16 THEN $17 ELSE department_id END \
                  WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL",
             )
             .bind(id.get())
@@ -330,13 +399,23 @@ for_both_databases! {
             .bind(patch.paused)
             .bind(patch.changes_card())
             .bind(change.now)
+            .bind(patch.answered_by.is_some())
+            .bind(match &patch.answered_by {
+                Some(AnsweredBy::Department(d)) => Some(d.get()),
+                _ => None,
+            })
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 0 {
                 return Err(StoreError::NotFound("contact way"));
             }
-            if let Some(members) = &patch.members {
-                put_answerers(&mut tx, org_id, id.get(), members.as_slice()).await?;
+            // A department's way keeps no list of its own.
+            match &patch.answered_by {
+                None => {}
+                Some(AnsweredBy::Members(members)) => {
+                    put_answerers(&mut tx, org_id, id.get(), members.as_slice()).await?;
+                }
+                Some(AnsweredBy::Department(_)) => put_answerers(&mut tx, org_id, id.get(), &[]).await?,
             }
             let way = fetch_way(&mut tx, id).await?;
             Self::write_event(&mut tx, &event(&way)).await?;
@@ -439,24 +518,23 @@ for_both_databases! {
             members: &[MemberId],
             now: i64,
         ) -> Result<HashMap<MemberId, i64>, StoreError> {
-            if members.is_empty() {
-                return Ok(HashMap::new());
+            // In chunks: a department's way may have more members than a query takes binds.
+            let mut counts = HashMap::new();
+            for chunk in members.chunks(500) {
+                let sql = format!(
+                    "SELECT owner_id, COUNT(*) FROM contact_requests WHERE status = 'pending' \
+                     AND expires_at > $1 AND owner_id IN ({}) GROUP BY owner_id",
+                    placeholders(2, chunk.len())
+                );
+                let mut query = sqlx::query_as::<_, (i64, i64)>(&sql).bind(now);
+                for m in chunk {
+                    query = query.bind(m.get());
+                }
+                counts.extend(
+                    query.fetch_all(&self.pool).await?.into_iter().map(|(m, n)| (MemberId::new(m), n)),
+                );
             }
-            let sql = format!(
-                "SELECT owner_id, COUNT(*) FROM contact_requests WHERE status = 'pending' \
-                 AND expires_at > $1 AND owner_id IN ({}) GROUP BY owner_id",
-                placeholders(2, members.len())
-            );
-            let mut query = sqlx::query_as::<_, (i64, i64)>(&sql).bind(now);
-            for m in members {
-                query = query.bind(m.get());
-            }
-            Ok(query
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map(|(m, n)| (MemberId::new(m), n))
-                .collect())
+            Ok(counts)
         }
     }
 }

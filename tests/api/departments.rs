@@ -13,7 +13,13 @@ impl TestApp {
             .await
     }
 
-    async fn new_department(&self, token: &str, org: i64, name: &str, parent: Option<i64>) -> i64 {
+    pub(crate) async fn new_department(
+        &self,
+        token: &str,
+        org: i64,
+        name: &str,
+        parent: Option<i64>,
+    ) -> i64 {
         self.department(token, org, json!({ "name": name, "parent_id": parent }))
             .await
             .expect(201)["id"]
@@ -31,7 +37,13 @@ impl TestApp {
         .await
     }
 
-    async fn put_in(&self, token: &str, org: i64, department: i64, member: i64) -> Answer {
+    pub(crate) async fn put_in(
+        &self,
+        token: &str,
+        org: i64,
+        department: i64,
+        member: i64,
+    ) -> Answer {
         self.send(
             Method::PUT,
             &format!("/v1/orgs/{org}/departments/{department}/members/{member}"),

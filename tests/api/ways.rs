@@ -921,6 +921,428 @@ async fn a_ways_stats_count_its_requests_per_member_over_a_period(backend: Backe
     assert_eq!(app.get(&theirs, Some(&w.c_admin)).await.status, 404);
 }
 
+/// Sales (Ada, and Cy too) with South under it (Cy), in Acme; Dee is in neither.
+struct Departments {
+    sales: i64,
+    south: i64,
+}
+
+async fn departments(app: &TestApp, w: &World) -> Departments {
+    let sales = app.new_department(&w.admin, w.acme, "Sales", None).await;
+    let south = app
+        .new_department(&w.admin, w.acme, "South", Some(sales))
+        .await;
+    for (d, m) in [(sales, w.ada.0), (south, w.cy.0), (sales, w.cy.0)] {
+        app.put_in(&w.admin, w.acme, d, m).await.expect(204);
+    }
+    Departments { sales, south }
+}
+
+/// Takes a member of Acme out of a department.
+async fn take_out(app: &TestApp, w: &World, department: i64, member: i64) {
+    let path = format!(
+        "/v1/orgs/{}/departments/{department}/members/{member}",
+        w.acme
+    );
+    app.send(Method::DELETE, &path, Some(&w.admin), None)
+        .await
+        .expect(204);
+}
+
+/// Creates a way of Acme answered by `department`, with `extra` fields; its view.
+async fn create_department_way(app: &TestApp, w: &World, department: i64, extra: Value) -> Value {
+    let mut body = json!({ "name": "Sales team", "department_id": department });
+    for (k, v) in extra.as_object().expect("an object") {
+        body[k] = v.clone();
+    }
+    app.post(
+        &format!("/v1/orgs/{}/contact-ways", w.acme),
+        Some(&w.admin),
+        body,
+    )
+    .await
+    .expect(201)
+}
+
+fn member_ids(way: &Value) -> Vec<i64> {
+    way["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["member_id"].as_i64().expect("member_id"))
+        .collect()
+}
+
+/// Who answers `n` scans of `text`, one by each of `n` new requesters, one after the other.
+async fn scan_n(app: &TestApp, w: &World, text: &str, prefix: &str, n: usize) -> Vec<i64> {
+    let mut owners = Vec::new();
+    for (_, token) in &requesters(app, w, prefix, n).await {
+        owners.push(answered_by(&app.scan_text(token, text).await.expect(201)));
+    }
+    owners
+}
+
+async fn a_departments_way_takes_turns_among_the_members_of_the_department_and_everything_under_it(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    let way = create_department_way(&app, &w, d.sales, json!({})).await;
+    assert_eq!(way["department_id"], d.sales);
+    assert_eq!(
+        member_ids(&way),
+        [w.ada.0, w.cy.0],
+        "Cy, in Sales and in South, once; in member-id order"
+    );
+    let id = way["id"].as_i64().unwrap();
+    let text = way_text(&app, &w, id).await;
+
+    let owners = scan_n(&app, &w, &text, "B", 4).await;
+    assert_eq!(owners, [w.ada.0, w.cy.0, w.ada.0, w.cy.0]);
+
+    // Dee joins South: the next three scans visit each of the three once.
+    app.put_in(&w.admin, w.acme, d.south, w.dee.0)
+        .await
+        .expect(204);
+    let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    let now = app.get(&path, Some(&w.admin)).await.expect(200);
+    assert_eq!(member_ids(&now), [w.ada.0, w.cy.0, w.dee.0]);
+    let mut owners = scan_n(&app, &w, &text, "N", 3).await;
+    owners.sort_unstable();
+    assert_eq!(owners, [w.ada.0, w.cy.0, w.dee.0]);
+}
+
+async fn members_who_leave_the_department_or_are_deactivated_stop_answering_its_way(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    app.put_in(&w.admin, w.acme, d.south, w.dee.0)
+        .await
+        .expect(204);
+    let id = create_department_way(&app, &w, d.sales, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+
+    // Cy leaves Sales but is still in South, under it: Cy still answers.
+    take_out(&app, &w, d.sales, w.cy.0).await;
+    let owners = scan_n(&app, &w, &text, "B", 3).await;
+    assert_eq!(count(&owners, w.cy.0), 1, "{owners:?}");
+    // Cy leaves South too, and Ada is deactivated: Dee alone answers.
+    take_out(&app, &w, d.south, w.cy.0).await;
+    app.deactivate_member(&w.admin, w.acme, w.ada.0)
+        .await
+        .expect(200);
+    let way = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}", w.acme),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(member_ids(&way), [w.dee.0]);
+    assert_eq!(scan_n(&app, &w, &text, "N", 2).await, [w.dee.0, w.dee.0]);
+
+    // No active member left: the answer of a way whose members are all deactivated.
+    app.deactivate_member(&w.admin, w.acme, w.dee.0)
+        .await
+        .expect(200);
+    let (_, late) = &requesters(&app, &w, "L", 1).await[0];
+    let refused = app.scan_text(late, &text).await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "no_one_available");
+    assert_eq!(
+        app.requests(late, "direction=outgoing").await["items"],
+        json!([])
+    );
+}
+
+async fn a_departments_fewest_pending_way_picks_its_least_busy_member(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    app.put_in(&w.admin, w.acme, d.south, w.dee.0)
+        .await
+        .expect(204);
+    let id = create_department_way(&app, &w, d.sales, json!({ "sharing": "fewest_pending" })).await
+        ["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    // Ada and Cy each already have a pending request (a scan of their own card).
+    let buyers = requesters(&app, &w, "B", 2).await;
+    for ((_, buyer), (_, member)) in buyers.iter().zip([&w.ada, &w.cy]) {
+        let card = app.card_text(member).await;
+        app.request_id(buyer, &card).await;
+    }
+    // 1/1/0 -> Dee, 1/1/1 -> Ada (the first of the tie, by member id).
+    assert_eq!(scan_n(&app, &w, &text, "N", 2).await, [w.dee.0, w.ada.0]);
+}
+
+async fn a_department_that_answers_a_live_way_cannot_be_deleted(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    let id = create_department_way(&app, &w, d.south, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let south = format!("/v1/orgs/{}/departments/{}", w.acme, d.south);
+    let refused = app.send(Method::DELETE, &south, Some(&w.admin), None).await;
+    assert_eq!(refused.status, 409, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "department_answers_way");
+    assert_eq!(app.get(&south, Some(&w.admin)).await.status, 200, "kept");
+
+    delete_way(&app, &w, id).await;
+    app.send(Method::DELETE, &south, Some(&w.admin), None)
+        .await
+        .expect(204);
+}
+
+async fn a_way_given_both_members_and_a_department_or_a_department_not_of_its_organization_is_refused(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    let theirs = app
+        .new_department(&w.c_admin, w.customer, "Purchasing", None)
+        .await;
+    let path = format!("/v1/orgs/{}/contact-ways", w.acme);
+    let both = json!({ "name": "Sales", "members": [w.ada.0], "department_id": d.sales });
+    let refused = app.post(&path, Some(&w.admin), both).await;
+    assert_eq!(refused.status, 400, "{}", refused.json);
+    assert_eq!(refused.problem_code(), "members_and_department");
+    for department in [theirs, 999_999] {
+        let body = json!({ "name": "Sales", "department_id": department });
+        let refused = app.post(&path, Some(&w.admin), body).await;
+        assert_eq!(refused.status, 404, "{department}: {}", refused.json);
+        assert_eq!(refused.problem_code(), "not_found");
+        assert!(
+            refused.json["detail"]
+                .as_str()
+                .unwrap()
+                .contains("department"),
+            "{}",
+            refused.json
+        );
+    }
+    assert_eq!(
+        ids(&app.get(&path, Some(&w.admin)).await.expect(200)),
+        Vec::<i64>::new(),
+        "nothing was written"
+    );
+
+    // The same, changing a way: it stays as it was.
+    let way = create_way(&app, &w, &[w.dee.0], json!({})).await;
+    let one = format!("{path}/{}", way["id"]);
+    for (body, status) in [
+        (
+            json!({ "members": [w.ada.0], "department_id": d.sales }),
+            400,
+        ),
+        (json!({ "department_id": theirs }), 404),
+        (json!({ "department_id": 999_999 }), 404),
+    ] {
+        let refused = app
+            .send(Method::PATCH, &one, Some(&w.admin), Some(body.clone()))
+            .await;
+        assert_eq!(refused.status, status, "{body}: {}", refused.json);
+    }
+    assert_eq!(app.get(&one, Some(&w.admin)).await.expect(200), way);
+
+    // A member's own way is answered by the member alone.
+    let refused = app
+        .post(
+            "/v1/me/contact-ways",
+            Some(&w.ada.1),
+            json!({ "name": "Ada direct", "department_id": d.sales }),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.json);
+}
+
+async fn a_way_switches_from_members_to_a_department_and_back(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    let way = create_way(&app, &w, &[w.dee.0], json!({})).await;
+    assert_eq!(way["department_id"], Value::Null);
+    let id = way["id"].as_i64().unwrap();
+    let path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    let text = way_text(&app, &w, id).await;
+
+    let to_department = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&w.admin),
+            Some(json!({ "department_id": d.south })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(to_department["department_id"], d.south);
+    assert_eq!(member_ids(&to_department), [w.cy.0], "Dee's place is gone");
+    assert_eq!(scan_n(&app, &w, &text, "B", 2).await, [w.cy.0, w.cy.0]);
+
+    let back = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&w.admin),
+            Some(json!({ "members": [w.dee.0, w.ada.0] })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(back["department_id"], Value::Null);
+    assert_eq!(
+        member_ids(&back),
+        [w.dee.0, w.ada.0],
+        "the list's own order"
+    );
+    let owners = scan_n(&app, &w, &text, "N", 2).await;
+    assert_eq!(count(&owners, w.cy.0), 0, "{owners:?}");
+    // South answers no way any more: it can go.
+    app.send(
+        Method::DELETE,
+        &format!("/v1/orgs/{}/departments/{}", w.acme, d.south),
+        Some(&w.admin),
+        None,
+    )
+    .await
+    .expect(204);
+    // And a way can go from one department to another.
+    let again = app
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&w.admin),
+            Some(json!({ "department_id": d.sales })),
+        )
+        .await
+        .expect(200);
+    assert_eq!(member_ids(&again), [w.ada.0, w.cy.0]);
+}
+
+async fn a_sub_department_moved_out_of_the_department_takes_its_members_off_the_way(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    app.put_in(&w.admin, w.acme, d.south, w.dee.0)
+        .await
+        .expect(204);
+    let id = create_department_way(&app, &w, d.sales, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let way = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    let south = format!("/v1/orgs/{}/departments/{}", w.acme, d.south);
+    let answering = || async { member_ids(&app.get(&way, Some(&w.admin)).await.expect(200)) };
+    assert_eq!(answering().await, [w.ada.0, w.cy.0, w.dee.0]);
+    for (parent, answers) in [
+        (Value::Null, vec![w.ada.0, w.cy.0]),
+        (json!(d.sales), vec![w.ada.0, w.cy.0, w.dee.0]),
+    ] {
+        app.send(
+            Method::PATCH,
+            &south,
+            Some(&w.admin),
+            Some(json!({ "parent_id": parent })),
+        )
+        .await
+        .expect(200);
+        assert_eq!(answering().await, answers, "South under {parent}");
+    }
+}
+
+async fn a_department_deleted_while_a_way_is_given_it_never_leaves_the_way_answered_by_nothing(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let path = format!("/v1/orgs/{}/contact-ways", w.acme);
+    // Twenty races of "answer this way by D" against "delete D": never both.
+    for round in 0..20 {
+        let department = app
+            .new_department(&w.admin, w.acme, &format!("D{round}"), None)
+            .await;
+        app.put_in(&w.admin, w.acme, department, w.ada.0)
+            .await
+            .expect(204);
+        let way = create_way(&app, &w, &[w.dee.0], json!({})).await;
+        let one = format!("{path}/{}", way["id"]);
+        let gone = format!("/v1/orgs/{}/departments/{department}", w.acme);
+        let (given, deleted) = tokio::join!(
+            app.send(
+                Method::PATCH,
+                &one,
+                Some(&w.admin),
+                Some(json!({ "department_id": department })),
+            ),
+            app.send(Method::DELETE, &gone, Some(&w.admin), None),
+        );
+        let now = app.get(&one, Some(&w.admin)).await.expect(200);
+        match (given.status.as_u16(), deleted.status.as_u16()) {
+            (200, 409) => {
+                assert_eq!(deleted.problem_code(), "department_answers_way");
+                assert_eq!(now["department_id"], department);
+                assert_eq!(member_ids(&now), [w.ada.0]);
+            }
+            (404, 204) => assert_eq!(now, way, "the way is as it was"),
+            other => panic!(
+                "round {round}: {other:?}: {} / {}",
+                given.json, deleted.json
+            ),
+        }
+    }
+}
+
+async fn a_scanner_already_waiting_for_or_connected_with_a_member_of_the_department_stays_with_them(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let d = departments(&app, &w).await;
+    let id = create_department_way(&app, &w, d.sales, json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let text = way_text(&app, &w, id).await;
+    // Li is routed to Ada, then scans again while waiting: still Ada's request.
+    let first = app.scan_text(&w.li.1, &text).await.expect(201);
+    assert_eq!(answered_by(&first), w.ada.0);
+    let again = app.scan_text(&w.li.1, &text).await.expect(200);
+    assert_eq!(again["outcome"], "already_pending");
+    assert_eq!(answered_by(&again), w.ada.0);
+    // Ada accepts: Li, now her contact, is still sent to her, and takes no one's turn.
+    let request = first["request"]["id"].as_i64().unwrap();
+    app.decide(&w.ada.1, request, "accept").await.expect(200);
+    let connected = app.scan_text(&w.li.1, &text).await.expect(200);
+    assert_eq!(connected["outcome"], "already_connected", "{connected}");
+    assert_eq!(answered_by(&connected), w.ada.0);
+    assert_eq!(scan_n(&app, &w, &text, "B", 1).await, [w.cy.0]);
+}
+
 on_both_databases!(
     an_admin_creates_lists_changes_and_deletes_a_way_and_each_change_is_an_event,
     bad_ways_are_refused_and_members_of_other_organizations_are_not_found,
@@ -938,4 +1360,13 @@ on_both_databases!(
     a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it,
     every_change_to_a_way_made_through_the_api_reaches_the_webhook,
     a_ways_stats_count_its_requests_per_member_over_a_period,
+    a_departments_way_takes_turns_among_the_members_of_the_department_and_everything_under_it,
+    members_who_leave_the_department_or_are_deactivated_stop_answering_its_way,
+    a_departments_fewest_pending_way_picks_its_least_busy_member,
+    a_department_that_answers_a_live_way_cannot_be_deleted,
+    a_way_given_both_members_and_a_department_or_a_department_not_of_its_organization_is_refused,
+    a_way_switches_from_members_to_a_department_and_back,
+    a_sub_department_moved_out_of_the_department_takes_its_members_off_the_way,
+    a_department_deleted_while_a_way_is_given_it_never_leaves_the_way_answered_by_nothing,
+    a_scanner_already_waiting_for_or_connected_with_a_member_of_the_department_stays_with_them,
 );
