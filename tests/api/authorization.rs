@@ -20,6 +20,9 @@ enum Access {
     Me,
     /// Any valid token, whatever its role.
     AnyToken,
+    /// An organization's SCIM token only: every API token is 401 (checked with SCIM tokens
+    /// apart, below).
+    Scim,
 }
 
 const ROLES: [&str; 5] = ["none", "member", "other_admin", "admin", "operator"];
@@ -33,6 +36,7 @@ fn expected(access: Access, ok: &'static [u16]) -> [&'static [u16]; 5] {
         Access::Within => [&[401], ok, &[404], ok, ok],
         Access::Me => [&[401], ok, &[403], &[403], &[403]],
         Access::AnyToken => [&[401], ok, ok, ok, ok],
+        Access::Scim => [&[401], &[401], &[401], &[401], &[401]],
     }
 }
 
@@ -820,6 +824,175 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         ),
     ];
 
+    // SCIM: an organization's SCIM token reaches its own users and groups; another's gets 404
+    // for them (and its own, empty, collections).
+    let user = |r: &str| {
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": format!("scim-{}", r.replace('_', "-")), "displayName": "Tom"}),
+        )
+    };
+    let scim_patch: Body = |_| {
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "title", "value": "Lead"}]}),
+        )
+    };
+    let search: Body = |_| {
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "count": 1}),
+        )
+    };
+    let group: Body = |r| {
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": format!("Group of {r}")}),
+        )
+    };
+    let scim_routes: Vec<(Method, String, Body, Access, &'static [u16])> = vec![
+        (
+            Method::GET,
+            "/scim/v2/Users".into(),
+            none,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/scim/v2/Users".into(),
+            user,
+            Access::Scim,
+            &[201],
+        ),
+        (
+            Method::GET,
+            format!("/scim/v2/Users/{target}"),
+            none,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::PUT,
+            format!("/scim/v2/Users/{target}"),
+            |_| {
+                Some(
+                    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "E2", "displayName": "Tom"}),
+                )
+            },
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::PATCH,
+            format!("/scim/v2/Users/{target}"),
+            scim_patch,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::DELETE,
+            "/scim/v2/Users/999999".into(),
+            none,
+            Access::Scim,
+            &[404],
+        ),
+        (
+            Method::POST,
+            "/scim/v2/Users/.search".into(),
+            search,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/scim/v2/Groups".into(),
+            none,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::POST,
+            "/scim/v2/Groups".into(),
+            group,
+            Access::Scim,
+            &[201],
+        ),
+        (
+            Method::GET,
+            "/scim/v2/Groups/999999".into(),
+            none,
+            Access::Scim,
+            &[404],
+        ),
+        (
+            Method::GET,
+            "/scim/v2/ServiceProviderConfig".into(),
+            none,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/scim/v2/ResourceTypes".into(),
+            none,
+            Access::Scim,
+            &[200],
+        ),
+        (
+            Method::GET,
+            "/scim/v2/Schemas".into(),
+            none,
+            Access::Scim,
+            &[200],
+        ),
+    ];
+    let scim_token = |org: i64, admin: String| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/v1/orgs/{org}/scim/tokens"),
+                Some(&admin),
+                json!({"label": "IdP"}),
+            )
+            .await
+            .expect(201)["secret"]
+                .as_str()
+                .expect("secret")
+                .to_owned()
+        }
+    };
+    let scim_a = scim_token(a, admin.clone()).await;
+    let scim_b = scim_token(b, other_admin.clone()).await;
+    let mut scim_failures = Vec::new();
+    for (method, path, body, _, ok) in &scim_routes {
+        for (who, token) in [("scim_a", &scim_a), ("scim_b", &scim_b)] {
+            let answer = app.send(method.clone(), path, Some(token), body(who)).await;
+            // Organization A's ids are 404 to B's token, like an unknown id.
+            let names_a_thing = path
+                .rsplit('/')
+                .next()
+                .is_some_and(|id| id == target.to_string());
+            let want: &[u16] = if who == "scim_b" && names_a_thing {
+                &[404]
+            } else {
+                ok
+            };
+            if !want.contains(&answer.status.as_u16()) {
+                scim_failures.push(format!(
+                    "{method} {path} as {who}: got {}, want {want:?}",
+                    answer.status
+                ));
+            }
+        }
+    }
+    assert!(
+        scim_failures.is_empty(),
+        "SCIM mismatches:\n{}",
+        scim_failures.join("\n")
+    );
+    let mut routes = routes;
+    routes.extend(scim_routes);
+
     // Every route in the OpenAPI document has a row here, so a new route cannot skip the matrix.
     let doc = app.get("/openapi.json", None).await.expect(200);
     for (template, item) in doc["paths"].as_object().expect("paths") {
@@ -842,7 +1015,11 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
                     ROLES[i], answer.status
                 ));
             }
-            if !answer.status.is_success() && answer.status != 304 && !path.starts_with("/auth/") {
+            if !answer.status.is_success()
+                && answer.status != 304
+                && !path.starts_with("/auth/")
+                && !path.starts_with("/scim/")
+            {
                 assert_eq!(
                     answer.content_type, "application/problem+json",
                     "{method} {path} as {}",
