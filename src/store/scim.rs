@@ -326,7 +326,7 @@ for_both_databases! {
                 "INSERT INTO scim_users (member_id, org_id, external_id, attributes, updated_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member_id) DO UPDATE SET \
                  external_id = excluded.external_id, attributes = excluded.attributes, \
-                 updated_at = excluded.updated_at",
+                 updated_at = excluded.updated_at, deleted_at = NULL",
             )
             .bind(id.get())
             .bind(org_id.get())
@@ -407,6 +407,53 @@ for_both_databases! {
                 .await?
                 .pop()
                 .ok_or(StoreError::NotFound("department"))
+        }
+
+        /// The member of `org_id` (other than `except`) whose userName is `user_name` without
+        /// regard to ASCII case, and whether SCIM deleted it.
+        async fn holder_of(
+            conn: &mut Conn,
+            org_id: OrgId,
+            user_name: &str,
+            except: Option<MemberId>,
+        ) -> Result<Option<(MemberId, bool)>, StoreError> {
+            let row: Option<(i64, bool)> = sqlx::query_as(
+                "SELECT m.id, s.deleted_at IS NOT NULL FROM members m \
+                 LEFT JOIN scim_users s ON s.member_id = m.id \
+                 WHERE m.org_id = $1 AND lower(m.employee_id) = lower($2) AND m.id <> $3 \
+                 ORDER BY m.id LIMIT 1",
+            )
+            .bind(org_id.get())
+            .bind(user_name)
+            .bind(except.map_or(0, MemberId::get))
+            .fetch_optional(conn)
+            .await?;
+            Ok(row.map(|(id, deleted)| (MemberId::new(id), deleted)))
+        }
+
+        /// Writes a SCIM user's fields over member `id` (in the caller's transaction):
+        /// reactivated first or deactivated last as `extra.active` says, with the audit entries.
+        async fn apply_user(
+            conn: &mut Conn,
+            org_id: OrgId,
+            id: MemberId,
+            patch: &MemberPatch,
+            extra: &UserExtra,
+            audit: &Audit,
+        ) -> Result<ScimUser, StoreError> {
+            let before = Self::fetch_member(&mut *conn, org_id, id).await?;
+            let target = format!("member/{id}");
+            if extra.active && before.status == MemberStatus::Deactivated {
+                Self::reactivate_in(&mut *conn, org_id, id).await?;
+                Self::write_audit(&mut *conn, &entry(audit, "member.reactivate", target.clone(), String::new())).await?;
+            }
+            Self::patch_member(&mut *conn, org_id, id, patch, true).await?;
+            Self::write_audit(&mut *conn, &entry(audit, "member.update", target.clone(), String::new())).await?;
+            if !extra.active && Self::deactivate_in(&mut *conn, org_id, id, audit.at).await? {
+                Self::write_audit(&mut *conn, &entry(audit, "member.deactivate", target, String::new())).await?;
+            }
+            Self::write_user_record(&mut *conn, org_id, id, extra, audit.at).await?;
+            Self::fetch_user(conn, org_id, id).await
         }
 
         /// Refuses members SCIM deleted: to SCIM they do not exist.
@@ -533,6 +580,28 @@ for_both_databases! {
             audit: &Audit,
         ) -> Result<ScimUser, StoreError> {
             let mut tx = self.begin_write().await?;
+            // userName is unique without regard to case (RFC 7643 says caseExact false). A
+            // member SCIM deleted gives its userName back: creating it again restores that
+            // member (its history, contacts and id), as an identity provider that deletes and
+            // later re-creates a person expects.
+            match Self::holder_of(&mut tx, org_id, member.employee_id.as_str(), None).await? {
+                Some((_, false)) => return Err(StoreError::Conflict(super::Conflict::EmployeeId)),
+                Some((id, true)) => {
+                    let patch = MemberPatch {
+                        display_name: Some(member.display_name.clone()),
+                        employee_id: Some(member.employee_id.clone()),
+                        title: Some(member.title.clone()),
+                        mobile: Some(member.mobile.clone()),
+                        email: Some(member.email.clone()),
+                        ..MemberPatch::default()
+                    };
+                    Self::write_audit(&mut tx, &entry(audit, "member.scim_restore", format!("member/{id}"), format!("employee_id={}", member.employee_id.as_str()))).await?;
+                    let user = Self::apply_user(&mut tx, org_id, id, &patch, extra, audit).await?;
+                    tx.commit().await?;
+                    return Ok(user);
+                }
+                None => {}
+            }
             let created = Self::insert_member(&mut tx, org_id, member, audit.at).await?;
             let target = format!("member/{}", created.id);
             Self::write_audit(&mut tx, &entry(audit, "member.create", target.clone(), format!("employee_id={}", created.employee_id))).await?;
@@ -568,19 +637,12 @@ for_both_databases! {
             if touched.rows_affected() > 0 {
                 return Err(StoreError::NotFound("member"));
             }
-            let before = Self::fetch_member(&mut tx, org_id, id).await?;
-            let target = format!("member/{id}");
-            if extra.active && before.status == MemberStatus::Deactivated {
-                Self::reactivate_in(&mut tx, org_id, id).await?;
-                Self::write_audit(&mut tx, &entry(audit, "member.reactivate", target.clone(), String::new())).await?;
+            if let Some(name) = &patch.employee_id
+                && Self::holder_of(&mut tx, org_id, name.as_str(), Some(id)).await?.is_some()
+            {
+                return Err(StoreError::Conflict(super::Conflict::EmployeeId));
             }
-            Self::patch_member(&mut tx, org_id, id, patch, true).await?;
-            Self::write_audit(&mut tx, &entry(audit, "member.update", target.clone(), String::new())).await?;
-            if !extra.active && Self::deactivate_in(&mut tx, org_id, id, audit.at).await? {
-                Self::write_audit(&mut tx, &entry(audit, "member.deactivate", target, String::new())).await?;
-            }
-            Self::write_user_record(&mut tx, org_id, id, extra, audit.at).await?;
-            let user = Self::fetch_user(&mut tx, org_id, id).await?;
+            let user = Self::apply_user(&mut tx, org_id, id, patch, extra, audit).await?;
             tx.commit().await?;
             Ok(user)
         }

@@ -318,6 +318,39 @@ async fn entra_id_provisions_updates_disables_and_deletes_a_user_and_its_groups(
         .await
         .expect(200);
     assert_eq!(member["status"], "deactivated");
+    // Created again with the same userName, the person is the member they were (same id,
+    // history kept), active again and visible to SCIM.
+    let filter = quoted(r#"userName eq "ada@contoso.com""#);
+    let gone = app
+        .scim(Method::GET, &format!("/Users?filter={filter}"), &scim, None)
+        .await
+        .expect(200);
+    assert_eq!(gone["totalResults"], 0);
+    let again = app
+        .scim(
+            Method::POST,
+            "/Users",
+            &scim,
+            Some(json!({"schemas": [USER], "userName": "ada@contoso.com", "displayName": "Ada Lovelace",
+                        "active": true, "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(again["id"], json!(id));
+    assert_eq!(again["active"], true);
+    assert!(
+        again.get("phoneNumbers").is_none(),
+        "the old document is replaced: {again}"
+    );
+    let member = app
+        .get(&format!("/v1/orgs/{org}/members/{id}"), Some(&admin))
+        .await
+        .expect(200);
+    assert_eq!(member["status"], "active");
+    assert_eq!(member["mobile"], Value::Null);
+    app.scim(Method::GET, &format!("/Users/{id}"), &scim, None)
+        .await
+        .expect(200);
 
     // Every change is in the audit log under the SCIM token.
     let audit = app
@@ -346,6 +379,7 @@ async fn entra_id_provisions_updates_disables_and_deletes_a_user_and_its_groups(
         "department.created",
         "department.members_changed",
         "member.scim_delete",
+        "member.scim_restore",
     ] {
         assert!(by_scim.contains(&action), "{action} in {by_scim:?}");
     }
@@ -515,6 +549,14 @@ async fn bad_scim_requests_get_scim_errors_and_write_nothing(backend: Backend) {
     }
     let cases: Vec<(Method, &str, Value, u16, Option<&str>)> = vec![
         (Method::POST, "/Users", ada.clone(), 409, Some("uniqueness")),
+        // userName is unique without regard to case.
+        (
+            Method::POST,
+            "/Users",
+            json!({"schemas": [USER], "userName": "ADA"}),
+            409,
+            Some("uniqueness"),
+        ),
         (
             Method::POST,
             "/Users",
