@@ -19,8 +19,8 @@ use crate::domain::{
     MemberStatus, Mobile, NewMember, OrgId, Principal, ScimTokenId, Title, TokenLabel, TokenSecret,
 };
 use crate::store::{
-    GroupChange, GroupLookup, MembersChange, ScimGroup, ScimToken, ScimUser, Store, StoreError,
-    UserExtra, UserLookup,
+    Conflict, GroupChange, GroupLookup, Guard, MembersChange, ScimGroup, ScimToken, ScimUser,
+    Store, StoreError, UserExtra, UserLookup,
 };
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
@@ -276,11 +276,13 @@ impl Scim {
         body: Value,
         if_match: Option<&str>,
     ) -> Result<Resource, ScimFailure> {
-        let (current, resource) = self.current(token, kind, id).await?;
-        check_version(&resource, if_match)?;
-        let mut doc = normalized(body, kind.schema())?;
-        keep_read_only(&mut doc, &resource.body);
-        self.write(token, &current, &doc).await
+        let body = normalized(body, kind.schema())?;
+        self.read_modify_write(token, kind, id, if_match, |current| {
+            let mut doc = body.clone();
+            keep_read_only(&mut doc, current);
+            Ok(doc)
+        })
+        .await
     }
 
     /// Applies PATCH operations (RFC 7644 §3.5.2) to the resource's document, then writes the
@@ -298,12 +300,43 @@ impl Scim {
         if_match: Option<&str>,
     ) -> Result<Resource, ScimFailure> {
         let operations = patch::parse_patch(body)?;
-        let (current, resource) = self.current(token, kind, id).await?;
-        check_version(&resource, if_match)?;
-        let mut doc = resource.body;
-        patch::apply(&mut doc, &operations, kind.schema())?;
-        let doc = normalized(doc, kind.schema())?;
-        self.write(token, &current, &doc).await
+        self.read_modify_write(token, kind, id, if_match, |current| {
+            let mut doc = current.clone();
+            patch::apply(&mut doc, &operations, kind.schema())?;
+            normalized(doc, kind.schema())
+        })
+        .await
+    }
+
+    /// Reads the resource, makes its new document with `change`, and writes it only if the
+    /// resource is still the version read (checked in the writing transaction): a concurrent
+    /// change in between is never overwritten. Under `If-Match` that is 412; without, the
+    /// request is made again on the newer version (a few times, then 412 too).
+    async fn read_modify_write(
+        &self,
+        token: &ScimToken,
+        kind: Kind,
+        id: &str,
+        if_match: Option<&str>,
+        change: impl Fn(&Value) -> Result<Value, ScimError>,
+    ) -> Result<Resource, ScimFailure> {
+        let mut tries = 0;
+        loop {
+            let (current, resource) = self.current(token, kind, id).await?;
+            check_version(&resource, if_match)?;
+            let doc = change(&resource.body)?;
+            match self.write(token, &current, &doc, &resource.version).await {
+                Err(ScimFailure::Store(StoreError::Conflict(Conflict::ScimVersion)))
+                    if if_match.is_none() && tries < 3 =>
+                {
+                    tries += 1;
+                }
+                Err(ScimFailure::Store(StoreError::Conflict(Conflict::ScimVersion))) => {
+                    return Err(changed_meanwhile().into());
+                }
+                done => return done,
+            }
+        }
     }
 
     /// Deletes a resource. A user's member is deactivated (their cards revoked) and SCIM no
@@ -322,21 +355,35 @@ impl Scim {
     ) -> Result<(), ScimFailure> {
         let (current, resource) = self.current(token, kind, id).await?;
         check_version(&resource, if_match)?;
-        match current {
+        // Under If-Match, the version is checked again in the deleting transaction.
+        let expected = if_match.map(|_| resource.version.as_str());
+        let deleted = match current {
             Current::User(u) => {
                 let audit = self.audit(token, "member.scim_delete");
+                let check = |now: &ScimUser| self.user_version_is(now, expected);
+                let guard: Guard<'_, ScimUser> = expected.map(|_| &check as _);
                 self.store
-                    .scim_delete_user(token.org_id, u.member.id, &audit)
-                    .await?;
-                self.keys.revocations_changed().await;
+                    .scim_delete_user(token.org_id, u.member.id, &audit, guard)
+                    .await
+                    .map(|()| true)
             }
             Current::Group(g) => {
                 let audit = self.audit(token, "department.deleted");
+                let check = |now: &ScimGroup| self.group_version_is(now, expected);
+                let guard: Guard<'_, ScimGroup> = expected.map(|_| &check as _);
                 self.store
-                    .scim_delete_group(token.org_id, g.department.id, &audit)
+                    .scim_delete_group(token.org_id, g.department.id, &audit, guard)
                     .await
-                    .map_err(group_errors)?;
+                    .map(|()| false)
             }
+        };
+        match deleted {
+            Ok(true) => self.keys.revocations_changed().await,
+            Ok(false) => {}
+            Err(StoreError::Conflict(Conflict::ScimVersion)) => {
+                return Err(changed_meanwhile().into());
+            }
+            Err(e) => return Err(group_errors(e)),
         }
         Ok(())
     }
@@ -361,16 +408,28 @@ impl Scim {
         })
     }
 
+    /// Writes `doc` over the resource read as `current`, if it is still `version`.
     async fn write(
         &self,
         token: &ScimToken,
         current: &Current,
         doc: &Value,
+        version: &str,
     ) -> Result<Resource, ScimFailure> {
         match current {
-            Current::User(u) => self.write_user(token, u, doc).await,
-            Current::Group(g) => self.write_group(token, g, doc).await,
+            Current::User(u) => self.write_user(token, u, doc, version).await,
+            Current::Group(g) => self.write_group(token, g, doc, version).await,
         }
+    }
+
+    /// Whether `user` is (still) at version `expected` (`None`: any).
+    fn user_version_is(&self, user: &ScimUser, expected: Option<&str>) -> bool {
+        expected.is_none_or(|v| self.user_doc(user).is_ok_and(|d| version_of(&d) == v))
+    }
+
+    /// Whether `group` is (still) at version `expected` (`None`: any).
+    fn group_version_is(&self, group: &ScimGroup, expected: Option<&str>) -> bool {
+        expected.is_none_or(|v| version_of(&self.group_doc(group)) == v)
     }
 
     // ---- Users -------------------------------------------------------------------------
@@ -465,6 +524,7 @@ impl Scim {
         token: &ScimToken,
         current: &ScimUser,
         doc: &Value,
+        version: &str,
     ) -> Result<Resource, ScimFailure> {
         let fields = UserFields::from_doc(doc)?;
         let m = &current.member;
@@ -478,6 +538,7 @@ impl Scim {
             ..MemberPatch::default()
         };
         let was_active = m.status == MemberStatus::Active;
+        let check = |now: &ScimUser| self.user_version_is(now, Some(version));
         let user = self
             .store
             .scim_update_user(
@@ -486,6 +547,7 @@ impl Scim {
                 &patch,
                 &fields.extra,
                 &self.audit(token, "member.update"),
+                Some(&check),
             )
             .await
             .map_err(uniqueness)?;
@@ -659,6 +721,7 @@ impl Scim {
         token: &ScimToken,
         current: &ScimGroup,
         doc: &Value,
+        version: &str,
     ) -> Result<Resource, ScimFailure> {
         let fields = GroupFields::from_doc(doc)?;
         let change = GroupChange {
@@ -677,6 +740,7 @@ impl Scim {
                 current.department.id,
                 &change,
                 &self.audit(token, "department.updated"),
+                Some(&|now: &ScimGroup| self.group_version_is(now, Some(version))),
             )
             .await
             .map_err(group_errors)?;
@@ -1101,6 +1165,10 @@ fn keep_read_only(doc: &mut Value, current: &Value) {
             }
         }
     }
+}
+
+fn changed_meanwhile() -> ScimError {
+    ScimError::precondition_failed("the resource changed meanwhile; read it again")
 }
 
 fn check_version(resource: &Resource, if_match: Option<&str>) -> Result<(), ScimError> {

@@ -46,7 +46,8 @@ pub use orgs::OrgStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use scim::{
-    GroupChange, GroupLookup, ScimGroup, ScimStore, ScimToken, ScimUser, UserExtra, UserLookup,
+    GroupChange, GroupLookup, Guard, ScimGroup, ScimStore, ScimToken, ScimUser, UserExtra,
+    UserLookup,
 };
 pub use sessions::{NewSigninLink, NewToken, SessionStore};
 pub use sqlite::SqliteStore;
@@ -160,6 +161,8 @@ pub enum Conflict {
     Tag,
     /// A department beside another of the same name.
     Department,
+    /// A SCIM resource changed since the version a conditional request (`If-Match`) named.
+    ScimVersion,
 }
 
 impl Conflict {
@@ -179,6 +182,7 @@ impl Conflict {
             Self::ContactRequest => "contact request",
             Self::Tag => "tag",
             Self::Department => "department",
+            Self::ScimVersion => "a newer version of the resource",
         }
     }
 }

@@ -88,6 +88,11 @@ pub struct UserExtra {
     pub attributes: String,
 }
 
+/// A check of a resource as it is inside the writing transaction (its row locked), before
+/// the write: a conditional request's version (`If-Match`). `false` refuses the write with
+/// `Conflict(ScimVersion)`.
+pub type Guard<'a, T> = Option<&'a (dyn Fn(&T) -> bool + Send + Sync)>;
+
 /// A change SCIM makes to a department; `None` keeps a part.
 #[derive(Debug, Clone, Default)]
 pub struct GroupChange {
@@ -151,6 +156,7 @@ pub trait ScimStore: Send + Sync {
         patch: &MemberPatch,
         extra: &UserExtra,
         audit: &Audit,
+        guard: Guard<'_, ScimUser>,
     ) -> Result<ScimUser, StoreError>;
     /// Deactivates a member (revoking its cards and tokens) and hides it from SCIM.
     async fn scim_delete_user(
@@ -158,6 +164,7 @@ pub trait ScimStore: Send + Sync {
         org_id: OrgId,
         id: MemberId,
         audit: &Audit,
+        guard: Guard<'_, ScimUser>,
     ) -> Result<(), StoreError>;
 
     /// Departments of `org_id`, by id; with their members when `with_members`.
@@ -183,6 +190,7 @@ pub trait ScimStore: Send + Sync {
         id: DepartmentId,
         change: &GroupChange,
         audit: &Audit,
+        guard: Guard<'_, ScimGroup>,
     ) -> Result<ScimGroup, StoreError>;
     /// Deletes a department (refused, as in the API, while it has sub-departments or answers a
     /// contact way).
@@ -191,6 +199,7 @@ pub trait ScimStore: Send + Sync {
         org_id: OrgId,
         id: DepartmentId,
         audit: &Audit,
+        guard: Guard<'_, ScimGroup>,
     ) -> Result<(), StoreError>;
 }
 
@@ -456,6 +465,45 @@ for_both_databases! {
             Self::fetch_user(conn, org_id, id).await
         }
 
+        /// Locks member `id`'s row for the transaction (a write that changes nothing: on
+        /// PostgreSQL it holds the row until commit, on SQLite the transaction already holds
+        /// the database) and checks `guard` against the user as it is now.
+        async fn lock_user(
+            conn: &mut Conn,
+            org_id: OrgId,
+            id: MemberId,
+            guard: Guard<'_, ScimUser>,
+        ) -> Result<ScimUser, StoreError> {
+            sqlx::query("UPDATE members SET status = status WHERE org_id = $1 AND id = $2")
+                .bind(org_id.get())
+                .bind(id.get())
+                .execute(&mut *conn)
+                .await?;
+            let user = Self::fetch_user(conn, org_id, id).await?;
+            if guard.is_some_and(|check| !check(&user)) {
+                return Err(StoreError::Conflict(super::Conflict::ScimVersion));
+            }
+            Ok(user)
+        }
+
+        /// Takes the organization's tree lock (which every change to its departments takes
+        /// first, so no two wait for each other) and checks `guard`, as [`Self::lock_user`] does.
+        async fn lock_group(
+            conn: &mut Conn,
+            org_id: OrgId,
+            id: DepartmentId,
+            guard: Guard<'_, ScimGroup>,
+        ) -> Result<(), StoreError> {
+            Self::lock_tree(&mut *conn, org_id).await?;
+            if let Some(check) = guard {
+                let group = Self::fetch_group(conn, org_id, id).await?;
+                if !check(&group) {
+                    return Err(StoreError::Conflict(super::Conflict::ScimVersion));
+                }
+            }
+            Ok(())
+        }
+
         /// Refuses members SCIM deleted: to SCIM they do not exist.
         async fn check_visible(conn: &mut Conn, members: &[MemberId]) -> Result<(), StoreError> {
             for chunk in members.chunks(500) {
@@ -622,21 +670,11 @@ for_both_databases! {
             patch: &MemberPatch,
             extra: &UserExtra,
             audit: &Audit,
+            guard: Guard<'_, ScimUser>,
         ) -> Result<ScimUser, StoreError> {
             let mut tx = self.begin_write().await?;
-            // The write first (SQLite's lock); a member SCIM deleted or of another organization
-            // changes nothing and is refused.
-            let touched = sqlx::query(
-                "UPDATE scim_users SET updated_at = $3 WHERE member_id = $1 AND org_id = $2 AND deleted_at IS NOT NULL",
-            )
-            .bind(id.get())
-            .bind(org_id.get())
-            .bind(audit.at)
-            .execute(&mut *tx)
-            .await?;
-            if touched.rows_affected() > 0 {
-                return Err(StoreError::NotFound("member"));
-            }
+            // A member SCIM deleted or of another organization is not found.
+            Self::lock_user(&mut tx, org_id, id, guard).await?;
             if let Some(name) = &patch.employee_id
                 && Self::holder_of(&mut tx, org_id, name.as_str(), Some(id)).await?.is_some()
             {
@@ -652,9 +690,10 @@ for_both_databases! {
             org_id: OrgId,
             id: MemberId,
             audit: &Audit,
+            guard: Guard<'_, ScimUser>,
         ) -> Result<(), StoreError> {
             let mut tx = self.begin_write().await?;
-            let user = Self::fetch_user(&mut tx, org_id, id).await?;
+            let user = Self::lock_user(&mut tx, org_id, id, guard).await?;
             let target = format!("member/{id}");
             if Self::deactivate_in(&mut tx, org_id, id, audit.at).await? {
                 Self::write_audit(&mut tx, &entry(audit, "member.deactivate", target.clone(), String::new())).await?;
@@ -725,8 +764,10 @@ for_both_databases! {
             id: DepartmentId,
             change: &GroupChange,
             audit: &Audit,
+            guard: Guard<'_, ScimGroup>,
         ) -> Result<ScimGroup, StoreError> {
             let mut tx = self.begin_write().await?;
+            Self::lock_group(&mut tx, org_id, id, guard).await?;
             let target = format!("department/{id}");
             // Renaming takes the tree lock and checks the department is of `org_id`; without a
             // rename the record's write comes first, then the same check.
@@ -770,8 +811,10 @@ for_both_databases! {
             org_id: OrgId,
             id: DepartmentId,
             audit: &Audit,
+            guard: Guard<'_, ScimGroup>,
         ) -> Result<(), StoreError> {
             let mut tx = self.begin_write().await?;
+            Self::lock_group(&mut tx, org_id, id, guard).await?;
             let department = Self::remove_department(&mut tx, org_id, id).await?;
             Self::write_audit(&mut tx, &entry(audit, "department.deleted", format!("department/{id}"), department.name)).await?;
             tx.commit().await?;

@@ -933,12 +933,66 @@ async fn discovery_describes_what_the_server_keeps(backend: Backend) {
         .expect(200);
 }
 
+async fn concurrent_patches_to_one_group_lose_no_member(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Busy").await;
+    let scim = app.scim_token(&admin, org).await;
+    let mut users = Vec::new();
+    for i in 0..10 {
+        let body = json!({"schemas": [USER], "userName": format!("u{i}")});
+        let user = app
+            .scim(Method::POST, "/Users", &scim, Some(body))
+            .await
+            .expect(201);
+        users.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let group = app
+        .scim(
+            Method::POST,
+            "/Groups",
+            &scim,
+            Some(json!({"schemas": [GROUP], "displayName": "Busy"})),
+        )
+        .await
+        .expect(201);
+    let gid = group["id"].as_str().unwrap().to_owned();
+    // Each PATCH is read, changed and written whole: written over a version another one changed
+    // meanwhile, it would drop that one's member. Each adds its own, all at once.
+    let adds = users.iter().map(|u| {
+        let path = format!("/Groups/{gid}");
+        let ops = json!([{"op": "Add", "path": "members", "value": [{"value": u}]}]);
+        let (app, scim) = (&app, &scim);
+        async move { app.scim_patch(&path, scim, ops).await.status.as_u16() }
+    });
+    let statuses = futures::future::join_all(adds).await;
+    // Without If-Match a request that met a newer version is made again on it; after a few
+    // tries it is 412, never a silent loss.
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 412),
+        "{statuses:?}"
+    );
+    let added = statuses.iter().filter(|s| **s == 200).count();
+    let now = app
+        .scim(Method::GET, &format!("/Groups/{gid}"), &scim, None)
+        .await
+        .expect(200);
+    let members = now["members"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        members, added,
+        "every accepted PATCH kept its member: {now}"
+    );
+    assert!(added >= 1);
+}
+
 on_both_databases!(
     entra_id_provisions_updates_disables_and_deletes_a_user_and_its_groups,
     okta_imports_pushes_and_deprovisions_users_and_groups,
     bad_scim_requests_get_scim_errors_and_write_nothing,
     a_scim_token_reaches_only_its_own_organization,
     discovery_describes_what_the_server_keeps,
+    concurrent_patches_to_one_group_lose_no_member,
     the_scim_compliance_suite_passes,
 );
 
