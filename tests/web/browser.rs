@@ -1261,5 +1261,20 @@ async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_c
     assert_eq!(days, json!([30, "1", "0"]));
     b.assert_no_alert().await;
     b.screenshots("admin-contact-way-chart").await;
+
+    // Paused from the list, resumed, then deleted after a confirmation.
+    b.click_centered(&format!("{row} button.pause")).await;
+    b.wait_for_text(&format!("{row} .badge.state"), "Paused")
+        .await;
+    b.wait_for_text(&format!("{row} button.pause"), "Resume")
+        .await;
+    b.click_centered(&format!("{row} button.pause")).await;
+    b.wait_for_text(&format!("{row} .badge.state"), "Live")
+        .await;
+    b.click_centered(&format!("{row} button.danger")).await;
+    b.wait_for_text(&format!("{row} button.danger"), "Yes, delete")
+        .await;
+    b.click_centered(&format!("{row} button.danger")).await;
+    b.wait_for_text("#ways", "No team codes yet").await;
     b.close().await;
 }
