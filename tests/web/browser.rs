@@ -1122,6 +1122,10 @@ async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_c
     // A team code answered by Ada and Grace, picked from the directory in that order.
     b.type_into("#w-name", "Sales team").await;
     b.type_into("#w-channel", "fair-2026").await;
+    // Nobody chosen yet: the API's refusal shows as every page shows a problem.
+    b.click_centered("#w-create").await;
+    b.wait_for_text("#add-way .notice.bad", "That did not work")
+        .await;
     for id in [orgs.ada, grace] {
         b.click_centered(&format!(
             "#way-directory li.member[data-id='{id}'] button.add-answerer"
