@@ -182,7 +182,8 @@ function saveBlob(blob, name) {
 
 const MEMBER_NAV = [['/card', 'My card'], ['/scan', 'Scan'], ['/inbox', 'Inbox'], ['/contacts', 'Contacts'],
   ['/directory', 'Directory']];
-const ADMIN_NAV = [['/admin', 'Members'], ['/admin/departments', 'Departments'], ['/admin/contacts', 'Contacts'], ['/admin/policy', 'Policy'],
+const ADMIN_NAV = [['/admin', 'Members'], ['/admin/departments', 'Departments'], ['/admin/contact-ways', 'Team codes'],
+  ['/admin/contacts', 'Contacts'], ['/admin/policy', 'Policy'],
   ['/admin/cards', 'Cards'], ['/admin/audit', 'Audit log']];
 
 function renderChrome() {
@@ -447,7 +448,8 @@ function outcomeNotice(result) {
     case 'request_created':
       return result.outcome === 'preview'
         ? null
-        : notice('ok', 'Request sent', `${name} will see your request in their inbox. Once they accept, you appear in each other's contacts.`);
+        : notice('ok', 'Request sent', result.contact_way && result.notice,
+          `${name} will see your request in their inbox. Once they accept, you appear in each other's contacts.`);
     case 'already_pending':
       return notice('info', 'Already requested', `You asked ${name} before; the request is waiting for their answer.`);
     case 'already_connected':
@@ -476,7 +478,9 @@ function previewActions(result) {
 /** Renders a verified card owner and, if the scan may go ahead, the "send request" button. */
 function renderPreview(out, result) {
   out.replaceChildren(panel(null,
-    h('p', { class: 'verified', text: '✓ Verified namecard' }),
+    h('p', { class: 'verified', text: result.contact_way ? '✓ Verified team code' : '✓ Verified namecard' }),
+    result.contact_way && h('div', { id: 'scan-way' },
+      notice('info', `Team code: ${result.contact_way.name}`, result.notice)),
     h('div', { id: 'scan-owner' }, person(result.owner)),
     ...previewActions(result)));
 }
@@ -900,8 +904,8 @@ function directoryView() {
 // ---------------------------------------------------------------------------------------------
 // Admin: members
 
-function copyRow(value) {
-  const input = h('input', { type: 'text', readonly: true, value, 'aria-label': 'Sign-in link' });
+function copyRow(value, label = 'Sign-in link') {
+  const input = h('input', { type: 'text', readonly: true, value, 'aria-label': label });
   const copy = h('button', { type: 'button', class: 'secondary', text: 'Copy' });
   copy.addEventListener('click', async () => {
     input.select();
@@ -1172,6 +1176,369 @@ function addDepartmentForm(tree, onAdded) {
     });
   });
   return form;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin: contact ways (team codes)
+
+const WAY_STATE = { live: 'Live', paused: 'Paused', expired: 'Expired', used_up: 'Used up', deleted: 'Deleted' };
+const SHARING = {
+  round_robin: ['Round robin', 'Each scan goes to the next member in turn.'],
+  fewest_pending: ['Fewest pending', 'Each scan goes to the member with the fewest requests waiting.'],
+};
+
+/** Creates an SVG element (the chart's); attributes only, never HTML. */
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'text') el.textContent = value;
+    else el.setAttribute(key, String(value));
+  }
+  el.append(...children.filter(Boolean));
+  return el;
+}
+
+/** A duration in seconds, exactly, as hours, minutes and seconds. */
+function duration(secs) {
+  if (secs === null || secs === undefined) return '—';
+  const parts = [];
+  const hours = Math.floor(secs / 3600);
+  const minutes = Math.floor((secs % 3600) / 60);
+  const seconds = secs % 60;
+  if (hours) parts.push(`${hours} h`);
+  if (minutes) parts.push(`${minutes} min`);
+  if (seconds || parts.length === 0) parts.push(`${seconds} s`);
+  return parts.join(' ');
+}
+
+/** Local midnight of `date`, plus `days`. */
+function midnight(date, days = 0) {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate() + days);
+}
+
+function dateInputValue(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/**
+ * The text of the way's QR code, read from its PNG with the Scan page's decoder: the URL any
+ * phone camera opens. Only a card URL of this service is returned (never any other URL).
+ */
+async function wayCardUrl(png) {
+  const { detector } = await import('/assets/qr-detector.js');
+  const d = await detector();
+  const bitmap = await createImageBitmap(png);
+  const canvas = h('canvas', { width: bitmap.width, height: bitmap.height });
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(bitmap, 0, 0);
+  const texts = await d.read(canvas);
+  const prefix = cardPrefix.toUpperCase();
+  return texts.find((t) => /^https?:\/\//i.test(prefix) && t.toUpperCase().startsWith(prefix)
+    && /^[0-9A-Z$*+:-]+$/.test(t.slice(prefix.length))) || null;
+}
+
+/** The way's QR (PNG and SVG), its poster and its plain link. */
+function wayCodes(w) {
+  const base = `/v1/orgs/${session.org_id}/contact-ways/${w.id}`;
+  const v = `?v=${w.updated_at}`;
+  const linkSlot = h('div', { class: 'way-link' }, h('p', { class: 'muted small', text: 'Reading the code…' }));
+  const out = h('div');
+  (async () => {
+    try {
+      const url = await wayCardUrl(await api('GET', `${base}/qr.png${v}`));
+      linkSlot.replaceChildren(url
+        ? h('div', {},
+          h('p', { class: 'small', text: 'The plain link: the address the code holds, for a browser without a camera (a website, an e-mail).' }),
+          h('p', {}, h('a', { class: 'way-url', href: url, target: '_blank', rel: 'noopener', text: url })),
+          copyRow(url, 'Team code link'))
+        : notice('warn', 'The link could not be read from the code', 'Download the QR instead.'));
+    } catch (e) {
+      linkSlot.replaceChildren(problemNotice(e));
+    }
+  })();
+  const slug = `team-code-${w.id}`;
+  return h('div', { class: 'way-codes grid-2' },
+    h('div', { class: 'card-show' },
+      h('img', { class: 'qr way-qr', src: `${base}/qr.png${v}`, alt: `QR code of ${w.name}`, width: 240, height: 240 }),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button secondary qr-png', href: `${base}/qr.png${v}`, download: `${slug}.png`, text: 'QR as PNG' }),
+        h('a', { class: 'button secondary qr-svg', href: `${base}/qr.svg${v}`, download: `${slug}.svg`, text: 'QR as SVG' })),
+      linkSlot),
+    h('div', {},
+      h('img', { class: 'printable way-poster', src: `${base}/poster.png${v}`, alt: `Printable poster of ${w.name}` }),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button secondary poster', href: `${base}/poster.png${v}`, download: `${slug}-poster.png`, text: 'Poster (PNG)' }))),
+    out);
+}
+
+/**
+ * An SVG bar chart, one column per day: the day's accepted requests in full colour over its
+ * requests in a light one, the accepted count above.
+ */
+function barChart(days, label) {
+  const width = 900;
+  const height = 180;
+  const top = 18;
+  const bottom = 22;
+  const max = Math.max(1, ...days.map((d) => Math.max(d.requests, d.accepted)));
+  const step = width / days.length;
+  const bar = Math.max(2, step * 0.7);
+  const plot = height - top - bottom;
+  const chart = svg('svg', { class: 'bar-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label });
+  chart.append(svg('line', { x1: 0, y1: height - bottom, x2: width, y2: height - bottom, class: 'axis' }));
+  const column = (kind, x, value, title) => {
+    const tall = (value / max) * plot;
+    return svg('rect', { x, y: height - bottom - tall, width: bar, height: tall, class: `bar ${kind}`, 'data-value': value },
+      svg('title', { text: title }));
+  };
+  days.forEach((d, i) => {
+    const x = i * step + (step - bar) / 2;
+    const date = new Date(d.from * 1000);
+    const title = `${day(d.from)}: ${d.accepted} accepted of ${d.requests} request${d.requests === 1 ? '' : 's'}`;
+    chart.append(svg('g', { class: 'day', 'data-day': dateInputValue(date) },
+      column('requests', x, d.requests, title), column('accepted', x, d.accepted, title)));
+    if (d.requests) {
+      const y = height - bottom - (Math.max(d.requests, d.accepted) / max) * plot - 4;
+      chart.append(svg('text', { x: x + bar / 2, y, class: 'value', 'text-anchor': 'middle', text: String(d.accepted) }));
+    }
+    // A date under the first column, every seventh (not crowding the last) and the last.
+    if (i === 0 || i === days.length - 1 || (i % 7 === 0 && days.length - 1 - i >= 4)) {
+      chart.append(svg('text', { x: x + bar / 2, y: height - 6, class: 'tick', 'text-anchor': 'middle', text: `${date.getMonth() + 1}/${date.getDate()}` }));
+    }
+  });
+  const box = h('div', { class: 'chart-box' }, chart);
+  // A phone scrolls the chart sideways: it opens on the latest days.
+  requestAnimationFrame(() => { box.scrollLeft = box.scrollWidth; });
+  return h('div', {}, box,
+    h('p', { class: 'legend small muted' },
+      h('span', { class: 'key accepted', 'aria-hidden': 'true' }), ' Accepted ',
+      h('span', { class: 'key requests', 'aria-hidden': 'true' }), ' Requests made that day'));
+}
+
+/** The funnel of a period's totals: each stage a bar as long as its share of the first. */
+function funnel(stages) {
+  const first = Math.max(1, stages[0][1]);
+  return h('div', { class: 'funnel', id: 'way-funnel' }, stages.map(([name, value, note]) => {
+    const fill = h('span', { class: 'fill' });
+    fill.style.width = `${Math.round((value / first) * 100)}%`;
+    return h('div', { class: 'stage', 'data-stage': name.toLowerCase() },
+      h('div', { class: 'stage-label' }, h('strong', { text: name }), ' ', h('span', { class: 'count', text: String(value) }),
+        note && h('span', { class: 'muted small', text: ` ${note}` })),
+      h('div', { class: 'track' }, fill));
+  }));
+}
+
+/** The way's statistics over a period (default: the last 30 days), from the stats API. */
+function wayChart(w) {
+  const base = `/v1/orgs/${session.org_id}/contact-ways/${w.id}/stats`;
+  const today = midnight(new Date());
+  const fromInput = h('input', { type: 'date', name: 'from', 'aria-label': 'From', value: dateInputValue(midnight(today, -29)) });
+  const toInput = h('input', { type: 'date', name: 'to', 'aria-label': 'To (including)', value: dateInputValue(today) });
+  const out = h('div', { class: 'way-stats' }, h('p', { class: 'muted', text: 'Counting…' }));
+  const names = new Map(w.members.map((m) => [m.member_id, m.name]));
+  const run = async () => {
+    const [fy, fm, fd] = fromInput.value.split('-').map(Number);
+    const [ty, tm, td] = toInput.value.split('-').map(Number);
+    const start = new Date(fy, fm - 1, fd);
+    const end = new Date(ty, tm - 1, td + 1);
+    const days = [];
+    for (let d = start; d < end && days.length < 92; d = midnight(d, 1)) days.push(d);
+    if (!fromInput.value || !toInput.value || days.length === 0) {
+      out.replaceChildren(notice('bad', 'Choose a period', 'The first day must not be after the last.'));
+      return;
+    }
+    const secs = (d) => Math.floor(d.getTime() / 1000);
+    const stop = secs(midnight(days[days.length - 1], 1));
+    out.replaceChildren(h('p', { class: 'muted', text: 'Counting…' }));
+    let total;
+    let perDay;
+    try {
+      // The period's totals, then each day's (the API counts the requests created in from..to).
+      [total, ...perDay] = await Promise.all([
+        api('GET', `${base}?from=${secs(days[0])}&to=${stop}`),
+        ...days.map((d) => api('GET', `${base}?from=${secs(d)}&to=${secs(midnight(d, 1))}`)),
+      ]);
+    } catch (e) {
+      out.replaceChildren(problemNotice(e));
+      return;
+    }
+    const t = total.total;
+    const rows = total.members.map((m) => h('tr', { 'data-member': m.member_id },
+      h('td', { text: names.get(m.member_id) || `Member ${m.member_id}` }),
+      ...[m.requests, m.pending, m.accepted, m.rejected, m.expired, m.cancelled].map((n) => h('td', { class: 'num', text: String(n) })),
+      h('td', { text: duration(m.median_answer_secs) })));
+    out.replaceChildren(
+      h('h3', { text: 'Accepted per day' }),
+      h('p', { class: 'muted small', text: 'Of the requests made each day, how many have been accepted.' }),
+      barChart(perDay.map((s) => ({ from: s.from, requests: s.total.requests, accepted: s.total.accepted })),
+        `Accepted requests per day, ${w.name}`),
+      h('h3', { text: 'Funnel' }),
+      funnel([
+        ['Requests', t.requests, `(${t.pending} pending, ${t.rejected} rejected, ${t.expired} expired, ${t.cancelled} withdrawn)`],
+        ['Accepted', t.accepted],
+      ]),
+      h('p', { class: 'muted small', text: 'Every scan that sends a request counts; the API does not count scans that made none (the scanner was already connected or waiting, or a policy blocked them).' }),
+      h('p', { class: 'median' }, h('strong', { text: 'Median time to answer: ' }), h('span', { id: 'way-median', text: duration(t.median_answer_secs) })),
+      h('h3', { text: 'Per member' }),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'way-members-stats' },
+        h('thead', {}, h('tr', {}, ['Member', 'Requests', 'Pending', 'Accepted', 'Rejected', 'Expired', 'Withdrawn', 'Median answer'].map((c) => h('th', { text: c })))),
+        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted', text: 'No requests in this period.' }))))));
+  };
+  const form = h('form', { class: 'search way-period', onsubmit: (ev) => { ev.preventDefault(); run(); } },
+    fromInput, toInput, h('button', { type: 'submit', class: 'secondary', text: 'Show' }));
+  run();
+  return h('div', { class: 'way-chart' }, form, out);
+}
+
+/** Who answers a way, in words. */
+function answeredBy(w, departments) {
+  const names = w.members.filter((m) => m.active).map((m) => m.name).join(', ') || 'nobody active';
+  if (w.department_id === null || w.department_id === undefined) return `Answered by ${names}`;
+  const d = departments.get(w.department_id);
+  return `Answered by the department ${d ? d.name : `#${w.department_id}`} (now: ${names})`;
+}
+
+function wayItem(w, departments, onChange) {
+  const org = session.org_id;
+  const out = h('div', { class: 'way-out' });
+  const detail = h('div', { class: 'way-detail' });
+  let open = '';
+  const toggle = (which, make) => () => {
+    open = open === which ? '' : which;
+    detail.replaceChildren(...(open ? [make()] : []));
+  };
+  const facts = [
+    w.channel && h('span', { class: 'badge channel', title: 'Channel', text: w.channel }),
+    h('span', { class: `badge state ${w.state}`, text: WAY_STATE[w.state] || w.state }),
+    h('span', { class: 'badge', text: SHARING[w.sharing] ? SHARING[w.sharing][0] : w.sharing }),
+    h('span', { class: 'badge', text: w.auto_accept ? 'Auto-accept' : 'Approval' }),
+    w.one_time && h('span', { class: 'badge', text: w.used_at ? `One-time, used ${day(w.used_at)}` : 'One-time' }),
+    w.expires_at && h('span', { class: 'badge', text: `Until ${when(w.expires_at)}` }),
+  ].filter(Boolean).flatMap((b) => [b, ' ']);
+  const pause = h('button', { type: 'button', class: 'secondary pause', text: w.paused ? 'Resume' : 'Pause',
+    onclick: (ev) => busy(ev.currentTarget, out, async () => {
+      await api('PATCH', `/v1/orgs/${org}/contact-ways/${w.id}`, { paused: !w.paused });
+      onChange();
+    }) });
+  return h('li', { class: 'way', 'data-id': w.id },
+    h('div', { class: 'person-text' },
+      h('strong', { class: 'way-name', text: w.name }),
+      h('div', { class: 'meta' }, ...facts),
+      h('div', { class: 'meta answerers', text: answeredBy(w, departments) }),
+      w.welcome && h('div', { class: 'meta welcome', text: `Welcome: ${w.welcome}` }),
+      h('div', { class: 'meta', text: `Made by ${w.created_by} · ${when(w.created_at)}${w.owner_member_id ? ' · a member\'s own code' : ''}` })),
+    h('div', { class: 'actions tight' },
+      h('button', { type: 'button', class: 'secondary codes', text: 'QR & poster', onclick: toggle('codes', () => wayCodes(w)) }),
+      h('button', { type: 'button', class: 'secondary chart', text: 'Chart', onclick: toggle('chart', () => wayChart(w)) }),
+      pause,
+      confirmButton('Delete', 'Yes, delete', async () => {
+        try {
+          await api('DELETE', `/v1/orgs/${org}/contact-ways/${w.id}`);
+          onChange();
+        } catch (e) {
+          out.replaceChildren(problemNotice(e));
+        }
+      })),
+    detail, out);
+}
+
+function addWayForm(tree, onAdded) {
+  const out = h('div');
+  const chosen = [];
+  const chosenList = h('ol', { class: 'chosen', id: 'way-chosen' });
+  const drawChosen = () => {
+    chosenList.replaceChildren(...chosen.map((m, i) => h('li', { 'data-id': m.id }, h('span', { text: m.name }), ' ',
+      h('button', { type: 'button', class: 'link-button', text: 'Remove', onclick: () => { chosen.splice(i, 1); drawChosen(); } }))));
+    if (chosen.length === 0) chosenList.append(h('li', { class: 'empty', text: 'Nobody chosen yet: add members from the directory below.' }));
+  };
+  drawChosen();
+  const pickItem = (m) => h('li', { class: 'member', 'data-id': m.id },
+    person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: `Employee ${m.employee_id}` })),
+    h('div', { class: 'actions tight' }, h('button', { type: 'button', class: 'secondary add-answerer', text: 'Add',
+      onclick: () => {
+        if (!chosen.some((c) => c.id === m.id)) chosen.push({ id: m.id, name: m.display_name });
+        drawChosen();
+      } })));
+  const membersBox = h('div', { class: 'answer-members' }, chosenList, directorySearch(pickItem, 'way-directory'));
+  const deptSelect = departmentSelect(tree, { id: 'w-department', name: 'department_id', 'aria-label': 'Department' }, 'Choose a department');
+  const deptBox = h('div', { class: 'answer-department', hidden: true },
+    deptSelect, h('p', { class: 'muted small', text: 'Its active members and those of every department under it answer, as people join and leave.' }));
+  const mode = (value, label, checked) => h('label', { class: 'check' },
+    h('input', { type: 'radio', name: 'answered_by', value, checked: checked || null, onchange: () => {
+      membersBox.hidden = value !== 'members';
+      deptBox.hidden = value !== 'department';
+    } }), label);
+  const field = (name, label, input) => [h('label', { for: `w-${name}`, text: label }), input];
+  const form = h('form', { id: 'add-way' },
+    ...field('name', 'Name (shown on the code)', h('input', { type: 'text', id: 'w-name', name: 'name', required: true, maxlength: 64, placeholder: 'Sales team' })),
+    ...field('channel', 'Channel (optional: kept on every request, e.g. fair-2026)', h('input', { type: 'text', id: 'w-channel', name: 'channel', maxlength: 30, pattern: '[A-Za-z0-9._\\-]+' })),
+    h('fieldset', { class: 'answered-by' }, h('legend', { text: 'Who answers' }),
+      mode('members', 'These members, in this order', true),
+      tree.length > 0 && mode('department', 'A department'),
+      membersBox, deptBox),
+    ...field('sharing', 'Sharing the scans', h('select', { id: 'w-sharing', name: 'sharing' },
+      Object.entries(SHARING).map(([value, [label, hint]]) => h('option', { value, text: `${label}: ${hint}` })))),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'auto_accept', id: 'w-auto-accept' }), 'Accept requests at once (no approval)'),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'one_time', id: 'w-one-time' }), 'One-time: the code makes one request only'),
+    ...field('expires', 'Stops taking scans at (optional)', h('input', { type: 'datetime-local', id: 'w-expires', name: 'expires' })),
+    ...field('welcome', 'Welcome message, sent when a request is accepted (optional; {requester} and {member} are filled in)',
+      h('textarea', { id: 'w-welcome', name: 'welcome', maxlength: 500, rows: 2 })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'w-create', text: 'Create team code' })), out);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    // The directory search inside is a form of its own, whose submit bubbles up to this one.
+    if (ev.target !== form) return;
+    const data = new FormData(form);
+    const body = { name: data.get('name'), sharing: data.get('sharing'),
+      auto_accept: data.get('auto_accept') === 'on', one_time: data.get('one_time') === 'on' };
+    if (data.get('channel').trim()) body.channel = data.get('channel').trim();
+    if (data.get('welcome').trim()) body.welcome = data.get('welcome');
+    if (data.get('expires')) body.expires_at = Math.floor(new Date(data.get('expires')).getTime() / 1000);
+    if (data.get('answered_by') === 'department') {
+      if (data.get('department_id')) body.department_id = Number(data.get('department_id'));
+    } else {
+      body.members = chosen.map((m) => m.id);
+    }
+    busy(form.querySelector('#w-create'), out, async () => {
+      const w = await api('POST', `/v1/orgs/${session.org_id}/contact-ways`, body);
+      form.reset();
+      chosen.length = 0;
+      drawChosen();
+      membersBox.hidden = false;
+      deptBox.hidden = true;
+      out.replaceChildren(notice('ok', `${w.name} was created`, 'Print its poster or share its link from the list above.'));
+      onAdded();
+    });
+  });
+  return form;
+}
+
+async function adminWaysView() {
+  if (!needRole('admin')) return;
+  const org = session.org_id;
+  const listSlot = h('div');
+  const addSlot = h('div');
+  let tree = [];
+  const refresh = async () => {
+    let page;
+    try {
+      [page, tree] = await Promise.all([api('GET', `/v1/orgs/${org}/contact-ways?limit=200`), departmentTree()]);
+    } catch (e) {
+      listSlot.replaceChildren(problemNotice(e));
+      return;
+    }
+    const departments = new Map(tree.map(({ d }) => [d.id, d]));
+    const list = h('ul', { class: 'list', id: 'ways' }, page.items.map((w) => wayItem(w, departments, refresh)));
+    if (page.items.length === 0) list.append(h('li', { class: 'empty', text: 'No team codes yet.' }));
+    listSlot.replaceChildren(list, ...(page.next_after ? [h('p', { class: 'muted small', text: 'Showing the newest 200.' })] : []));
+  };
+  show(pageHead('Team codes', `Contact ways of ${session.org_name}: one QR code on a booth, a website or a poster, answered by a team.`),
+    panel('Team codes', listSlot), panel('New team code', addSlot));
+  await refresh();
+  addSlot.replaceChildren(addWayForm(tree, refresh));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1522,6 +1889,7 @@ const VIEWS = {
   '/directory': directoryView,
   '/admin': adminMembersView,
   '/admin/departments': adminDepartmentsView,
+  '/admin/contact-ways': adminWaysView,
   '/admin/contacts': adminContactsView,
   '/admin/policy': adminPolicyView,
   '/admin/cards': adminCardsView,

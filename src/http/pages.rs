@@ -23,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 const SHELL: &str = include_str!("../../assets/web/index.html");
 
 /// The paths that show the app. Unknown paths stay 404 problem documents.
-const PAGES: [&str; 13] = [
+const PAGES: [&str; 14] = [
     "/",
     "/card",
     "/scan",
@@ -32,6 +32,7 @@ const PAGES: [&str; 13] = [
     "/directory",
     "/admin",
     "/admin/departments",
+    "/admin/contact-ways",
     "/admin/contacts",
     "/admin/policy",
     "/admin/cards",

@@ -5,7 +5,7 @@
 use crate::common::{Backend, spawn_app};
 use reqwest::Method;
 
-const PAGES: [&str; 15] = [
+const PAGES: [&str; 16] = [
     "/",
     "/card",
     "/scan",
@@ -14,6 +14,7 @@ const PAGES: [&str; 15] = [
     "/directory",
     "/admin",
     "/admin/departments",
+    "/admin/contact-ways",
     "/admin/contacts",
     "/admin/policy",
     "/admin/cards",

@@ -94,6 +94,20 @@ impl Browser {
         self.wait_for(css).await.click().await.expect("click");
     }
 
+    /// Scrolls the element at `css` to the middle of the window (out from under the sticky
+    /// top bar), then clicks it.
+    async fn click_centered(&self, css: &str) {
+        let el = self.wait_for(css).await;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' }); return true;",
+                vec![serde_json::to_value(&el).expect("an element")],
+            )
+            .await
+            .expect("scroll");
+        el.click().await.expect("click");
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         self.wait_for(css)
             .await
@@ -189,7 +203,6 @@ async fn photo_of_printable_card(
     member: i64,
     dir: &Path,
 ) -> PathBuf {
-    use namecard::scan::synth::{PhotoParams, phone_photo};
     let png = app
         .get(
             &format!("/v1/orgs/{org}/members/{member}/card/printable"),
@@ -197,9 +210,14 @@ async fn photo_of_printable_card(
         )
         .await;
     assert_eq!(png.status, 200);
-    let printed = image::load_from_memory(&png.bytes)
-        .expect("a PNG")
-        .to_luma8();
+    photo_of_png(&png.bytes, &dir.join(format!("card-{org}-{member}.jpg")))
+}
+
+/// A printed PNG (a card, a team code's poster) photographed by a "phone": the JPEG file a
+/// person would upload, written to `path`.
+fn photo_of_png(png: &[u8], path: &Path) -> PathBuf {
+    use namecard::scan::synth::{PhotoParams, phone_photo};
+    let printed = image::load_from_memory(png).expect("a PNG").to_luma8();
     // A 3 MP photo keeps the upload under the default body limit and the test quick.
     let jpeg = phone_photo(
         &printed,
@@ -210,9 +228,8 @@ async fn photo_of_printable_card(
             ..PhotoParams::default()
         },
     );
-    let path = dir.join(format!("card-{org}-{member}.jpg"));
-    std::fs::write(&path, jpeg).expect("write photo");
-    path
+    std::fs::write(path, jpeg).expect("write photo");
+    path.to_owned()
 }
 
 /// Two organizations that allow contacts with each other (`partners_only`, partners both
@@ -1074,5 +1091,194 @@ async fn sign_in_through_the_identity_provider(backend: Backend) {
     b.wait_for("main[data-code=oidc_provider_error]").await;
     b.wait_for_text("main", "refused the sign-in").await;
     b.screenshots("sign-in-sso-failed").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_counts_it() {
+    let Some(b) = browser(&[]).await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let grace = member(
+        &app,
+        &orgs.admin_a,
+        orgs.a,
+        "Grace Hopper",
+        "A-2",
+        "Rear Admiral",
+    )
+    .await;
+    let admin_in = async || {
+        let link = app
+            .admin_signin_link(&orgs.admin_a, orgs.a)
+            .await
+            .expect(201);
+        b.sign_in(&app, link["url"].as_str().unwrap()).await;
+        b.open(&app, "/admin/contact-ways").await;
+    };
+    admin_in().await;
+    b.wait_for_text("#ways", "No team codes yet").await;
+
+    // A team code answered by Ada and Grace, picked from the directory in that order.
+    b.type_into("#w-name", "Sales team").await;
+    b.type_into("#w-channel", "fair-2026").await;
+    // Nobody chosen yet: the API's refusal shows as every page shows a problem.
+    b.click_centered("#w-create").await;
+    b.wait_for_text("#add-way .notice.bad", "That did not work")
+        .await;
+    for id in [orgs.ada, grace] {
+        b.click_centered(&format!(
+            "#way-directory li.member[data-id='{id}'] button.add-answerer"
+        ))
+        .await;
+    }
+    b.wait_for_text("#way-chosen", "Grace Hopper").await;
+    b.type_into(
+        "#w-welcome",
+        "Hello {requester}, {member} will look after you.",
+    )
+    .await;
+    b.click_centered("#w-create").await;
+    b.wait_for_text("#add-way", "Sales team was created").await;
+    let listed = b
+        .wait_for_text("#ways", "Answered by Ada Lovelace, Grace Hopper")
+        .await;
+    for fact in [
+        "Sales team",
+        "fair-2026",
+        "Live",
+        "Round robin",
+        "Approval",
+        "Made by",
+    ] {
+        assert!(listed.contains(fact), "{fact}: {listed}");
+    }
+    let way = b
+        .eval("return document.querySelector('#ways li.way').dataset.id;")
+        .await;
+    let way: i64 = way.as_str().expect("way id").parse().expect("a number");
+    let row = format!("#ways li.way[data-id='{way}']");
+
+    // Its QR, its poster (shown, and a PNG behind the download) and its plain link.
+    b.click_centered(&format!("{row} button.codes")).await;
+    b.wait_for(&format!("{row} .way-poster")).await;
+    let css = format!("{row} img");
+    b.wait_until(|b| {
+        let css = css.clone();
+        async move { b.images_loaded(&css).await }
+    })
+    .await;
+    let poster = b
+        .eval(&format!(
+            "const a = document.querySelector(\"{row} a.poster\");\
+             return fetch(a.href).then(async (r) => [r.status, r.headers.get('content-type'),\
+               [...new Uint8Array(await r.arrayBuffer()).slice(0, 4)], a.getAttribute('download')]);"
+        ))
+        .await;
+    assert_eq!(poster[0], json!(200), "{poster}");
+    assert_eq!(poster[1], json!("image/png"), "{poster}");
+    assert_eq!(poster[2], json!([0x89, 0x50, 0x4e, 0x47]), "{poster}");
+    assert!(poster[3].as_str().unwrap().ends_with(".png"), "{poster}");
+    let link = b.wait_for(&format!("{row} a.way-url")).await;
+    let url = link.attr("href").await.unwrap().expect("a link");
+    let text = link.text().await.unwrap();
+    assert_eq!(url, text);
+    assert!(url.starts_with("HTTPS://NC.EXAMPLE.COM/C/"), "{url}");
+    b.assert_no_alert().await;
+    b.screenshots("admin-contact-ways").await;
+
+    // The chart of a code nobody scanned yet.
+    b.click_centered(&format!("{row} button.chart")).await;
+    b.wait_for_text(&format!("{row} #way-funnel"), "Requests 0")
+        .await;
+    b.sign_out().await;
+
+    // Bob, at the partner organization, photographs the printed poster.
+    let poster = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{way}/poster.png", orgs.a),
+            Some(&orgs.admin_a),
+        )
+        .await;
+    assert_eq!(poster.status, 200);
+    let photos = tempfile::tempdir().expect("tempdir");
+    let photo = photo_of_png(&poster.bytes, &photos.path().join("poster.jpg"));
+    b.sign_in(&app, &orgs.bob_link(&app).await).await;
+    b.choose_photo(&app, &photo).await;
+    b.wait_for_text("#scan-result", "Verified team code").await;
+    let told = b.wait_for_text("#scan-way", "will answer you").await;
+    assert!(told.contains("Team code: Sales team"), "{told}");
+    assert!(told.contains("of Acme Robotics (Sales team)"), "{told}");
+    b.click("#send-request").await;
+    let sent = b.wait_for_text("#send-outcome", "Request sent").await;
+    assert!(
+        sent.contains("will see your request in their inbox"),
+        "{sent}"
+    );
+    b.screenshots("scan-team-code").await;
+
+    // The plain link opens the team card in a browser: Bob's request is waiting.
+    let body = url.rsplit("/C/").next().unwrap();
+    b.open(&app, &format!("/C/{body}")).await;
+    b.wait_for_text("#scan-owner", "Sales team").await;
+    b.wait_for_text("#card-check", "Already requested").await;
+    b.sign_out().await;
+
+    // The chart counts the request, exactly as the stats API does.
+    admin_in().await;
+    b.click_centered(&format!("{row} button.chart")).await;
+    let funnel = b
+        .wait_for_text(&format!("{row} #way-funnel"), "Requests 1")
+        .await;
+    assert!(funnel.contains("1 pending"), "{funnel}");
+    assert!(funnel.contains("Accepted 0"), "{funnel}");
+    let stats = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{way}/stats", orgs.a),
+            Some(&orgs.admin_a),
+        )
+        .await;
+    let stats = stats.json;
+    assert_eq!(stats["total"]["requests"], json!(1), "{stats}");
+    let answerer = stats["members"][0]["member_id"].as_i64().expect("a member");
+    let member_row = b
+        .wait_for_text(
+            &format!("{row} table.way-members-stats tr[data-member='{answerer}']"),
+            "1",
+        )
+        .await;
+    let name = if answerer == orgs.ada {
+        "Ada Lovelace"
+    } else {
+        "Grace Hopper"
+    };
+    assert!(member_row.contains(name), "{member_row}");
+    // Thirty days, today's column one request high, none accepted.
+    let days = b
+        .eval(&format!(
+            "const days = [...document.querySelectorAll(\"{row} svg.bar-chart g.day\")];\
+             const last = days[days.length - 1];\
+             return [days.length, last.querySelector('rect.requests').dataset.value,\
+               last.querySelector('rect.accepted').dataset.value];"
+        ))
+        .await;
+    assert_eq!(days, json!([30, "1", "0"]));
+    b.assert_no_alert().await;
+    b.screenshots("admin-contact-way-chart").await;
+
+    // Paused from the list, resumed, then deleted after a confirmation.
+    b.click_centered(&format!("{row} button.pause")).await;
+    b.wait_for_text(&format!("{row} .badge.state"), "Paused")
+        .await;
+    b.wait_for_text(&format!("{row} button.pause"), "Resume")
+        .await;
+    b.click_centered(&format!("{row} button.pause")).await;
+    b.wait_for_text(&format!("{row} .badge.state"), "Live")
+        .await;
+    b.click_centered(&format!("{row} button.danger")).await;
+    b.wait_for_text(&format!("{row} button.danger"), "Yes, delete")
+        .await;
+    b.click_centered(&format!("{row} button.danger")).await;
+    b.wait_for_text("#ways", "No team codes yet").await;
     b.close().await;
 }
