@@ -1650,6 +1650,7 @@ async function adminPolicyView() {
   out.replaceChildren(
     panel('External contacts', policyForm),
     await ssoSettingsPanel(org),
+    await scimTokensPanel(org),
     h('div', { class: 'grid-2' },
       panel('Partner organizations', list,
         h('label', { for: 'partner-id', text: 'Add a partner by its organization id' }), addPartner, partnerOut),
@@ -1718,6 +1719,45 @@ async function ssoSettingsPanel(org) {
     }
   });
   return panel('Single sign-on (OpenID Connect)', now, form, h('div', { class: 'actions' }, remove));
+}
+
+/** Admin: the organization's SCIM tokens, for its identity provider's provisioning. A token's
+ * secret is shown once, when it is made. */
+async function scimTokensPanel(org) {
+  let tokens = await api('GET', `/v1/orgs/${org}/scim/tokens`);
+  const out = h('div');
+  const list = h('ul', { class: 'list', id: 'scim-tokens' });
+  const render = () => list.replaceChildren(...(tokens.length ? tokens.map((t) => h('li', {},
+    h('span', { text: `${t.label} · made ${day(t.created_at)} · ${t.last_used_at ? `last used ${day(t.last_used_at)}` : 'never used'}` }),
+    confirmButton('Revoke', 'Yes, revoke', async () => {
+      try {
+        await api('DELETE', `/v1/orgs/${org}/scim/tokens/${t.id}`);
+        tokens = tokens.filter((x) => x.id !== t.id);
+        render();
+        out.replaceChildren(notice('ok', 'Token revoked', 'The identity provider holding it is refused from now on.'));
+      } catch (e) {
+        out.replaceChildren(problemNotice(e));
+      }
+    })))
+    : [h('li', { class: 'muted', text: 'No SCIM tokens: nothing provisions members.' })]));
+  render();
+  const label = h('input', { type: 'text', id: 'scim-label', 'aria-label': 'Token label', required: true, maxlength: 100, placeholder: 'Entra ID' });
+  const form = h('form', { id: 'scim-new', class: 'search' }, label, h('button', { type: 'submit', text: 'Create SCIM token' }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(form.querySelector('button'), out, async () => {
+      const made = await api('POST', `/v1/orgs/${org}/scim/tokens`, { label: label.value.trim() });
+      tokens = await api('GET', `/v1/orgs/${org}/scim/tokens`);
+      label.value = '';
+      render();
+      out.replaceChildren(notice('ok', 'SCIM token created', 'Paste both into your identity provider. The token is shown only now:',
+        h('p', { class: 'small muted', text: 'SCIM base URL (Entra ID: Tenant URL; Okta: SCIM connector base URL)' }), copyRow(made.scim_base_url),
+        h('p', { class: 'small muted', text: 'Token (Entra ID: Secret Token; Okta: HTTP header, Bearer)' }), copyRow(made.secret)));
+    });
+  });
+  return panel('Provisioning (SCIM)',
+    h('p', { class: 'muted small', text: 'Your identity provider creates, changes and removes members and departments through SCIM 2.0 with one of these tokens.' }),
+    list, form, out);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -975,6 +975,60 @@ async fn a_member_tags_a_contact_adds_a_note_and_saves_it_to_the_phone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_creates_a_scim_token_an_identity_provider_uses_and_revokes_it() {
+    let Some(b) = browser(&[]).await else { return };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let orgs = two_partner_organizations(&app).await;
+    let admin_link = app
+        .admin_signin_link(&orgs.admin_a, orgs.a)
+        .await
+        .expect(201);
+    b.sign_in(&app, admin_link["url"].as_str().unwrap()).await;
+    b.open(&app, "/admin/policy").await;
+    b.wait_for_text("#scim-tokens", "No SCIM tokens").await;
+    b.type_into("#scim-label", "Entra ID").await;
+    b.click("#scim-new button[type=submit]").await;
+    b.wait_for_text("#scim-tokens", "Entra ID").await;
+    let shown = b
+        .eval("return [...document.querySelectorAll('.copy-row input')].map(i => i.value);")
+        .await;
+    let shown: Vec<&str> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let base = shown
+        .iter()
+        .find(|v| v.ends_with("/scim/v2"))
+        .expect("the SCIM base URL");
+    assert!(base.starts_with("https://nc.example.com"), "{base}");
+    let secret = shown
+        .iter()
+        .find(|v| v.starts_with("nc_"))
+        .expect("the token, shown once")
+        .to_string();
+    // What the page handed over works as an identity provider would use it.
+    let users = app
+        .send(reqwest::Method::GET, "/scim/v2/Users", Some(&secret), None)
+        .await;
+    assert_eq!(users.status, 200, "{}", users.json);
+    assert_eq!(users.json["totalResults"], 1, "Ada is provisioned already");
+
+    b.eval(
+        "const li = [...document.querySelectorAll('#scim-tokens li')].find(li => li.textContent.includes('Entra ID'));\
+         li.querySelector('button.danger').click(); li.querySelector('button.danger').click(); return true;",
+    )
+    .await;
+    b.wait_for_text("#scim-tokens", "No SCIM tokens").await;
+    let refused = app
+        .send(reqwest::Method::GET, "/scim/v2/Users", Some(&secret), None)
+        .await;
+    assert_eq!(refused.status, 401);
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_turns_e_mail_notices_off_on_their_card_page() {
     let Some(b) = browser(&[]).await else { return };
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
