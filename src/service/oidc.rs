@@ -584,6 +584,11 @@ impl Oidc {
             return Err(invalid(format!("the JWKS answered {status}")).into());
         }
         let keys = oidc::parse_jwks(&jwks).ok_or_else(|| invalid("the JWKS has no keys array"))?;
+        // A set of keys none of which can be read can verify nothing: the provider's fault,
+        // not the token's, and said so before anyone is sent to sign in.
+        if keys.is_empty() {
+            return Err(invalid("the JWKS has no key namecard can read").into());
+        }
         let cached = Cached {
             metadata: Arc::new(metadata),
             keys: Arc::new(keys),

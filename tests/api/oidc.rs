@@ -648,6 +648,23 @@ async fn a_provider_answering_garbage_or_too_slowly_gets_its_error_page_promptly
             invalid,
         ),
         (
+            "JWKS of no key namecard can use",
+            garbage(
+                Endpoint::Jwks,
+                200,
+                "application/json",
+                r#"{"keys": [42, {"kty": "nope"}]}"#,
+            ),
+            502,
+            invalid,
+        ),
+        (
+            "JWKS of no key at all",
+            garbage(Endpoint::Jwks, 200, "application/json", r#"{"keys": []}"#),
+            502,
+            invalid,
+        ),
+        (
             "JWKS a JSON list",
             garbage(Endpoint::Jwks, 200, "application/json", "[]"),
             502,
