@@ -356,7 +356,7 @@ for_both_databases! {
             let condition = match lookup {
                 GroupLookup::All => "TRUE",
                 GroupLookup::Id(_) => "d.id = $2",
-                GroupLookup::DisplayName(_) => "d.name = $2",
+                GroupLookup::DisplayName(_) => "lower(d.name) = lower($2)",
                 GroupLookup::ExternalId(_) => "g.external_id = $2",
             };
             let sql = format!(

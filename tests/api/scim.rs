@@ -250,6 +250,18 @@ async fn entra_id_provisions_updates_disables_and_deletes_a_user_and_its_groups(
         .await
         .expect(201);
     let gid = group["id"].as_str().unwrap().to_owned();
+    // displayName compares without regard to case, as RFC 7643 has it.
+    let any_case = quoted(r#"displayName eq "SALES 销售""#);
+    let found = app
+        .scim(
+            Method::GET,
+            &format!("/Groups?filter={any_case}"),
+            &scim,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(found["totalResults"], 1, "{found}");
     app.scim_patch(
         &format!("/Groups/{gid}"),
         &scim,
