@@ -184,3 +184,115 @@ mod tests {
         let _: &dyn std::error::Error = &e;
     }
 }
+
+/// Hostile input never panics the parsers or the patcher: filters and PATCH bodies made of the
+/// grammar's own pieces in random order, and random JSON values in every place.
+#[cfg(test)]
+mod hostile {
+    use super::{GROUP, USER, apply, parse_filter, parse_patch};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// Pieces of filter and path text, so random strings reach deep into the grammar.
+    fn grammar_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("userName".to_owned()),
+            Just("emails".to_owned()),
+            Just("members".to_owned()),
+            Just("name.givenName".to_owned()),
+            Just("urn:ietf:params:scim:schemas:core:2.0:User:".to_owned()),
+            Just(" eq ".to_owned()),
+            Just(" co ".to_owned()),
+            Just(" pr".to_owned()),
+            Just(" and ".to_owned()),
+            Just(" or ".to_owned()),
+            Just("not ".to_owned()),
+            Just("(".to_owned()),
+            Just(")".to_owned()),
+            Just("[".to_owned()),
+            Just("]".to_owned()),
+            Just(".".to_owned()),
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+            Just("\"a\\u00e9\"".to_owned()),
+            Just("true".to_owned()),
+            Just("12e400".to_owned()),
+            "[\\x00-\\u{10FFFF}]{0,3}",
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            ".{0,8}".prop_map(Value::String),
+            prop_oneof![Just("True"), Just("False"), Just("7"), Just("work")]
+                .prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("value".to_owned()),
+                            Just("type".to_owned()),
+                            Just("primary".to_owned()),
+                            Just("displayName".to_owned()),
+                            Just("name.familyName".to_owned()),
+                            ".{0,6}".prop_map(|s: String| s)
+                        ],
+                        inner
+                    ),
+                    0..4
+                )
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn filters_of_any_text_parse_or_are_refused_and_evaluate_without_panic(
+            text in grammar_text(),
+            resource in json_value(),
+        ) {
+            if let Ok(filter) = parse_filter(&text) {
+                let _ = filter.matches(&resource, &USER);
+                let _ = filter.equality();
+            }
+        }
+
+        #[test]
+        fn patches_of_any_shape_apply_or_are_refused_without_panic(
+            ops in prop::collection::vec(
+                (prop_oneof![Just("add"), Just("Replace"), Just("remove"), Just("x")],
+                 prop::option::of(grammar_text()),
+                 prop::option::of(json_value())),
+                1..6,
+            ),
+            resource in json_value(),
+        ) {
+            let operations: Vec<Value> = ops
+                .into_iter()
+                .map(|(op, path, value)| {
+                    let mut o = json!({"op": op});
+                    if let Some(p) = path { o["path"] = json!(p); }
+                    if let Some(v) = value { o["value"] = v; }
+                    o
+                })
+                .collect();
+            let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations});
+            if let Ok(parsed) = parse_patch(&body) {
+                for schema in [&USER, &GROUP] {
+                    let mut doc = resource.clone();
+                    let _ = apply(&mut doc, &parsed, schema);
+                }
+            }
+        }
+    }
+}
