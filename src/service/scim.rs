@@ -325,6 +325,13 @@ impl Scim {
             let (current, resource) = self.current(token, kind, id).await?;
             check_version(&resource, if_match)?;
             let doc = change(&resource.body)?;
+            // A change that changes nothing (identity providers repeat their values on every
+            // sync) writes nothing and audits nothing.
+            if normalized(doc.clone(), kind.schema())?
+                == normalized(resource.body.clone(), kind.schema())?
+            {
+                return Ok(resource);
+            }
             match self.write(token, &current, &doc, &resource.version).await {
                 Err(ScimFailure::Store(StoreError::Conflict(Conflict::ScimVersion)))
                     if if_match.is_none() && tries < 3 =>

@@ -504,6 +504,40 @@ async fn okta_imports_pushes_and_deprovisions_users_and_groups(backend: Backend)
         .expect(200);
     assert_eq!(added["members"].as_array().map(Vec::len), Some(1));
 
+    // A push that repeats what is there writes nothing: no audit entry, the same version.
+    let before = app
+        .get(&format!("/v1/orgs/{org}/audit"), Some(&admin))
+        .await
+        .expect(200)
+        .to_string()
+        .matches("member.update")
+        .count();
+    let now = app
+        .scim(Method::GET, &format!("/Users/{id}"), &scim, None)
+        .await
+        .expect(200);
+    let same = app
+        .scim(
+            Method::PUT,
+            &format!("/Users/{id}"),
+            &scim,
+            Some(now.clone()),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        same["meta"], now["meta"],
+        "the same version, the same lastModified"
+    );
+    let after = app
+        .get(&format!("/v1/orgs/{org}/audit"), Some(&admin))
+        .await
+        .expect(200)
+        .to_string()
+        .matches("member.update")
+        .count();
+    assert_eq!(before, after, "an unchanged user is not audited as changed");
+
     // Okta deprovisions with a pathless replace of active.
     let off = app
         .scim_patch(
