@@ -647,17 +647,24 @@ impl Contacts {
         };
         let event =
             |r: &ContactRequest| request_event("contact_request.created", r, now, who.actor);
+        // The owner's notice by e-mail is queued in the request's transaction. A way that
+        // accepts at once makes a contact, not a request to answer: no notice then.
+        let mail = self
+            .mail
+            .as_ref()
+            .filter(|_| !way.is_some_and(|w| w.auto_accept));
+        let build = |r: &ContactRequest| mail.and_then(|m| m.contact_request_notice(r));
+        let notice: crate::store::contacts::NoticeFor<'_> = mail.map(|_| &build as _);
         Ok(
-            match self.store.create_contact_request(&new, &event).await? {
-                RequestCreated::Created(r) => {
+            match self
+                .store
+                .create_contact_request(&new, &event, notice)
+                .await?
+            {
+                RequestCreated::Created(r, noticed) => {
                     metrics::counter!("contact_requests_total", "via" => via.as_str()).increment(1);
-                    // A way that accepts at once makes a contact, not a request to answer.
-                    if let Some(mail) = self
-                        .mail
-                        .as_ref()
-                        .filter(|_| !way.is_some_and(|w| w.auto_accept))
-                    {
-                        mail.contact_request(&r).await;
+                    if let (Some(m), true) = (mail, noticed) {
+                        m.queued_with_change(crate::domain::MailKind::ContactRequest);
                     }
                     Outcome::RequestCreated(r)
                 }

@@ -161,8 +161,28 @@ impl Mail {
         letter: Letter,
         ignore_opt_out: bool,
     ) -> Result<Option<MailId>, StoreError> {
-        if !self.is_enabled() {
+        let Some(mail) = self.prepare(org_id, member_id, name, kind, letter, ignore_opt_out) else {
             return Ok(None);
+        };
+        let queued = self.store.queue_mail(&mail).await?;
+        if queued.is_some() {
+            metrics::counter!("mails_queued_total", "kind" => kind.as_str()).increment(1);
+        }
+        Ok(queued)
+    }
+
+    /// The mail to queue, its letter sealed; `None` with e-mail off.
+    fn prepare(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        name: &str,
+        kind: MailKind,
+        letter: Letter,
+        ignore_opt_out: bool,
+    ) -> Option<NewMail> {
+        if !self.is_enabled() {
+            return None;
         }
         let message_id = self.message_id();
         let sealed = SealedLetter {
@@ -171,7 +191,7 @@ impl Mail {
             html: letter.html,
         };
         let plain = serde_json::to_vec(&sealed).unwrap_or_default();
-        let mail = NewMail {
+        Some(NewMail {
             org_id,
             member_id,
             kind,
@@ -180,12 +200,7 @@ impl Mail {
             message_id,
             ignore_opt_out,
             now: self.clock.now(),
-        };
-        let queued = self.store.queue_mail(&mail).await?;
-        if queued.is_some() {
-            metrics::counter!("mails_queued_total", "kind" => kind.as_str()).increment(1);
-        }
-        Ok(queued)
+        })
     }
 
     /// A new `Message-ID`: random, at the public URL's host.
@@ -245,19 +260,27 @@ impl Mail {
         .ok_or(MailError::NoAddress)
     }
 
-    /// Tells the owner of a new request about it.
-    pub async fn contact_request(&self, r: &ContactRequest) {
-        if !self.is_enabled() {
-            return;
-        }
+    /// The mail that tells the owner of a new request about it, to be queued with the request
+    /// (`None` with e-mail off).
+    pub fn contact_request_notice(&self, r: &ContactRequest) -> Option<NewMail> {
         let o = &r.owner;
+        if !self.is_enabled() {
+            return None;
+        }
         let letter = Letter::contact_request(r, &self.public_url);
-        self.notice(
-            (o.organization.id, o.member_id, &o.name),
+        self.prepare(
+            o.organization.id,
+            o.member_id,
+            &o.name,
             MailKind::ContactRequest,
             letter,
+            false,
         )
-        .await;
+    }
+
+    /// Counts a notice queued with its change (see [`Self::contact_request_notice`]).
+    pub fn queued_with_change(&self, kind: MailKind) {
+        metrics::counter!("mails_queued_total", "kind" => kind.as_str()).increment(1);
     }
 
     /// Tells about the transfers just started: each contact (who may refuse) and the new holder

@@ -2,6 +2,7 @@
 //! conditional update each), the mutual relations accepted requests create, and the phone
 //! lookup counter. Every change writes the event the service built for it, in its transaction.
 
+use super::mail::NewMail;
 use super::{Conflict, Event, StoreError, corrupt, for_both_databases, like_pattern, placeholders};
 use crate::card::CardId;
 use crate::domain::contact::relation_pair;
@@ -33,8 +34,8 @@ pub struct NewContactRequest {
 /// What creating a request did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestCreated {
-    /// A new pending request.
-    Created(ContactRequest),
+    /// A new pending request, and whether the owner's notice by e-mail was queued with it.
+    Created(ContactRequest, bool),
     /// The requester already has a pending request to this owner: nothing new was written.
     AlreadyPending(ContactRequest),
     /// The two are already external contacts.
@@ -69,6 +70,10 @@ pub struct RemovedContact {
 /// transaction, which the event is written in).
 pub type EventFor<'a, T> = &'a (dyn Fn(&T) -> Event + Send + Sync);
 
+/// Builds the mail that tells of a new request (`None`: no mail), queued in the request's
+/// transaction, so the request and its notice are written together or not at all.
+pub type NoticeFor<'a> = Option<&'a (dyn Fn(&ContactRequest) -> Option<NewMail> + Send + Sync)>;
+
 /// Contact requests and relations.
 #[async_trait::async_trait]
 pub trait ContactStore: Send + Sync {
@@ -79,6 +84,7 @@ pub trait ContactStore: Send + Sync {
         &self,
         request: &NewContactRequest,
         event: EventFor<'_, ContactRequest>,
+        notice: NoticeFor<'_>,
     ) -> Result<RequestCreated, StoreError>;
     /// Reads a request as of `now` (a pending request past its expiry reads as expired).
     async fn get_contact_request(
@@ -349,6 +355,7 @@ for_both_databases! {
             &self,
             req: &NewContactRequest,
             event: EventFor<'_, ContactRequest>,
+            notice: NoticeFor<'_>,
         ) -> Result<RequestCreated, StoreError> {
             // A concurrent creation for the same pair makes the insert a no-op; the retry then
             // finds that request pending.
@@ -420,8 +427,13 @@ for_both_databases! {
                 }
                 let view = fetch_request(&mut tx, RequestId::new(id), req.created_at).await?;
                 Self::write_event(&mut tx, &event(&view)).await?;
+                let mail = notice.and_then(|build| build(&view));
+                let queued = match mail {
+                    Some(m) => Self::insert_mail(&mut tx, &m).await?.is_some(),
+                    None => false,
+                };
                 tx.commit().await?;
-                return Ok(RequestCreated::Created(view));
+                return Ok(RequestCreated::Created(view, queued));
             }
             Err(StoreError::Conflict(Conflict::ContactRequest))
         }

@@ -150,9 +150,9 @@ fn status_condition(status: MailStatus) -> &'static str {
 }
 
 for_both_databases! {
-    #[async_trait::async_trait]
-    impl MailStore for Sql {
-        async fn queue_mail(&self, mail: &NewMail) -> Result<Option<MailId>, StoreError> {
+    impl Sql {
+        /// Queues a mail in the caller's transaction (see [`MailStore::queue_mail`]).
+        pub(crate) async fn insert_mail(conn: &mut Conn, mail: &NewMail) -> Result<Option<MailId>, StoreError> {
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO mail_outbox (org_id, member_id, kind, to_address, subject, message_id, \
                  letter_kek, letter, attempts, next_attempt_at, created_at) \
@@ -170,9 +170,17 @@ for_both_databases! {
             .bind(&mail.letter.text)
             .bind(mail.now)
             .bind(mail.ignore_opt_out)
-            .fetch_optional(&self.pool)
+            .fetch_optional(conn)
             .await?;
             Ok(id.map(MailId::new))
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MailStore for Sql {
+        async fn queue_mail(&self, mail: &NewMail) -> Result<Option<MailId>, StoreError> {
+            let mut conn = self.pool.acquire().await?;
+            Self::insert_mail(&mut conn, mail).await
         }
 
         async fn claim_mails(&self, now: i64, lease_secs: i64, limit: i64) -> Result<Vec<ClaimedMail>, StoreError> {

@@ -360,6 +360,59 @@ async fn a_new_contact_request_reaches_its_owner_unless_they_opted_out(backend: 
     assert_eq!(listed[0]["kind"], "contact_request");
 }
 
+async fn a_request_and_its_notice_are_written_together_or_not_at_all(backend: Backend) {
+    let port = free_port();
+    let Some(app) = app_mailing(backend, port, Arc::new(namecard::service::SystemClock)).await
+    else {
+        return;
+    };
+    let (acme, admin, customer, c_admin) = two_orgs(&app, "Acme").await;
+    let (_, owner) = member_with_email(&app, &admin, acme, "Ada", "ada@acme.example").await;
+    let (_, asker) = app
+        .member_with_token(&c_admin, customer, "Li Na", "C1")
+        .await;
+    let card = app.card_text(&owner).await;
+
+    // The outbox refuses every row (an injected fault): the request is not made either.
+    if backend == Backend::Postgres {
+        crate::common::execute(
+            &app.database_url,
+            "CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql",
+        )
+        .await;
+        crate::common::execute(
+            &app.database_url,
+            "CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_outbox FOR EACH ROW EXECUTE FUNCTION refuse_mail()",
+        )
+        .await;
+    } else {
+        crate::common::execute(
+            &app.database_url,
+            "CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_outbox BEGIN SELECT RAISE(ABORT, 'injected'); END",
+        )
+        .await;
+    }
+    let failed = app.scan_text(&asker, &card).await;
+    assert!(failed.status.is_server_error(), "{failed:?}");
+    assert_eq!(
+        app.requests(&owner, "direction=incoming").await["items"],
+        json!([]),
+        "no request without its notice"
+    );
+
+    // The fault gone, the same scan makes both.
+    let drop = if backend == Backend::Postgres {
+        "DROP TRIGGER refuse_mail ON mail_outbox"
+    } else {
+        "DROP TRIGGER refuse_mail"
+    };
+    crate::common::execute(&app.database_url, drop).await;
+    app.request_id(&asker, &card).await;
+    let listed = outbox(&app, &admin, acme).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["kind"], "contact_request");
+}
+
 /// The member id behind a member token.
 async fn member_id(app: &TestApp, token: &str) -> i64 {
     app.get("/v1/me", Some(token)).await.expect(200)["id"]
@@ -612,5 +665,6 @@ on_both_databases!(
     a_mail_waits_while_the_server_is_down_and_goes_once_it_is_up,
     a_refused_mail_fails_after_its_attempts_visibly_and_an_admin_can_retry_it,
     a_queued_mail_still_goes_after_the_kek_is_rotated,
+    a_request_and_its_notice_are_written_together_or_not_at_all,
     without_smtp_settings_nothing_is_queued_and_mailing_a_link_is_refused,
 );
