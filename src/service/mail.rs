@@ -211,14 +211,6 @@ impl Mail {
         format!("<{}@{}>", hex::encode(bytes), self.message_host)
     }
 
-    /// Queues a notice, logging (never returning) a failure: the change it tells of is made.
-    async fn notice(&self, to: (OrgId, MemberId, &str), kind: MailKind, letter: Letter) {
-        if let Err(e) = self.queue(to.0, to.1, to.2, kind, letter, false).await {
-            metrics::counter!("mails_not_queued_total", "kind" => kind.as_str()).increment(1);
-            tracing::warn!(error = %e, kind = kind.as_str(), member = to.1.get(), "could not queue a notice by e-mail");
-        }
-    }
-
     /// Checks that a sign-in link can be mailed to `member` before it is made.
     ///
     /// # Errors
@@ -283,37 +275,44 @@ impl Mail {
         metrics::counter!("mails_queued_total", "kind" => kind.as_str()).increment(1);
     }
 
-    /// Tells about the transfers just started: each contact (who may refuse) and the new holder
-    /// (one letter for all of them). Transfers that were not possible are not told.
-    pub async fn transfers(&self, started: &[Transfer]) {
+    /// The mails that tell of the transfers just started, to be queued with them: one to each
+    /// contact (who may refuse) and one to the new holder for all of them. Transfers that were
+    /// not possible are not told. Empty with e-mail off.
+    pub fn transfer_notices(&self, started: &[Transfer]) -> Vec<NewMail> {
         if !self.is_enabled() {
-            return;
+            return Vec::new();
         }
         let waiting: Vec<&Transfer> = started
             .iter()
             .filter(|t| t.status == TransferStatus::Waiting)
             .collect();
+        let mut mails = Vec::new();
         for t in &waiting {
             let c = &t.contact;
             let letter = Letter::transfer_to_contact(t, &self.public_url);
-            self.notice(
-                (c.organization.id, c.member_id, &c.name),
+            mails.extend(self.prepare(
+                c.organization.id,
+                c.member_id,
+                &c.name,
                 MailKind::TransferToContact,
                 letter,
-            )
-            .await;
+                false,
+            ));
         }
         if let Some(letter) = Letter::transfers_to_holder(&waiting, &self.public_url)
             && let Some(first) = waiting.first()
         {
             let to = &first.to;
-            self.notice(
-                (to.organization.id, to.member_id, &to.name),
+            mails.extend(self.prepare(
+                to.organization.id,
+                to.member_id,
+                &to.name,
                 MailKind::TransferToHolder,
                 letter,
-            )
-            .await;
+                false,
+            ));
         }
+        mails
     }
 
     /// `org_id`'s mails, newest first.

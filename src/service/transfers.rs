@@ -99,9 +99,19 @@ impl Transfers {
             };
             transfer_event(name, t, now, &actor)
         };
-        let started = self.store.start_transfers(&start, &event).await?;
+        let build = |started: &[Transfer]| {
+            self.mail
+                .as_ref()
+                .map(|m| m.transfer_notices(started))
+                .unwrap_or_default()
+        };
+        let notices: crate::store::transfers::NoticesFor<'_> =
+            self.mail.as_ref().map(|_| &build as _);
+        let (started, queued) = self.store.start_transfers(&start, &event, notices).await?;
         if let Some(mail) = &self.mail {
-            mail.transfers(&started).await;
+            for kind in queued {
+                mail.queued_with_change(kind);
+            }
         }
         Ok(started)
     }

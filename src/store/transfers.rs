@@ -6,11 +6,12 @@
 //! racing, or two transfers of the same contact, exactly one wins.
 
 use super::contacts::{EventFor, party};
+use super::mail::NewMail;
 use super::{StoreError, corrupt, for_both_databases};
 use crate::domain::contact::relation_pair;
 use crate::domain::{
-    Audit, ContactId, MemberId, MemberStatus, NewTransfer, NotPossible, OrgId, Party, Transfer,
-    TransferId, TransferKind, TransferQuery, TransferStatus,
+    Audit, ContactId, MailKind, MemberId, MemberStatus, NewTransfer, NotPossible, OrgId, Party,
+    Transfer, TransferId, TransferKind, TransferQuery, TransferStatus,
 };
 use std::collections::HashSet;
 
@@ -27,6 +28,9 @@ pub struct StartTransfer<'a> {
 }
 
 /// Transfers and successors.
+/// Builds the mails that tell of transfers just started, queued in their transaction.
+pub type NoticesFor<'a> = Option<&'a (dyn Fn(&[Transfer]) -> Vec<NewMail> + Send + Sync)>;
+
 #[async_trait::async_trait]
 pub trait TransferStore: Send + Sync {
     /// Starts the transfer of every relation `start.transfer` names that `from` holds: a waiting
@@ -37,7 +41,8 @@ pub trait TransferStore: Send + Sync {
         &self,
         start: &StartTransfer<'_>,
         event: EventFor<'_, Transfer>,
-    ) -> Result<Vec<Transfer>, StoreError>;
+        notices: NoticesFor<'_>,
+    ) -> Result<(Vec<Transfer>, Vec<MailKind>), StoreError>;
     /// Makes up to `limit` waiting transfers whose period ended by `now` take effect (or end as
     /// not possible), each with its event; how many were decided.
     async fn complete_due_transfers(
@@ -362,7 +367,8 @@ for_both_databases! {
             &self,
             start: &StartTransfer<'_>,
             event: EventFor<'_, Transfer>,
-        ) -> Result<Vec<Transfer>, StoreError> {
+            notices: NoticesFor<'_>,
+        ) -> Result<(Vec<Transfer>, Vec<MailKind>), StoreError> {
             let new = start.transfer;
             let mut tx = self.begin_write().await?;
             let (from, from_status) = fetch_member(&mut tx, new.org_id, new.from, "member").await?;
@@ -462,8 +468,15 @@ for_both_databases! {
                 Self::write_event(&mut tx, &event(&transfer)).await?;
                 started.push(transfer);
             }
+            // The notices by e-mail go with the transfers, in their transaction.
+            let mut queued = Vec::new();
+            for mail in notices.map(|build| build(&started)).unwrap_or_default() {
+                if Self::insert_mail(&mut tx, &mail).await?.is_some() {
+                    queued.push(mail.kind);
+                }
+            }
             tx.commit().await?;
-            Ok(started)
+            Ok((started, queued))
         }
 
         async fn complete_due_transfers(
