@@ -1145,6 +1145,33 @@ async fn sign_in_through_the_identity_provider(backend: Backend) {
     b.wait_for("main[data-code=oidc_provider_error]").await;
     b.wait_for_text("main", "refused the sign-in").await;
     b.screenshots("sign-in-sso-failed").await;
+
+    // An account that matches no member, and one whose member left: each its own page, and
+    // the callback opened again (a replayed state) its own too; nobody is signed in.
+    for (login, code) in [
+        ("eve", "oidc_unknown_member"),
+        ("bob", "oidc_member_inactive"),
+    ] {
+        b.client.delete_all_cookies().await.expect("cookies");
+        b.open(&app, "/signin?domain=acme.example").await;
+        b.click("#sso-start").await;
+        b.wait_for("#login").await;
+        b.type_into("#login", login).await;
+        b.click("#submit").await;
+        b.wait_for(&format!("main[data-code={code}]")).await;
+        let callback = b.client.current_url().await.expect("url");
+        assert!(
+            callback.path().ends_with("/auth/oidc/callback"),
+            "{callback}"
+        );
+        b.client.goto(callback.as_str()).await.expect("reload");
+        b.wait_for("main[data-code=oidc_unknown_state]").await;
+        let cookies = b.client.get_all_cookies().await.expect("cookies");
+        assert!(
+            !cookies.iter().any(|c| c.name() == "nc_session"),
+            "{login} signed in"
+        );
+    }
     b.close().await;
 }
 
