@@ -171,6 +171,23 @@ struct AnswererRow {
     status: String,
 }
 
+/// A column statistics are grouped by: a member's id, or a channel that may be NULL.
+trait StatsKey {
+    fn is_null(&self) -> bool;
+}
+
+impl StatsKey for i64 {
+    fn is_null(&self) -> bool {
+        false
+    }
+}
+
+impl StatsKey for Option<String> {
+    fn is_null(&self) -> bool {
+        self.is_none()
+    }
+}
+
 fn bind_error(e: sqlx::error::BoxDynError) -> StoreError {
     StoreError::Database(sqlx::Error::Encode(e))
 }
@@ -335,7 +352,7 @@ for_both_databases! {
         answered: u64,
     ) -> Result<Option<i64>, StoreError>
     where
-        K: for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send + 'static,
+        K: StatsKey + for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send + 'static,
     {
         use sqlx::Arguments as _;
         if answered == 0 {
@@ -344,9 +361,15 @@ for_both_databases! {
         let mut args = scope_args(scope)?;
         let condition = match key {
             Some((column, value)) => {
+                // A plain equality, which the member answers index takes (an OR for NULL would
+                // not); a channel's key may be NULL.
+                let condition = if value.is_null() {
+                    format!("AND {column} IS NULL")
+                } else {
+                    format!("AND {column} = $6")
+                };
                 args.add(value).map_err(bind_error)?;
-                // Null-safe: a channel's key may be NULL.
-                format!("AND ({column} = $6 OR ({column} IS NULL AND $6 IS NULL))")
+                condition
             }
             None => {
                 args.add(None::<i64>).map_err(bind_error)?;
@@ -372,14 +395,15 @@ for_both_databases! {
         scope: &Scope<'_>,
     ) -> Result<(WayCounts, Vec<(K, WayCounts)>), StoreError>
     where
-        K: for<'r> sqlx::Decode<'r, Db> + for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db>
+        K: StatsKey + for<'r> sqlx::Decode<'r, Db> + for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db>
             + Send + Unpin + PartialEq + Clone + 'static,
     {
         // Grouped by status too, which the way's period index keeps in order (a count per
         // group, no expression per row but the one that finds pending requests past their
-        // expiry: those count as expired, as the expiry sweep will write them).
+        // expiry: those count as expired, as the expiry sweep will write them). Every column
+        // read is in that index (the first request is its creation time, not its id).
         let sql = format!(
-            "SELECT {key}, status, MIN(id), COUNT(*), SUM(CASE WHEN expires_at <= $3 THEN 1 ELSE 0 END) \
+            "SELECT {key}, status, MIN(created_at), COUNT(*), SUM(CASE WHEN expires_at <= $3 THEN 1 ELSE 0 END) \
              FROM contact_requests WHERE {} AND created_at >= $1 AND created_at < $2 \
              GROUP BY {key}, status",
             scope.filter
@@ -411,6 +435,7 @@ for_both_databases! {
                 RequestStatus::Expired => c.expired += count(n),
             }
         }
+        // Stable: groups whose first requests share a second stay in the order of their keys.
         groups.sort_by_key(|(_, first, _)| *first);
         let mut total = WayCounts::default();
         let mut by_key = Vec::with_capacity(groups.len());
