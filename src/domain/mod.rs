@@ -54,8 +54,8 @@ pub use transfer::{
     TransferQuery, TransferStatus,
 };
 pub use way::{
-    AnsweredBy, Answerer, Answerers, Channel, ContactWay, NewContactWay, Sharing, WayCounts,
-    WayName, WayPatch, WayRequest, WayState, WayStats, WelcomeMessage,
+    AnsweredBy, Answerer, Answerers, Channel, ChannelStats, ContactWay, NewContactWay, Sharing,
+    WayCounts, WayName, WayPatch, WayState, WayStats, WelcomeMessage,
 };
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.

@@ -8,7 +8,7 @@
 //! order, so people who join or leave the department answer or stop answering without anyone
 //! editing the way.
 
-use super::{ContactWayId, DepartmentId, DomainError, MemberId, OrgId, RequestStatus, text_type};
+use super::{ContactWayId, DepartmentId, DomainError, MemberId, OrgId, text_type};
 
 text_type!(
     /// A way's display name, which its team card shows instead of a member's name: 1 to 64
@@ -280,17 +280,9 @@ pub fn route(
     }
 }
 
-/// One request made through a way, as its statistics count it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WayRequest {
-    pub member_id: MemberId,
-    /// As of now: a pending request past its expiry is expired.
-    pub status: RequestStatus,
-    pub created_at: i64,
-    pub decided_at: Option<i64>,
-}
-
-/// What a way's requests came to, over all its members or for one.
+/// What requests came to, over all of a way's members or for one (or over a channel): each
+/// request created in the period counts once, by its status as of now (a pending request past
+/// its expiry is expired).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WayCounts {
     pub requests: u64,
@@ -304,6 +296,18 @@ pub struct WayCounts {
     pub median_answer_secs: Option<i64>,
 }
 
+impl WayCounts {
+    /// Adds `other`'s counts to these (not its median, which does not add up).
+    pub fn add(&mut self, other: &WayCounts) {
+        self.requests += other.requests;
+        self.pending += other.pending;
+        self.accepted += other.accepted;
+        self.rejected += other.rejected;
+        self.cancelled += other.cancelled;
+        self.expired += other.expired;
+    }
+}
+
 /// A way's statistics over a period: the totals and each member's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WayStats {
@@ -312,44 +316,14 @@ pub struct WayStats {
     pub members: Vec<(MemberId, WayCounts)>,
 }
 
-fn counts<'a>(requests: impl Iterator<Item = &'a WayRequest>) -> WayCounts {
-    let mut c = WayCounts::default();
-    let mut answers = Vec::new();
-    for r in requests {
-        c.requests += 1;
-        match r.status {
-            RequestStatus::Pending => c.pending += 1,
-            RequestStatus::Accepted => c.accepted += 1,
-            RequestStatus::Rejected => c.rejected += 1,
-            RequestStatus::Cancelled => c.cancelled += 1,
-            RequestStatus::Expired => c.expired += 1,
-        }
-        if matches!(r.status, RequestStatus::Accepted | RequestStatus::Rejected)
-            && let Some(at) = r.decided_at
-        {
-            answers.push(at - r.created_at);
-        }
-    }
-    answers.sort_unstable();
-    c.median_answer_secs = (!answers.is_empty()).then(|| answers[(answers.len() - 1) / 2]);
-    c
-}
-
-/// Counts a way's requests, in total and per member.
-pub fn way_stats(requests: &[WayRequest]) -> WayStats {
-    let mut members: Vec<MemberId> = Vec::new();
-    for r in requests {
-        if !members.contains(&r.member_id) {
-            members.push(r.member_id);
-        }
-    }
-    WayStats {
-        total: counts(requests.iter()),
-        members: members
-            .into_iter()
-            .map(|m| (m, counts(requests.iter().filter(|r| r.member_id == m))))
-            .collect(),
-    }
+/// The requests an organization's members received over a period, by the channel of the card
+/// or team code they came through (`None`: one without a channel), personal cards and team codes
+/// alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelStats {
+    pub total: WayCounts,
+    /// By channel, in the order of their first request in the period.
+    pub channels: Vec<(Option<String>, WayCounts)>,
 }
 
 /// The welcome message with its placeholders filled: `{requester}` and `{member}` (the one who
@@ -439,39 +413,6 @@ mod tests {
         assert!(Channel::parse("fair-2026").is_ok());
         assert!(Channel::parse("has space").is_err());
         assert!(Channel::parse(&"x".repeat(31)).is_err());
-    }
-
-    #[test]
-    fn stats_count_each_outcome_and_the_median_answer_per_member() {
-        let r = |m: i64, status, created_at, decided_at| WayRequest {
-            member_id: MemberId::new(m),
-            status,
-            created_at,
-            decided_at,
-        };
-        let stats = way_stats(&[
-            r(1, RequestStatus::Accepted, 0, Some(60)),
-            r(2, RequestStatus::Rejected, 10, Some(40)),
-            r(1, RequestStatus::Accepted, 20, Some(320)),
-            r(1, RequestStatus::Pending, 30, None),
-            r(2, RequestStatus::Expired, 40, Some(1000)),
-        ]);
-        assert_eq!(stats.total.requests, 5);
-        assert_eq!(
-            (
-                stats.total.accepted,
-                stats.total.rejected,
-                stats.total.pending,
-                stats.total.expired
-            ),
-            (2, 1, 1, 1)
-        );
-        // Answers took 60, 30 and 300 s: the median is 60; an expiry is no answer.
-        assert_eq!(stats.total.median_answer_secs, Some(60));
-        assert_eq!(stats.members[0].0, MemberId::new(1));
-        assert_eq!(stats.members[0].1.median_answer_secs, Some(60));
-        assert_eq!(stats.members[1].1.median_answer_secs, Some(30));
-        assert_eq!(way_stats(&[]).total.median_answer_secs, None);
     }
 
     #[test]

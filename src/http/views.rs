@@ -700,3 +700,44 @@ impl WayStatsView {
         }
     }
 }
+
+/// One channel's part of an organization's statistics.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ChannelCounts)]
+pub struct ChannelCountsView {
+    /// The channel of the card or team code; `null` for requests made without one.
+    pub channel: Option<String>,
+    #[serde(flatten)]
+    pub counts: WayCountsView,
+}
+
+/// The requests an organization's members received over a period (created in `from..to`), by
+/// channel.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ChannelStats)]
+pub struct ChannelStatsView {
+    pub from: i64,
+    pub to: i64,
+    pub total: WayCountsView,
+    /// Each channel a request came through in the period, in the order of its first.
+    pub channels: Vec<ChannelCountsView>,
+}
+
+impl ChannelStatsView {
+    /// The view of `s` over `from..to`.
+    pub fn over(s: domain::ChannelStats, from: i64, to: i64) -> Self {
+        Self {
+            from,
+            to,
+            total: s.total.into(),
+            channels: s
+                .channels
+                .into_iter()
+                .map(|(channel, c)| ChannelCountsView {
+                    channel,
+                    counts: c.into(),
+                })
+                .collect(),
+        }
+    }
+}

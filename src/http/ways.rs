@@ -3,7 +3,7 @@
 
 use super::cards::{Binary, private};
 use super::extract::{Auth, Json, Path, Query};
-use super::views::{ContactWayView, WayStatsView};
+use super::views::{ChannelStatsView, ContactWayView, WayStatsView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
     AnsweredBy, Answerers, Channel, ContactWay, ContactWayId, DepartmentId, MemberId,
@@ -23,6 +23,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(way_qr_svg))
         .routes(routes!(way_poster))
         .routes(routes!(way_stats))
+        .routes(routes!(channel_stats))
         .routes(routes!(list_my_ways, create_my_way))
         .routes(routes!(get_my_way, update_my_way, delete_my_way))
         .routes(routes!(my_way_qr_png))
@@ -537,6 +538,64 @@ pub struct StatsPeriod {
     pub to: Option<i64>,
 }
 
+impl StatsPeriod {
+    /// `from..to`, with their defaults; 400 when it is empty or backwards.
+    fn bounds(&self) -> Result<(i64, i64), ApiError> {
+        let (from, to) = (self.from.unwrap_or(0), self.to.unwrap_or(i64::MAX));
+        if from >= to {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "from: must be before to",
+            ));
+        }
+        Ok((from, to))
+    }
+}
+
+/// The period and channel of an organization's per-channel statistics.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelStatsQuery {
+    /// Requests created at or after this time, Unix seconds (default: the beginning).
+    #[serde(default)]
+    pub from: Option<i64>,
+    /// ...and before this time (default: no end).
+    #[serde(default)]
+    pub to: Option<i64>,
+    /// Only this channel's requests (default: every channel, and those without one).
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// What the requests the organization's members received in a period came to, by the channel
+/// of the card or team code they came through: its members' personal cards (and their extra
+/// cards' channels) and its contact ways alike, requests made without a channel under
+/// `"channel": null` (its admin).
+#[utoipa::path(get, path = "/v1/orgs/{org}/contact-ways/stats", tag = "contact-ways",
+    params(("org" = i64, Path), ChannelStatsQuery),
+    responses((status = 200, body = ChannelStatsView), (status = 400, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn channel_stats(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(org): Path<OrgId>,
+    Query(query): Query<ChannelStatsQuery>,
+) -> Result<Json<ChannelStatsView>, ApiError> {
+    auth.admin_of(org)?;
+    let period = StatsPeriod {
+        from: query.from,
+        to: query.to,
+    };
+    let (from, to) = period.bounds()?;
+    let stats = state
+        .services
+        .ways
+        .channel_stats(org, query.channel.as_deref(), (from, to))
+        .await?;
+    Ok(Json(ChannelStatsView::over(stats, from, to)))
+}
+
 /// What the requests made through a way in a period came to: requests, pending, accepted,
 /// rejected, cancelled, expired and the median time to answer, in total and per member (its
 /// organization's admin).
@@ -552,14 +611,7 @@ async fn way_stats(
     Query(period): Query<StatsPeriod>,
 ) -> Result<Json<WayStatsView>, ApiError> {
     auth.admin_of(org)?;
-    let (from, to) = (period.from.unwrap_or(0), period.to.unwrap_or(i64::MAX));
-    if from >= to {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "from: must be before to",
-        ));
-    }
+    let (from, to) = period.bounds()?;
     let stats = state
         .services
         .ways

@@ -9,7 +9,8 @@ use super::event_body;
 use super::keyring::Keyring;
 use crate::card::{self, TeamCardRequest};
 use crate::domain::{
-    ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch, WayStats,
+    ChannelStats, ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch,
+    WayStats,
 };
 use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
 use crate::store::{Event, Store, StoreError, WayChange};
@@ -182,8 +183,24 @@ impl Ways {
     ) -> Result<WayStats, StoreError> {
         self.get(org_id, of, id).await?;
         let now = self.clock.now();
-        let requests = self.store.way_requests(id, from, to, now).await?;
-        Ok(crate::domain::way::way_stats(&requests))
+        self.store.way_stats(id, from, to, now).await
+    }
+
+    /// What the requests `org_id`'s members received in `from..to` came to, by the channel of
+    /// the personal card or team code they came through (only `channel`'s when given).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn channel_stats(
+        &self,
+        org_id: OrgId,
+        channel: Option<&str>,
+        (from, to): (i64, i64),
+    ) -> Result<ChannelStats, StoreError> {
+        let now = self.clock.now();
+        self.store
+            .channel_stats(org_id, channel, from, to, now)
+            .await
     }
 
     /// The way's team card text: the one it has, or a new one when it has none or the one it

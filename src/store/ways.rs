@@ -15,8 +15,8 @@
 use super::contacts::EventFor;
 use super::{StoreError, corrupt, for_both_databases, missing_as, placeholders};
 use crate::domain::{
-    AnsweredBy, Answerer, ContactWay, ContactWayId, DepartmentId, MemberId, MemberStatus,
-    NewContactWay, OrgId, RequestStatus, Sharing, WayPatch, WayRequest,
+    AnsweredBy, Answerer, ChannelStats, ContactWay, ContactWayId, DepartmentId, MemberId,
+    MemberStatus, NewContactWay, OrgId, RequestStatus, Sharing, WayCounts, WayPatch, WayStats,
 };
 use std::collections::HashMap;
 
@@ -82,14 +82,26 @@ pub trait WayStore: Send + Sync {
     ) -> Result<ContactWay, StoreError>;
     /// Takes the way's next round-robin turn (0, 1, 2, ... across all instances).
     async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError>;
-    /// The requests made through way `id` created in `from..to`, oldest first, as of `now`.
-    async fn way_requests(
+    /// What the requests made through way `id` created in `from..to` came to as of `now`, in
+    /// total and per member; counted by the database, which reads only the way's rows of the
+    /// period.
+    async fn way_stats(
         &self,
         id: ContactWayId,
         from: i64,
         to: i64,
         now: i64,
-    ) -> Result<Vec<WayRequest>, StoreError>;
+    ) -> Result<WayStats, StoreError>;
+    /// What the requests `org_id`'s members received in `from..to` came to as of `now`, by the
+    /// channel of the card or code they came through (only `channel`'s when given).
+    async fn channel_stats(
+        &self,
+        org_id: OrgId,
+        channel: Option<&str>,
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<ChannelStats, StoreError>;
     /// How many pending, unexpired requests each of `members` has.
     async fn pending_counts(
         &self,
@@ -157,6 +169,40 @@ struct AnswererRow {
     member_id: i64,
     name: String,
     status: String,
+}
+
+/// A column statistics are grouped by: a member's id, or a channel that may be NULL.
+trait StatsKey {
+    fn is_null(&self) -> bool;
+}
+
+impl StatsKey for i64 {
+    fn is_null(&self) -> bool {
+        false
+    }
+}
+
+impl StatsKey for Option<String> {
+    fn is_null(&self) -> bool {
+        self.is_none()
+    }
+}
+
+fn bind_error(e: sqlx::error::BoxDynError) -> StoreError {
+    StoreError::Database(sqlx::Error::Encode(e))
+}
+
+/// The requests a statistics query counts: those created in `from..to` that `filter` (a condition
+/// on contact_requests over $4, the scope's id, and $5, its channel) keeps, as of `now`.
+/// Counted in the database, over the period's rows alone: a year of a busy way's scans is a
+/// million rows, which the service never reads one by one.
+struct Scope<'a> {
+    filter: &'static str,
+    id: i64,
+    channel: Option<&'a str>,
+    from: i64,
+    to: i64,
+    now: i64,
 }
 
 for_both_databases! {
@@ -280,6 +326,126 @@ for_both_databases! {
             }
         }
         Ok(())
+    }
+
+    /// The binds of a statistics query over `scope`: $1 from, $2 to, $3 now, $4 its id, $5 its
+    /// channel (bound whether or not its filter reads it).
+    fn scope_args(scope: &Scope<'_>) -> Result<<Db as sqlx::Database>::Arguments<'static>, StoreError> {
+        use sqlx::Arguments as _;
+        let mut args = <Db as sqlx::Database>::Arguments::default();
+        args.add(scope.from).map_err(bind_error)?;
+        args.add(scope.to).map_err(bind_error)?;
+        args.add(scope.now).map_err(bind_error)?;
+        args.add(scope.id).map_err(bind_error)?;
+        args.add(scope.channel.map(str::to_owned)).map_err(bind_error)?;
+        Ok(args)
+    }
+
+    /// The median time to answer of the answered requests of `scope` (only those whose `key`
+    /// column is `value`, when given): the lower middle of `answered` of them, read as the row at
+    /// that offset in the order of their times, which the way's answers index keeps (so the
+    /// database walks half the answers, and sorts nothing).
+    async fn median<K>(
+        conn: &mut Conn,
+        scope: &Scope<'_>,
+        key: Option<(&str, K)>,
+        answered: u64,
+    ) -> Result<Option<i64>, StoreError>
+    where
+        K: StatsKey + for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send + 'static,
+    {
+        use sqlx::Arguments as _;
+        if answered == 0 {
+            return Ok(None);
+        }
+        let mut args = scope_args(scope)?;
+        let condition = match key {
+            Some((column, value)) => {
+                // A plain equality, which the member answers index takes (an OR for NULL would
+                // not); a channel's key may be NULL.
+                let condition = if value.is_null() {
+                    format!("AND {column} IS NULL")
+                } else {
+                    format!("AND {column} = $6")
+                };
+                args.add(value).map_err(bind_error)?;
+                condition
+            }
+            None => {
+                args.add(None::<i64>).map_err(bind_error)?;
+                String::new()
+            }
+        };
+        args.add(i64::try_from((answered - 1) / 2).unwrap_or(i64::MAX)).map_err(bind_error)?;
+        let sql = format!(
+            "SELECT decided_at - created_at FROM contact_requests \
+             WHERE {} {condition} AND status IN ('accepted', 'rejected') AND decided_at IS NOT NULL \
+             AND created_at >= $1 AND created_at < $2 \
+             ORDER BY decided_at - created_at LIMIT 1 OFFSET $7",
+            scope.filter
+        );
+        Ok(sqlx::query_scalar_with::<_, i64, _>(&sql, args).fetch_optional(conn).await?)
+    }
+
+    /// What the requests of `scope` came to, in total and by `key` (a column of
+    /// contact_requests), the groups in the order of their first request.
+    async fn grouped_counts<K>(
+        conn: &mut Conn,
+        key: &str,
+        scope: &Scope<'_>,
+    ) -> Result<(WayCounts, Vec<(K, WayCounts)>), StoreError>
+    where
+        K: StatsKey + for<'r> sqlx::Decode<'r, Db> + for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db>
+            + Send + Unpin + PartialEq + Clone + 'static,
+    {
+        // Grouped by status too, which the way's period index keeps in order (a count per
+        // group, no expression per row but the one that finds pending requests past their
+        // expiry: those count as expired, as the expiry sweep will write them). Every column
+        // read is in that index (the first request is its creation time, not its id).
+        let sql = format!(
+            "SELECT {key}, status, MIN(created_at), COUNT(*), SUM(CASE WHEN expires_at <= $3 THEN 1 ELSE 0 END) \
+             FROM contact_requests WHERE {} AND created_at >= $1 AND created_at < $2 \
+             GROUP BY {key}, status",
+            scope.filter
+        );
+        let rows = sqlx::query_as_with::<_, (K, String, i64, i64, i64), _>(&sql, scope_args(scope)?)
+            .fetch_all(&mut *conn)
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let mut groups: Vec<(K, i64, WayCounts)> = Vec::new();
+        for (k, status, first, n, overdue) in rows {
+            let at = match groups.iter().position(|(g, _, _)| *g == k) {
+                Some(at) => at,
+                None => {
+                    groups.push((k, first, WayCounts::default()));
+                    groups.len() - 1
+                }
+            };
+            let (_, earliest, c) = &mut groups[at];
+            *earliest = (*earliest).min(first);
+            c.requests += count(n);
+            match RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))? {
+                RequestStatus::Pending => {
+                    c.pending += count(n - overdue);
+                    c.expired += count(overdue);
+                }
+                RequestStatus::Accepted => c.accepted += count(n),
+                RequestStatus::Rejected => c.rejected += count(n),
+                RequestStatus::Cancelled => c.cancelled += count(n),
+                RequestStatus::Expired => c.expired += count(n),
+            }
+        }
+        // Stable: groups whose first requests share a second stay in the order of their keys.
+        groups.sort_by_key(|(_, first, _)| *first);
+        let mut total = WayCounts::default();
+        let mut by_key = Vec::with_capacity(groups.len());
+        for (k, _, mut c) in groups {
+            total.add(&c);
+            c.median_answer_secs = median(&mut *conn, scope, Some((key, k.clone())), c.accepted + c.rejected).await?;
+            by_key.push((k, c));
+        }
+        total.median_answer_secs = median::<i64>(&mut *conn, scope, None, total.accepted + total.rejected).await?;
+        Ok((total, by_key))
     }
 
     #[async_trait::async_trait]
@@ -473,44 +639,63 @@ for_both_databases! {
         }
 
         async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError> {
-            let (turns,): (i64,) = sqlx::query_as(
+            let take = sqlx::query_as::<_, (i64,)>(
                 "UPDATE contact_ways SET turns = turns + 1 WHERE id = $1 RETURNING turns",
             )
-            .bind(id.get())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound("contact way"))?;
+            .bind(id.get());
+            // On PostgreSQL the turn's commit does not wait for its WAL to reach the disk: that
+            // wait, a second one besides the request's own, made a team-code scan cost 1.27x a
+            // personal card's. A crash may forget the last few turns, which only means the round
+            // robin gives one of them again; concurrent scans still never share a turn.
+            let taken = if <Db as sqlx::Database>::NAME == "PostgreSQL" {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
+                let taken = take.fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+                taken
+            } else {
+                take.fetch_optional(&self.pool).await?
+            };
+            let (turns,) = taken.ok_or(StoreError::NotFound("contact way"))?;
             // The turn taken is the one before the increment.
             Ok(u64::try_from(turns - 1).unwrap_or(0))
         }
 
-        async fn way_requests(
+        async fn way_stats(
             &self,
             id: ContactWayId,
             from: i64,
             to: i64,
             now: i64,
-        ) -> Result<Vec<WayRequest>, StoreError> {
-            let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
-                "SELECT owner_id, status, created_at, expires_at, decided_at FROM contact_requests \
-                 WHERE way_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY id",
-            )
-            .bind(id.get())
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.pool)
-            .await?;
-            rows.into_iter()
-                .map(|(owner, status, created_at, expires_at, decided_at)| {
-                    let mut status = RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
-                    let mut decided_at = decided_at;
-                    if status == RequestStatus::Pending && expires_at <= now {
-                        status = RequestStatus::Expired;
-                        decided_at = Some(expires_at);
-                    }
-                    Ok(WayRequest { member_id: MemberId::new(owner), status, created_at, decided_at })
-                })
-                .collect()
+        ) -> Result<WayStats, StoreError> {
+            let scope = Scope { filter: "way_id = $4", id: id.get(), channel: None, from, to, now };
+            let mut conn = self.pool.acquire().await?;
+            let (total, members) = grouped_counts::<i64>(&mut conn, "owner_id", &scope).await?;
+            Ok(WayStats {
+                total,
+                members: members.into_iter().map(|(m, c)| (MemberId::new(m), c)).collect(),
+            })
+        }
+
+        async fn channel_stats(
+            &self,
+            org_id: OrgId,
+            channel: Option<&str>,
+            from: i64,
+            to: i64,
+            now: i64,
+        ) -> Result<ChannelStats, StoreError> {
+            let scope = Scope {
+                filter: "owner_org_id = $4 AND ($5 IS NULL OR card_channel = $5)",
+                id: org_id.get(),
+                channel,
+                from,
+                to,
+                now,
+            };
+            let mut conn = self.pool.acquire().await?;
+            let (total, channels) = grouped_counts::<Option<String>>(&mut conn, "card_channel", &scope).await?;
+            Ok(ChannelStats { total, channels })
         }
 
         async fn pending_counts(

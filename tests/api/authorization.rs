@@ -631,6 +631,13 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         ),
         (
             Method::GET,
+            format!("/v1/orgs/{a}/contact-ways/stats?channel=fair-2026"),
+            none,
+            Access::Admin,
+            &[200],
+        ),
+        (
+            Method::GET,
             "/v1/me/contact-ways/999999/poster.png".into(),
             none,
             Access::Me,

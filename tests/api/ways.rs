@@ -1,11 +1,12 @@
 //! Contact ways (team codes): an admin's ways and a member's own, their events, their QR (a
 //! signed team card); on both databases.
 
-use crate::common::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_with};
 use crate::contacts::{ContactsClient as _, Receiver, futures_join_all};
 use namecard::card::{CardKind, Keyset, RevocationList, VerifyOptions, verify_card};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Acme (open) with an admin and three members, and a customer organization (open) with one.
 pub(crate) struct World {
@@ -921,6 +922,194 @@ async fn a_ways_stats_count_its_requests_per_member_over_a_period(backend: Backe
     assert_eq!(app.get(&theirs, Some(&w.c_admin)).await.status, 404);
 }
 
+/// The counts of a statistics entry, in a fixed order: requests, pending, accepted, rejected,
+/// cancelled, expired, median answer.
+fn counts_of(c: &Value) -> [Value; 7] {
+    [
+        "requests",
+        "pending",
+        "accepted",
+        "rejected",
+        "cancelled",
+        "expired",
+        "median_answer_secs",
+    ]
+    .map(|k| c[k].clone())
+}
+
+/// What [`counts_of`] reads for these counts and median.
+fn counted(n: [i64; 6], median: Option<i64>) -> [Value; 7] {
+    let [a, b, c, d, e, f] = n.map(|n| json!(n));
+    [a, b, c, d, e, f, json!(median)]
+}
+
+async fn an_organizations_stats_per_channel_count_personal_cards_and_team_codes_over_a_period(
+    backend: Backend,
+) {
+    // A history on a clock the test holds, so every answer time is known.
+    let t0 = namecard::card::unix_now() - 30 * 86_400;
+    let clock = Arc::new(namecard::service::ManualClock::at(t0));
+    let Some(app) = spawn_app_at(backend, Arc::clone(&clock)).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let fair = new_way(&app, &w, &[w.ada.0, w.cy.0], json!({})).await; // channel fair-2026
+    let web = new_way(
+        &app,
+        &w,
+        &[w.dee.0],
+        json!({ "name": "Web", "channel": "web" }),
+    )
+    .await;
+    let fair_text = way_text(&app, &w, fair).await;
+    let web_text = way_text(&app, &w, web).await;
+    let card = |body: Value, path: &'static str| {
+        let app = &app;
+        let token = w.ada.1.clone();
+        async move {
+            app.post(path, Some(&token), body).await.expect(201)["text"]
+                .as_str()
+                .expect("text")
+                .to_owned()
+        }
+    };
+    // Ada's extra card for the same fair, and her primary card (no channel).
+    let ada_fair = card(json!({ "channel": "fair-2026" }), "/v1/me/cards").await;
+    let ada_plain = card(json!({}), "/v1/me/card").await;
+    let buyers = requesters(&app, &w, "B", 6).await;
+    let at = |secs: i64| clock.set(t0 + secs);
+    let scan = async |buyer: usize, text: &str| {
+        let scanned = app.scan_text(&buyers[buyer].1, text).await.expect(201);
+        (
+            answered_by(&scanned),
+            scanned["request"]["id"].as_i64().expect("id"),
+        )
+    };
+    at(0);
+    let (ada, r0) = scan(0, &fair_text).await; // the round robin's first turn: Ada
+    assert_eq!(ada, w.ada.0);
+    at(10);
+    let (cy, r1) = scan(1, &fair_text).await;
+    assert_eq!(cy, w.cy.0);
+    at(20);
+    let (_, r2) = scan(2, &ada_fair).await;
+    at(30);
+    scan(3, &web_text).await; // Dee never answers: it expires
+    at(40);
+    let (_, r4) = scan(4, &ada_plain).await;
+    at(50);
+    app.decide(&buyers[4].1, r4, "cancel").await.expect(200);
+    at(100);
+    app.decide(&w.ada.1, r0, "accept").await.expect(200); // answered in 100 s
+    at(310);
+    app.decide(&w.cy.1, r1, "reject").await.expect(200); // 300 s
+    at(1020);
+    app.decide(&w.ada.1, r2, "accept").await.expect(200); // 1000 s
+    at(2000);
+    scan(5, &fair_text).await; // after the period asked for below; expires too
+    // Ada asks Li (of the customer) through Li's card: the customer's request, not Acme's.
+    let li_card = app
+        .post("/v1/me/card", Some(&w.li.1), json!({}))
+        .await
+        .expect(201);
+    app.scan_text(&w.ada.1, li_card["text"].as_str().expect("text"))
+        .await
+        .expect(201);
+    at(15 * 86_400);
+
+    let path = format!("/v1/orgs/{}/contact-ways/stats", w.acme);
+    let period = format!("from={t0}&to={}", t0 + 1500);
+    let stats = app
+        .get(&format!("{path}?{period}"), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!([&stats["from"], &stats["to"]], [t0, t0 + 1500]);
+    let channels: Vec<(Value, [Value; 7])> = stats["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .map(|c| (c["channel"].clone(), counts_of(c)))
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            // Two team-code scans and one of Ada's fair card: answered in 100, 300 and 1000 s.
+            (json!("fair-2026"), counted([3, 0, 2, 1, 0, 0], Some(300))),
+            (json!("web"), counted([1, 0, 0, 0, 0, 1], None)),
+            (Value::Null, counted([1, 0, 0, 0, 1, 0], None)),
+        ]
+    );
+    assert_eq!(
+        counts_of(&stats["total"]),
+        counted([5, 0, 2, 1, 1, 1], Some(300))
+    );
+
+    // All time: the later fair scan, expired by now, counts too; Li's request does not.
+    let all = app.get(&path, Some(&w.admin)).await.expect(200);
+    assert_eq!(
+        counts_of(&all["total"]),
+        counted([6, 0, 2, 1, 1, 2], Some(300))
+    );
+    assert_eq!(all["channels"][0]["requests"], 4);
+    // One channel; a channel nothing came through.
+    let only_web = app
+        .get(&format!("{path}?{period}&channel=web"), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(only_web["channels"].as_array().expect("channels").len(), 1);
+    assert_eq!(only_web["channels"][0]["channel"], "web");
+    assert_eq!(only_web["total"]["expired"], 1);
+    let none = app
+        .get(&format!("{path}?channel=radio"), Some(&w.admin))
+        .await
+        .expect(200);
+    assert_eq!(none["channels"], json!([]));
+    assert_eq!(none["total"]["requests"], 0);
+    assert_eq!(none["total"]["median_answer_secs"], Value::Null);
+    // The customer sees Ada's request to Li, on no channel (unanswered, expired by now).
+    let theirs = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/stats", w.customer),
+            Some(&w.c_admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(theirs["channels"][0]["channel"], Value::Null);
+    assert_eq!(theirs["total"]["requests"], 1);
+    assert_eq!(theirs["total"]["expired"], 1);
+    // A backwards period is refused; a member may not ask, and to another organization's admin
+    // Acme is not found.
+    let refused = app
+        .get(&format!("{path}?from=10&to=5"), Some(&w.admin))
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(app.get(&path, Some(&w.ada.1)).await.status, 403);
+    assert_eq!(app.get(&path, Some(&w.c_admin)).await.status, 404);
+
+    // The fair way's own statistics over the period: Ada 100 s, Cy 300 s; the lower middle.
+    let way = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{fair}/stats?{period}", w.acme),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        counts_of(&way["total"]),
+        counted([2, 0, 1, 1, 0, 0], Some(100))
+    );
+    let members: Vec<(Value, Value)> = way["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| (m["member_id"].clone(), m["median_answer_secs"].clone()))
+        .collect();
+    assert_eq!(
+        members,
+        [(json!(w.ada.0), json!(100)), (json!(w.cy.0), json!(300))]
+    );
+}
+
 /// Sales (Ada, and Cy too) with South under it (Cy), in Acme; Dee is in neither.
 struct Departments {
     sales: i64,
@@ -1360,6 +1549,7 @@ on_both_databases!(
     a_deleted_ways_code_fails_offline_once_the_revocation_list_has_it,
     every_change_to_a_way_made_through_the_api_reaches_the_webhook,
     a_ways_stats_count_its_requests_per_member_over_a_period,
+    an_organizations_stats_per_channel_count_personal_cards_and_team_codes_over_a_period,
     a_departments_way_takes_turns_among_the_members_of_the_department_and_everything_under_it,
     members_who_leave_the_department_or_are_deactivated_stop_answering_its_way,
     a_departments_fewest_pending_way_picks_its_least_busy_member,
