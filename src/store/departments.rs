@@ -96,12 +96,12 @@ pub trait DepartmentStore: Send + Sync {
     ) -> Result<HashMap<MemberId, Vec<DepartmentId>>, StoreError>;
 }
 
-const COLUMNS: &str = "d.id, d.org_id, d.name, d.parent_id, d.sort_order, d.created_at, d.updated_at, \
+pub(crate) const COLUMNS: &str = "d.id, d.org_id, d.name, d.parent_id, d.sort_order, d.created_at, d.updated_at, \
      (SELECT COUNT(*) FROM department_members dm WHERE dm.department_id = d.id) AS members";
 
 #[derive(sqlx::FromRow)]
-struct DepartmentRow {
-    id: i64,
+pub(crate) struct DepartmentRow {
+    pub(crate) id: i64,
     org_id: i64,
     name: String,
     parent_id: Option<i64>,

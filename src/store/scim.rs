@@ -4,7 +4,7 @@
 //! Each write is one transaction: the member or department, its SCIM record and the audit
 //! entries, so a provider that retries after a failure finds either everything or nothing.
 
-use super::departments::MembersChange;
+use super::departments::{COLUMNS as DEPARTMENT_COLUMNS, DepartmentRow, MembersChange};
 use super::members::{COLUMNS as MEMBER_COLUMNS, MemberRow};
 use super::{StoreError, corrupt, for_both_databases, placeholders, qualified};
 use crate::domain::{
@@ -360,9 +360,7 @@ for_both_databases! {
                 GroupLookup::ExternalId(_) => "g.external_id = $2",
             };
             let sql = format!(
-                "SELECT d.id, d.org_id, d.name, d.parent_id, d.sort_order, d.created_at, d.updated_at, \
-                 (SELECT COUNT(*) FROM department_members dm WHERE dm.department_id = d.id) AS members, \
-                 g.external_id, g.updated_at AS scim_updated_at \
+                "SELECT {DEPARTMENT_COLUMNS}, g.external_id, g.updated_at AS scim_updated_at \
                  FROM departments d LEFT JOIN scim_groups g ON g.department_id = d.id \
                  WHERE d.org_id = $1 AND {condition} ORDER BY d.id"
             );
@@ -375,17 +373,24 @@ for_both_databases! {
             let rows = query.fetch_all(&mut *conn).await?;
             let mut members: HashMap<i64, Vec<(MemberId, String)>> = HashMap::new();
             if with_members && !rows.is_empty() {
+                // Every group of the organization, or those the lookup found (a name may be
+                // several departments').
                 let all = matches!(lookup, GroupLookup::All);
+                let ids: Vec<i64> = if all { Vec::new() } else { rows.iter().map(|r| r.department.id).collect() };
+                let within = if all {
+                    String::new()
+                } else {
+                    format!("AND dm.department_id IN ({})", placeholders(2, ids.len()))
+                };
                 let sql = format!(
                     "SELECT dm.department_id, m.id, m.display_name FROM department_members dm \
                      JOIN members m ON m.id = dm.member_id \
                      LEFT JOIN scim_users s ON s.member_id = m.id \
-                     WHERE m.org_id = $1 AND s.deleted_at IS NULL {} ORDER BY dm.department_id, m.id",
-                    if all { "" } else { "AND dm.department_id = $2" }
+                     WHERE m.org_id = $1 AND s.deleted_at IS NULL {within} ORDER BY dm.department_id, m.id"
                 );
                 let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql).bind(org_id.get());
-                if let (false, Some(first)) = (all, rows.first()) {
-                    q = q.bind(first.id);
+                for id in &ids {
+                    q = q.bind(*id);
                 }
                 for (d, m, name) in q.fetch_all(&mut *conn).await? {
                     members.entry(d).or_default().push((MemberId::new(m), name));
@@ -393,20 +398,14 @@ for_both_databases! {
             }
             Ok(rows
                 .into_iter()
-                .map(|r| ScimGroup {
-                    members: members.remove(&r.id).unwrap_or_default(),
-                    external_id: r.external_id,
-                    updated_at: r.scim_updated_at.unwrap_or(r.updated_at),
-                    department: Department {
-                        id: DepartmentId::new(r.id),
-                        org_id: OrgId::new(r.org_id),
-                        name: r.name,
-                        parent: r.parent_id.map(DepartmentId::new),
-                        order: r.sort_order,
-                        members: r.members,
-                        created_at: r.created_at,
-                        updated_at: r.updated_at,
-                    },
+                .map(|r| {
+                    let department = Department::from(r.department);
+                    ScimGroup {
+                        members: members.remove(&department.id.get()).unwrap_or_default(),
+                        external_id: r.external_id,
+                        updated_at: r.scim_updated_at.unwrap_or(department.updated_at),
+                        department,
+                    }
                 })
                 .collect())
         }
@@ -825,14 +824,8 @@ for_both_databases! {
 
 #[derive(sqlx::FromRow)]
 struct GroupRow {
-    id: i64,
-    org_id: i64,
-    name: String,
-    parent_id: Option<i64>,
-    sort_order: i64,
-    created_at: i64,
-    updated_at: i64,
-    members: i64,
+    #[sqlx(flatten)]
+    department: DepartmentRow,
     external_id: Option<String>,
     scim_updated_at: Option<i64>,
 }

@@ -979,6 +979,63 @@ async fn discovery_describes_what_the_server_keeps(backend: Backend) {
         .expect(200);
 }
 
+async fn groups_found_by_a_shared_name_each_list_their_own_members(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Two Sales").await;
+    let scim = app.scim_token(&admin, org).await;
+    let department = |name: &str, parent: Option<i64>| {
+        let (app, admin) = (&app, &admin);
+        let body = json!({"name": name, "parent_id": parent});
+        async move {
+            app.post(&format!("/v1/orgs/{org}/departments"), Some(admin), body)
+                .await
+                .expect(201)["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (china, japan) = (
+        department("China", None).await,
+        department("Japan", None).await,
+    );
+    let mut expected = Vec::new();
+    for (parent, who) in [(china, "wang"), (japan, "sato")] {
+        let sales = department("Sales", Some(parent)).await;
+        let (member, _) = app.member_with_token(&admin, org, who, who).await;
+        app.send(
+            Method::PUT,
+            &format!("/v1/orgs/{org}/departments/{sales}/members/{member}"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .expect(204);
+        expected.push((sales.to_string(), member.to_string()));
+    }
+    let filter = quoted(r#"displayName eq "Sales""#);
+    let found = app
+        .scim(
+            Method::GET,
+            &format!("/Groups?filter={filter}"),
+            &scim,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(found["totalResults"], 2, "{found}");
+    for (group, member) in expected {
+        let listed = found["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == json!(group))
+            .expect("the group");
+        assert_eq!(listed["members"][0]["value"], json!(member), "{listed}");
+    }
+}
+
 async fn concurrent_patches_to_one_group_lose_no_member(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -1039,6 +1096,7 @@ on_both_databases!(
     a_scim_token_reaches_only_its_own_organization,
     discovery_describes_what_the_server_keeps,
     concurrent_patches_to_one_group_lose_no_member,
+    groups_found_by_a_shared_name_each_list_their_own_members,
     the_scim_compliance_suite_passes,
 );
 
