@@ -604,7 +604,7 @@ impl Scim {
         let written_by_scim = u.attributes.is_some();
         if !written_by_scim
             || map.contains_key("displayName")
-            || m.display_name != derived_name(&Value::Object(map.clone()), &m.employee_id)
+            || m.display_name != derived_name(map.get("name"), &m.employee_id)
         {
             map.insert("displayName".into(), json!(m.display_name));
         }
@@ -889,7 +889,7 @@ impl UserFields {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
-            .unwrap_or_else(|| derived_name(doc, user_name));
+            .unwrap_or_else(|| derived_name(doc.get("name"), user_name));
         let display_name = DisplayName::parse(&shown)
             .map_err(|e| ScimError::invalid_value(format!("displayName: {}", e.message)))?;
         let title = match text("title").map(str::trim).filter(|t| !t.is_empty()) {
@@ -1003,8 +1003,7 @@ impl GroupFields {
 /// A member's name when the provider gives no displayName: the name it formatted, or given and
 /// family names in the order their script writes them (张 + 伟 is 张伟, Ada + King is Ada King),
 /// or at last the userName.
-fn derived_name(doc: &Value, user_name: &str) -> String {
-    let name = doc.get("name");
+fn derived_name(name: Option<&Value>, user_name: &str) -> String {
     let part = |part: &str| {
         name.and_then(|n| n.get(part))
             .and_then(Value::as_str)
@@ -1276,12 +1275,8 @@ fn group_errors(e: StoreError) -> ScimFailure {
         StoreError::NotFound("member") => {
             ScimError::invalid_value("members: a value names no User of the organization").into()
         }
-        StoreError::Tree(t) => ScimError {
-            status: 409,
-            scim_type: None,
-            detail: t.to_string(),
-        }
-        .into(),
+        // A department the tree keeps (sub-departments, a contact way) answers 409 as every
+        // tree refusal does (`http::scim`).
         e => e.into(),
     }
 }
