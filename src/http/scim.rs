@@ -10,7 +10,7 @@ use crate::service::scim::{Kind, ListQuery, Resource, Scim, ScimFailure, project
 use crate::store::{ScimToken, StoreError};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -393,105 +393,130 @@ fn scim(state: &AppState) -> &Scim {
     &state.services.scim
 }
 
-/// The kind of resource an endpoint serves, or a SCIM 404.
-fn kind(endpoint: &str) -> Result<Kind, ScimError> {
-    Kind::from_endpoint(endpoint).ok_or_else(|| ScimError::not_found("no such SCIM endpoint"))
+/// The kind of resource the path's endpoint (`Users`, `Groups`) serves, or a SCIM 404: taken
+/// before the caller, so an unknown endpoint is 404 whoever asks.
+struct Endpoint(Kind);
+
+impl axum::extract::FromRequestParts<AppState> for Endpoint {
+    type Rejection = ScimFailure;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let first = parts
+            .uri
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("");
+        Kind::from_endpoint(first)
+            .map(Endpoint)
+            .ok_or_else(|| ScimError::not_found("no such SCIM endpoint").into())
+    }
 }
 
-type One = axum::extract::Path<(String, String)>;
-
-async fn list_resources(
-    State(state): State<AppState>,
-    axum::extract::Path(endpoint): axum::extract::Path<String>,
-    headers: HeaderMap,
-    Query(raw): Query<HashMap<String, String>>,
-) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
-    let p = params(&raw)?;
-    Ok(list(&scim(&state).list(&t, kind, &p.list).await?, &p))
+/// Who asks (their SCIM token), the query's parameters and `If-Match`: what every resource
+/// handler takes, read once here.
+struct Caller {
+    state: AppState,
+    token: ScimToken,
+    params: Params,
+    if_match: Option<String>,
 }
 
-async fn search_resources(
-    State(state): State<AppState>,
-    axum::extract::Path(endpoint): axum::extract::Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ScimFailure;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = token(state, &parts.headers).await?;
+        let raw: HashMap<String, String> = parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            state: state.clone(),
+            token,
+            params: params(&raw)?,
+            if_match: if_match(&parts.headers).map(str::to_owned),
+        })
+    }
+}
+
+impl Caller {
+    fn scim(&self) -> &Scim {
+        scim(&self.state)
+    }
+}
+
+type Id = axum::extract::Path<(String, String)>;
+
+async fn list_resources(Endpoint(kind): Endpoint, c: Caller) -> Answer {
+    let page = c.scim().list(&c.token, kind, &c.params.list).await?;
+    Ok(list(&page, &c.params))
+}
+
+async fn search_resources(Endpoint(kind): Endpoint, c: Caller, bytes: Bytes) -> Answer {
     let p = search_params(&bytes)?;
-    Ok(list(&scim(&state).list(&t, kind, &p.list).await?, &p))
+    Ok(list(&c.scim().list(&c.token, kind, &p.list).await?, &p))
 }
 
-async fn create_resource(
-    State(state): State<AppState>,
-    axum::extract::Path(endpoint): axum::extract::Path<String>,
-    headers: HeaderMap,
-    Query(raw): Query<HashMap<String, String>>,
-    bytes: Bytes,
-) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
-    let p = params(&raw)?;
-    let r = scim(&state).create(&t, kind, body(&bytes)?).await?;
-    Ok(resource(StatusCode::CREATED, &r, &p))
+async fn create_resource(Endpoint(kind): Endpoint, c: Caller, bytes: Bytes) -> Answer {
+    let r = c.scim().create(&c.token, kind, body(&bytes)?).await?;
+    Ok(resource(StatusCode::CREATED, &r, &c.params))
 }
 
 async fn get_resource(
-    State(state): State<AppState>,
-    axum::extract::Path((endpoint, id)): One,
-    headers: HeaderMap,
-    Query(raw): Query<HashMap<String, String>>,
+    Endpoint(kind): Endpoint,
+    c: Caller,
+    axum::extract::Path((_, id)): Id,
 ) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
-    let p = params(&raw)?;
-    let r = scim(&state).get(&t, kind, &id).await?;
-    Ok(resource(StatusCode::OK, &r, &p))
+    let r = c.scim().get(&c.token, kind, &id).await?;
+    Ok(resource(StatusCode::OK, &r, &c.params))
 }
 
 async fn replace_resource(
-    State(state): State<AppState>,
-    axum::extract::Path((endpoint, id)): One,
-    headers: HeaderMap,
-    Query(raw): Query<HashMap<String, String>>,
+    Endpoint(kind): Endpoint,
+    c: Caller,
+    axum::extract::Path((_, id)): Id,
     bytes: Bytes,
 ) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
-    let p = params(&raw)?;
-    let r = scim(&state)
-        .replace(&t, kind, &id, body(&bytes)?, if_match(&headers))
+    let r = c
+        .scim()
+        .replace(&c.token, kind, &id, body(&bytes)?, c.if_match.as_deref())
         .await?;
-    Ok(resource(StatusCode::OK, &r, &p))
+    Ok(resource(StatusCode::OK, &r, &c.params))
 }
 
 async fn patch_resource(
-    State(state): State<AppState>,
-    axum::extract::Path((endpoint, id)): One,
-    headers: HeaderMap,
-    Query(raw): Query<HashMap<String, String>>,
+    Endpoint(kind): Endpoint,
+    c: Caller,
+    axum::extract::Path((_, id)): Id,
     bytes: Bytes,
 ) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
-    let p = params(&raw)?;
-    let r = scim(&state)
-        .patch(&t, kind, &id, &body(&bytes)?, if_match(&headers))
+    let r = c
+        .scim()
+        .patch(&c.token, kind, &id, &body(&bytes)?, c.if_match.as_deref())
         .await?;
-    Ok(resource(StatusCode::OK, &r, &p))
+    Ok(resource(StatusCode::OK, &r, &c.params))
 }
 
 async fn delete_resource(
-    State(state): State<AppState>,
-    axum::extract::Path((endpoint, id)): One,
-    headers: HeaderMap,
+    Endpoint(kind): Endpoint,
+    c: Caller,
+    axum::extract::Path((_, id)): Id,
 ) -> Answer {
-    let kind = kind(&endpoint)?;
-    let t = token(&state, &headers).await?;
-    scim(&state)
-        .delete(&t, kind, &id, if_match(&headers))
+    c.scim()
+        .delete(&c.token, kind, &id, c.if_match.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
