@@ -93,9 +93,16 @@ fn rotate(args: &RotateArgs) -> anyhow::Result<ExitCode> {
                 "sealing the queued mails' letters under the new KEK (the keys and secrets are \
                  done: run the rotation again to finish)",
             )?;
-        anyhow::Ok((keys, secrets, letters))
+        // And the revocation lists' decoy seed.
+        let list_secrets = crate::service::keyring::reseal_list_secrets(&*store, &current, &next)
+            .await
+            .context(
+                "sealing the revocation lists' decoy seed under the new KEK (the keys, \
+                     secrets and letters are done: run the rotation again to finish)",
+            )?;
+        anyhow::Ok((keys, secrets, letters, list_secrets))
     })?;
-    let (resealed, secrets, letters) = resealed;
+    let (resealed, secrets, letters, list_secrets) = resealed;
     let place = match replaces {
         Some(current_path) => {
             std::fs::rename(&next_path, current_path)
@@ -115,8 +122,9 @@ fn rotate(args: &RotateArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     println!(
-        "sealed {resealed} signing keys, {secrets} single sign-on client secrets and {letters} \
-         queued mails' letters under key-encryption key {} ({place})",
+        "sealed {resealed} signing keys, {secrets} single sign-on client secrets, {letters} \
+         queued mails' letters and {list_secrets} revocation list secrets under \
+         key-encryption key {} ({place})",
         next.id()
     );
     println!(

@@ -9,10 +9,14 @@
 //!
 //! The revocation list (format v2, `docs/card-format.md` §5) lists each revoked card by the
 //! revocation id of its text, so building it reads the texts of the revoked cards and of
-//! deactivated members' cards; that happens only when revocations change or the list is half way
-//! to its `next_update`. Interim numbering, until lists are stored in the database: a list's
-//! number is the build time in milliseconds, bumped past the last number this process signed,
-//! so one instance never signs two lists with one number and later lists have larger ones.
+//! deactivated members' cards; that happens only when revocations change, another instance
+//! published a list, or the list is half way to its `next_update`. Lists are stored
+//! ([`crate::store::ListStore`]) and numbered by one sequence for all instances: an instance
+//! reads the latest stored list *before* the revocations it builds from, and publishes the next
+//! number only if nobody took it meanwhile. So a list with a higher number was always built from
+//! a later reading than every list below it, and an instance whose reading says what the latest
+//! list says adopts that list instead of signing another. The decoy entries' seed is stored too,
+//! sealed with the key-encryption key, so it survives key rotations and restarts.
 
 use super::clock::Clock;
 use crate::card::{
@@ -23,31 +27,37 @@ use crate::card::{
 use crate::domain::transfer::follow_successors;
 use crate::domain::{Audit, MemberId, OrgId};
 use crate::seal::{Kek, SealError};
-use crate::store::{PrivateKey, Reseal, RevocationSnapshot, Store, StoreError, StoredKey};
+use crate::store::{
+    ListSecretReseal, PrivateKey, Reseal, RevocationSnapshot, Store, StoreError, StoredKey,
+    StoredList,
+};
+use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// How long a served list stays current; it is re-signed when half of that has passed.
 pub const LIST_LIFETIME_SECS: i64 = 86_400;
 
-/// The last list number this process signed.
-static LAST_NUMBER: AtomicU64 = AtomicU64::new(0);
+/// How long published lists are kept after they were issued (the latest is always kept).
+const LIST_RETENTION_SECS: i64 = 30 * 86_400;
 
-/// The next list number: now in milliseconds, or one past the last, whichever is larger.
-fn next_number(now: i64) -> u64 {
-    let ms = u64::try_from(now).unwrap_or(0).saturating_mul(1000);
-    let previous = LAST_NUMBER
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
-            Some(last.saturating_add(1).max(ms))
-        })
-        .unwrap_or(0);
-    previous
-        .saturating_add(1)
-        .max(ms)
-        .min(card::revocation::MAX_NUMBER)
+/// How often a refresh reads again after other instances took the list number it meant to
+/// publish, before it gives up (the previous snapshot stays; the next refresh tries again).
+const PUBLISH_ATTEMPTS: usize = 8;
+
+/// The first stored list's number: now in milliseconds, above every number the versions
+/// before stored lists signed (they numbered lists by their build time in milliseconds).
+fn first_number(now: i64) -> u64 {
+    u64::try_from(now)
+        .unwrap_or(0)
+        .saturating_mul(1000)
+        .clamp(1, card::revocation::MAX_NUMBER)
 }
+
+/// The stored name of the decoy seed, and what it is to the sealing.
+const DECOY_SECRET: &str = "decoys";
+const LIST_SECRET_SEALED_AS: &str = "list-secret";
 
 /// Why keys could not be loaded or changed.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +74,12 @@ pub enum KeyringError {
     /// A stored private key does not open with the key-encryption key given.
     #[error("signing key {kid}: {source}")]
     Sealed { kid: KeyId, source: SealError },
+    /// The stored decoy seed does not open with the key-encryption key given.
+    #[error("the revocation lists' decoy seed: {0}")]
+    ListSecret(SealError),
+    /// Other instances kept publishing lists first; the next refresh tries again.
+    #[error("other instances kept taking the next revocation list number")]
+    ListRace,
 }
 
 /// What a signing key's private half is, to the sealing (its associated data, with the key id).
@@ -108,7 +124,16 @@ pub struct Snapshot {
     pub jwks: Document,
     /// `/.well-known/namecard-revocations.json`.
     pub revocations_doc: Document,
-    source: (Vec<KeySource>, RevocationSnapshot),
+    source: Source,
+}
+
+/// What a snapshot is built from; a change in any of it rebuilds the snapshot.
+#[derive(PartialEq)]
+struct Source {
+    /// The latest published list, read before the rest (see the module's doc).
+    latest: Option<StoredList>,
+    keys: Vec<KeySource>,
+    revoked: RevocationSnapshot,
 }
 
 /// What a key row contributes to a snapshot: `(kid, status, valid_from, retired_at)`; a change in
@@ -128,10 +153,7 @@ pub struct Checked {
 
 /// The keyring: a store and the latest snapshot.
 pub struct Keyring {
-    issuer: Issuer,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    kek: Arc<Kek>,
+    publisher: Publisher,
     current: RwLock<Arc<Snapshot>>,
     /// Held while a refresh reads the store and swaps the snapshot: of two refreshes racing
     /// (concurrent card resets each trigger one), one that read older state must not replace
@@ -139,10 +161,19 @@ pub struct Keyring {
     refreshing: tokio::sync::Mutex<()>,
 }
 
+/// What builds snapshots and publishes their lists.
+struct Publisher {
+    issuer: Issuer,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    kek: Arc<Kek>,
+    decoys: Decoys,
+}
+
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyring")
-            .field("issuer", &self.issuer.as_str())
+            .field("issuer", &self.publisher.issuer.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -270,21 +301,28 @@ impl Keyring {
         if store.create_first_key(&first).await? {
             tracing::info!(kid = %first.kid, "generated the first issuer key");
         }
-        let source = read_source(&*store, now).await?;
-        let snapshot = build(&issuer, &*store, &kek, source, now).await?;
-        Ok(Self {
+        let decoys = decoy_seed(&*store, &kek, now).await?;
+        let publisher = Publisher {
             issuer,
             store,
             clock,
             kek,
-            current: RwLock::new(Arc::new(snapshot)),
+            decoys,
+        };
+        let first = publisher
+            .next_snapshot(None)
+            .await?
+            .ok_or(KeyringError::ListRace)?;
+        Ok(Self {
+            publisher,
+            current: RwLock::new(Arc::new(first)),
             refreshing: tokio::sync::Mutex::new(()),
         })
     }
 
     /// The issuer named in every card.
     pub fn issuer(&self) -> &Issuer {
-        &self.issuer
+        &self.publisher.issuer
     }
 
     /// The current snapshot.
@@ -301,16 +339,11 @@ impl Keyring {
     /// When the store fails or stored keys do not parse; the previous snapshot stays in use.
     pub async fn refresh(&self) -> Result<(), KeyringError> {
         let _turn = self.refreshing.lock().await;
-        let now = self.clock.now();
         let previous = self.snapshot();
-        let source = read_source(&*self.store, now).await?;
-        let half_life = previous.revocations.issued_at() + LIST_LIFETIME_SECS / 2;
-        // Unchanged content keeps the previous documents, so ETags stay stable across refreshes.
-        if source == previous.source && now < half_life {
+        let Some(mut next) = self.publisher.next_snapshot(Some(&previous)).await? else {
             return Ok(());
-        }
-        let mut next = build(&self.issuer, &*self.store, &self.kek, source, now).await?;
-        if next.source.0 == previous.source.0 {
+        };
+        if next.source.keys == previous.source.keys {
             // Only revocations changed: keep the keyset, whose per-key verification tables
             // (built on first use, ~2 ms each) would otherwise be rebuilt on a request.
             next.keyset = previous.keyset.clone();
@@ -346,7 +379,7 @@ impl Keyring {
             text,
             &snapshot.keyset,
             Some(&snapshot.key_revocations),
-            &VerifyOptions::at(self.clock.now()),
+            &VerifyOptions::at(self.publisher.clock.now()),
         );
         let checked = verified.map(|v| {
             let c = &v.claims;
@@ -380,7 +413,7 @@ impl Keyring {
     /// # Errors
     /// When the store fails.
     pub async fn list(&self) -> Result<Vec<StoredKey>, KeyringError> {
-        Ok(self.store.list_keys().await?)
+        Ok(self.publisher.store.list_keys().await?)
     }
 
     /// Rotates: a new active key; the previous one is retired (it still verifies old cards).
@@ -388,12 +421,12 @@ impl Keyring {
     /// # Errors
     /// When the key cannot be made or stored.
     pub async fn rotate(&self, audit: &Audit) -> Result<StoredKey, KeyringError> {
-        let (kid, stored) = new_stored_key(&self.kek, audit.at)?;
+        let (kid, stored) = new_stored_key(&self.publisher.kek, audit.at)?;
         let audit = Audit {
             target: format!("key/{kid}"),
             ..audit.clone()
         };
-        self.store.rotate_key(&stored, &audit).await?;
+        self.publisher.store.rotate_key(&stored, &audit).await?;
         self.refresh().await?;
         Ok(stored)
     }
@@ -403,7 +436,7 @@ impl Keyring {
     /// # Errors
     /// `NotFound` for a key that is not active.
     pub async fn retire(&self, kid: &KeyId, audit: &Audit) -> Result<(), KeyringError> {
-        self.store.retire_key(kid, audit).await?;
+        self.publisher.store.retire_key(kid, audit).await?;
         self.refresh().await
     }
 
@@ -412,23 +445,25 @@ impl Keyring {
     /// # Errors
     /// `NotFound` for a key that is not retired.
     pub async fn remove(&self, kid: &KeyId, audit: &Audit) -> Result<(), KeyringError> {
-        self.store.remove_key(kid, audit).await?;
+        self.publisher.store.remove_key(kid, audit).await?;
         self.refresh().await
     }
 }
 
-/// What a snapshot is built from, read in two queries; a change in it rebuilds the snapshot.
-async fn read_source(
-    store: &dyn Store,
-    now: i64,
-) -> Result<(Vec<KeySource>, RevocationSnapshot), KeyringError> {
+/// What a snapshot is built from: the latest published list first, then keys and revocations.
+async fn read_source(store: &dyn Store, now: i64) -> Result<Source, KeyringError> {
+    let latest = store.latest_list().await?;
     let keys = store
         .list_keys()
         .await?
         .iter()
         .map(|k| (k.kid, k.status, k.valid_from, k.retired_at))
         .collect();
-    Ok((keys, store.revocations(now).await?))
+    Ok(Source {
+        latest,
+        keys,
+        revoked: store.revocations(now).await?,
+    })
 }
 
 /// The revoked cards with their texts: each revoked card (withdrawn), and every unexpired card
@@ -572,71 +607,196 @@ impl SuccessorTable {
     }
 }
 
-async fn build(
-    issuer: &Issuer,
-    store: &dyn Store,
-    kek: &Kek,
-    source: (Vec<KeySource>, RevocationSnapshot),
+impl Publisher {
+    /// The snapshot to serve after `previous`, or `None` while nothing it was built from changed
+    /// and its list is less than half way to its `next_update` (so ETags stay stable across
+    /// refreshes). Reads again when another instance took the list number this one meant to
+    /// publish.
+    async fn next_snapshot(
+        &self,
+        previous: Option<&Snapshot>,
+    ) -> Result<Option<Snapshot>, KeyringError> {
+        for _ in 0..PUBLISH_ATTEMPTS {
+            let now = self.clock.now();
+            let source = read_source(&*self.store, now).await?;
+            if let Some(p) = previous {
+                let half_life = p.revocations.issued_at() + LIST_LIFETIME_SECS / 2;
+                if source == p.source && now < half_life {
+                    return Ok(None);
+                }
+            }
+            if let Some(next) = self.build(source, now).await? {
+                return Ok(Some(next));
+            }
+        }
+        Err(KeyringError::ListRace)
+    }
+
+    /// A snapshot of `source`, with its list: the latest published one when it says the same
+    /// and is fresh, otherwise a new list signed and published with the next number. `None`
+    /// when another instance published that number first (read again).
+    async fn build(&self, mut source: Source, now: i64) -> Result<Option<Snapshot>, KeyringError> {
+        let store = &*self.store;
+        let stored = store.list_keys().await?;
+        let mut records = Vec::with_capacity(stored.len());
+        let mut signer = None;
+        for key in &stored {
+            let (signing, record) = parse_key(&self.kek, key)?;
+            if record.status == KeyStatus::Active {
+                signer = Some(signing);
+            }
+            records.push(record);
+        }
+        let keyset = Keyset::new(self.issuer.clone(), records)?;
+        let revoked = &source.revoked;
+        // The store has parsed every id (a stored id that does not parse fails the build): a
+        // card left off this list would verify as not revoked.
+        let compromised_keys: Vec<KeyId> = revoked.compromised_keys.clone();
+        let (listed, successors) = revoked_cards(&self.issuer, store, revoked, now).await?;
+        let mut draft = ListDraft {
+            issuer: self.issuer.clone(),
+            number: source.latest.as_ref().map_or(1, |l| l.number),
+            issued_at: now,
+            next_update: now + LIST_LIFETIME_SECS,
+            revoked: listed,
+            successors,
+            compromised_keys,
+            decoys: Some(self.decoys.clone()),
+        };
+        let (revocations, revocations_doc) = match &signer {
+            Some(s) => {
+                let digest = hex::encode(draft.content_digest(Some(&s.kid())));
+                match adoptable(source.latest.as_ref(), &digest, &keyset, now) {
+                    Some((list, document)) => (list, Document::new(document.to_owned())),
+                    None => {
+                        draft.number = source
+                            .latest
+                            .as_ref()
+                            .map_or_else(|| first_number(now), |l| l.number.saturating_add(1));
+                        let signed = draft.sign(s)?;
+                        let list = StoredList {
+                            number: draft.number,
+                            issued_at: draft.issued_at,
+                            next_update: draft.next_update,
+                            content_digest: digest,
+                            document: signed.document,
+                        };
+                        if !store.publish_list(&list, now - LIST_RETENTION_SECS).await? {
+                            return Ok(None);
+                        }
+                        let document = Document::new(list.document.clone());
+                        // Built from what it now publishes: the next refresh finds no change.
+                        source.latest = Some(list);
+                        (signed.list, document)
+                    }
+                }
+            }
+            // No active key (every key retired): nothing is signed or published.
+            None => (draft.list()?, Document::new(String::from("{}"))),
+        };
+        let key_revocations = ListDraft {
+            number: revocations.number(),
+            issued_at: revocations.issued_at(),
+            next_update: revocations.next_update(),
+            revoked: Vec::new(),
+            decoys: None,
+            ..draft
+        }
+        .list()?;
+        let revoked_cards = revoked.cards.iter().copied().collect();
+        let deactivated = revoked
+            .deactivated
+            .iter()
+            .map(|&(o, m, at)| ((o, m), at))
+            .collect();
+        Ok(Some(Snapshot {
+            jwks: Document::new(keyset.to_jwks_json()),
+            key_revocations,
+            revoked_cards,
+            deactivated,
+            keyset,
+            signer,
+            revocations,
+            revocations_doc,
+            source,
+        }))
+    }
+}
+
+/// The latest published list, when it says what `digest` says, is less than half way to its
+/// `next_update` and still loads against `keyset` (a list that does not is signed anew).
+fn adoptable<'a>(
+    latest: Option<&'a StoredList>,
+    digest: &str,
+    keyset: &Keyset,
     now: i64,
-) -> Result<Snapshot, KeyringError> {
-    let stored = store.list_keys().await?;
-    let revoked = &source.1;
-    let mut records = Vec::with_capacity(stored.len());
-    let mut signer = None;
-    for key in &stored {
-        let (signing, record) = parse_key(kek, key)?;
-        if record.status == KeyStatus::Active {
-            signer = Some(signing);
-        }
-        records.push(record);
+) -> Option<(RevocationList, &'a str)> {
+    let latest = latest?;
+    if latest.content_digest != digest || now >= latest.issued_at + LIST_LIFETIME_SECS / 2 {
+        return None;
     }
-    let keyset = Keyset::new(issuer.clone(), records)?;
-    // The store has parsed every id (a stored id that does not parse fails the build): a card
-    // left off this list would verify as not revoked.
-    let compromised_keys: Vec<KeyId> = revoked.compromised_keys.clone();
-    let (listed, successors) = revoked_cards(issuer, store, revoked, now).await?;
-    let draft = ListDraft {
-        issuer: issuer.clone(),
-        number: next_number(now),
-        issued_at: now,
-        next_update: now + LIST_LIFETIME_SECS,
-        revoked: listed,
-        successors,
-        compromised_keys,
-        // Until lists are stored: the decoys' secret comes from the active key (so every
-        // instance has the same).
-        decoys: signer
-            .as_ref()
-            .map(|s| Decoys::from_seed(s.derive_secret(b"namecard/decoys/v1"))),
-    };
-    let key_revocations = ListDraft {
-        revoked: Vec::new(),
-        decoys: None,
-        ..draft.clone()
-    }
-    .list()?;
-    let revoked_cards = revoked.cards.iter().copied().collect();
-    let deactivated = revoked
-        .deactivated
-        .iter()
-        .map(|&(o, m, at)| ((o, m), at))
-        .collect();
-    let (revocations, revocations_doc) = match &signer {
-        Some(s) => {
-            let signed = draft.sign(s)?;
-            (signed.list, Document::new(signed.document))
+    match RevocationList::load(latest.document.as_bytes(), keyset, 0) {
+        Ok(list) if list.number() == latest.number => Some((list, &latest.document)),
+        Ok(_) => {
+            tracing::error!(
+                number = latest.number,
+                "a stored revocation list carries another number; signing a new one"
+            );
+            None
         }
-        None => (draft.list()?, Document::new(String::from("{}"))),
-    };
-    Ok(Snapshot {
-        jwks: Document::new(keyset.to_jwks_json()),
-        key_revocations,
-        revoked_cards,
-        deactivated,
-        keyset,
-        signer,
-        revocations,
-        revocations_doc,
-        source,
-    })
+        Err(e) => {
+            tracing::error!(number = latest.number, error = %e, "a stored revocation list does not load; signing a new one");
+            None
+        }
+    }
+}
+
+/// The decoy seed of the lists, made and stored sealed by the first instance that needs it.
+async fn decoy_seed(store: &dyn Store, kek: &Kek, now: i64) -> Result<Decoys, KeyringError> {
+    if store.list_secret(DECOY_SECRET).await?.is_none() {
+        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(&mut seed[..]);
+        let sealed = kek.seal(LIST_SECRET_SEALED_AS, DECOY_SECRET, &seed[..]);
+        // Instances starting together: the first one's seed is everyone's.
+        store.create_list_secret(DECOY_SECRET, &sealed, now).await?;
+    }
+    let sealed = store
+        .list_secret(DECOY_SECRET)
+        .await?
+        .ok_or(StoreError::NotFound("decoy seed"))?;
+    let opened = kek
+        .open(LIST_SECRET_SEALED_AS, DECOY_SECRET, &sealed)
+        .map_err(KeyringError::ListSecret)?;
+    let seed: [u8; 32] = opened
+        .expose()
+        .try_into()
+        .map_err(|_| KeyringError::ListSecret(SealError::Damaged))?;
+    Ok(Decoys::from_seed(seed))
+}
+
+/// Seals the lists' stored secrets under `next` (those under `next` already stay), as
+/// [`reseal_keys`] does the signing keys. Returns how many were sealed anew.
+///
+/// # Errors
+/// `ListSecret` for a secret that does not open with `current` (nothing is changed).
+pub async fn reseal_list_secrets(
+    store: &dyn Store,
+    current: &Kek,
+    next: &Kek,
+) -> Result<u64, KeyringError> {
+    let mut reseal = Vec::new();
+    for (name, sealed) in store.list_secrets().await? {
+        if sealed.kek == *next.id() {
+            continue;
+        }
+        let opened = current
+            .open(LIST_SECRET_SEALED_AS, &name, &sealed)
+            .map_err(KeyringError::ListSecret)?;
+        reseal.push(ListSecretReseal {
+            sealed: next.seal(LIST_SECRET_SEALED_AS, &name, opened.expose()),
+            name,
+            was: sealed.kek,
+        });
+    }
+    Ok(store.reseal_list_secrets(&reseal).await?)
 }

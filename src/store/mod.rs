@@ -1,7 +1,7 @@
 //! Persistence, one file per aggregate, all SQL of the service.
 //!
 //! Each aggregate (`orgs`, `members`, `cards`, `keys`, `contacts`, `book`, `transfers`,
-//! `ways`, `departments`, `webhooks`, `mail`, `sessions`, `oidc`, `scim`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
+//! `ways`, `departments`, `webhooks`, `mail`, `sessions`, `oidc`, `scim`, `lists`, `audit`) has its records, a small trait and its SQL. [`Store`] is their sum, implemented for
 //! every type that implements them all, so the service holds one `Arc<dyn Store>`.
 //!
 //! Both databases run the same SQL text: each aggregate writes its implementation once inside
@@ -20,6 +20,7 @@ pub mod cards;
 pub mod contacts;
 pub mod departments;
 pub mod keys;
+pub mod lists;
 pub mod mail;
 pub mod members;
 pub mod oidc;
@@ -39,6 +40,7 @@ pub use cards::{CardQuota, CardRecord, CardState, CardStore, QuotaUsed, Revocati
 pub use contacts::{ContactStore, Direction, NewContactRequest, RequestCreated};
 pub use departments::{DepartmentStore, MembersChange, MembersChanged};
 pub use keys::{KeyStore, PrivateKey, Reseal, StoredKey};
+pub use lists::{ListSecretReseal, ListStore, StoredList};
 pub use mail::{ClaimedMail, LetterReseal, MailStore, NewMail};
 pub use members::MemberStore;
 pub use oidc::{NewAttempt, OidcStore, SecretReseal, StoredProvider, TakenAttempt};
@@ -71,6 +73,7 @@ store_of!(
     MemberStore,
     CardStore,
     KeyStore,
+    ListStore,
     ContactStore,
     DepartmentStore,
     BookStore,

@@ -197,7 +197,9 @@ async fn rotating_the_kek_keeps_cards_verifying_and_retires_the_old_kek(backend:
     let (rotated, said) = rotate_kek(&app);
     assert!(rotated, "{said}");
     assert!(
-        said.contains(", 1 single sign-on client secrets and 0 queued mails' letters"),
+        said.contains(
+            ", 1 single sign-on client secrets, 0 queued mails' letters and 1 revocation list secrets"
+        ),
         "{said}"
     );
 

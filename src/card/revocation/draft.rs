@@ -207,6 +207,43 @@ impl ListDraft {
         Ok(entries)
     }
 
+    /// A SHA-256 over what the list says, signed by `signer`: its issuer, revoked cards (in any
+    /// order), successors and compromised keys, but not its number, times or decoys, which
+    /// change with every list. Two drafts with one digest publish the same facts, so an issuer
+    /// that already published them need not sign another list.
+    pub fn content_digest(&self, signer: Option<&KeyId>) -> [u8; 32] {
+        fn field(h: &mut Sha256, bytes: &[u8]) {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        }
+        let mut h = Sha256::new();
+        field(&mut h, b"namecard/list-content/v1");
+        field(&mut h, self.issuer.as_str().as_bytes());
+        field(
+            &mut h,
+            signer.map(KeyId::to_string).unwrap_or_default().as_bytes(),
+        );
+        let mut cards: Vec<&RevokedCard> = self.revoked.iter().collect();
+        cards.sort_unstable_by(|a, b| a.body.cmp(&b.body));
+        h.update((cards.len() as u64).to_be_bytes());
+        for card in cards {
+            field(&mut h, &card.body);
+            h.update([u8::from(card.state == RevokedState::Departed)]);
+            h.update(card.at.to_be_bytes());
+            h.update(card.successor.map_or(u64::MAX, u64::from).to_be_bytes());
+        }
+        h.update((self.successors.len() as u64).to_be_bytes());
+        for s in &self.successors {
+            field(&mut h, s.name.as_bytes());
+            field(&mut h, s.title.as_deref().unwrap_or("\0").as_bytes());
+        }
+        h.update((self.compromised_keys.len() as u64).to_be_bytes());
+        for kid in &self.compromised_keys {
+            field(&mut h, kid.to_string().as_bytes());
+        }
+        h.finalize().into()
+    }
+
     /// The list [`ListDraft::sign`] would publish, unsigned: for an issuer's own checks.
     ///
     /// # Errors
