@@ -525,7 +525,7 @@ for_both_databases! {
                  WHERE status = 'pending' AND expires_at <= $1",
             )
             .bind(now)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
             Ok(done.rows_affected())
         }

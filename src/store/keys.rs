@@ -154,7 +154,7 @@ for_both_databases! {
             .bind(private_key)
             .bind(kek_id)
             .bind(key.valid_from)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await;
             // Instances starting together on an empty database: one active key, by the index.
             first_wins(done.map(|d| d.rows_affected()))

@@ -242,7 +242,7 @@ for_both_databases! {
             .bind(a.org_id.get())
             .bind(now)
             .bind(a.expires_at)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(missing_as("organization"))?;
             Ok(())
@@ -268,7 +268,7 @@ for_both_databases! {
         async fn purge_oidc_attempts(&self, now: i64) -> Result<u64, StoreError> {
             let done = sqlx::query("DELETE FROM oidc_attempts WHERE expires_at <= $1")
                 .bind(now)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
             Ok(done.rows_affected())
         }

@@ -59,4 +59,9 @@ impl PostgresStore {
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool.begin().await
     }
+
+    /// Where a single-statement write runs (any connection: PostgreSQL has many writers).
+    pub(super) fn writer(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
 }

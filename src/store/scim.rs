@@ -593,7 +593,7 @@ for_both_databases! {
                 sqlx::query("UPDATE scim_tokens SET last_used_at = $2 WHERE id = $1")
                     .bind(t.id.get())
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await?;
             }
             Ok(token)

@@ -230,7 +230,7 @@ for_both_databases! {
             )
             .bind(hash.as_str())
             .bind(now)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await;
             // Instances starting together: the unique index lets one of them win.
             first_wins(done.map(|d| d.rows_affected()))
@@ -447,7 +447,7 @@ for_both_databases! {
             )
             .bind(session.as_str())
             .bind(now)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
             Ok(())
         }

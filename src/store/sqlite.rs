@@ -145,6 +145,12 @@ impl SqliteStore {
     ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.write.begin_with("BEGIN IMMEDIATE").await
     }
+
+    /// Where a single-statement write runs: the write connection, in turn with the write
+    /// transactions, rather than on a read connection racing them for SQLite's lock.
+    pub(super) fn writer(&self) -> &sqlx::SqlitePool {
+        &self.write
+    }
 }
 
 /// How long a writer waits for SQLite's write lock (held by another instance or a writer on the

@@ -124,7 +124,7 @@ for_both_databases! {
                 Some(e) => query.bind(e),
                 None => query,
             };
-            query.execute(&self.pool).await?;
+            query.execute(self.writer()).await?;
             Ok(())
         }
     }
