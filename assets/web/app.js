@@ -1973,6 +1973,8 @@ const VIEWS = {
 async function start() {
   let path = location.pathname;
   if (path === '/signin') {
+    // Signed out: the top bar has only the language switch.
+    renderChrome();
     await signinView(decodeURIComponent(location.hash.slice(1)));
     document.body.dataset.ready = 'true';
     return;
