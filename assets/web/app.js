@@ -1,10 +1,12 @@
-// namecard web app: one ES module, no dependencies, no build step.
+// namecard web app: an ES module (and its words, l10n.js), no dependencies, no build step.
 //
 // Every page is the same shell; this module renders the view the path names by calling the JSON
 // API with the session cookie (and the session's CSRF token on every change). Anything that comes
 // from the API (names, titles, organizations, audit entries) reaches the page only as text nodes
 // or textContent, never as HTML, and never as a URL: a card whose name is "<script>" or
 // "javascript:..." shows those characters and nothing else.
+
+import { LOCALE, LOCALE_NAMES, chooseLocale, t, dateTimes, dates, monthDays } from '/assets/l10n.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -70,11 +72,11 @@ function person(party, extra) {
 }
 
 function when(seconds) {
-  return new Date(seconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return dateTimes.format(new Date(seconds * 1000));
 }
 
 function day(seconds) {
-  return new Date(seconds * 1000).toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return dates.format(new Date(seconds * 1000));
 }
 
 /** A button that asks once more before doing something that cannot be undone. */
@@ -127,7 +129,7 @@ class Problem extends Error {
 
 /** Calls the API. `body` is sent as JSON, or `{ form }` as multipart, or `{ raw, type }` as is. */
 async function api(method, path, body, { form, raw, type } = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', 'Accept-Language': LOCALE };
   if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
   let payload;
   if (form) payload = form;
@@ -142,7 +144,7 @@ async function api(method, path, body, { form, raw, type } = {}) {
   try {
     response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
   } catch {
-    throw new Problem(0, { code: 'offline', detail: 'The service could not be reached. Check your connection.' });
+    throw new Problem(0, { code: 'offline', detail: t('offline') });
   }
   if (response.status === 204) return null;
   const contentType = response.headers.get('content-type') || '';
@@ -159,12 +161,15 @@ async function api(method, path, body, { form, raw, type } = {}) {
 
 function problemNotice(e) {
   if (e instanceof Problem && e.code === 'session_expired') {
-    return notice('bad', 'You are signed out', 'Your session has ended. Open a new sign-in link from your admin.');
+    return notice('bad', t('problem-signed-out'), t('problem-signed-out-text'));
   }
   const detail = e instanceof Problem ? e.message : String(e);
   const rows = e instanceof Problem && Array.isArray(e.body.errors) ? e.body.errors : [];
-  return notice('bad', 'That did not work', detail,
-    rows.length > 0 && h('ul', {}, rows.map((r) => h('li', { text: `Row ${r.row}, ${r.field}: ${r.message}` }))));
+  // The service titles its problems in the page's language (Accept-Language); the detail says
+  // what went wrong in the service's own words.
+  const title = e instanceof Problem && e.body.title ? e.body.title : null;
+  return notice('bad', t('problem-failed'), title, detail,
+    rows.length > 0 && h('ul', {}, rows.map((r) => h('li', { text: t('problem-row', { row: r.row, field: r.field, message: r.message }) }))));
 }
 
 /** Saves a downloaded blob under `name`. */
@@ -180,25 +185,28 @@ function saveBlob(blob, name) {
 // ---------------------------------------------------------------------------------------------
 // Chrome: navigation and who is signed in
 
-const MEMBER_NAV = [['/card', 'My card'], ['/scan', 'Scan'], ['/inbox', 'Inbox'], ['/contacts', 'Contacts'],
-  ['/directory', 'Directory']];
-const ADMIN_NAV = [['/admin', 'Members'], ['/admin/departments', 'Departments'], ['/admin/contact-ways', 'Team codes'],
-  ['/admin/contacts', 'Contacts'], ['/admin/policy', 'Policy'],
-  ['/admin/cards', 'Cards'], ['/admin/audit', 'Audit log']];
+const MEMBER_NAV = [['/card', t('nav-card')], ['/scan', t('nav-scan')], ['/inbox', t('nav-inbox')], ['/contacts', t('nav-contacts')],
+  ['/directory', t('nav-directory')]];
+const ADMIN_NAV = [['/admin', t('nav-members')], ['/admin/departments', t('nav-departments')], ['/admin/contact-ways', t('nav-team-codes')],
+  ['/admin/contacts', t('nav-contacts')], ['/admin/policy', t('nav-policy')],
+  ['/admin/cards', t('nav-cards')], ['/admin/audit', t('nav-audit')]];
 
 function renderChrome() {
   const here = location.pathname;
   const items = !session ? [] : session.role === 'member' ? MEMBER_NAV : ADMIN_NAV;
   nav.replaceChildren(...items.map(([path, label]) =>
     h('a', { href: path, 'aria-current': path === here ? 'page' : null, text: label })));
+  const switcher = h('select', { id: 'locale-switch', class: 'locale-switch', 'aria-label': t('locale-switch'),
+    onchange: (ev) => chooseLocale(ev.currentTarget.value) },
+  LOCALE_NAMES.map(([value, label]) => h('option', { value, lang: value, selected: value === LOCALE, text: label })));
   if (!session) {
-    who.replaceChildren();
+    who.replaceChildren(switcher);
     return;
   }
-  const name = session.role === 'member' ? session.member_name : `Admin · ${session.org_name}`;
-  who.replaceChildren(
+  const name = session.role === 'member' ? session.member_name : t('chrome-admin', { org: session.org_name });
+  who.replaceChildren(switcher,
     h('span', { class: 'name', title: session.org_name, text: name }),
-    h('button', { type: 'button', class: 'link-button', id: 'sign-out', onclick: signOut, text: 'Sign out' }));
+    h('button', { type: 'button', class: 'link-button', id: 'sign-out', onclick: signOut, text: t('chrome-sign-out') }));
 }
 
 async function signOut() {
@@ -212,10 +220,10 @@ async function signOut() {
 }
 
 function signedOut(why) {
-  show(pageHead('Sign in'),
+  show(pageHead(t('signin-title')),
     panel(null,
-      h('p', { text: why || 'You are not signed in.' }),
-      h('p', { class: 'muted', text: 'namecard has no passwords: your organization\'s admin sends you a personal sign-in link. Open it on this device to sign in.' })),
+      h('p', { text: why || t('signin-not-signed-in') }),
+      h('p', { class: 'muted', text: t('signin-no-passwords') })),
     ssoPanel());
 }
 
@@ -225,16 +233,16 @@ function signedOut(why) {
  */
 function ssoPanel() {
   const out = h('div', { id: 'sso-out' });
-  const input = h('input', { type: 'text', id: 'sso-domain', autocomplete: 'email', 'aria-label': 'Work e-mail or organization domain', placeholder: 'you@company.example' });
-  const form = h('form', { id: 'sso', class: 'search' }, input, h('button', { type: 'submit', class: 'secondary', text: 'Continue' }));
+  const input = h('input', { type: 'text', id: 'sso-domain', autocomplete: 'email', 'aria-label': t('sso-input-label'), placeholder: 'you@company.example' });
+  const form = h('form', { id: 'sso', class: 'search' }, input, h('button', { type: 'submit', class: 'secondary', text: t('sso-continue') }));
   const find = (domain) => busy(form.querySelector('button'), out, async () => {
     try {
       const sso = await api('GET', `/v1/oidc/providers?domain=${encodeURIComponent(domain)}`);
-      out.replaceChildren(h('p', {}, h('a', { class: 'button', id: 'sso-start', href: sso.start_url, text: `Sign in with ${sso.label}` })),
+      out.replaceChildren(h('p', {}, h('a', { class: 'button', id: 'sso-start', href: sso.start_url, text: t('sso-sign-in-with', { label: sso.label }) })),
         h('p', { class: 'small muted', text: sso.org_name }));
     } catch (e) {
       if (e instanceof Problem && e.code === 'oidc_not_configured') {
-        out.replaceChildren(notice('warn', 'No single sign-on', 'Your organization has not set up single sign-on. Ask your admin for a sign-in link.'));
+        out.replaceChildren(notice('warn', t('sso-none'), t('sso-none-text')));
       } else throw e;
     }
   });
@@ -247,7 +255,7 @@ function ssoPanel() {
     input.value = given;
     find(given);
   }
-  return panel('Single sign-on', h('p', { class: 'muted small', text: 'If your organization signs you in with its own account (Microsoft, Okta, Keycloak, ...):' }), form, out);
+  return panel(t('sso-title'), h('p', { class: 'muted small', text: t('sso-lead') }), form, out);
 }
 
 function needRole(role) {
@@ -256,8 +264,8 @@ function needRole(role) {
     return false;
   }
   if (session.role !== role) {
-    show(pageHead('Not available'), panel(null, h('p', {
-      text: role === 'admin' ? 'This page is for administrators.' : 'This page is for members; you are signed in as an administrator.',
+    show(pageHead(t('role-not-available')), panel(null, h('p', {
+      text: role === 'admin' ? t('role-admins-only') : t('role-members-only'),
     })));
     return false;
   }
@@ -272,7 +280,7 @@ async function signinView(secret) {
   history.replaceState(null, '', `/signin${location.search}`);
   // Opening another link while this page is shown changes only the fragment: start over.
   window.addEventListener('hashchange', () => location.reload());
-  show(pageHead('Signing in…'));
+  show(pageHead(t('signin-signing-in')));
   if (!secret) {
     signedOut();
     return;
@@ -282,9 +290,9 @@ async function signinView(secret) {
   } catch (e) {
     history.replaceState(null, '', '/');
     if (e instanceof Problem && e.code === 'invalid_signin_link') {
-      signedOut('This sign-in link has already been used or has expired. Ask your admin for a new one.');
+      signedOut(t('signin-link-used'));
     } else {
-      show(pageHead('Sign in'), problemNotice(e));
+      show(pageHead(t('signin-title')), problemNotice(e));
     }
     return;
   }
@@ -302,7 +310,7 @@ async function cardView() {
   if (!needRole('member')) return;
   const out = h('div');
   const sharing = h('div', { id: 'sharing' });
-  show(pageHead('My card', 'Show the QR code, or print the card. Any phone camera opens it.'), out, sharing);
+  show(pageHead(t('nav-card'), t('card-lead')), out, sharing);
   sharingPanel(sharing);
   let card;
   try {
@@ -338,46 +346,46 @@ async function sharingPanel(into) {
       const box = ev.currentTarget;
       try {
         me = await api('PATCH', '/v1/me', { [name]: box.checked });
-        said.replaceChildren(notice('ok', 'Saved', box.checked ? hint : 'Turned off.'));
+        said.replaceChildren(notice('ok', t('saved'), box.checked ? hint : t('sharing-off')));
       } catch (e) {
         box.checked = !box.checked;
         said.replaceChildren(problemNotice(e));
       }
     } }), label);
-  into.replaceChildren(panel('My mobile number',
-    h('p', { class: 'muted', text: me.mobile ? `On record: ${me.mobile}` : 'Your organization has no mobile number on record for you.' }),
-    choice('phone_discoverable', 'People may find me by this number', 'People who know your number can send you a request; nobody learns whether a number exists.'),
-    choice('share_mobile', 'Show it to my external contacts', 'Your external contacts see your number and get it in their address-book exports.'),
+  into.replaceChildren(panel(t('sharing-mobile-title'),
+    h('p', { class: 'muted', text: me.mobile ? t('sharing-on-record', { mobile: me.mobile }) : t('sharing-no-mobile') }),
+    choice('phone_discoverable', t('sharing-discoverable'), t('sharing-discoverable-hint')),
+    choice('share_mobile', t('sharing-share-mobile'), t('sharing-share-mobile-hint')),
     out),
-  panel('E-mail notices',
-    h('p', { class: 'muted', text: me.email ? `Sent to: ${me.email}` : 'Your organization has no e-mail address on record for you.' }),
-    choice('email_notices', 'Tell me by e-mail about new contact requests and transfers', 'New contact requests and transfers are e-mailed to you.', 'email', mailOut),
+  panel(t('sharing-mail-title'),
+    h('p', { class: 'muted', text: me.email ? t('sharing-sent-to', { email: me.email }) : t('sharing-no-email') }),
+    choice('email_notices', t('sharing-email-notices'), t('sharing-email-notices-hint'), 'email', mailOut),
     mailOut));
 }
 
 function renderCard(out, card) {
   const v = `?v=${encodeURIComponent(card.id)}`;
   const message = h('div');
-  const reset = confirmButton('Reset my card', 'Yes, replace it', async () => {
+  const reset = confirmButton(t('card-reset'), t('card-reset-confirm'), async () => {
     try {
       const fresh = await api('POST', '/v1/me/card');
       renderCard(out, fresh);
-      out.prepend(notice('ok', 'Your card was replaced', 'The old card no longer verifies.'));
+      out.prepend(notice('ok', t('card-replaced'), t('card-old-stops')));
     } catch (e) {
       message.replaceChildren(problemNotice(e));
     }
   });
   out.replaceChildren(h('div', { class: 'grid-2' },
     panel(null, h('div', { class: 'card-show' },
-      h('img', { class: 'qr', id: 'my-qr', src: `/v1/me/card/png${v}`, alt: 'QR code of my card', width: 280, height: 280 }),
-      h('p', { class: 'muted small', text: `Valid until ${day(card.expires_at)}` }))),
-    panel('Printable card',
-      h('img', { class: 'printable', id: 'my-printable', src: `/v1/me/card/printable${v}`, alt: 'My printable namecard' }),
+      h('img', { class: 'qr', id: 'my-qr', src: `/v1/me/card/png${v}`, alt: t('card-qr-alt'), width: 280, height: 280 }),
+      h('p', { class: 'muted small', text: t('card-valid-until', { date: day(card.expires_at) }) }))),
+    panel(t('card-printable'),
+      h('img', { class: 'printable', id: 'my-printable', src: `/v1/me/card/printable${v}`, alt: t('card-printable-alt') }),
       h('div', { class: 'actions' },
-        h('a', { class: 'button secondary', href: `/v1/me/card/png${v}`, download: 'namecard-qr.png', text: 'QR as PNG' }),
-        h('a', { class: 'button secondary', href: `/v1/me/card/svg${v}`, download: 'namecard-qr.svg', text: 'QR as SVG' }),
-        h('a', { class: 'button secondary', href: `/v1/me/card/printable${v}`, download: 'namecard.png', text: 'Printable card' })),
-      h('p', { class: 'muted small', text: 'Lost a printed card, or want a fresh one? Resetting replaces your card; the old one stops working at once.' }),
+        h('a', { class: 'button secondary', href: `/v1/me/card/png${v}`, download: 'namecard-qr.png', text: t('qr-png') }),
+        h('a', { class: 'button secondary', href: `/v1/me/card/svg${v}`, download: 'namecard-qr.svg', text: t('qr-svg') }),
+        h('a', { class: 'button secondary', href: `/v1/me/card/printable${v}`, download: 'namecard.png', text: t('card-printable') })),
+      h('p', { class: 'muted small', text: t('card-reset-hint') }),
       h('div', { class: 'actions tight' }, reset),
       message)));
 }
@@ -386,35 +394,35 @@ function renderCard(out, card) {
 // Scanning and the outcome of a scan
 
 const REASONS = {
-  bad_signature: 'Its signature does not match: the card may have been altered or forged.',
-  unknown_key: 'It was signed with a key this service does not know (or no longer trusts).',
-  wrong_issuer: 'It was issued by a different namecard service.',
-  malformed: 'The code is not a namecard.',
-  expired: 'The card has expired.',
-  not_yet_valid: 'The card is not valid yet.',
-  revoked: 'The card has been withdrawn.',
-  key_compromised: 'The key that signed it has been withdrawn.',
+  bad_signature: t('reason-bad-signature'),
+  unknown_key: t('reason-unknown-key'),
+  wrong_issuer: t('reason-wrong-issuer'),
+  malformed: t('reason-malformed'),
+  expired: t('reason-expired'),
+  not_yet_valid: t('reason-not-yet-valid'),
+  revoked: t('reason-revoked'),
+  key_compromised: t('reason-key-compromised'),
 };
 
 const PROBLEMS = {
-  card_expired: ['This card has expired', 'Ask its owner for their current card.'],
-  card_revoked: ['This card has been withdrawn', 'Its owner or their organization replaced or cancelled it. Ask for their current card.'],
-  self_scan: ['This is your own card', 'Scan someone else\'s card to add them.'],
-  owner_inactive: ['The card\'s owner is no longer active', 'Their organization has deactivated them.'],
-  card_already_used: ['This one-time card has already been used', 'Ask its owner for another card.'],
-  no_qr_found: ['No QR code found in the photo', 'Hold the phone steady, a little closer, with the whole code in the picture and in good light.'],
-  not_an_image: ['That file is not a photo', 'Choose a JPEG, PNG or WebP image.'],
-  unsupported_format: ['That image format is not supported', 'Choose a JPEG, PNG or WebP image.'],
-  truncated_image: ['The photo is incomplete', 'Take the photo again.'],
-  corrupt_image: ['The photo is damaged', 'Take the photo again.'],
-  image_too_large: ['The photo is too large', 'Take a smaller photo, or crop it around the card.'],
-  too_many_bytes: ['The photo is too large', 'Take a smaller photo, or crop it around the card.'],
-  time_budget_exceeded: ['The photo took too long to read', 'Take a closer, sharper photo of the code.'],
+  card_expired: [t('scan-card-expired'), t('scan-ask-current')],
+  card_revoked: [t('scan-card-revoked'), t('scan-card-revoked-hint')],
+  self_scan: [t('scan-self'), t('scan-self-hint')],
+  owner_inactive: [t('scan-owner-inactive'), t('scan-owner-inactive-hint')],
+  card_already_used: [t('scan-card-used'), t('scan-card-used-hint')],
+  no_qr_found: [t('scan-no-qr'), t('scan-no-qr-hint')],
+  not_an_image: [t('scan-not-image'), t('scan-choose-image')],
+  unsupported_format: [t('scan-unsupported'), t('scan-choose-image')],
+  truncated_image: [t('scan-truncated'), t('scan-take-again')],
+  corrupt_image: [t('scan-corrupt'), t('scan-take-again')],
+  image_too_large: [t('scan-too-large'), t('scan-too-large-hint')],
+  too_many_bytes: [t('scan-too-large'), t('scan-too-large-hint')],
+  time_budget_exceeded: [t('scan-too-slow'), t('scan-too-slow-hint')],
 };
 
 const POLICY_REASONS = {
-  external_contacts_disabled: (org) => `${org} does not allow contacts with other organizations.`,
-  not_a_partner: (org) => `${org} only allows contacts with its partner organizations.`,
+  external_contacts_disabled: (org) => t('policy-reason-disabled', { org }),
+  not_a_partner: (org) => t('policy-reason-not-partner', { org }),
 };
 
 /** Explains why a scan failed; for a policy block, whose policy and whom to ask. */
@@ -422,20 +430,20 @@ function scanProblem(e) {
   if (!(e instanceof Problem)) return problemNotice(e);
   const b = e.body;
   if (e.code === 'policy_blocked') {
-    const org = (b.organization && b.organization.name) || 'An organization';
-    const reason = (POLICY_REASONS[b.policy_reason] || ((o) => `${o}'s policy does not allow this contact.`))(org);
+    const org = (b.organization && b.organization.name) || t('policy-an-organization');
+    const reason = (POLICY_REASONS[b.policy_reason] || ((o) => t('policy-reason-other', { org: o })))(org);
     const ours = b.blocked_by === 'requester_organization';
     const ask = ours
-      ? `This is your own organization's policy. Ask your admin at ${org} to ${b.policy_reason === 'not_a_partner' ? 'add the other organization as a partner' : 'allow external contacts'}.`
-      : `This is the policy of the card owner's organization, ${org}. Only its admin can change it; you could ask the card's owner to raise it with them.`;
+      ? t(b.policy_reason === 'not_a_partner' ? 'policy-ours-partner' : 'policy-ours-allow', { org })
+      : t('policy-theirs', { org });
     return h('div', { id: 'scan-problem' },
-      notice('warn', `Blocked by ${org}'s policy`, reason, ask),
+      notice('warn', t('policy-blocked', { org }), reason, ask),
       b.owner && panel(null, person(b.owner)));
   }
   if (e.code === 'invalid_card') {
-    return h('div', { id: 'scan-problem' }, notice('bad', 'This is not a valid namecard', REASONS[b.reason] || b.detail));
+    return h('div', { id: 'scan-problem' }, notice('bad', t('scan-not-valid'), REASONS[b.reason] || b.detail));
   }
-  const [title, hint] = PROBLEMS[e.code] || ['That did not work', b.detail];
+  const [title, hint] = PROBLEMS[e.code] || [t('problem-failed'), b.detail];
   return h('div', { id: 'scan-problem' }, notice('bad', title, hint));
 }
 
@@ -443,21 +451,21 @@ function scanProblem(e) {
 function outcomeNotice(result) {
   const outcome = result.outcome === 'preview' ? result.would : result.outcome;
   const owner = result.owner || (result.request && result.request.owner) || (result.contact && result.contact.contact);
-  const name = owner ? owner.name : 'They';
+  const name = owner ? owner.name : t('outcome-they');
   switch (outcome) {
     case 'request_created':
       return result.outcome === 'preview'
         ? null
-        : notice('ok', 'Request sent', result.contact_way && result.notice,
-          `${name} will see your request in their inbox. Once they accept, you appear in each other's contacts.`);
+        : notice('ok', t('outcome-sent'), result.contact_way && result.notice,
+          t('outcome-sent-text', { name }));
     case 'already_pending':
-      return notice('info', 'Already requested', `You asked ${name} before; the request is waiting for their answer.`);
+      return notice('info', t('outcome-pending'), t('outcome-pending-text', { name }));
     case 'already_connected':
-      return notice('info', 'Already in your contacts', h('p', {}, `${name} is one of your external contacts. `, h('a', { href: '/contacts', text: 'See contacts' })));
+      return notice('info', t('outcome-connected'), h('p', {}, t('outcome-connected-text', { name }), ' ', h('a', { href: '/contacts', text: t('outcome-see-contacts') })));
     case 'same_organization':
-      return notice('info', 'A colleague', h('p', {}, `${name} works in your organization: find them in the `, h('a', { href: '/directory', text: 'directory' }), '.'));
+      return notice('info', t('outcome-colleague'), h('p', {}, t('outcome-colleague-before', { name }), h('a', { href: '/directory', text: t('outcome-colleague-link') }), t('outcome-colleague-after')));
     default:
-      return notice('info', 'Done', outcome || '');
+      return notice('info', t('outcome-done'), outcome || '');
   }
 }
 
@@ -465,7 +473,7 @@ function outcomeNotice(result) {
 function previewActions(result) {
   const outcome = result.outcome === 'preview' ? result.would : result.outcome;
   const sendOut = h('div', { id: 'send-outcome' });
-  const send = h('button', { type: 'button', id: 'send-request', text: 'Send contact request' });
+  const send = h('button', { type: 'button', id: 'send-request', text: t('scan-send-request') });
   send.addEventListener('click', () => busy(send, sendOut, async () => {
     const sent = await api('POST', '/v1/scans', { text: result.text });
     send.hidden = true;
@@ -478,9 +486,9 @@ function previewActions(result) {
 /** Renders a verified card owner and, if the scan may go ahead, the "send request" button. */
 function renderPreview(out, result) {
   out.replaceChildren(panel(null,
-    h('p', { class: 'verified', text: result.contact_way ? '✓ Verified team code' : '✓ Verified namecard' }),
+    h('p', { class: 'verified', text: result.contact_way ? t('scan-verified-way') : t('scan-verified-card') }),
     result.contact_way && h('div', { id: 'scan-way' },
-      notice('info', `Team code: ${result.contact_way.name}`, result.notice)),
+      notice('info', t('scan-team-code', { name: result.contact_way.name }), result.notice)),
     h('div', { id: 'scan-owner' }, person(result.owner)),
     ...previewActions(result)));
 }
@@ -493,7 +501,7 @@ function stopScanCamera() {
   clearInterval(camera.timer);
   for (const t of camera.stream.getTracks()) t.stop();
   camera.viewer.hidden = true;
-  camera.button.textContent = 'Scan with the camera';
+  camera.button.textContent = t('scan-with-camera');
   camera = null;
 }
 
@@ -503,17 +511,17 @@ async function startScanCamera(button, viewer, video, status, onText) {
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment', width: { ideal: 1280 } }, audio: false });
   } catch (e) {
-    status.textContent = `No camera: ${e.message}. Take or choose a photo instead.`;
+    status.textContent = t('scan-no-camera', { error: e.message });
     return;
   }
   camera = { stream, viewer, button, timer: null };
   video.srcObject = stream;
   await video.play();
   viewer.hidden = false;
-  button.textContent = 'Stop the camera';
+  button.textContent = t('scan-stop-camera');
   const { detector } = await import('/assets/qr-detector.js');
   const d = await detector();
-  status.textContent = `Point the camera at the card's QR code (${d.name}).`;
+  status.textContent = t('scan-point', { decoder: d.name });
   const prefix = document.querySelector('meta[name=nc-card-prefix]')?.content || '';
   const canvas = h('canvas');
   let reading = false;
@@ -528,13 +536,13 @@ async function startScanCamera(button, viewer, video, status, onText) {
       const text = texts.find((t) => t.toUpperCase().startsWith(prefix.toUpperCase()));
       if (text !== undefined) {
         stopScanCamera();
-        status.textContent = 'Read a card.';
+        status.textContent = t('scan-read');
         await onText(text);
       } else if (texts.length) {
-        status.textContent = 'That code is not a namecard of this service.';
+        status.textContent = t('scan-foreign-code');
       }
     } catch (e) {
-      status.textContent = `Scanner error: ${e.message}`;
+      status.textContent = t('scan-error', { error: e.message });
     } finally {
       reading = false;
     }
@@ -544,14 +552,14 @@ async function startScanCamera(button, viewer, video, status, onText) {
 function scanView() {
   if (!needRole('member')) return;
   const out = h('div', { id: 'scan-result' });
-  const preview = h('img', { class: 'photo-preview', alt: 'The chosen photo', hidden: true });
+  const preview = h('img', { class: 'photo-preview', alt: t('scan-chosen-photo'), hidden: true });
   const onFile = async (ev) => {
     const file = ev.target.files && ev.target.files[0];
     if (!file) return;
     stopScanCamera();
     preview.src = URL.createObjectURL(file);
     preview.hidden = false;
-    out.replaceChildren(h('p', { class: 'muted', text: 'Reading the card…' }));
+    out.replaceChildren(h('p', { class: 'muted', text: t('scan-reading') }));
     const form = new FormData();
     form.append('photo', file);
     try {
@@ -564,25 +572,25 @@ function scanView() {
   };
   const onText = async (text) => {
     preview.hidden = true;
-    out.replaceChildren(h('p', { class: 'muted', text: 'Checking the card…' }));
+    out.replaceChildren(h('p', { class: 'muted', text: t('scan-checking') }));
     try {
       renderPreview(out, await api('POST', '/v1/scans/preview', { text }));
     } catch (e) {
       out.replaceChildren(scanProblem(e));
     }
   };
-  const video = h('video', { id: 'scan-video', playsinline: true, muted: true, 'aria-label': 'Camera' });
+  const video = h('video', { id: 'scan-video', playsinline: true, muted: true, 'aria-label': t('scan-camera') });
   const viewer = h('div', { class: 'viewer', hidden: true }, video);
   const status = h('p', { class: 'small muted', id: 'scan-camera-status', role: 'status' });
-  const live = h('button', { type: 'button', id: 'scan-camera', text: 'Scan with the camera',
+  const live = h('button', { type: 'button', id: 'scan-camera', text: t('scan-with-camera'),
     onclick: () => startScanCamera(live, viewer, video, status, onText) });
-  show(pageHead('Scan a card', 'Point the camera at someone\'s namecard QR code, or photograph it, to send them a contact request.'),
+  show(pageHead(t('scan-title'), t('scan-lead')),
     panel(null,
       h('div', { class: 'pick' },
         live,
-        h('label', { class: 'button secondary file-pick' }, 'Take a photo',
+        h('label', { class: 'button secondary file-pick' }, t('scan-take-photo'),
           h('input', { type: 'file', id: 'photo-camera', accept: 'image/*', capture: 'environment', onchange: onFile })),
-        h('label', { class: 'button secondary file-pick' }, 'Choose a photo',
+        h('label', { class: 'button secondary file-pick' }, t('scan-choose-photo'),
           h('input', { type: 'file', id: 'photo-file', accept: 'image/*', onchange: onFile }))),
       viewer, status, preview),
     out);
@@ -594,7 +602,7 @@ function scanView() {
 async function cardLinkView(body) {
   const text = cardPrefix + body.toUpperCase();
   const out = h('div', { id: 'card-check' });
-  show(pageHead('Namecard'), out);
+  show(pageHead(t('cardlink-title')), out);
   let report;
   try {
     report = await api('POST', '/v1/verify', { text });
@@ -604,23 +612,23 @@ async function cardLinkView(body) {
   }
   if (!report.valid) {
     out.replaceChildren(h('div', { id: 'scan-problem' },
-      notice('bad', 'This is not a valid namecard', REASONS[report.reason] || report.detail || report.reason)));
+      notice('bad', t('scan-not-valid'), REASONS[report.reason] || report.detail || report.reason)));
     return;
   }
   const c = report.card;
   const owner = { name: c.member_name, title: c.title, organization: { id: c.org_id, name: c.org_name } };
   const card = panel(null,
-    h('p', { class: 'verified', text: '✓ Verified namecard' }),
+    h('p', { class: 'verified', text: t('scan-verified-card') }),
     h('div', { id: 'scan-owner' }, person(owner,
-      h('div', { class: 'meta small muted' }, c.channel && h('span', { class: 'badge', text: c.channel }), ` Valid until ${day(c.expires_at)}`))));
+      h('div', { class: 'meta small muted' }, c.channel && h('span', { class: 'badge', text: c.channel }), ' ', t('card-valid-until', { date: day(c.expires_at) })))));
   if (!session) {
     localStorage.setItem(RETURN_KEY, location.pathname);
-    out.replaceChildren(card, panel('Add to your contacts',
-      h('p', { id: 'signin-prompt', text: `To send ${c.member_name} a contact request, sign in first: open the personal sign-in link your organization's admin gave you on this phone. You will come back here afterwards.` })));
+    out.replaceChildren(card, panel(t('cardlink-add'),
+      h('p', { id: 'signin-prompt', text: t('cardlink-sign-in-first', { name: c.member_name }) })));
     return;
   }
   if (session.role !== 'member') {
-    out.replaceChildren(card, notice('info', null, 'You are signed in as an administrator; members send contact requests.'));
+    out.replaceChildren(card, notice('info', null, t('cardlink-admin')));
     return;
   }
   const next = h('div');
@@ -636,14 +644,14 @@ async function cardLinkView(body) {
 // ---------------------------------------------------------------------------------------------
 // Inbox and contacts
 
-const VIA = { qr_scan: 'scanned your card', phone: 'found you by phone number' };
+const VIA = { qr_scan: t('via-qr-scan'), phone: t('via-phone') };
 /** Where a contact came from (the API's `source`), in words. */
-const SOURCE = { card: 'a card', team_code: 'a team code', link: 'a link', phone: 'a phone number', transfer: 'a transfer' };
+const SOURCE = { card: t('source-card'), team_code: t('source-team-code'), link: t('source-link'), phone: t('source-phone'), transfer: t('source-transfer') };
 
 /** A list that loads pages from `path` (answers {items, next_after}) and renders each item. */
 function pagedList(path, renderItem, emptyText, id) {
   const list = h('ul', { class: 'list', id });
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: 'Show more' });
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: t('list-show-more') });
   const out = h('div');
   let after = null;
   const load = async () => {
@@ -663,6 +671,11 @@ function pagedList(path, renderItem, emptyText, id) {
   return h('div', {}, list, h('div', { class: 'actions' }, more), out);
 }
 
+/** A request's status, in words (the badge once it is decided). */
+const REQUEST_STATUS = {
+  accepted: t('request-status-accepted'), rejected: t('request-status-rejected'), cancelled: t('request-status-cancelled'),
+};
+
 function requestItem(r, incoming) {
   const other = incoming ? r.requester : r.owner;
   const status = h('div', { class: 'actions tight' });
@@ -671,71 +684,71 @@ function requestItem(r, incoming) {
     status.append(out);
     await busy(ev.currentTarget, out, async () => {
       const done = await api('POST', `/v1/contact-requests/${r.id}/${verb}`);
-      const text = { accepted: `${other.name} is now one of your contacts.`, rejected: 'Request declined.', cancelled: 'Request withdrawn.' }[done.status] || done.status;
-      status.replaceChildren(h('span', { class: 'badge', text: done.status }), h('span', { class: 'small', text }));
+      const text = { accepted: t('request-accepted', { name: other.name }), rejected: t('request-declined'), cancelled: t('request-withdrawn') }[done.status] || done.status;
+      status.replaceChildren(h('span', { class: 'badge', text: REQUEST_STATUS[done.status] || done.status }), h('span', { class: 'small', text }));
     });
   };
   if (incoming) {
     status.append(
-      h('button', { type: 'button', class: 'accept', onclick: decide('accept'), text: 'Accept' }),
-      h('button', { type: 'button', class: 'secondary reject', onclick: decide('reject'), text: 'Decline' }));
+      h('button', { type: 'button', class: 'accept', onclick: decide('accept'), text: t('request-accept') }),
+      h('button', { type: 'button', class: 'secondary reject', onclick: decide('reject'), text: t('request-decline') }));
   } else {
-    status.append(h('button', { type: 'button', class: 'secondary cancel', onclick: decide('cancel'), text: 'Withdraw' }));
+    status.append(h('button', { type: 'button', class: 'secondary cancel', onclick: decide('cancel'), text: t('request-withdraw') }));
   }
-  const how = incoming ? VIA[r.via] || r.via : 'waiting for an answer';
+  const how = incoming ? VIA[r.via] || r.via : t('request-waiting');
   return h('li', { class: 'request', 'data-id': r.id },
     person(other, h('div', { class: 'meta' },
       `${how} · ${when(r.created_at)}`,
       r.card_channel && ' · ',
-      r.card_channel && h('span', { class: 'badge', title: 'The card\'s channel', text: r.card_channel }))),
+      r.card_channel && h('span', { class: 'badge', title: t('request-card-channel'), text: r.card_channel }))),
     status);
 }
 
 function inboxView() {
   if (!needRole('member')) return;
-  show(pageHead('Inbox', 'People who want to add you as an external contact.'),
-    panel('Requests to you',
-      pagedList('/v1/contact-requests?direction=incoming&status=pending', (r) => requestItem(r, true), 'No requests waiting.', 'incoming')),
-    panel('Sent by you',
-      pagedList('/v1/contact-requests?direction=outgoing&status=pending', (r) => requestItem(r, false), 'Nothing waiting for an answer.', 'outgoing')),
-    panel('Changes to your contacts',
-      pagedList('/v1/me/transfers', noticeItem, 'None of your contacts was handed to someone else.', 'transfer-notices')));
+  show(pageHead(t('nav-inbox'), t('inbox-lead')),
+    panel(t('inbox-to-you'),
+      pagedList('/v1/contact-requests?direction=incoming&status=pending', (r) => requestItem(r, true), t('inbox-none-waiting'), 'incoming')),
+    panel(t('inbox-sent'),
+      pagedList('/v1/contact-requests?direction=outgoing&status=pending', (r) => requestItem(r, false), t('inbox-none-sent'), 'outgoing')),
+    panel(t('inbox-changes'),
+      pagedList('/v1/me/transfers', noticeItem, t('inbox-no-changes'), 'transfer-notices')));
 }
 
 /** What the status of a transfer means, in words. */
 const TRANSFER_STATUS = {
-  waiting: 'waiting', done: 'done', refused: 'refused', not_possible: 'not possible',
+  waiting: t('transfer-waiting'), done: t('transfer-done'), refused: t('transfer-refused'), not_possible: t('transfer-not-possible'),
 };
 const NOT_POSSIBLE = {
-  already_connected: 'the colleague already has this contact',
-  already_transferring: 'another transfer of this contact is waiting',
-  successor_inactive: 'the colleague left before it took effect',
-  relation_gone: 'the contact was removed before it took effect',
+  already_connected: t('transfer-already-connected'),
+  already_transferring: t('transfer-already-transferring'),
+  successor_inactive: t('transfer-successor-inactive'),
+  relation_gone: t('transfer-relation-gone'),
 };
 
 /** A transfer as the contact was told of it: refusable while it waits. */
-function noticeItem(t) {
+function noticeItem(transfer) {
   const status = h('div', { class: 'actions tight' });
-  if (t.status === 'waiting') {
-    status.append(h('span', { class: 'small', text: `Takes effect ${when(t.effective_at)} unless you refuse.` }),
-      confirmButton('Refuse', 'Yes, end this contact', async () => {
+  if (transfer.status === 'waiting') {
+    status.append(h('span', { class: 'small', text: t('transfer-takes-effect', { when: when(transfer.effective_at) }) }),
+      confirmButton(t('transfer-refuse'), t('transfer-refuse-confirm'), async () => {
         const out = h('div');
         status.replaceChildren(out);
         try {
-          const done = await api('POST', `/v1/me/transfers/${t.id}/refuse`);
+          const done = await api('POST', `/v1/me/transfers/${transfer.id}/refuse`);
           status.replaceChildren(h('span', { class: 'badge', text: TRANSFER_STATUS[done.status] }),
-            h('span', { class: 'small', text: `You are no longer in contact with ${t.from.organization.name}.` }));
+            h('span', { class: 'small', text: t('transfer-refused-text', { org: transfer.from.organization.name }) }));
         } catch (e) {
           out.replaceChildren(problemNotice(e));
         }
       }));
   } else {
-    status.append(h('span', { class: 'badge', text: TRANSFER_STATUS[t.status] || t.status }));
+    status.append(h('span', { class: 'badge', text: TRANSFER_STATUS[transfer.status] || transfer.status }));
   }
-  return h('li', { class: 'transfer-notice', 'data-id': t.id },
-    person(t.to, h('div', { class: 'meta' },
-      h('p', { text: t.notice }), t.message && h('p', { class: 'message', text: t.message }),
-      `Previously ${t.from.name} · ${when(t.created_at)}`)),
+  return h('li', { class: 'transfer-notice', 'data-id': transfer.id },
+    person(transfer.to, h('div', { class: 'meta' },
+      h('p', { text: transfer.notice }), transfer.message && h('p', { class: 'message', text: transfer.message }),
+      t('transfer-previously', { name: transfer.from.name, when: when(transfer.created_at) }))),
     status);
 }
 
@@ -744,17 +757,17 @@ function contactsView() {
   const item = (c) => {
     const out = h('div');
     const book = c.book || { remark: null, note: null, tags: [] };
-    const remark = h('input', { name: 'remark', maxlength: 64, value: book.remark || '', placeholder: 'Your name for them' });
-    const note = h('textarea', { name: 'note', maxlength: 2000, rows: 2, placeholder: 'A private note' });
+    const remark = h('input', { name: 'remark', maxlength: 64, value: book.remark || '', placeholder: t('book-remark') });
+    const note = h('textarea', { name: 'note', maxlength: 2000, rows: 2, placeholder: t('book-note') });
     note.value = book.note || '';
     const chosen = new Set(book.tags.map((t) => t.id));
-    const picker = h('fieldset', { class: 'tags' }, h('legend', { text: 'Tags' }));
+    const picker = h('fieldset', { class: 'tags' }, h('legend', { text: t('book-tags') }));
     const loadTags = async () => {
       const library = await orgTags();
-      picker.replaceChildren(h('legend', { text: 'Tags' }), ...(library.length ? library.map((t) => h('label', { class: 'tag-choice' },
+      picker.replaceChildren(h('legend', { text: t('book-tags') }), ...(library.length ? library.map((t) => h('label', { class: 'tag-choice' },
         h('input', { type: 'checkbox', name: 'tag', value: t.id, checked: chosen.has(t.id) || null,
           onchange: (ev) => { if (ev.currentTarget.checked) chosen.add(t.id); else chosen.delete(t.id); } }),
-        ` ${t.group}: ${t.name}`)) : [h('span', { class: 'muted small', text: 'Your organization has no tags yet.' })]));
+        ` ${t.group}: ${t.name}`)) : [h('span', { class: 'muted small', text: t('book-no-tags') })]));
     };
     const edit = h('form', { class: 'book', hidden: true, onsubmit: async (ev) => {
       ev.preventDefault();
@@ -763,23 +776,23 @@ function contactsView() {
           { remark: remark.value.trim() || null, note: note.value.trim() || null, tags: [...chosen] });
         book.tags = kept.tags;
         tagBadges.replaceChildren(...badges(kept.tags));
-        out.replaceChildren(notice('ok', 'Saved', kept.remark ? `Shown to you as ${kept.remark}.` : 'Only you see your remark and note.'));
+        out.replaceChildren(notice('ok', t('saved'), kept.remark ? t('book-shown-as', { remark: kept.remark }) : t('book-private')));
         edit.hidden = true;
       } catch (e) {
         out.replaceChildren(problemNotice(e));
       }
-    } }, remark, note, picker, h('button', { type: 'submit', text: 'Save' }));
+    } }, remark, note, picker, h('button', { type: 'submit', text: t('save') }));
     const tagBadges = h('span', { class: 'tag-badges' },
       ...badges(book.tags));
     const li = h('li', { class: 'contact', 'data-id': c.id },
       person(c.contact, h('div', { class: 'meta' },
         book.remark && h('strong', { class: 'remark', text: book.remark }), book.remark && ' · ',
         c.mobile && h('a', { class: 'mobile', href: `tel:${c.mobile}`, text: c.mobile }), c.mobile && ' · ',
-        `Contact since ${day(c.since)} · by ${SOURCE[c.source] || c.source}`,
-        c.channel && ' · ', c.channel && h('span', { class: 'badge', title: 'The channel', text: c.channel }),
+        t('contact-since', { date: day(c.since), source: SOURCE[c.source] || c.source }),
+        c.channel && ' · ', c.channel && h('span', { class: 'badge', title: t('contact-channel'), text: c.channel }),
         tagBadges)),
       h('div', { class: 'actions tight' },
-        h('button', { type: 'button', class: 'secondary edit-book', text: 'Remark, note & tags', onclick: async () => {
+        h('button', { type: 'button', class: 'secondary edit-book', text: t('contact-edit-book'), onclick: async () => {
           edit.hidden = !edit.hidden;
           if (!edit.hidden) {
             try {
@@ -789,14 +802,14 @@ function contactsView() {
             }
           }
         } }),
-        h('button', { type: 'button', class: 'secondary save-vcf', text: 'Save to phone (.vcf)', onclick: async () => {
+        h('button', { type: 'button', class: 'secondary save-vcf', text: t('contact-save-vcf'), onclick: async () => {
           try {
             saveBlob(await api('GET', `/v1/contacts/${c.id}/vcard`), `contact-${c.id}.vcf`);
           } catch (e) {
             out.replaceChildren(problemNotice(e));
           }
         } }),
-        confirmButton('Remove', 'Yes, remove', async () => {
+        confirmButton(t('remove'), t('remove-confirm'), async () => {
           try {
             await api('DELETE', `/v1/contacts/${c.id}`);
             li.remove();
@@ -806,12 +819,12 @@ function contactsView() {
         })), edit, out);
     return li;
   };
-  const exportAll = h('button', { type: 'button', class: 'secondary', text: 'Export all (.vcf)', onclick: async () => {
+  const exportAll = h('button', { type: 'button', class: 'secondary', text: t('contacts-export'), onclick: async () => {
     saveBlob(await api('GET', '/v1/contacts/vcard'), 'contacts.vcf');
   } });
-  show(pageHead('External contacts', 'People in other organizations you have connected with. Remarks, notes and tags are yours alone.'),
+  show(pageHead(t('contacts-title'), t('contacts-lead')),
     panel(null, h('div', { class: 'actions' }, exportAll),
-      pagedList('/v1/contacts', item, 'No external contacts yet. Scan someone\'s card to start.', 'contacts')));
+      pagedList('/v1/contacts', item, t('contacts-none'), 'contacts')));
 }
 
 /** A contact's tags as badges, each after a space. */
@@ -860,10 +873,10 @@ function departmentSelect(tree, props, first) {
 // Searches by name (any part, any case) or by exact employee id, as the directory API does,
 // within a department (and everything under it) when one is chosen.
 function directorySearch(renderItem, id) {
-  const hints = { q: 'Any part', employee_id: 'Exact ID' };
-  const input = h('input', { type: 'search', name: 'q', placeholder: hints.q, 'aria-label': 'Search', autocomplete: 'off' });
-  const by = h('select', { name: 'by', 'aria-label': 'Search by', onchange: () => { input.placeholder = hints[by.value]; } },
-    h('option', { value: 'q', text: 'Name' }), h('option', { value: 'employee_id', text: 'ID' }));
+  const hints = { q: t('directory-any-part'), employee_id: t('directory-exact-id') };
+  const input = h('input', { type: 'search', name: 'q', placeholder: hints.q, 'aria-label': t('directory-search'), autocomplete: 'off' });
+  const by = h('select', { name: 'by', 'aria-label': t('directory-search-by'), onchange: () => { input.placeholder = hints[by.value]; } },
+    h('option', { value: 'q', text: t('name') }), h('option', { value: 'employee_id', text: t('directory-id') }));
   const within = h('span');
   let department = '';
   const results = h('div');
@@ -873,18 +886,18 @@ function directorySearch(renderItem, id) {
     const params = new URLSearchParams({ limit: '50' });
     if (q) params.set(by.value === 'employee_id' ? 'employee_id' : 'q', q);
     if (department) params.set('department', department);
-    const empty = q || department ? 'Nobody matches.' : 'No members yet.';
+    const empty = q || department ? t('directory-no-match') : t('directory-no-members');
     results.replaceChildren(pagedList(`/v1/orgs/${org}/directory?${params}`, renderItem, empty, id));
   };
   // Organizations without departments see no department filter.
   departmentTree().then((tree) => {
     if (tree.length === 0) return;
-    const select = departmentSelect(tree, { name: 'department', 'aria-label': 'Department',
-      onchange: () => { department = select.value; run(); } }, 'All departments');
+    const select = departmentSelect(tree, { name: 'department', 'aria-label': t('department'),
+      onchange: () => { department = select.value; run(); } }, t('directory-all-departments'));
     within.replaceChildren(select);
   }).catch(() => {});
   const form = h('form', { class: 'search', role: 'search', onsubmit: (ev) => { ev.preventDefault(); run(); } },
-    within, by, input, h('button', { type: 'submit', text: 'Search' }));
+    within, by, input, h('button', { type: 'submit', text: t('directory-search') }));
   run();
   return h('div', {}, form, results);
 }
@@ -892,44 +905,44 @@ function directorySearch(renderItem, id) {
 function directoryEntry(m) {
   return h('li', { class: 'member', 'data-id': m.id },
     person({ name: m.display_name, title: m.title },
-      h('div', { class: 'meta' }, `Employee ${m.employee_id}`, m.mobile && ` · ${m.mobile}`, m.email && ` · ${m.email}`)));
+      h('div', { class: 'meta' }, t('member-employee', { id: m.employee_id }), m.mobile && ` · ${m.mobile}`, m.email && ` · ${m.email}`)));
 }
 
 function directoryView() {
   if (!session) return signedOut();
-  show(pageHead('Directory', `Colleagues at ${session.org_name}.`),
+  show(pageHead(t('nav-directory'), t('directory-lead', { org: session.org_name })),
     panel(null, directorySearch(directoryEntry, 'directory')));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Admin: members
 
-function copyRow(value, label = 'Sign-in link') {
+function copyRow(value, label = t('signin-link')) {
   const input = h('input', { type: 'text', readonly: true, value, 'aria-label': label });
-  const copy = h('button', { type: 'button', class: 'secondary', text: 'Copy' });
+  const copy = h('button', { type: 'button', class: 'secondary', text: t('copy') });
   copy.addEventListener('click', async () => {
     input.select();
     try {
       await navigator.clipboard.writeText(value);
-      copy.textContent = 'Copied';
+      copy.textContent = t('copied');
     } catch {
-      copy.textContent = 'Select and copy';
+      copy.textContent = t('copy-manually');
     }
   });
   return h('div', { class: 'copy-row' }, input, copy);
 }
 
 function linkNotice(link, forWhom) {
-  return notice('ok', `Sign-in link for ${forWhom}`,
+  return notice('ok', t('signin-link-for', { who: forWhom }),
     copyRow(link.url),
-    `Works once, until ${when(link.expires_at)}. Send it to them privately.`);
+    t('signin-link-once', { until: when(link.expires_at) }));
 }
 
 function adminMemberItem(m) {
   const org = session.org_id;
   const out = h('div', { class: 'member-out' });
   const li = h('li', { class: 'member', 'data-id': m.id },
-    person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: `Employee ${m.employee_id}` })),
+    person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: t('member-employee', { id: m.employee_id }) })),
     h('div', { class: 'actions tight' },
       h('button', {
         type: 'button',
@@ -938,13 +951,13 @@ function adminMemberItem(m) {
           const link = await api('POST', `/v1/orgs/${org}/members/${m.id}/signin-links`);
           out.replaceChildren(linkNotice(link, m.display_name));
         }),
-        text: 'Sign-in link',
+        text: t('signin-link'),
       }),
-      h('a', { class: 'button secondary', href: `/v1/orgs/${org}/members/${m.id}/card/printable`, download: `${m.employee_id}.png`, text: 'Card' }),
-      confirmButton('Deactivate', 'Yes, deactivate', async () => {
+      h('a', { class: 'button secondary', href: `/v1/orgs/${org}/members/${m.id}/card/printable`, download: `${m.employee_id}.png`, text: t('member-card') }),
+      confirmButton(t('member-deactivate'), t('member-deactivate-confirm'), async () => {
         try {
           await api('POST', `/v1/orgs/${org}/members/${m.id}/deactivate`);
-          li.replaceChildren(h('span', { class: 'muted', text: `${m.display_name} was deactivated; their cards no longer verify.` }));
+          li.replaceChildren(h('span', { class: 'muted', text: t('member-deactivated', { name: m.display_name }) }));
         } catch (e) {
           out.replaceChildren(problemNotice(e));
         }
@@ -960,13 +973,13 @@ function addMemberForm(onAdded) {
     h('input', { type, id: `m-${name}`, name, ...extra }),
   ];
   const form = h('form', { id: 'add-member' },
-    field('display_name', 'Name', 'text', { required: true, maxlength: 64 }),
-    field('employee_id', 'Employee id', 'text', { required: true }),
-    field('title', 'Title (optional)'),
-    field('mobile', 'Mobile, international format (optional)', 'tel', { placeholder: '+8613800138000' }),
-    field('email', 'E-mail (optional)', 'email', { placeholder: 'ada@example.com' }),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'phone_discoverable' }), 'Others may find them by phone number'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Add member' })),
+    field('display_name', t('name'), 'text', { required: true, maxlength: 64 }),
+    field('employee_id', t('employee-id'), 'text', { required: true }),
+    field('title', t('member-title-optional')),
+    field('mobile', t('member-mobile-optional'), 'tel', { placeholder: '+8613800138000' }),
+    field('email', t('member-email-optional'), 'email', { placeholder: 'ada@example.com' }),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'phone_discoverable' }), t('member-discoverable')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('member-add') })),
     out);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -977,7 +990,7 @@ function addMemberForm(onAdded) {
     await busy(ev.submitter || form.querySelector('button'), out, async () => {
       const m = await api('POST', `/v1/orgs/${session.org_id}/members`, body);
       form.reset();
-      out.replaceChildren(notice('ok', `${m.display_name} was added`, 'Send them a sign-in link from the list below.'));
+      out.replaceChildren(notice('ok', t('member-added', { name: m.display_name }), t('member-added-hint')));
       onAdded();
     });
   });
@@ -992,17 +1005,17 @@ function importForm(onAdded) {
   file.addEventListener('change', async () => {
     if (file.files[0]) text.value = await file.files[0].text();
   });
-  const button = h('button', { type: 'submit', text: 'Import' });
+  const button = h('button', { type: 'submit', text: t('import') });
   const form = h('form', { id: 'import-members' },
-    h('p', { class: 'muted small', text: 'A CSV file with a header line. All or nothing: if any row is wrong, nothing is imported and every bad row is listed.' }),
-    h('label', { for: 'import-file', text: 'CSV file' }), file,
-    h('label', { for: 'import-csv', text: 'or paste it' }), text,
+    h('p', { class: 'muted small', text: t('import-lead') }),
+    h('label', { for: 'import-file', text: t('import-file') }), file,
+    h('label', { for: 'import-csv', text: t('import-paste') }), text,
     h('div', { class: 'actions' }, button), out);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(button, out, async () => {
       const result = await api('POST', `/v1/orgs/${session.org_id}/members/import`, undefined, { raw: text.value, type: 'text/csv' });
-      out.replaceChildren(notice('ok', `Imported ${result.created} member${result.created === 1 ? '' : 's'}`));
+      out.replaceChildren(notice('ok', t('import-done', { count: result.created })));
       text.value = '';
       onAdded();
     });
@@ -1021,16 +1034,16 @@ function adminMembersView() {
     id: 'admin-signin-link',
     onclick: (ev) => busy(ev.currentTarget, adminOut, async () => {
       const link = await api('POST', `/v1/orgs/${session.org_id}/signin-links`);
-      adminOut.replaceChildren(linkNotice(link, `an administrator of ${session.org_name}`));
+      adminOut.replaceChildren(linkNotice(link, t('signin-link-admin', { org: session.org_name })));
     }),
-    text: 'Sign-in link for another admin',
+    text: t('members-admin-link'),
   });
-  show(pageHead('Members', `Everyone at ${session.org_name} who has a namecard.`),
-    panel('Members', listSlot),
+  show(pageHead(t('nav-members'), t('members-lead', { org: session.org_name })),
+    panel(t('nav-members'), listSlot),
     h('div', { class: 'grid-2' },
-      panel('Add a member', addMemberForm(refresh)),
-      panel('Import from CSV', importForm(refresh))),
-    panel('Administrators', h('p', { class: 'muted small', text: 'Admins sign in with a one-time link too.' }), adminLink, adminOut));
+      panel(t('members-add'), addMemberForm(refresh)),
+      panel(t('members-import'), importForm(refresh))),
+    panel(t('members-admins'), h('p', { class: 'muted small', text: t('members-admins-hint') }), adminLink, adminOut));
   refresh();
 }
 
@@ -1045,33 +1058,33 @@ function departmentMembers(d, onCount) {
   const listSlot = h('div');
   const load = () => listSlot.replaceChildren(pagedList(`/v1/orgs/${org}/directory?department=${d.id}&limit=50`, (m) => {
     const li = h('li', { class: 'member', 'data-id': m.id },
-      person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: `Employee ${m.employee_id}` })),
+      person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: t('member-employee', { id: m.employee_id }) })),
       h('div', { class: 'actions tight' }, h('button', {
         type: 'button',
         class: 'secondary',
-        text: 'Remove',
+        text: t('remove'),
         onclick: (ev) => busy(ev.currentTarget, out, async () => {
           await api('DELETE', `/v1/orgs/${org}/departments/${d.id}/members/${m.id}`);
-          out.replaceChildren(notice('ok', `${m.display_name} is no longer directly in ${d.name}`));
+          out.replaceChildren(notice('ok', t('department-member-removed', { name: m.display_name, department: d.name })));
           load();
           onCount();
         }),
       })));
     return li;
-  }, 'Nobody in this department or under it yet.', `department-${d.id}-members`));
-  const input = h('input', { type: 'text', name: 'employee_id', required: true, 'aria-label': 'Employee id', placeholder: 'Employee id' });
-  const form = h('form', { class: 'search add-to-department' }, input, h('button', { type: 'submit', text: 'Add to department' }));
+  }, t('department-nobody'), `department-${d.id}-members`));
+  const input = h('input', { type: 'text', name: 'employee_id', required: true, 'aria-label': t('employee-id'), placeholder: t('employee-id') });
+  const form = h('form', { class: 'search add-to-department' }, input, h('button', { type: 'submit', text: t('department-add-member') }));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(form.querySelector('button'), out, async () => {
       const found = await api('GET', `/v1/orgs/${org}/directory?employee_id=${encodeURIComponent(input.value.trim())}`);
       const m = found.items[0];
       if (!m) {
-        out.replaceChildren(notice('bad', 'No active member has this employee id'));
+        out.replaceChildren(notice('bad', t('department-no-such-member')));
         return;
       }
       await api('PUT', `/v1/orgs/${org}/departments/${d.id}/members/${m.id}`);
-      out.replaceChildren(notice('ok', `${m.display_name} is in ${d.name}`));
+      out.replaceChildren(notice('ok', t('department-member-added', { name: m.display_name, department: d.name })));
       form.reset();
       load();
       onCount();
@@ -1084,13 +1097,13 @@ function departmentMembers(d, onCount) {
 // Rename a department or move it (with everything under it) under another parent.
 function departmentEditForm(d, tree, onDone) {
   const out = h('div');
-  const name = h('input', { type: 'text', name: 'name', value: d.name, required: true, maxlength: 64, 'aria-label': 'Name' });
+  const name = h('input', { type: 'text', name: 'name', value: d.name, required: true, maxlength: 64, 'aria-label': t('name') });
   // A department cannot move under itself or below itself: those choices are not offered.
   const below = new Set([d.id]);
   for (const { d: x } of tree) if (below.has(x.parent_id)) below.add(x.id);
-  const parent = departmentSelect(tree.filter(({ d: x }) => !below.has(x.id)), { name: 'parent_id', 'aria-label': 'Parent' }, 'Top level');
+  const parent = departmentSelect(tree.filter(({ d: x }) => !below.has(x.id)), { name: 'parent_id', 'aria-label': t('department-parent') }, t('department-top-level'));
   parent.value = d.parent_id ?? '';
-  const form = h('form', { class: 'search edit-department' }, name, parent, h('button', { type: 'submit', text: 'Save' }), out);
+  const form = h('form', { class: 'search edit-department' }, name, parent, h('button', { type: 'submit', text: t('save') }), out);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(form.querySelector('button'), out, async () => {
@@ -1126,7 +1139,7 @@ async function adminDepartmentsView() {
         detail.replaceChildren(...(open ? [make()] : []));
       };
       const count = h('div', { class: 'meta' });
-      const showCount = (n) => { count.textContent = `${n} member${n === 1 ? '' : 's'} directly`; };
+      const showCount = (n) => { count.textContent = t('department-count', { count: n }); };
       showCount(d.member_count);
       const recount = async () => showCount((await api('GET', `/v1/orgs/${org}/departments/${d.id}`)).member_count);
       const members = toggle('members', () => departmentMembers(d, recount));
@@ -1134,9 +1147,9 @@ async function adminDepartmentsView() {
       const li = h('li', { class: 'department', 'data-id': d.id },
         h('div', { class: 'person-text' }, h('strong', { text: d.name }), count),
         h('div', { class: 'actions tight' },
-          h('button', { type: 'button', class: 'secondary members', text: 'Members', onclick: members }),
-          h('button', { type: 'button', class: 'secondary edit', text: 'Rename or move', onclick: edit }),
-          confirmButton('Delete', 'Yes, delete', async () => {
+          h('button', { type: 'button', class: 'secondary members', text: t('nav-members'), onclick: members }),
+          h('button', { type: 'button', class: 'secondary edit', text: t('department-edit'), onclick: edit }),
+          confirmButton(t('delete'), t('delete-confirm'), async () => {
             try {
               await api('DELETE', `/v1/orgs/${org}/departments/${d.id}`);
               refresh();
@@ -1148,23 +1161,23 @@ async function adminDepartmentsView() {
       li.style.marginInlineStart = `${depth * 1.5}rem`;
       list.append(li);
     }
-    if (tree.length === 0) list.append(h('li', { class: 'empty', text: 'No departments yet.' }));
+    if (tree.length === 0) list.append(h('li', { class: 'empty', text: t('departments-none') }));
     treeSlot.replaceChildren(list);
     addSlot.replaceChildren(addDepartmentForm(tree, refresh));
   };
-  show(pageHead('Departments', `How ${session.org_name} is organized. Colleagues browse the directory by department.`),
-    panel('Departments', treeSlot), panel('Add a department', addSlot));
+  show(pageHead(t('nav-departments'), t('departments-lead', { org: session.org_name })),
+    panel(t('nav-departments'), treeSlot), panel(t('departments-add'), addSlot));
   refresh();
 }
 
 function addDepartmentForm(tree, onAdded) {
   const out = h('div');
   const form = h('form', { id: 'add-department' },
-    h('label', { for: 'd-name', text: 'Name' }),
+    h('label', { for: 'd-name', text: t('name') }),
     h('input', { type: 'text', id: 'd-name', name: 'name', required: true, maxlength: 64 }),
-    h('label', { for: 'd-parent', text: 'Inside' }),
-    departmentSelect(tree, { id: 'd-parent', name: 'parent_id' }, 'Top level'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Add department' })), out);
+    h('label', { for: 'd-parent', text: t('department-inside') }),
+    departmentSelect(tree, { id: 'd-parent', name: 'parent_id' }, t('department-top-level')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('department-add') })), out);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const data = new FormData(form);
@@ -1181,10 +1194,10 @@ function addDepartmentForm(tree, onAdded) {
 // ---------------------------------------------------------------------------------------------
 // Admin: contact ways (team codes)
 
-const WAY_STATE = { live: 'Live', paused: 'Paused', expired: 'Expired', used_up: 'Used up', deleted: 'Deleted' };
+const WAY_STATE = { live: t('way-live'), paused: t('way-paused'), expired: t('way-expired'), used_up: t('way-used-up'), deleted: t('way-deleted') };
 const SHARING = {
-  round_robin: ['Round robin', 'Each scan goes to the next member in turn.'],
-  fewest_pending: ['Fewest pending', 'Each scan goes to the member with the fewest requests waiting.'],
+  round_robin: [t('sharing-round-robin'), t('sharing-round-robin-hint')],
+  fewest_pending: [t('sharing-fewest-pending'), t('sharing-fewest-pending-hint')],
 };
 
 /** Creates an SVG element (the chart's); attributes only, never HTML. */
@@ -1205,9 +1218,9 @@ function duration(secs) {
   const hours = Math.floor(secs / 3600);
   const minutes = Math.floor((secs % 3600) / 60);
   const seconds = secs % 60;
-  if (hours) parts.push(`${hours} h`);
-  if (minutes) parts.push(`${minutes} min`);
-  if (seconds || parts.length === 0) parts.push(`${seconds} s`);
+  if (hours) parts.push(t('duration-hours', { n: hours }));
+  if (minutes) parts.push(t('duration-minutes', { n: minutes }));
+  if (seconds || parts.length === 0) parts.push(t('duration-seconds', { n: seconds }));
   return parts.join(' ');
 }
 
@@ -1244,17 +1257,17 @@ async function wayCardUrl(png) {
 function wayCodes(w) {
   const base = `/v1/orgs/${session.org_id}/contact-ways/${w.id}`;
   const v = `?v=${w.updated_at}`;
-  const linkSlot = h('div', { class: 'way-link' }, h('p', { class: 'muted small', text: 'Reading the code…' }));
+  const linkSlot = h('div', { class: 'way-link' }, h('p', { class: 'muted small', text: t('way-reading') }));
   const out = h('div');
   (async () => {
     try {
       const url = await wayCardUrl(await api('GET', `${base}/qr.png${v}`));
       linkSlot.replaceChildren(url
         ? h('div', {},
-          h('p', { class: 'small', text: 'The plain link: the address the code holds, for a browser without a camera (a website, an e-mail).' }),
+          h('p', { class: 'small', text: t('way-plain-link') }),
           h('p', {}, h('a', { class: 'way-url', href: url, target: '_blank', rel: 'noopener', text: url })),
-          copyRow(url, 'Team code link'))
-        : notice('warn', 'The link could not be read from the code', 'Download the QR instead.'));
+          copyRow(url, t('way-link')))
+        : notice('warn', t('way-link-unread'), t('way-link-unread-hint')));
     } catch (e) {
       linkSlot.replaceChildren(problemNotice(e));
     }
@@ -1262,15 +1275,15 @@ function wayCodes(w) {
   const slug = `team-code-${w.id}`;
   return h('div', { class: 'way-codes grid-2' },
     h('div', { class: 'card-show' },
-      h('img', { class: 'qr way-qr', src: `${base}/qr.png${v}`, alt: `QR code of ${w.name}`, width: 240, height: 240 }),
+      h('img', { class: 'qr way-qr', src: `${base}/qr.png${v}`, alt: t('way-qr-alt', { name: w.name }), width: 240, height: 240 }),
       h('div', { class: 'actions' },
-        h('a', { class: 'button secondary qr-png', href: `${base}/qr.png${v}`, download: `${slug}.png`, text: 'QR as PNG' }),
-        h('a', { class: 'button secondary qr-svg', href: `${base}/qr.svg${v}`, download: `${slug}.svg`, text: 'QR as SVG' })),
+        h('a', { class: 'button secondary qr-png', href: `${base}/qr.png${v}`, download: `${slug}.png`, text: t('qr-png') }),
+        h('a', { class: 'button secondary qr-svg', href: `${base}/qr.svg${v}`, download: `${slug}.svg`, text: t('qr-svg') })),
       linkSlot),
     h('div', {},
-      h('img', { class: 'printable way-poster', src: `${base}/poster.png${v}`, alt: `Printable poster of ${w.name}` }),
+      h('img', { class: 'printable way-poster', src: `${base}/poster.png${v}`, alt: t('way-poster-alt', { name: w.name }) }),
       h('div', { class: 'actions' },
-        h('a', { class: 'button secondary poster', href: `${base}/poster.png${v}`, download: `${slug}-poster.png`, text: 'Poster (PNG)' }))),
+        h('a', { class: 'button secondary poster', href: `${base}/poster.png${v}`, download: `${slug}-poster.png`, text: t('way-poster') }))),
     out);
 }
 
@@ -1297,7 +1310,7 @@ function barChart(days, label) {
   days.forEach((d, i) => {
     const x = i * step + (step - bar) / 2;
     const date = new Date(d.from * 1000);
-    const title = `${day(d.from)}: ${d.accepted} accepted of ${d.requests} request${d.requests === 1 ? '' : 's'}`;
+    const title = t('chart-day', { date: day(d.from), accepted: d.accepted, requests: d.requests });
     chart.append(svg('g', { class: 'day', 'data-day': dateInputValue(date) },
       column('requests', x, d.requests, title), column('accepted', x, d.accepted, title)));
     if (d.requests) {
@@ -1306,7 +1319,7 @@ function barChart(days, label) {
     }
     // A date under the first column, every seventh (not crowding the last) and the last.
     if (i === 0 || i === days.length - 1 || (i % 7 === 0 && days.length - 1 - i >= 4)) {
-      chart.append(svg('text', { x: x + bar / 2, y: height - 6, class: 'tick', 'text-anchor': 'middle', text: `${date.getMonth() + 1}/${date.getDate()}` }));
+      chart.append(svg('text', { x: x + bar / 2, y: height - 6, class: 'tick', 'text-anchor': 'middle', text: monthDays.format(date) }));
     }
   });
   const box = h('div', { class: 'chart-box' }, chart);
@@ -1314,17 +1327,17 @@ function barChart(days, label) {
   requestAnimationFrame(() => { box.scrollLeft = box.scrollWidth; });
   return h('div', {}, box,
     h('p', { class: 'legend small muted' },
-      h('span', { class: 'key accepted', 'aria-hidden': 'true' }), ' Accepted ',
-      h('span', { class: 'key requests', 'aria-hidden': 'true' }), ' Requests made that day'));
+      h('span', { class: 'key accepted', 'aria-hidden': 'true' }), ' ', t('chart-accepted'), ' ',
+      h('span', { class: 'key requests', 'aria-hidden': 'true' }), ' ', t('chart-requests')));
 }
 
 /** The funnel of a period's totals: each stage a bar as long as its share of the first. */
 function funnel(stages) {
   const first = Math.max(1, stages[0][1]);
-  return h('div', { class: 'funnel', id: 'way-funnel' }, stages.map(([name, value, note]) => {
+  return h('div', { class: 'funnel', id: 'way-funnel' }, stages.map(([stage, name, value, note]) => {
     const fill = h('span', { class: 'fill' });
     fill.style.width = `${Math.round((value / first) * 100)}%`;
-    return h('div', { class: 'stage', 'data-stage': name.toLowerCase() },
+    return h('div', { class: 'stage', 'data-stage': stage },
       h('div', { class: 'stage-label' }, h('strong', { text: name }), ' ', h('span', { class: 'count', text: String(value) }),
         note && h('span', { class: 'muted small', text: ` ${note}` })),
       h('div', { class: 'track' }, fill));
@@ -1335,9 +1348,9 @@ function funnel(stages) {
 function wayChart(w) {
   const base = `/v1/orgs/${session.org_id}/contact-ways/${w.id}/stats`;
   const today = midnight(new Date());
-  const fromInput = h('input', { type: 'date', name: 'from', 'aria-label': 'From', value: dateInputValue(midnight(today, -29)) });
-  const toInput = h('input', { type: 'date', name: 'to', 'aria-label': 'To (including)', value: dateInputValue(today) });
-  const out = h('div', { class: 'way-stats' }, h('p', { class: 'muted', text: 'Counting…' }));
+  const fromInput = h('input', { type: 'date', name: 'from', 'aria-label': t('chart-from'), value: dateInputValue(midnight(today, -29)) });
+  const toInput = h('input', { type: 'date', name: 'to', 'aria-label': t('chart-to'), value: dateInputValue(today) });
+  const out = h('div', { class: 'way-stats' }, h('p', { class: 'muted', text: t('chart-counting') }));
   const names = new Map(w.members.map((m) => [m.member_id, m.name]));
   const run = async () => {
     const [fy, fm, fd] = fromInput.value.split('-').map(Number);
@@ -1347,12 +1360,12 @@ function wayChart(w) {
     const days = [];
     for (let d = start; d < end && days.length < 92; d = midnight(d, 1)) days.push(d);
     if (!fromInput.value || !toInput.value || days.length === 0) {
-      out.replaceChildren(notice('bad', 'Choose a period', 'The first day must not be after the last.'));
+      out.replaceChildren(notice('bad', t('chart-choose-period'), t('chart-period-order')));
       return;
     }
     const secs = (d) => Math.floor(d.getTime() / 1000);
     const stop = secs(midnight(days[days.length - 1], 1));
-    out.replaceChildren(h('p', { class: 'muted', text: 'Counting…' }));
+    out.replaceChildren(h('p', { class: 'muted', text: t('chart-counting') }));
     let total;
     let perDay;
     try {
@@ -1365,40 +1378,40 @@ function wayChart(w) {
       out.replaceChildren(problemNotice(e));
       return;
     }
-    const t = total.total;
+    const sum = total.total;
     const rows = total.members.map((m) => h('tr', { 'data-member': m.member_id },
-      h('td', { text: names.get(m.member_id) || `Member ${m.member_id}` }),
+      h('td', { text: names.get(m.member_id) || t('chart-member', { id: String(m.member_id) }) }),
       ...[m.requests, m.pending, m.accepted, m.rejected, m.expired, m.cancelled].map((n) => h('td', { class: 'num', text: String(n) })),
       h('td', { text: duration(m.median_answer_secs) })));
     out.replaceChildren(
-      h('h3', { text: 'Accepted per day' }),
-      h('p', { class: 'muted small', text: 'Of the requests made each day, how many have been accepted.' }),
+      h('h3', { text: t('chart-accepted-per-day') }),
+      h('p', { class: 'muted small', text: t('chart-accepted-per-day-hint') }),
       barChart(perDay.map((s) => ({ from: s.from, requests: s.total.requests, accepted: s.total.accepted })),
-        `Accepted requests per day, ${w.name}`),
-      h('h3', { text: 'Funnel' }),
+        t('chart-label', { name: w.name })),
+      h('h3', { text: t('chart-funnel') }),
       funnel([
-        ['Requests', t.requests, `(${t.pending} pending, ${t.rejected} rejected, ${t.expired} expired, ${t.cancelled} withdrawn)`],
-        ['Accepted', t.accepted],
+        ['requests', t('funnel-requests'), sum.requests, t('funnel-requests-note', { pending: sum.pending, rejected: sum.rejected, expired: sum.expired, cancelled: sum.cancelled })],
+        ['accepted', t('funnel-accepted'), sum.accepted],
       ]),
-      h('p', { class: 'muted small', text: 'Every scan that sends a request counts; the API does not count scans that made none (the scanner was already connected or waiting, or a policy blocked them).' }),
-      h('p', { class: 'median' }, h('strong', { text: 'Median time to answer: ' }), h('span', { id: 'way-median', text: duration(t.median_answer_secs) })),
-      h('h3', { text: 'Per member' }),
+      h('p', { class: 'muted small', text: t('chart-counts') }),
+      h('p', { class: 'median' }, h('strong', { text: t('chart-median') }), ' ', h('span', { id: 'way-median', text: duration(sum.median_answer_secs) })),
+      h('h3', { text: t('chart-per-member') }),
       h('div', { class: 'table-wrap' }, h('table', { class: 'way-members-stats' },
-        h('thead', {}, h('tr', {}, ['Member', 'Requests', 'Pending', 'Accepted', 'Rejected', 'Expired', 'Withdrawn', 'Median answer'].map((c) => h('th', { text: c })))),
-        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted', text: 'No requests in this period.' }))))));
+        h('thead', {}, h('tr', {}, [t('col-member'), t('col-requests'), t('col-pending'), t('col-accepted'), t('col-rejected'), t('col-expired'), t('col-withdrawn'), t('col-median')].map((c) => h('th', { text: c })))),
+        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 8, class: 'muted', text: t('chart-no-requests') }))))));
   };
   const form = h('form', { class: 'search way-period', onsubmit: (ev) => { ev.preventDefault(); run(); } },
-    fromInput, toInput, h('button', { type: 'submit', class: 'secondary', text: 'Show' }));
+    fromInput, toInput, h('button', { type: 'submit', class: 'secondary', text: t('chart-show') }));
   run();
   return h('div', { class: 'way-chart' }, form, out);
 }
 
 /** Who answers a way, in words. */
 function answeredBy(w, departments) {
-  const names = w.members.filter((m) => m.active).map((m) => m.name).join(', ') || 'nobody active';
-  if (w.department_id === null || w.department_id === undefined) return `Answered by ${names}`;
+  const names = w.members.filter((m) => m.active).map((m) => m.name).join(', ') || t('way-nobody-active');
+  if (w.department_id === null || w.department_id === undefined) return t('way-answered-by', { names });
   const d = departments.get(w.department_id);
-  return `Answered by the department ${d ? d.name : `#${w.department_id}`} (now: ${names})`;
+  return t('way-answered-by-department', { department: d ? d.name : `#${w.department_id}`, names });
 }
 
 function wayItem(w, departments, onChange) {
@@ -1411,14 +1424,14 @@ function wayItem(w, departments, onChange) {
     detail.replaceChildren(...(open ? [make()] : []));
   };
   const facts = [
-    w.channel && h('span', { class: 'badge channel', title: 'Channel', text: w.channel }),
+    w.channel && h('span', { class: 'badge channel', title: t('way-channel'), text: w.channel }),
     h('span', { class: `badge state ${w.state}`, text: WAY_STATE[w.state] || w.state }),
     h('span', { class: 'badge', text: SHARING[w.sharing] ? SHARING[w.sharing][0] : w.sharing }),
-    h('span', { class: 'badge', text: w.auto_accept ? 'Auto-accept' : 'Approval' }),
-    w.one_time && h('span', { class: 'badge', text: w.used_at ? `One-time, used ${day(w.used_at)}` : 'One-time' }),
-    w.expires_at && h('span', { class: 'badge', text: `Until ${when(w.expires_at)}` }),
+    h('span', { class: 'badge', text: w.auto_accept ? t('way-auto-accept') : t('way-approval') }),
+    w.one_time && h('span', { class: 'badge', text: w.used_at ? t('way-one-time-used', { date: day(w.used_at) }) : t('way-one-time') }),
+    w.expires_at && h('span', { class: 'badge', text: t('way-until', { when: when(w.expires_at) }) }),
   ].filter(Boolean).flatMap((b) => [b, ' ']);
-  const pause = h('button', { type: 'button', class: 'secondary pause', text: w.paused ? 'Resume' : 'Pause',
+  const pause = h('button', { type: 'button', class: 'secondary pause', text: w.paused ? t('way-resume') : t('way-pause'),
     onclick: (ev) => busy(ev.currentTarget, out, async () => {
       await api('PATCH', `/v1/orgs/${org}/contact-ways/${w.id}`, { paused: !w.paused });
       onChange();
@@ -1428,13 +1441,13 @@ function wayItem(w, departments, onChange) {
       h('strong', { class: 'way-name', text: w.name }),
       h('div', { class: 'meta' }, ...facts),
       h('div', { class: 'meta answerers', text: answeredBy(w, departments) }),
-      w.welcome && h('div', { class: 'meta welcome', text: `Welcome: ${w.welcome}` }),
-      h('div', { class: 'meta', text: `Made by ${w.created_by} · ${when(w.created_at)}${w.owner_member_id ? ' · a member\'s own code' : ''}` })),
+      w.welcome && h('div', { class: 'meta welcome', text: t('way-welcome', { welcome: w.welcome }) }),
+      h('div', { class: 'meta', text: t(w.owner_member_id ? 'way-made-by-member' : 'way-made-by', { who: w.created_by, when: when(w.created_at) }) })),
     h('div', { class: 'actions tight' },
-      h('button', { type: 'button', class: 'secondary codes', text: 'QR & poster', onclick: toggle('codes', () => wayCodes(w)) }),
-      h('button', { type: 'button', class: 'secondary chart', text: 'Chart', onclick: toggle('chart', () => wayChart(w)) }),
+      h('button', { type: 'button', class: 'secondary codes', text: t('way-codes'), onclick: toggle('codes', () => wayCodes(w)) }),
+      h('button', { type: 'button', class: 'secondary chart', text: t('way-chart'), onclick: toggle('chart', () => wayChart(w)) }),
       pause,
-      confirmButton('Delete', 'Yes, delete', async () => {
+      confirmButton(t('delete'), t('delete-confirm'), async () => {
         try {
           await api('DELETE', `/v1/orgs/${org}/contact-ways/${w.id}`);
           onChange();
@@ -1451,21 +1464,21 @@ function addWayForm(tree, onAdded) {
   const chosenList = h('ol', { class: 'chosen', id: 'way-chosen' });
   const drawChosen = () => {
     chosenList.replaceChildren(...chosen.map((m, i) => h('li', { 'data-id': m.id }, h('span', { text: m.name }), ' ',
-      h('button', { type: 'button', class: 'link-button', text: 'Remove', onclick: () => { chosen.splice(i, 1); drawChosen(); } }))));
-    if (chosen.length === 0) chosenList.append(h('li', { class: 'empty', text: 'Nobody chosen yet: add members from the directory below.' }));
+      h('button', { type: 'button', class: 'link-button', text: t('remove'), onclick: () => { chosen.splice(i, 1); drawChosen(); } }))));
+    if (chosen.length === 0) chosenList.append(h('li', { class: 'empty', text: t('way-nobody-chosen') }));
   };
   drawChosen();
   const pickItem = (m) => h('li', { class: 'member', 'data-id': m.id },
-    person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: `Employee ${m.employee_id}` })),
-    h('div', { class: 'actions tight' }, h('button', { type: 'button', class: 'secondary add-answerer', text: 'Add',
+    person({ name: m.display_name, title: m.title }, h('div', { class: 'meta', text: t('member-employee', { id: m.employee_id }) })),
+    h('div', { class: 'actions tight' }, h('button', { type: 'button', class: 'secondary add-answerer', text: t('way-add-answerer'),
       onclick: () => {
         if (!chosen.some((c) => c.id === m.id)) chosen.push({ id: m.id, name: m.display_name });
         drawChosen();
       } })));
   const membersBox = h('div', { class: 'answer-members' }, chosenList, directorySearch(pickItem, 'way-directory'));
-  const deptSelect = departmentSelect(tree, { id: 'w-department', name: 'department_id', 'aria-label': 'Department' }, 'Choose a department');
+  const deptSelect = departmentSelect(tree, { id: 'w-department', name: 'department_id', 'aria-label': t('department') }, t('way-choose-department'));
   const deptBox = h('div', { class: 'answer-department', hidden: true },
-    deptSelect, h('p', { class: 'muted small', text: 'Its active members and those of every department under it answer, as people join and leave.' }));
+    deptSelect, h('p', { class: 'muted small', text: t('way-department-hint') }));
   const mode = (value, label, checked) => h('label', { class: 'check' },
     h('input', { type: 'radio', name: 'answered_by', value, checked: checked || null, onchange: () => {
       membersBox.hidden = value !== 'members';
@@ -1473,20 +1486,20 @@ function addWayForm(tree, onAdded) {
     } }), label);
   const field = (name, label, input) => [h('label', { for: `w-${name}`, text: label }), input];
   const form = h('form', { id: 'add-way' },
-    ...field('name', 'Name (shown on the code)', h('input', { type: 'text', id: 'w-name', name: 'name', required: true, maxlength: 64, placeholder: 'Sales team' })),
-    ...field('channel', 'Channel (optional: kept on every request, e.g. fair-2026)', h('input', { type: 'text', id: 'w-channel', name: 'channel', maxlength: 30, pattern: '[A-Za-z0-9._\\-]+' })),
-    h('fieldset', { class: 'answered-by' }, h('legend', { text: 'Who answers' }),
-      mode('members', 'These members, in this order', true),
-      tree.length > 0 && mode('department', 'A department'),
+    ...field('name', t('way-name'), h('input', { type: 'text', id: 'w-name', name: 'name', required: true, maxlength: 64, placeholder: t('way-name-example') })),
+    ...field('channel', t('way-channel-optional'), h('input', { type: 'text', id: 'w-channel', name: 'channel', maxlength: 30, pattern: '[A-Za-z0-9._\\-]+' })),
+    h('fieldset', { class: 'answered-by' }, h('legend', { text: t('way-who-answers') }),
+      mode('members', t('way-these-members'), true),
+      tree.length > 0 && mode('department', t('way-a-department')),
       membersBox, deptBox),
-    ...field('sharing', 'Sharing the scans', h('select', { id: 'w-sharing', name: 'sharing' },
+    ...field('sharing', t('way-sharing'), h('select', { id: 'w-sharing', name: 'sharing' },
       Object.entries(SHARING).map(([value, [label, hint]]) => h('option', { value, text: `${label}: ${hint}` })))),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'auto_accept', id: 'w-auto-accept' }), 'Accept requests at once (no approval)'),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'one_time', id: 'w-one-time' }), 'One-time: the code makes one request only'),
-    ...field('expires', 'Stops taking scans at (optional)', h('input', { type: 'datetime-local', id: 'w-expires', name: 'expires' })),
-    ...field('welcome', 'Welcome message, sent when a request is accepted (optional; {requester} and {member} are filled in)',
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'auto_accept', id: 'w-auto-accept' }), t('way-auto-accept-check')),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'one_time', id: 'w-one-time' }), t('way-one-time-check')),
+    ...field('expires', t('way-expires'), h('input', { type: 'datetime-local', id: 'w-expires', name: 'expires' })),
+    ...field('welcome', t('way-welcome-field'),
       h('textarea', { id: 'w-welcome', name: 'welcome', maxlength: 500, rows: 2 })),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'w-create', text: 'Create team code' })), out);
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'w-create', text: t('way-create') })), out);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     // The directory search inside is a form of its own, whose submit bubbles up to this one.
@@ -1509,7 +1522,7 @@ function addWayForm(tree, onAdded) {
       drawChosen();
       membersBox.hidden = false;
       deptBox.hidden = true;
-      out.replaceChildren(notice('ok', `${w.name} was created`, 'Print its poster or share its link from the list above.'));
+      out.replaceChildren(notice('ok', t('way-created', { name: w.name }), t('way-created-hint')));
       onAdded();
     });
   });
@@ -1532,11 +1545,11 @@ async function adminWaysView() {
     }
     const departments = new Map(tree.map(({ d }) => [d.id, d]));
     const list = h('ul', { class: 'list', id: 'ways' }, page.items.map((w) => wayItem(w, departments, refresh)));
-    if (page.items.length === 0) list.append(h('li', { class: 'empty', text: 'No team codes yet.' }));
-    listSlot.replaceChildren(list, ...(page.next_after ? [h('p', { class: 'muted small', text: 'Showing the newest 200.' })] : []));
+    if (page.items.length === 0) list.append(h('li', { class: 'empty', text: t('ways-none') }));
+    listSlot.replaceChildren(list, ...(page.next_after ? [h('p', { class: 'muted small', text: t('ways-newest') })] : []));
   };
-  show(pageHead('Team codes', `Contact ways of ${session.org_name}: one QR code on a booth, a website or a poster, answered by a team.`),
-    panel('Team codes', listSlot), panel('New team code', addSlot));
+  show(pageHead(t('nav-team-codes'), t('ways-lead', { org: session.org_name })),
+    panel(t('nav-team-codes'), listSlot), panel(t('ways-new'), addSlot));
   await refresh();
   addSlot.replaceChildren(addWayForm(tree, refresh));
 }
@@ -1545,16 +1558,20 @@ async function adminWaysView() {
 // Admin: policy and partners
 
 const POLICIES = [
-  ['disabled', 'No external contacts', 'Members cannot add, or be added by, people in other organizations.'],
-  ['partners_only', 'Partner organizations only', 'Members may connect with people in the partner organizations listed below.'],
-  ['open', 'Open', 'Members may connect with people in any organization (whose own policy allows it).'],
+  ['disabled', t('policy-disabled'), t('policy-disabled-hint')],
+  ['partners_only', t('policy-partners-only'), t('policy-partners-only-hint')],
+  ['open', t('policy-open'), t('policy-open-hint')],
 ];
+
+/** The languages an organization's cards are drawn in (any BCP 47 tag is accepted by the API). */
+const ORG_LANGS = [['zh-Hans', 'org-lang-zh-hans'], ['zh-Hant-TW', 'org-lang-zh-hant-tw'], ['zh-Hant-HK', 'org-lang-zh-hant-hk'],
+  ['ja', 'org-lang-ja'], ['ko', 'org-lang-ko'], ['en', 'org-lang-en']];
 
 async function adminPolicyView() {
   if (!needRole('admin')) return;
   const org = session.org_id;
   const out = h('div');
-  show(pageHead('Policy and partners', 'Who your members may exchange cards with. Checked at every scan, never printed in a card.'), out);
+  show(pageHead(t('policy-title'), t('policy-lead')), out);
   let current;
   let partners;
   let hook;
@@ -1578,13 +1595,29 @@ async function adminPolicyView() {
       h('label', {}, h('input', { type: 'radio', name: 'policy', value, checked: current.policy === value }),
         h('span', {}, h('strong', { text: title }), h('span', { class: 'small muted', text })))),
     ),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save policy' })), policyOut);
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('policy-save') })), policyOut);
   policyForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const policy = new FormData(policyForm).get('policy');
     busy(policyForm.querySelector('button'), policyOut, async () => {
       current = await api('PATCH', `/v1/orgs/${org}`, { policy });
-      policyOut.replaceChildren(notice('ok', 'Policy saved'));
+      policyOut.replaceChildren(notice('ok', t('policy-saved')));
+    });
+  });
+
+  // The organization's language: the glyph forms and the footer of the cards it prints.
+  const langOut = h('div');
+  const langSelect = h('select', { id: 'org-lang', name: 'lang', 'aria-label': t('org-lang-title') },
+    ORG_LANGS.map(([value, key]) => h('option', { value, text: t(key) })));
+  if (!ORG_LANGS.some(([value]) => value === current.lang)) langSelect.append(h('option', { value: current.lang, text: current.lang }));
+  langSelect.value = current.lang;
+  const langForm = h('form', { id: 'org-language', class: 'search' }, langSelect,
+    h('button', { type: 'submit', text: t('org-lang-save') }));
+  langForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(langForm.querySelector('button'), langOut, async () => {
+      current = await api('PATCH', `/v1/orgs/${org}`, { lang: langSelect.value });
+      langOut.replaceChildren(notice('ok', t('org-lang-saved'), t('org-lang-saved-hint')));
     });
   });
 
@@ -1592,10 +1625,10 @@ async function adminPolicyView() {
   const partnerOut = h('div');
   const renderPartners = () => {
     list.replaceChildren(...(partners.length === 0
-      ? [h('li', { class: 'empty', text: 'No partner organizations.' })]
+      ? [h('li', { class: 'empty', text: t('partners-none') })]
       : partners.map((p) => h('li', { 'data-id': p.id },
-        h('div', {}, h('strong', { text: p.name ?? `Organization ${p.id}` }), h('div', { class: 'meta', text: p.name ? `Organization ${p.id}` : 'Named here once they list you as a partner too' })),
-        confirmButton('Remove', 'Yes, remove', async () => {
+        h('div', {}, h('strong', { text: p.name ?? t('partner-org', { id: String(p.id) }) }), h('div', { class: 'meta', text: p.name ? t('partner-org', { id: String(p.id) }) : t('partner-unnamed') })),
+        confirmButton(t('remove'), t('remove-confirm'), async () => {
           try {
             await api('DELETE', `/v1/orgs/${org}/partners/${p.id}`);
             partners = partners.filter((x) => x.id !== p.id);
@@ -1607,7 +1640,7 @@ async function adminPolicyView() {
   };
   renderPartners();
   const partnerId = h('input', { type: 'number', id: 'partner-id', min: 1, required: true, inputmode: 'numeric' });
-  const addPartner = h('form', { id: 'add-partner', class: 'search' }, partnerId, h('button', { type: 'submit', text: 'Add partner' }));
+  const addPartner = h('form', { id: 'add-partner', class: 'search' }, partnerId, h('button', { type: 'submit', text: t('partner-add') }));
   addPartner.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(addPartner.querySelector('button'), partnerOut, async () => {
@@ -1622,39 +1655,40 @@ async function adminPolicyView() {
   const hookOut = h('div');
   const hookNow = h('p', { class: 'small', id: 'webhook-now' });
   const showHook = () => hookNow.replaceChildren(hook
-    ? `Sending to ${hook.url} since ${day(hook.created_at)}.`
-    : 'No webhook set.');
+    ? t('webhook-now', { url: hook.url, date: day(hook.created_at) })
+    : t('webhook-none'));
   showHook();
-  const hookUrl = h('input', { type: 'url', id: 'webhook-url', 'aria-label': 'Webhook URL', placeholder: 'https://example.com/namecard-events' });
-  const hookForm = h('form', { id: 'webhook', class: 'search' }, hookUrl, h('button', { type: 'submit', text: 'Save' }));
+  const hookUrl = h('input', { type: 'url', id: 'webhook-url', 'aria-label': t('webhook-url'), placeholder: 'https://example.com/namecard-events' });
+  const hookForm = h('form', { id: 'webhook', class: 'search' }, hookUrl, h('button', { type: 'submit', text: t('save') }));
   hookForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(hookForm.querySelector('button'), hookOut, async () => {
       hook = await api('PUT', `/v1/orgs/${org}/webhook`, { url: hookUrl.value });
       hookUrl.value = '';
       showHook();
-      hookOut.replaceChildren(notice('ok', 'Webhook saved', 'Its signing secret is shown only now:', copyRow(hook.secret)));
+      hookOut.replaceChildren(notice('ok', t('webhook-saved'), t('webhook-secret-once'), copyRow(hook.secret)));
     });
   });
-  const removeHook = confirmButton('Remove webhook', 'Yes, remove', async () => {
+  const removeHook = confirmButton(t('webhook-remove'), t('remove-confirm'), async () => {
     try {
       await api('DELETE', `/v1/orgs/${org}/webhook`);
       hook = null;
       showHook();
-      hookOut.replaceChildren(notice('ok', 'Webhook removed'));
+      hookOut.replaceChildren(notice('ok', t('webhook-removed')));
     } catch (e) {
       hookOut.replaceChildren(problemNotice(e));
     }
   });
 
   out.replaceChildren(
-    panel('External contacts', policyForm),
+    panel(t('org-lang-title'), h('p', { class: 'muted small', text: t('org-lang-lead') }), langForm, langOut),
+    panel(t('contacts-title'), policyForm),
     await ssoSettingsPanel(org),
     await scimTokensPanel(org),
     h('div', { class: 'grid-2' },
-      panel('Partner organizations', list,
-        h('label', { for: 'partner-id', text: 'Add a partner by its organization id' }), addPartner, partnerOut),
-      panel('Webhook', h('p', { class: 'muted small', text: 'Contact requests and decisions are also sent, signed, to this URL.' }),
+      panel(t('partners-title'), list,
+        h('label', { for: 'partner-id', text: t('partner-add-label') }), addPartner, partnerOut),
+      panel(t('webhook-title'), h('p', { class: 'muted small', text: t('webhook-lead') }),
         hookNow, hookForm, h('div', { class: 'actions' }, removeHook), hookOut)));
 }
 
@@ -1668,28 +1702,28 @@ async function ssoSettingsPanel(org) {
   const now = h('div', { id: 'sso-now' });
   const field = (id, label, props = {}) => [h('label', { for: id, text: label }), h('input', { id, name: id, ...props })];
   const matchOn = h('select', { id: 'sso-match-on', name: 'match_on' },
-    h('option', { value: 'email', text: 'E-mail address' }), h('option', { value: 'employee_id', text: 'Employee ID' }));
+    h('option', { value: 'email', text: t('sso-match-email') }), h('option', { value: 'employee_id', text: t('sso-match-employee-id') }));
   const form = h('form', { id: 'sso-settings', class: 'stack' },
-    ...field('sso-issuer', 'Issuer URL', { type: 'url', required: true, placeholder: 'https://login.microsoftonline.com/<tenant id>/v2.0' }),
-    ...field('sso-client-id', 'Client ID', { type: 'text', required: true }),
-    ...field('sso-client-secret', 'Client secret', { type: 'password', autocomplete: 'off' }),
-    h('label', { for: 'sso-match-on', text: 'Match members by' }), matchOn,
-    ...field('sso-claim', 'Claim', { type: 'text', placeholder: 'email' }),
-    ...field('sso-label', 'Button label', { type: 'text', placeholder: 'Acme Entra ID' }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save single sign-on' })), out);
+    ...field('sso-issuer', t('sso-issuer'), { type: 'url', required: true, placeholder: 'https://login.microsoftonline.com/<tenant id>/v2.0' }),
+    ...field('sso-client-id', t('sso-client-id'), { type: 'text', required: true }),
+    ...field('sso-client-secret', t('sso-client-secret'), { type: 'password', autocomplete: 'off' }),
+    h('label', { for: 'sso-match-on', text: t('sso-match-on') }), matchOn,
+    ...field('sso-claim', t('sso-claim'), { type: 'text', placeholder: 'email' }),
+    ...field('sso-label', t('sso-button-label'), { type: 'text', placeholder: 'Acme Entra ID' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: t('sso-save') })), out);
   const value = (id) => form.querySelector(`#${id}`).value.trim();
   const render = () => {
     const redirect = sso ? sso.redirect_uri : `${location.origin}/auth/oidc/callback`;
     now.replaceChildren(
-      h('p', { class: 'small', text: sso ? `Members sign in through ${sso.issuer}, matched by ${sso.match_on === 'email' ? 'e-mail' : 'employee ID'} from the "${sso.claim}" claim. Sign-in links keep working.` : 'No single sign-on: members sign in with links.' }),
-      h('p', { class: 'small muted', text: 'Redirect URI to register at your provider:' }), copyRow(redirect),
-      sso && h('p', { class: 'small muted', text: 'Sign-in address (for an app tile or "initiate login URI"):' }), sso && copyRow(sso.start_url));
+      h('p', { class: 'small', text: sso ? t(sso.match_on === 'email' ? 'sso-now-email' : 'sso-now-employee-id', { issuer: sso.issuer, claim: sso.claim }) : t('sso-now-none') }),
+      h('p', { class: 'small muted', text: t('sso-redirect') }), copyRow(redirect),
+      sso && h('p', { class: 'small muted', text: t('sso-start') }), sso && copyRow(sso.start_url));
     if (sso) {
       form.querySelector('#sso-issuer').value = sso.issuer;
       form.querySelector('#sso-client-id').value = sso.client_id;
       form.querySelector('#sso-claim').value = sso.claim;
       form.querySelector('#sso-label').value = sso.label;
-      form.querySelector('#sso-client-secret').placeholder = 'Stored; leave empty to keep it';
+      form.querySelector('#sso-client-secret').placeholder = t('sso-secret-stored');
       matchOn.value = sso.match_on;
     }
   };
@@ -1704,21 +1738,21 @@ async function ssoSettingsPanel(org) {
       sso = await api('PUT', `/v1/orgs/${org}/oidc`, body);
       form.querySelector('#sso-client-secret').value = '';
       render();
-      out.replaceChildren(notice('ok', 'Single sign-on saved'));
+      out.replaceChildren(notice('ok', t('sso-saved')));
     });
   });
-  const remove = confirmButton('Remove single sign-on', 'Yes, remove', async () => {
+  const remove = confirmButton(t('sso-remove'), t('remove-confirm'), async () => {
     try {
       await api('DELETE', `/v1/orgs/${org}/oidc`);
       sso = null;
       form.reset();
       render();
-      out.replaceChildren(notice('ok', 'Single sign-on removed', 'Members sign in with links again.'));
+      out.replaceChildren(notice('ok', t('sso-removed'), t('sso-removed-hint')));
     } catch (e) {
       out.replaceChildren(problemNotice(e));
     }
   });
-  return panel('Single sign-on (OpenID Connect)', now, form, h('div', { class: 'actions' }, remove));
+  return panel(t('sso-panel'), now, form, h('div', { class: 'actions' }, remove));
 }
 
 /** Admin: the organization's SCIM tokens, for its identity provider's provisioning. A token's
@@ -1727,22 +1761,22 @@ async function scimTokensPanel(org) {
   let tokens = await api('GET', `/v1/orgs/${org}/scim/tokens`);
   const out = h('div');
   const list = h('ul', { class: 'list', id: 'scim-tokens' });
-  const render = () => list.replaceChildren(...(tokens.length ? tokens.map((t) => h('li', {},
-    h('span', { text: `${t.label} · made ${day(t.created_at)} · ${t.last_used_at ? `last used ${day(t.last_used_at)}` : 'never used'}` }),
-    confirmButton('Revoke', 'Yes, revoke', async () => {
+  const render = () => list.replaceChildren(...(tokens.length ? tokens.map((token) => h('li', {},
+    h('span', { text: token.last_used_at ? t('scim-token-used', { label: token.label, made: day(token.created_at), used: day(token.last_used_at) }) : t('scim-token-unused', { label: token.label, made: day(token.created_at) }) }),
+    confirmButton(t('scim-revoke'), t('scim-revoke-confirm'), async () => {
       try {
-        await api('DELETE', `/v1/orgs/${org}/scim/tokens/${t.id}`);
-        tokens = tokens.filter((x) => x.id !== t.id);
+        await api('DELETE', `/v1/orgs/${org}/scim/tokens/${token.id}`);
+        tokens = tokens.filter((x) => x.id !== token.id);
         render();
-        out.replaceChildren(notice('ok', 'Token revoked', 'The identity provider holding it is refused from now on.'));
+        out.replaceChildren(notice('ok', t('scim-revoked'), t('scim-revoked-hint')));
       } catch (e) {
         out.replaceChildren(problemNotice(e));
       }
     })))
-    : [h('li', { class: 'muted', text: 'No SCIM tokens: nothing provisions members.' })]));
+    : [h('li', { class: 'muted', text: t('scim-none') })]));
   render();
-  const label = h('input', { type: 'text', id: 'scim-label', 'aria-label': 'Token label', required: true, maxlength: 100, placeholder: 'Entra ID' });
-  const form = h('form', { id: 'scim-new', class: 'search' }, label, h('button', { type: 'submit', text: 'Create SCIM token' }));
+  const label = h('input', { type: 'text', id: 'scim-label', 'aria-label': t('scim-label'), required: true, maxlength: 100, placeholder: 'Entra ID' });
+  const form = h('form', { id: 'scim-new', class: 'search' }, label, h('button', { type: 'submit', text: t('scim-create') }));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(form.querySelector('button'), out, async () => {
@@ -1750,13 +1784,13 @@ async function scimTokensPanel(org) {
       tokens = await api('GET', `/v1/orgs/${org}/scim/tokens`);
       label.value = '';
       render();
-      out.replaceChildren(notice('ok', 'SCIM token created', 'Paste both into your identity provider. The token is shown only now:',
-        h('p', { class: 'small muted', text: 'SCIM base URL (Entra ID: Tenant URL; Okta: SCIM connector base URL)' }), copyRow(made.scim_base_url),
-        h('p', { class: 'small muted', text: 'Token (Entra ID: Secret Token; Okta: HTTP header, Bearer)' }), copyRow(made.secret)));
+      out.replaceChildren(notice('ok', t('scim-created'), t('scim-created-hint'),
+        h('p', { class: 'small muted', text: t('scim-base-url') }), copyRow(made.scim_base_url),
+        h('p', { class: 'small muted', text: t('scim-token') }), copyRow(made.secret)));
     });
   });
-  return panel('Provisioning (SCIM)',
-    h('p', { class: 'muted small', text: 'Your identity provider creates, changes and removes members and departments through SCIM 2.0 with one of these tokens.' }),
+  return panel(t('scim-panel'),
+    h('p', { class: 'muted small', text: t('scim-lead') }),
     list, form, out);
 }
 
@@ -1777,28 +1811,28 @@ async function allMemberIds(org) {
 function adminCardsView() {
   if (!needRole('admin')) return;
   const out = h('div', { id: 'cards-out' });
-  const button = h('button', { type: 'button', id: 'download-cards', text: 'Download all printable cards (zip)' });
+  const button = h('button', { type: 'button', id: 'download-cards', text: t('cards-download') });
   button.addEventListener('click', () => busy(button, out, async () => {
-    out.replaceChildren(h('p', { class: 'muted', text: 'Collecting members…' }));
+    out.replaceChildren(h('p', { class: 'muted', text: t('cards-collecting') }));
     const ids = await allMemberIds(session.org_id);
     if (ids.length === 0) {
-      out.replaceChildren(notice('info', 'No members yet'));
+      out.replaceChildren(notice('info', t('cards-no-members')));
       return;
     }
     // The API bundles up to 500 cards per archive.
     const chunks = [];
     for (let i = 0; i < ids.length; i += 500) chunks.push(ids.slice(i, i + 500));
     for (const [n, chunk] of chunks.entries()) {
-      out.replaceChildren(h('p', { class: 'muted', text: `Rendering cards ${n * 500 + 1}–${n * 500 + chunk.length} of ${ids.length}…` }));
+      out.replaceChildren(h('p', { class: 'muted', text: t('cards-rendering', { first: n * 500 + 1, last: n * 500 + chunk.length, total: ids.length }) }));
       const zip = await api('POST', `/v1/orgs/${session.org_id}/cards/bulk`, { member_ids: chunk });
       saveBlob(zip, chunks.length === 1 ? 'cards.zip' : `cards-${n + 1}.zip`);
     }
-    out.replaceChildren(notice('ok', `${ids.length} card${ids.length === 1 ? '' : 's'} downloaded`,
-      'One PNG per member, named by employee id, ready to print at 1050 × 600 pixels (3.5 × 2 in at 300 dpi).'));
+    out.replaceChildren(notice('ok', t('cards-downloaded', { count: ids.length }),
+      t('cards-downloaded-hint')));
   }));
-  show(pageHead('Printable cards', `Namecards for every active member of ${session.org_name}.`),
+  show(pageHead(t('cards-title'), t('cards-lead', { org: session.org_name })),
     panel(null,
-      h('p', { text: 'Members without a card get one issued now. Existing cards are reused.' }),
+      h('p', { text: t('cards-reuse') }),
       h('div', { class: 'actions' }, button), out));
 }
 
@@ -1808,7 +1842,7 @@ function adminCardsView() {
 function adminAuditView() {
   if (!needRole('admin')) return;
   const body = h('tbody');
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: 'Load more' });
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: t('audit-more') });
   const out = h('div');
   let after = 0;
   const limit = 100;
@@ -1821,15 +1855,15 @@ function adminAuditView() {
         h('td', { class: 'detail mono', text: e.detail }))));
       if (entries.length > 0) after = entries[entries.length - 1].id;
       more.hidden = entries.length < limit;
-      if (body.children.length === 0) out.replaceChildren(h('p', { class: 'empty', text: 'Nothing recorded yet.' }));
+      if (body.children.length === 0) out.replaceChildren(h('p', { class: 'empty', text: t('audit-none') }));
     } catch (e) {
       out.replaceChildren(problemNotice(e));
     }
   };
   more.addEventListener('click', load);
-  show(pageHead('Audit log', 'Every change made in your organization, oldest first.'),
+  show(pageHead(t('nav-audit'), t('audit-lead')),
     panel(null, h('div', { class: 'table-wrap' }, h('table', { id: 'audit' },
-      h('thead', {}, h('tr', {}, ['When', 'Who', 'What', 'Target', 'Detail'].map((t) => h('th', { text: t })))), body)),
+      h('thead', {}, h('tr', {}, [t('audit-when'), t('audit-who'), t('audit-what'), t('audit-target'), t('audit-detail')].map((c) => h('th', { text: c })))), body)),
     h('div', { class: 'actions' }, more), out));
   load();
 }
@@ -1838,21 +1872,21 @@ function adminAuditView() {
 // Admin: the organization's contacts and transfers
 
 /** A transfer of one contact as the admin sees it. */
-function transferItem(t) {
-  const why = t.reason ? ` (${NOT_POSSIBLE[t.reason] || t.reason})` : '';
-  const state = t.status === 'waiting' ? `takes effect ${when(t.effective_at)} unless refused` : TRANSFER_STATUS[t.status] + why;
-  return h('li', { class: 'transfer', 'data-id': t.id, 'data-status': t.status },
-    person(t.contact, h('div', { class: 'meta' }, `${t.from.name} → ${t.to.name} · ${state}`)),
-    h('span', { class: 'badge', text: TRANSFER_STATUS[t.status] || t.status }));
+function transferItem(transfer) {
+  const why = transfer.reason ? ` (${NOT_POSSIBLE[transfer.reason] || transfer.reason})` : '';
+  const state = transfer.status === 'waiting' ? t('transfer-takes-effect-admin', { when: when(transfer.effective_at) }) : TRANSFER_STATUS[transfer.status] + why;
+  return h('li', { class: 'transfer', 'data-id': transfer.id, 'data-status': transfer.status },
+    person(transfer.contact, h('div', { class: 'meta' }, `${transfer.from.name} → ${transfer.to.name} · ${state}`)),
+    h('span', { class: 'badge', text: TRANSFER_STATUS[transfer.status] || transfer.status }));
 }
 
 /** A form handing all of `holder`'s contacts to an active colleague chosen from the directory. */
 function handOverForm(holder, onDone) {
   const out = h('div');
-  const to = h('select', { name: 'to', 'aria-label': 'Hand to', required: true },
-    h('option', { value: '', text: 'Choose a colleague…' }));
+  const to = h('select', { name: 'to', 'aria-label': t('transfer-hand-to'), required: true },
+    h('option', { value: '', text: t('transfer-choose-colleague') }));
   const message = h('textarea', { name: 'message', maxlength: 500, rows: 2,
-    placeholder: `A message to each contact, e.g. "${holder.name} has moved on; I look after you from now on."` });
+    placeholder: t('transfer-message-example', { name: holder.name }) });
   api('GET', `/v1/orgs/${session.org_id}/directory?limit=100`).then((page) => {
     to.append(...page.items.filter((m) => m.id !== holder.member_id)
       .map((m) => h('option', { value: m.id, text: m.title ? `${m.display_name} (${m.title})` : m.display_name })));
@@ -1864,12 +1898,12 @@ function handOverForm(holder, onDone) {
         from: holder.member_id, to: Number(to.value), message: message.value.trim() || undefined,
       });
       const waiting = started.items.filter((t) => t.status === 'waiting').length;
-      out.replaceChildren(notice('ok', `${waiting} of ${started.items.length} contacts are being handed over`,
-        'Each contact is told and may refuse until the period ends.',
+      out.replaceChildren(notice('ok', t('transfer-started', { waiting, total: started.items.length }),
+        t('transfer-started-hint'),
         h('ul', { class: 'list', id: 'transfer-results' }, ...started.items.map(transferItem))));
       onDone();
     });
-  } }, to, message, h('button', { type: 'submit', text: 'Hand over' }));
+  } }, to, message, h('button', { type: 'submit', text: t('transfer-hand-over') }));
   return h('div', {}, form, out);
 }
 
@@ -1879,7 +1913,7 @@ async function adminContactsView() {
   const leavers = h('ul', { class: 'list', id: 'unassigned' });
   const transfers = h('div');
   const reloadTransfers = () => transfers.replaceChildren(
-    pagedList(`/v1/orgs/${org}/transfers`, transferItem, 'No transfers yet.', 'transfers'));
+    pagedList(`/v1/orgs/${org}/transfers`, transferItem, t('transfers-none'), 'transfers'));
   const loadLeavers = async () => {
     try {
       const page = await api('GET', `/v1/orgs/${org}/external-contacts?unassigned=true&limit=200`);
@@ -1893,21 +1927,21 @@ async function adminContactsView() {
         const names = contacts.slice(0, 5).map((p) => `${p.name} (${p.organization.name})`).join(', ');
         return h('li', { class: 'leaver', 'data-id': holder.member_id },
           person({ name: holder.name, title: holder.title }, h('div', { class: 'meta' },
-            `Left · ${contacts.length} unassigned contact${contacts.length === 1 ? '' : 's'}: ${names}${contacts.length > 5 ? ', …' : ''}`)),
+            t('leaver-contacts', { count: contacts.length, names: `${names}${contacts.length > 5 ? ', …' : ''}` }))),
           handOverForm(holder, () => { reloadTransfers(); }));
       }));
-      if (byHolder.size === 0) leavers.append(h('li', { class: 'empty', text: 'Nobody who left has contacts waiting for a new holder.' }));
+      if (byHolder.size === 0) leavers.append(h('li', { class: 'empty', text: t('leavers-none') }));
     } catch (e) {
       leavers.replaceChildren(h('li', {}, problemNotice(e)));
     }
   };
-  const exportCsv = h('button', { type: 'button', class: 'secondary', text: 'Export all (.csv)', onclick: async () => {
+  const exportCsv = h('button', { type: 'button', class: 'secondary', text: t('org-contacts-export'), onclick: async () => {
     saveBlob(await api('GET', `/v1/orgs/${org}/external-contacts/csv`), `external-contacts-${org}.csv`);
   } });
-  show(pageHead('Contacts', `External contacts belong to ${session.org_name}: when someone leaves, hand theirs to a colleague.`),
-    panel('Unassigned: contacts of people who left', leavers),
-    panel('Transfers', transfers),
-    panel('Every external contact', h('div', { class: 'actions' }, exportCsv)));
+  show(pageHead(t('nav-contacts'), t('org-contacts-lead', { org: session.org_name })),
+    panel(t('org-contacts-unassigned'), leavers),
+    panel(t('org-contacts-transfers'), transfers),
+    panel(t('org-contacts-every'), h('div', { class: 'actions' }, exportCsv)));
   reloadTransfers();
   await loadLeavers();
 }
@@ -1939,6 +1973,8 @@ const VIEWS = {
 async function start() {
   let path = location.pathname;
   if (path === '/signin') {
+    // Signed out: the top bar has only the language switch.
+    renderChrome();
     await signinView(decodeURIComponent(location.hash.slice(1)));
     document.body.dataset.ready = 'true';
     return;

@@ -4,10 +4,14 @@
 // fails. The keyset and revocation list are not cached here: the page keeps them itself, with
 // the time it fetched them, and applies the list rules before replacing one.
 
-const CACHE = "namecard-verify-v1";
+const CACHE = "namecard-verify-v2";
 const FILES = [
   "/verify",
   "/assets/verify.js",
+  "/assets/l10n.js",
+  "/assets/locales/en.json",
+  "/assets/locales/zh-CN.json",
+  "/assets/locales/zh-TW.json",
   "/assets/verify-core.js",
   "/assets/qr-detector.js",
   "/assets/verify.css",

@@ -7,6 +7,7 @@
 // browser has it, else the vendored zxing-wasm) or pasted, and verified by verify-core.js. Every
 // value from a card or a document is put into the page as text.
 import { detector } from "/assets/qr-detector.js";
+import { t, translateStatic } from "/assets/l10n.js";
 import {
   loadKeyset, loadList, updateList, verifyCard, documentErrorOutput,
 } from "/assets/verify-core.js";
@@ -100,10 +101,10 @@ async function offer(keyBytes, listBytes, source) {
 function problemText(e) {
   if (e && e.document) {
     const o = documentErrorOutput(e);
-    const which = o.document === "keyset" ? "The keyset" : "The revocation list";
-    return `${which} was refused (${o.error}): ${o.detail}. The copies already held stay in use.`;
+    const which = o.document === "keyset" ? "verify-keyset-refused" : "verify-list-refused";
+    return t(which, { error: o.error, detail: o.detail });
   }
-  return `Could not check the documents: ${e && e.message ? e.message : e}`;
+  return t('verify-documents-unchecked', { error: e && e.message ? e.message : String(e) });
 }
 
 async function fetchBytes(url) {
@@ -121,7 +122,7 @@ async function refresh() {
     state.problem = await offer(keys, list, "site");
   } catch (e) {
     state.offline = true;
-    if (!state.keyset) state.problem = `Offline, and no keys saved yet: open this page once online. (${e.message})`;
+    if (!state.keyset) state.problem = t('verify-offline-no-keys', { error: e.message });
   }
   showFreshness();
 }
@@ -130,10 +131,10 @@ async function refresh() {
 
 function ago(ms) {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 5400) return `${Math.round(s / 60)} min ago`;
-  if (s < 129600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
+  if (s < 90) return t('verify-ago-seconds', { n: s });
+  if (s < 5400) return t('verify-ago-minutes', { n: Math.round(s / 60) });
+  if (s < 129600) return t('verify-ago-hours', { n: Math.round(s / 3600) });
+  return t('verify-ago-days', { n: Math.round(s / 86400) });
 }
 
 const time = (unix) => {
@@ -143,20 +144,20 @@ const time = (unix) => {
 };
 
 function showFreshness() {
-  $("net").textContent = state.offline ? "offline" : "online";
-  const from = state.source === "site" ? "" : " (from files)";
+  $("net").textContent = state.offline ? t('verify-offline') : t('verify-online');
   if (state.keyset) {
-    $("keys-status").textContent = `Keys of ${state.keyset.issuer}: ${state.keyset.keys.length} key(s)${from}, fetched ${ago(state.keysAt)}.`;
+    const facts = { issuer: state.keyset.issuer, count: state.keyset.keys.length, fetched: ago(state.keysAt) };
+    $("keys-status").textContent = t(state.source === "site" ? 'verify-keys' : 'verify-keys-from-files', facts);
   } else {
-    $("keys-status").textContent = "No keys yet.";
+    $("keys-status").textContent = t('verify-no-keys');
   }
   const l = state.list;
   if (l) {
     const now = BigInt(Math.floor(Date.now() / 1000));
-    const due = now - SKEW >= l.next_update ? `overdue since ${time(l.next_update)}: statuses are stale` : `next update by ${time(l.next_update)}`;
-    $("list-status").textContent = `Revocation list ${l.number}, issued at ${time(l.issued_at)}, fetched ${ago(state.listAt)}; ${due}.`;
+    const due = now - SKEW >= l.next_update ? 'verify-list-overdue' : 'verify-list';
+    $("list-status").textContent = t(due, { number: String(l.number), issued: time(l.issued_at), fetched: ago(state.listAt), next: time(l.next_update) });
   } else {
-    $("list-status").textContent = "No revocation list: revocation is not checked.";
+    $("list-status").textContent = t('verify-no-list');
   }
   $("doc-problem").hidden = !state.problem;
   $("doc-problem").textContent = state.problem || "";
@@ -166,16 +167,16 @@ function showFreshness() {
 // ---------- results ----------
 
 const REASONS = {
-  malformed: "This is not a namecard, or it is damaged.",
-  wrong_issuer: "This card is from another issuer.",
-  unsupported_version: "This card is of a newer format than this verifier reads.",
-  key_compromised: "This card's signing key was compromised.",
-  unknown_key: "This card's signing key is not in the keyset.",
-  bad_signature: "The signature does not match: the card was altered or forged.",
-  key_not_valid: "The card was signed outside its key's validity.",
-  not_yet_valid: "This card is not valid yet.",
-  expired: "This card has expired.",
-  revoked: "This card has been revoked.",
+  malformed: t('verify-reason-malformed'),
+  wrong_issuer: t('verify-reason-wrong-issuer'),
+  unsupported_version: t('verify-reason-unsupported-version'),
+  key_compromised: t('verify-reason-key-compromised'),
+  unknown_key: t('verify-reason-unknown-key'),
+  bad_signature: t('verify-reason-bad-signature'),
+  key_not_valid: t('verify-reason-key-not-valid'),
+  not_yet_valid: t('verify-reason-not-yet-valid'),
+  expired: t('verify-reason-expired'),
+  revoked: t('verify-reason-revoked'),
 };
 
 let lastText = null;
@@ -183,14 +184,14 @@ let lastText = null;
 async function check(text) {
   lastText = text;
   if (!state.keyset) {
-    show({ result: "invalid", reason: null, detail: state.problem || "No keys: open this page once online, or use files." });
+    show({ result: "invalid", reason: null, detail: state.problem || t('verify-no-keys-hint') });
     return;
   }
   const now = BigInt(Math.floor(Date.now() / 1000));
   try {
     show(await verifyCard(text, state.keyset, state.list, { now, skew: SKEW }));
   } catch (e) {
-    show({ result: "invalid", reason: null, detail: `This browser cannot verify: ${e.message}` });
+    show({ result: "invalid", reason: null, detail: t('verify-browser-cannot', { error: e.message }) });
   }
 }
 
@@ -209,11 +210,11 @@ function show(out) {
   verdict.className = `verdict ${out.result}`;
   verdict.dataset.result = out.result;
   verdict.dataset.reason = out.reason || "";
-  if (out.result === "valid") verdict.textContent = "Valid";
-  else if (out.result === "stale") verdict.textContent = "Signature valid — status unknown";
-  else verdict.textContent = out.reason ? `Not valid: ${out.reason}` : "Cannot verify";
+  if (out.result === "valid") verdict.textContent = t('verify-valid');
+  else if (out.result === "stale") verdict.textContent = t('verify-stale');
+  else verdict.textContent = out.reason ? t('verify-not-valid', { reason: out.reason }) : t('verify-cannot');
   const detail = [];
-  if (out.result === "stale") detail.push("The revocation list is overdue; connect to refresh it.");
+  if (out.result === "stale") detail.push(t('verify-list-stale'));
   if (out.reason && REASONS[out.reason]) detail.push(REASONS[out.reason]);
   const c = out.card;
   const r = out.revocation;
@@ -221,10 +222,11 @@ function show(out) {
     const who = c.member_name ?? c.team_name;
     if (r.state === "departed") {
       const s = r.successor;
-      const contact = s ? `; contact ${s.name}${s.title ? ` (${s.title})` : ""} now` : "";
-      detail.push(`${who} left ${c.org_name} on ${time(r.at).slice(0, 10)}${contact}.`);
+      const facts = { name: who, org: c.org_name, date: time(r.at).slice(0, 10) };
+      if (!s) detail.push(t('verify-departed', facts));
+      else detail.push(t('verify-departed-successor', { ...facts, successor: s.title ? `${s.name} (${s.title})` : s.name }));
     } else {
-      detail.push(`The card was withdrawn on ${time(r.at).slice(0, 10)}.`);
+      detail.push(t('verify-withdrawn', { date: time(r.at).slice(0, 10) }));
     }
   }
   if (!c && out.detail && out.result !== "valid") detail.push(out.detail);
@@ -232,18 +234,19 @@ function show(out) {
   const dl = $("fields");
   dl.replaceChildren();
   if (c) {
-    if (c.kind === "team") row(dl, "Team", `${c.org_name} — ${c.team_name}`);
-    else row(dl, "Name", c.member_name);
-    row(dl, "Title", c.title);
-    row(dl, "Organization", c.org_name);
-    row(dl, "Valid", `${time(c.not_before)} to ${time(c.expires_at)}`);
-    row(dl, "Channel", c.channel);
-    if (c.one_time) row(dl, "One-time", "yes");
-    row(dl, "Key", `${out.key.kid} (${out.key.status})`);
-    row(dl, "Status", out.list
-      ? `as of list ${out.list.number}, issued at ${time(out.list.issued_at)}${out.list.stale ? " (overdue)" : ""}`
-      : "not checked: no revocation list");
-    row(dl, "Card", c.card_id);
+    if (c.kind === "team") row(dl, t('verify-field-team'), `${c.org_name} — ${c.team_name}`);
+    else row(dl, t('verify-field-name'), c.member_name);
+    row(dl, t('verify-field-title'), c.title);
+    row(dl, t('verify-field-org'), c.org_name);
+    row(dl, t('verify-field-valid'), t('verify-valid-span', { from: time(c.not_before), to: time(c.expires_at) }));
+    row(dl, t('verify-field-channel'), c.channel);
+    if (c.one_time) row(dl, t('verify-field-one-time'), t('verify-yes'));
+    row(dl, t('verify-field-key'), `${out.key.kid} (${out.key.status})`);
+    const asOf = { number: out.list ? String(out.list.number) : '', issued: out.list ? time(out.list.issued_at) : '' };
+    row(dl, t('verify-field-status'), out.list
+      ? t(out.list.stale ? 'verify-status-overdue' : 'verify-status', asOf)
+      : t('verify-status-unchecked'));
+    row(dl, t('verify-field-card'), c.card_id);
   }
 }
 
@@ -258,16 +261,16 @@ async function startCamera() {
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment", width: { ideal: 1280 } }, audio: false });
   } catch (e) {
-    status.textContent = `No camera: ${e.message}`;
+    status.textContent = t('verify-no-camera', { error: e.message });
     return;
   }
   const video = $("video");
   video.srcObject = stream;
   await video.play();
   $("viewer").hidden = false;
-  $("camera").textContent = "Stop camera";
+  $("camera").textContent = t('verify-stop-camera');
   const d = await detector();
-  status.textContent = `Scanning (${d.name})…`;
+  status.textContent = t('verify-scanning', { decoder: d.name });
   const canvas = document.createElement("canvas");
   let busy = false;
   timer = setInterval(async () => {
@@ -280,11 +283,11 @@ async function startCamera() {
       const texts = await d.read(canvas);
       const text = texts.find((t) => state.keyset && t.startsWith(state.keyset.prefix)) ?? texts[0];
       if (text !== undefined && text !== lastText) {
-        status.textContent = `Read a code (${d.name}).`;
+        status.textContent = t('verify-read', { decoder: d.name });
         await check(text);
       }
     } catch (e) {
-      status.textContent = `Scanner error: ${e.message}`;
+      status.textContent = t('scan-error', { error: e.message });
     } finally {
       busy = false;
     }
@@ -297,7 +300,7 @@ function stopCamera() {
   for (const t of stream ? stream.getTracks() : []) t.stop();
   stream = null;
   $("viewer").hidden = true;
-  $("camera").textContent = "Start camera";
+  $("camera").textContent = t('verify-start-camera');
   $("camera-status").textContent = "";
 }
 
@@ -318,6 +321,7 @@ async function importFiles(files) {
 }
 
 async function main() {
+  translateStatic();
   $("camera").addEventListener("click", () => startCamera());
   $("paste").addEventListener("submit", (e) => {
     e.preventDefault();

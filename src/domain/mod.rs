@@ -46,7 +46,10 @@ pub use member::{
     DisplayName, Email, EmployeeId, FOLD_VERSION, Member, MemberFields, MemberPatch, MemberQuery,
     MemberStatus, Mobile, NewMember, Title, fold_for_search,
 };
-pub use org::{ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, Partner, WebhookUrl};
+pub use org::{
+    ContactPolicy, Domain, NewOrg, Org, OrgName, OrgPatch, Partner, WebhookUrl, default_org_lang,
+    parse_org_lang,
+};
 pub use session::{PendingSigninLink, SessionInfo};
 pub use token::{TokenHash, TokenInfo, TokenLabel, TokenSecret};
 pub use transfer::{

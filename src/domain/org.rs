@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use super::{DomainError, OrgId, text_type};
+use crate::qr::Lang;
 
 text_type!(
     /// An organization's display name, 1 to 100 characters.
@@ -201,6 +202,8 @@ pub struct Org {
     pub transfer_period: super::TransferPeriod,
     /// Whether requests made with a departed member's cards go to their successor.
     pub successor_routing: bool,
+    /// The language its cards and posters are drawn in: their regional glyph forms and footer.
+    pub lang: Lang,
 }
 
 /// One entry of an organization's partner list, as its admins see it: the id they listed, since
@@ -220,6 +223,7 @@ pub struct NewOrg {
     pub name: OrgName,
     pub domain: Option<Domain>,
     pub policy: ContactPolicy,
+    pub lang: Lang,
 }
 
 /// Changes to an organization; `None` leaves a field as it is.
@@ -230,6 +234,21 @@ pub struct OrgPatch {
     pub policy: Option<ContactPolicy>,
     pub transfer_period: Option<super::TransferPeriod>,
     pub successor_routing: Option<bool>,
+    pub lang: Option<Lang>,
+}
+
+/// An organization's language from its admin's tag (BCP 47).
+///
+/// # Errors
+/// `invalid_lang` when the tag is not well formed.
+pub fn parse_org_lang(tag: &str) -> Result<Lang, DomainError> {
+    Lang::parse(tag).map_err(|e| DomainError::new("lang", "invalid_lang", e.to_string()))
+}
+
+/// The language of a new organization when its creator names none: most of the service's users
+/// write Simplified Chinese.
+pub fn default_org_lang() -> Lang {
+    Lang::parse("zh-Hans").unwrap_or_default()
 }
 
 #[cfg(test)]

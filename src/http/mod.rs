@@ -16,6 +16,7 @@ mod edge;
 mod error;
 pub mod extract;
 mod keys;
+pub mod locale;
 mod mail;
 mod members;
 mod oidc;
@@ -223,6 +224,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(axum::middleware::from_fn(error::localize_problems))
         .layer(axum::middleware::from_fn(error::problems_only))
         .layer(ops::HttpMetricsLayer)
         .layer(axum::middleware::from_fn(edge::refuse_control_characters))

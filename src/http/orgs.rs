@@ -5,7 +5,7 @@ use super::views::{CreatedToken, OrgView, PartnerView, TokenView};
 use super::{ApiError, AppState};
 use crate::domain::{
     ContactPolicy, Domain, MemberId, NewOrg, OrgId, OrgName, OrgPatch, Role, TokenId, TokenLabel,
-    TransferPeriod,
+    TransferPeriod, default_org_lang, parse_org_lang,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -32,6 +32,9 @@ pub struct CreateOrg {
     /// Defaults to `partners_only`.
     #[serde(default)]
     pub policy: Option<ContactPolicy>,
+    /// The language its cards are drawn in, a BCP 47 tag; defaults to `zh-Hans`.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// Changes to an organization; absent fields stay as they are, `"domain": null` clears it.
@@ -51,6 +54,10 @@ pub struct UpdateOrg {
     /// Whether requests made with a departed member's cards go to their successor.
     #[serde(default)]
     pub successor_routing: Option<bool>,
+    /// The language its cards and posters are drawn in, a BCP 47 tag such as `zh-Hans`,
+    /// `zh-Hant-TW`, `zh-Hant-HK`, `ja`, `ko` or `en`: their regional glyph forms and footer.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// Creates an organization (operator).
@@ -66,6 +73,10 @@ async fn create_org(
         name: OrgName::parse(&body.name)?,
         domain: body.domain.as_deref().map(Domain::parse).transpose()?,
         policy: body.policy.unwrap_or(ContactPolicy::PartnersOnly),
+        lang: match body.lang.as_deref() {
+            Some(tag) => parse_org_lang(tag)?,
+            None => default_org_lang(),
+        },
     };
     let created = state.services.orgs.create(&who, &org).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -95,7 +106,8 @@ async fn get_org(
     Ok(Json(state.services.orgs.get(org).await?.into()))
 }
 
-/// Changes an organization's name, domain or contact policy (its admin, or an operator).
+/// Changes an organization's name, domain, contact policy or language (its admin, or an
+/// operator).
 #[utoipa::path(patch, path = "/v1/orgs/{org}", tag = "organizations", params(("org" = i64, Path)),
     request_body = UpdateOrg, responses((status = 200, body = OrgView)), security(("bearer" = [])))]
 async fn update_org(
@@ -117,6 +129,7 @@ async fn update_org(
             .map(TransferPeriod::from_secs)
             .transpose()?,
         successor_routing: body.successor_routing,
+        lang: body.lang.as_deref().map(parse_org_lang).transpose()?,
     };
     Ok(Json(
         state.services.orgs.update(&who, org, &patch).await?.into(),

@@ -10,8 +10,9 @@
 //! server, and removes it from the address bar before using it.
 
 use super::AppState;
+use super::locale::{self, Locale};
 use crate::domain::mail::escape_html;
-use axum::extract::State;
+use axum::extract::{Path as AxumPath, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -51,11 +52,17 @@ pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval';
 /// The embedded files: path, content type, bytes. The fonts are the card renderer's CJK fonts
 /// (one copy in the binary), for devices without a CJK font of their own: `app.css` asks for
 /// them only for CJK characters, after the device's own fonts.
-static ASSETS: [(&str, &str, &[u8]); 13] = [
+static ASSETS: [(&str, &str, &[u8]); 14] = [
     (
         "/assets/app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/web/app.js"),
+    ),
+    // The pages' words: the catalogue of the page's language, formatted (app.js, verify.js).
+    (
+        "/assets/l10n.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/l10n.js"),
     ),
     (
         "/assets/app.css",
@@ -129,17 +136,26 @@ static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Asset `i`, or 304 when the browser's copy is current. `no-cache` makes browsers revalidate on
-/// each use, so a new binary's assets are picked up at once.
+/// Asset `i`, or 304 when the browser's copy is current.
 fn asset(i: usize, headers: &HeaderMap) -> Response {
     let (_, content_type, body) = ASSETS[i];
-    let etag = &ETAGS[i];
+    revalidated(headers, &ETAGS[i], content_type, body)
+}
+
+/// `body` with its ETag, or 304 when the browser's copy is current. `no-cache` makes browsers
+/// revalidate on each use, so a new binary's files are picked up at once.
+fn revalidated(
+    headers: &HeaderMap,
+    etag: &str,
+    content_type: &'static str,
+    body: &'static [u8],
+) -> Response {
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     let cache = [
-        (header::ETAG, etag.clone()),
+        (header::ETAG, etag.to_owned()),
         (header::CACHE_CONTROL, "no-cache".to_owned()),
     ];
     if fresh {
@@ -166,7 +182,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     // The card URL in a QR code is uppercase; some readers lowercase the path's first segment.
     let mut router = pages
         .route("/C/{body}", get(shell))
-        .route("/c/{body}", get(shell));
+        .route("/c/{body}", get(shell))
+        .route("/assets/locales/{file}", get(catalogue));
     for (i, (path, _, _)) in ASSETS.iter().enumerate() {
         router = router.route(path, get(move |h: HeaderMap| async move { asset(i, &h) }));
     }
@@ -188,51 +205,77 @@ const VERIFY_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eva
     manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; \
     frame-ancestors 'none'";
 
+/// The offline verifier's page; its `<html lang>` is the reader's language (the page's script
+/// writes its words from that catalogue, which the service worker keeps for offline use too).
+const VERIFY_PAGE: &str = include_str!("../../assets/web/verify.html");
+
 fn verify_router() -> OpenApiRouter<AppState> {
-    let page = |content_type: &'static str, body: &'static [u8]| {
-        move || async move {
-            (
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    (header::CACHE_CONTROL, "no-cache"),
-                    (header::CONTENT_SECURITY_POLICY, VERIFY_CSP),
-                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-                    (header::REFERRER_POLICY, "no-referrer"),
-                    (header::X_FRAME_OPTIONS, "DENY"),
-                ],
-                body,
-            )
-        }
+    let headers = |content_type: &'static str| {
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, VERIFY_CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ]
     };
     OpenApiRouter::new()
         .route(
             "/verify",
-            get(page(
-                "text/html; charset=utf-8",
-                include_bytes!("../../assets/web/verify.html"),
-            )),
+            get(move |request: HeaderMap| async move {
+                let locale = Locale::of_page(&request);
+                (
+                    headers("text/html; charset=utf-8"),
+                    [(header::VARY, "cookie, accept-language")],
+                    VERIFY_PAGE.replace("{{lang}}", locale.tag()),
+                )
+            }),
         )
         .route(
             "/verify-sw.js",
-            get(page(
-                "text/javascript; charset=utf-8",
-                include_bytes!("../../assets/web/verify-sw.js"),
-            )),
+            get(move || async move {
+                (
+                    headers("text/javascript; charset=utf-8"),
+                    include_bytes!("../../assets/web/verify-sw.js").as_slice(),
+                )
+            }),
         )
 }
 
-/// The app's HTML shell, never cached: a new binary's shell is picked up at once.
-async fn shell(State(state): State<AppState>) -> Response {
-    let prefix = escape_html(state.services.keys.issuer().card_prefix());
-    let html = SHELL.replace("{{card_prefix}}", &prefix);
+/// The app's HTML shell, never cached: a new binary's shell is picked up at once. It is written
+/// in the reader's language (the language switch's cookie, else `Accept-Language`): `<html
+/// lang>` tells the page script which catalogue to load.
+async fn shell(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let locale = Locale::of_page(&headers);
+    let words = |id: &str| escape_html(&locale::message(locale, id, None).unwrap_or_default());
+    let html = SHELL
+        .replace(
+            "{{card_prefix}}",
+            &escape_html(state.services.keys.issuer().card_prefix()),
+        )
+        .replace("{{lang}}", locale.tag())
+        .replace("{{nav_label}}", &words("shell-nav"))
+        .replace("{{loading}}", &words("shell-loading"))
+        .replace("{{noscript}}", &words("shell-noscript"));
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
+            (header::VARY, "cookie, accept-language"),
         ],
         html,
     )
         .into_response()
+}
+
+/// A locale's catalogue as the page script reads it (see [`locale`]), revalidated by ETag.
+async fn catalogue(AxumPath(file): AxumPath<String>, headers: HeaderMap) -> Response {
+    let Some(locale) = file.strip_suffix(".json").and_then(Locale::from_tag) else {
+        return super::ApiError::not_found("catalogue").into_response();
+    };
+    let (body, etag) = locale::catalogue_json(locale);
+    revalidated(&headers, etag, "application/json; charset=utf-8", body)
 }
 
 /// A page for people that says what went wrong, with its stable `code` (the sign-in error
@@ -285,5 +328,6 @@ mod tests {
         assert!(!SHELL.contains("style="), "no inline style attributes");
         assert_eq!(SHELL.matches("<script").count(), 1, "no inline script");
         assert!(SHELL.contains("{{card_prefix}}"));
+        assert!(SHELL.contains(r#"<html lang="{{lang}}">"#));
     }
 }

@@ -19,6 +19,9 @@ pub struct OrgView {
     pub transfer_period_secs: i64,
     /// Whether requests made with a departed member's cards go to their successor.
     pub successor_routing: bool,
+    /// The language its cards and posters are drawn in (BCP 47, e.g. `zh-Hant-TW`): their
+    /// regional glyph forms and the printable card's footer.
+    pub lang: String,
 }
 
 impl From<domain::Org> for OrgView {
@@ -31,6 +34,7 @@ impl From<domain::Org> for OrgView {
             created_at: o.created_at,
             transfer_period_secs: o.transfer_period.secs(),
             successor_routing: o.successor_routing,
+            lang: o.lang.as_str().to_owned(),
         }
     }
 }

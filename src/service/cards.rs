@@ -154,13 +154,13 @@ impl Cards {
             return Err(ServiceError::MemberInactive);
         }
         // The card must print exactly the name it signs: refuse before signing anything. The
-        // organization's language is the rest of issue 18; until then every card is drawn in
-        // the default language (here and in `render_card`, so the check matches the print).
+        // face is drawn in the organization's language here and in `render_card` alike, so the
+        // check is of the glyphs the print will have.
         let face = CardFace::with_scan_prompt(
             &member.display_name,
             member.title.as_deref(),
             &org.name,
-            Lang::default(),
+            org.lang,
         );
         qr::check_face(&face).map_err(ServiceError::Undrawable)?;
         let snapshot = self.keys.snapshot();
@@ -325,6 +325,7 @@ impl Cards {
             &member.display_name,
             member.title.as_deref(),
             &org.name,
+            org.lang,
         )
     }
 
@@ -356,6 +357,7 @@ impl Cards {
                 &member.display_name,
                 member.title.as_deref(),
                 &org.name,
+                org.lang,
             )?;
             files.push((name, png.bytes));
         }
@@ -397,7 +399,7 @@ pub fn entry_names<'a>(members: impl IntoIterator<Item = (MemberId, &'a str)>) -
         .collect()
 }
 
-/// Renders a stored card in `format`.
+/// Renders a stored card in `format`; a printable card in its organization's language `lang`.
 ///
 /// # Errors
 /// When the QR code cannot be encoded or rendered.
@@ -407,6 +409,7 @@ pub fn render_card(
     member_name: &str,
     title: Option<&str>,
     org_name: &str,
+    lang: Lang,
 ) -> Result<Rendered, ServiceError> {
     let matrix = QrMatrix::encode(&card.text, Ecc::M)?;
     Ok(match format {
@@ -419,7 +422,7 @@ pub fn render_card(
             bytes: qr::render_svg(&matrix, 8).into_bytes(),
         },
         CardFormat::Printable => {
-            let face = CardFace::with_scan_prompt(member_name, title, org_name, Lang::default());
+            let face = CardFace::with_scan_prompt(member_name, title, org_name, lang);
             Rendered {
                 content_type: "image/png",
                 bytes: qr::printable_png(&face, &matrix)?,

@@ -53,7 +53,7 @@ impl Orgs {
         self.store.list_orgs().await
     }
 
-    /// Changes an organization's name, domain or policy.
+    /// Changes an organization's name, domain, policy or language.
     ///
     /// # Errors
     /// `NotFound`, or `Conflict(Domain)`.
@@ -64,10 +64,11 @@ impl Orgs {
         patch: &OrgPatch,
     ) -> Result<Org, StoreError> {
         let detail = format!(
-            "policy={:?} transfer_period_secs={:?} successor_routing={:?}",
+            "policy={:?} transfer_period_secs={:?} successor_routing={:?} lang={:?}",
             patch.policy.map(ContactPolicy::as_str),
             patch.transfer_period.map(|p| p.secs()),
-            patch.successor_routing
+            patch.successor_routing,
+            patch.lang.as_ref().map(crate::qr::Lang::as_str)
         );
         let entry = super::audit(self.clock.now(), who, Some(id), "org.update", "org", detail);
         self.store.update_org(id, patch, &entry).await

@@ -12,7 +12,7 @@ use crate::domain::{
     ChannelStats, ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch,
     WayStats,
 };
-use crate::qr::{self, CardFace, Ecc, Lang, QrMatrix};
+use crate::qr::{self, CardFace, Ecc, QrMatrix};
 use crate::store::{Event, Store, StoreError, WayChange};
 use std::sync::Arc;
 
@@ -280,7 +280,7 @@ impl Ways {
             CardFormat::Printable => {
                 let way = self.get(org_id, of, id).await?;
                 let org = self.store.get_org(org_id).await?;
-                let face = CardFace::with_scan_prompt(&way.name, None, &org.name, Lang::default());
+                let face = CardFace::with_scan_prompt(&way.name, None, &org.name, org.lang);
                 qr::check_face(&face).map_err(ServiceError::Undrawable)?;
                 Rendered {
                     content_type: "image/png",

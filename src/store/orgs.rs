@@ -2,6 +2,7 @@
 
 use super::{Conflict, StoreError, classify, corrupt, for_both_databases, missing_as};
 use crate::domain::{Audit, ContactPolicy, NewOrg, Org, OrgId, OrgPatch, Partner, TransferPeriod};
+use crate::qr::Lang;
 
 /// Organizations and partnerships.
 #[async_trait::async_trait]
@@ -40,7 +41,7 @@ pub trait OrgStore: Send + Sync {
 
 /// The columns of [`OrgRow`], for `SELECT` and `RETURNING`.
 const COLUMNS: &str =
-    "id, name, domain, policy, created_at, transfer_period_secs, successor_routing";
+    "id, name, domain, policy, created_at, transfer_period_secs, successor_routing, lang";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrgRow {
@@ -51,6 +52,7 @@ pub(crate) struct OrgRow {
     created_at: i64,
     transfer_period_secs: i64,
     successor_routing: bool,
+    lang: String,
 }
 
 impl TryFrom<OrgRow> for Org {
@@ -65,6 +67,7 @@ impl TryFrom<OrgRow> for Org {
             transfer_period: TransferPeriod::from_secs(r.transfer_period_secs)
                 .map_err(|_| corrupt("transfer period", r.transfer_period_secs))?,
             successor_routing: r.successor_routing,
+            lang: Lang::parse(&r.lang).map_err(|_| corrupt("language", &r.lang))?,
         })
     }
 }
@@ -87,13 +90,14 @@ for_both_databases! {
         async fn create_org(&self, org: &NewOrg, audit: &Audit) -> Result<Org, StoreError> {
             let mut tx = self.begin_write().await?;
             let row = sqlx::query_as::<_, OrgRow>(&format!(
-                "INSERT INTO organizations (name, domain, policy, created_at) VALUES ($1, $2, $3, $4) \
-                 RETURNING {COLUMNS}"
+                "INSERT INTO organizations (name, domain, policy, created_at, lang) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
             ))
             .bind(org.name.as_str())
             .bind(org.domain.as_ref().map(|d| d.as_str()))
             .bind(org.policy.as_str())
             .bind(audit.at)
+            .bind(org.lang.as_str())
             .fetch_one(&mut *tx)
             .await
             .map_err(classify(Conflict::Domain, "organization"))?;
@@ -128,7 +132,8 @@ for_both_databases! {
                 "UPDATE organizations SET name = COALESCE($2, name), \
                  domain = CASE WHEN $3 THEN $4 ELSE domain END, policy = COALESCE($5, policy), \
                  transfer_period_secs = COALESCE($6, transfer_period_secs), \
-                 successor_routing = COALESCE($7, successor_routing) WHERE id = $1",
+                 successor_routing = COALESCE($7, successor_routing), \
+                 lang = COALESCE($8, lang) WHERE id = $1",
             )
             .bind(id.get())
             .bind(patch.name.as_ref().map(|n| n.as_str()))
@@ -137,6 +142,7 @@ for_both_databases! {
             .bind(patch.policy.map(|p| p.as_str()))
             .bind(patch.transfer_period.map(TransferPeriod::secs))
             .bind(patch.successor_routing)
+            .bind(patch.lang.as_ref().map(Lang::as_str))
             .execute(&mut *tx)
             .await
             .map_err(classify(Conflict::Domain, "organization"))?;

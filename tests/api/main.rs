@@ -15,6 +15,7 @@ mod contacts;
 mod departments;
 mod edge;
 mod keys_at_rest;
+mod languages;
 mod lists;
 mod mail;
 mod members;

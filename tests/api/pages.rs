@@ -59,6 +59,7 @@ async fn assets_are_served_with_their_types_and_revalidate_by_etag() {
     let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
     for (path, content_type) in [
         ("/assets/app.js", "text/javascript; charset=utf-8"),
+        ("/assets/l10n.js", "text/javascript; charset=utf-8"),
         ("/assets/app.css", "text/css; charset=utf-8"),
         ("/assets/icon.svg", "image/svg+xml"),
         ("/assets/fonts/cjk-regular.otf", "font/otf"),
@@ -93,4 +94,96 @@ async fn the_app_never_writes_html_from_data() {
     }
     let unknown = app.send(Method::GET, "/no-such-page", None, None).await;
     assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn the_shell_is_written_in_the_readers_language_and_the_switch_cookie_wins() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let page = |accept: Option<&'static str>, cookie: Option<&'static str>| {
+        let mut req = app.client.get(format!("{}/inbox", app.base));
+        if let Some(a) = accept {
+            req = req.header("accept-language", a);
+        }
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        async move {
+            String::from_utf8(req.send().await.unwrap().bytes().await.unwrap().to_vec()).unwrap()
+        }
+    };
+
+    let english = page(None, None).await;
+    let traditional = page(Some("zh-TW,zh;q=0.9"), None).await;
+    let simplified = page(Some("zh-SG"), None).await;
+    let chosen = page(Some("zh-TW"), Some("nc_locale=en")).await;
+    let hong_kong = page(Some("en;q=0.5, zh-HK"), Some("nc_locale=tlh")).await;
+
+    assert!(english.contains(r#"<html lang="en">"#) && english.contains("Loading…"));
+    assert!(traditional.contains(r#"<html lang="zh-TW">"#) && traditional.contains("載入中…"));
+    assert!(simplified.contains(r#"<html lang="zh-CN">"#) && simplified.contains("加载中…"));
+    assert!(
+        chosen.contains(r#"<html lang="en">"#),
+        "the switch's choice wins"
+    );
+    assert!(
+        hong_kong.contains(r#"<html lang="zh-TW">"#),
+        "an unknown choice is ignored"
+    );
+}
+
+#[tokio::test]
+async fn each_catalogue_is_served_to_the_page_script_and_revalidates_by_etag() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    for (locale, card, plural) in [
+        ("en", "My card", "Imported "),
+        ("zh-CN", "我的名片", "已导入 "),
+        ("zh-TW", "我的名片", "已匯入 "),
+    ] {
+        let path = format!("/assets/locales/{locale}.json");
+        let answer = app.get(&path, None).await;
+
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(answer.content_type, "application/json; charset=utf-8");
+        assert_eq!(answer.json["locale"], locale);
+        assert_eq!(answer.json["messages"]["nav-card"], card);
+        let import = answer.json["messages"]["import-done"].to_string();
+        assert!(import.contains(plural), "{import}");
+        let etag = answer.headers["etag"].to_str().unwrap().to_owned();
+        assert_eq!(app.get_if_none_match(&path, &etag).await.status, 304);
+    }
+    let unknown = app.get("/assets/locales/tlh.json", None).await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.problem_code(), "not_found");
+}
+
+#[tokio::test]
+async fn the_offline_verifier_names_the_readers_language_and_keeps_its_catalogues_offline() {
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let page = app
+        .client
+        .get(format!("{}/verify", app.base))
+        .header("accept-language", "zh-HK")
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let worker = String::from_utf8(app.get("/verify-sw.js", None).await.bytes).unwrap();
+
+    assert!(html.contains(r#"<html lang="zh-TW">"#), "{html}");
+    assert!(html.contains(r#"data-l10n="verify-title""#));
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
+    for file in [
+        "/assets/l10n.js",
+        "/assets/locales/zh-CN.json",
+        "/assets/locales/zh-TW.json",
+    ] {
+        assert!(worker.contains(file), "the service worker keeps {file}");
+    }
 }

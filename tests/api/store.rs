@@ -43,6 +43,7 @@ async fn org(store: &dyn Store, name: &str) -> OrgId {
         name: OrgName::parse(name).unwrap(),
         domain: None,
         policy: namecard::domain::ContactPolicy::Open,
+        lang: namecard::domain::default_org_lang(),
     };
     store
         .create_org(&new, &audit("org.create"))

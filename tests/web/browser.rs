@@ -1363,3 +1363,326 @@ async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_c
     b.wait_for_text("#ways", "No team codes yet").await;
     b.close().await;
 }
+
+/// Each page of the app, who sees it, and its heading in English, Simplified and Traditional
+/// Chinese (the catalogues' words, written out here so the test does not read them back).
+const HEADINGS: [(&str, Seen, [&str; 3]); 14] = [
+    ("/signin", Seen::Anyone, ["Sign in", "登录", "登入"]),
+    ("/", Seen::Anyone, ["Sign in", "登录", "登入"]),
+    ("/card", Seen::Member, ["My card", "我的名片", "我的名片"]),
+    (
+        "/scan",
+        Seen::Member,
+        ["Scan a card", "扫描名片", "掃描名片"],
+    ),
+    ("/inbox", Seen::Member, ["Inbox", "消息", "收件匣"]),
+    (
+        "/contacts",
+        Seen::Member,
+        ["External contacts", "外部联系人", "外部聯絡人"],
+    ),
+    (
+        "/directory",
+        Seen::Member,
+        ["Directory", "通讯录", "通訊錄"],
+    ),
+    ("/admin", Seen::Admin, ["Members", "成员", "成員"]),
+    (
+        "/admin/departments",
+        Seen::Admin,
+        ["Departments", "部门", "部門"],
+    ),
+    (
+        "/admin/contact-ways",
+        Seen::Admin,
+        ["Team codes", "团队码", "團隊碼"],
+    ),
+    (
+        "/admin/contacts",
+        Seen::Admin,
+        ["Contacts", "联系人", "聯絡人"],
+    ),
+    (
+        "/admin/policy",
+        Seen::Admin,
+        ["Policy and partners", "策略与合作组织", "政策與合作組織"],
+    ),
+    (
+        "/admin/cards",
+        Seen::Admin,
+        ["Printable cards", "可打印名片", "可列印名片"],
+    ),
+    (
+        "/admin/audit",
+        Seen::Admin,
+        ["Audit log", "审计日志", "稽核紀錄"],
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Anyone,
+    Member,
+    Admin,
+}
+
+/// How the browser comes to read a language.
+enum Choice {
+    /// The browser's own language (`Accept-Language`).
+    Browser(&'static str),
+    /// The language switch on the first page, remembered for every page after it.
+    Switch(&'static str),
+}
+
+impl Browser {
+    /// Saves the phone-sized page as `docs/screenshots/{name}-phone.png`.
+    async fn phone_screenshot(&self, name: &str) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        self.viewport(PHONE).await;
+        self.eval("window.scrollTo(0, 0); return true;").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(dir.join(format!("{name}-phone.png")), png).expect("write screenshot");
+    }
+
+    /// Asserts the page is written in `locale`: `<html lang>`, the heading, no message id shown
+    /// in place of words, and (on a Chinese page) none of the English catalogue's sentences.
+    async fn assert_reads_in(
+        &self,
+        path: &str,
+        locale: &str,
+        heading: &str,
+        keys: &Value,
+        english: &Value,
+    ) {
+        let lang = self.eval("return document.documentElement.lang;").await;
+        assert_eq!(lang, json!(locale), "{path}: <html lang>");
+        let shown = self.wait_for_text("main h1", heading).await;
+        assert_eq!(shown.trim(), heading, "{path}: its heading");
+        let leaks = self
+            .client
+            .execute(
+                "const keys = new Set(arguments[0]); const english = arguments[1];
+                 const found = [];
+                 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                 for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                   if (keys.has(n.textContent.trim())) found.push(n.textContent.trim());
+                 }
+                 for (const el of document.querySelectorAll('[placeholder], [aria-label], [alt], [title]')) {
+                   for (const a of ['placeholder', 'aria-label', 'alt', 'title']) {
+                     if (keys.has(el.getAttribute(a))) found.push(el.getAttribute(a));
+                   }
+                 }
+                 const text = document.body.innerText;
+                 for (const sentence of english) if (text.includes(sentence)) found.push(sentence);
+                 return found;",
+                vec![keys.clone(), english.clone()],
+            )
+            .await
+            .expect("the check runs");
+        assert_eq!(
+            leaks,
+            json!([]),
+            "{path} in {locale}: message ids or English words"
+        );
+    }
+}
+
+/// Visits every page in `PAGES` (and a card's page) signed out, as a member and as an admin,
+/// in the language `choice` leads to, and saves each as `<page>-<locale>-phone.png`.
+async fn every_page_reads_in(choice: Choice) {
+    let (locale, extra) = match choice {
+        Choice::Browser(l) => (l, vec![format!("--lang={l}"), format!("--accept-lang={l}")]),
+        Choice::Switch(l) => (l, Vec::new()),
+    };
+    let Some(b) = browser(&extra).await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let column = ["en", "zh-CN", "zh-TW"]
+        .iter()
+        .position(|l| *l == locale)
+        .expect("a locale");
+    let (org_name, person, title, department) = [
+        (
+            "Acme Robotics",
+            "Ada Lovelace",
+            "Chief Engineer",
+            "Research",
+        ),
+        ("深圳前海科技有限公司", "张伟明", "高级工程师", "研发部"),
+        (
+            "臺灣積體電路製造股份有限公司",
+            "王喆 陳昇",
+            "資深工程師",
+            "研發處",
+        ),
+    ][column];
+    // The organization prints its cards in the readers' language too (its footer, its forms).
+    let card_lang = ["en", "zh-Hans", "zh-Hant-TW"][column];
+    let created = app.post(
+        "/v1/orgs",
+        Some(&app.operator),
+        json!({ "name": org_name, "lang": card_lang }),
+    );
+    let org = created.await.expect(201)["id"].as_i64().unwrap();
+    let admin = app
+        .create_token(&app.operator, org, json!({ "role": "admin" }))
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ada = member(&app, &admin, org, person, "E-1", title).await;
+    app.post(
+        &format!("/v1/orgs/{org}/departments"),
+        Some(&admin),
+        json!({ "name": department }),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/v1/orgs/{org}/contact-ways"),
+        Some(&admin),
+        json!({ "name": department, "members": [ada], "sharing": "round_robin" }),
+    )
+    .await
+    .expect(201);
+    let catalogue = |l: &str| {
+        let app = &app;
+        let path = format!("/assets/locales/{l}.json");
+        async move { app.get(&path, None).await.expect(200)["messages"].clone() }
+    };
+    let ours = catalogue(locale).await;
+    let english_messages = catalogue("en").await;
+    let keys: Vec<&String> = english_messages.as_object().unwrap().keys().collect();
+    let keys = json!(keys);
+    // English sentences (plain text, two words or more) that this locale words otherwise.
+    let english: Vec<&str> = if locale == "en" {
+        Vec::new()
+    } else {
+        english_messages
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter_map(|(k, v)| Some((v.as_str()?, ours[k].as_str()?)))
+            .filter(|(en, theirs)| en.contains(' ') && en.len() >= 8 && en != theirs)
+            .map(|(en, _)| en)
+            .collect()
+    };
+    let english = json!(english);
+    let name = |path: &str| match path {
+        "/" => "home-signed-out".to_owned(),
+        p => p.trim_start_matches('/').replace('/', "-"),
+    };
+
+    // Signed out: the sign-in page (where the switch is used, when it is).
+    b.open(&app, "/signin").await;
+    if let Choice::Switch(l) = choice {
+        // The switch reloads the page at once: the script's answer may be lost with it.
+        let _ = b
+            .client
+            .execute(
+                &format!(
+                    "const s = document.querySelector('#locale-switch'); s.value = '{l}'; \
+             s.dispatchEvent(new Event('change')); return true;"
+                ),
+                Vec::new(),
+            )
+            .await;
+        // The page reloads: a script may find no document for a moment.
+        b.wait_until(|b| async move {
+            let lang = b
+                .client
+                .execute("return document.documentElement.lang;", Vec::new())
+                .await;
+            lang.ok() == Some(json!(l))
+        })
+        .await;
+        b.wait_for("body[data-ready]").await;
+    }
+    for (path, seen, headings) in HEADINGS.iter().filter(|h| h.1 == Seen::Anyone) {
+        b.open(&app, path).await;
+        b.assert_reads_in(path, locale, headings[column], &keys, &english)
+            .await;
+        assert_eq!(*seen, Seen::Anyone);
+        b.phone_screenshot(&format!("{}-{locale}", name(path)))
+            .await;
+    }
+
+    // A member's pages, and the page a card's QR code opens.
+    b.sign_in(&app, &link(&app, &admin, org, ada).await).await;
+    for (path, _, headings) in HEADINGS.iter().filter(|h| h.1 == Seen::Member) {
+        b.open(&app, path).await;
+        b.assert_reads_in(path, locale, headings[column], &keys, &english)
+            .await;
+        if *path == "/card" {
+            // The card's date, as the reader's locale writes dates.
+            b.wait_for("#my-qr").await;
+            let until = ["Valid until", "有效期至", "有效期限至"][column];
+            let valid = b.wait_for_text("main", until).await;
+            if locale != "en" {
+                assert!(valid.contains('年') && valid.contains('日'), "{valid}");
+            }
+            b.wait_until(|b| b.images_loaded("#my-qr, #my-printable"))
+                .await;
+        }
+        b.phone_screenshot(&format!("{}-{locale}", name(path)))
+            .await;
+    }
+    let card = b
+        .eval("return fetch('/v1/me/card').then(r => r.json()).then(c => c.text);")
+        .await;
+    let body = card
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    b.open(&app, &format!("/C/{body}")).await;
+    let card_heading = ["Namecard", "名片", "名片"][column];
+    b.assert_reads_in("/C/...", locale, card_heading, &keys, &english)
+        .await;
+    b.wait_for_text("#card-check", person).await;
+    b.phone_screenshot(&format!("card-link-{locale}")).await;
+    b.sign_out().await;
+
+    // An admin's pages.
+    let admin_link = app.admin_signin_link(&app.operator, org).await.expect(201);
+    b.sign_in(&app, admin_link["url"].as_str().unwrap()).await;
+    for (path, _, headings) in HEADINGS.iter().filter(|h| h.1 == Seen::Admin) {
+        b.open(&app, path).await;
+        b.assert_reads_in(path, locale, headings[column], &keys, &english)
+            .await;
+        match *path {
+            "/admin" => drop(b.wait_for_text("#members", person).await),
+            "/admin/departments" => drop(b.wait_for_text("#departments", department).await),
+            "/admin/contact-ways" => drop(b.wait_for_text("#ways", department).await),
+            "/admin/policy" => drop(b.wait_for("#org-lang").await),
+            "/admin/audit" => drop(b.wait_for("#audit td").await),
+            _ => {}
+        }
+        b.assert_reads_in(path, locale, headings[column], &keys, &english)
+            .await;
+        b.phone_screenshot(&format!("{}-{locale}", name(path)))
+            .await;
+    }
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_reads_in_english() {
+    every_page_reads_in(Choice::Browser("en")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_reads_in_simplified_chinese_once_the_switch_chooses_it() {
+    every_page_reads_in(Choice::Switch("zh-CN")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_reads_in_traditional_chinese_for_a_browser_in_taiwan() {
+    every_page_reads_in(Choice::Browser("zh-TW")).await;
+}

@@ -1,0 +1,490 @@
+# 网页应用的简体中文文字：页面上显示的每个字符串对应一条消息，按页面分组。
+# 译者：请保留每条消息的 id 和其中的 { $变量 }，文字由你决定。中文没有复数变化，
+# 不必使用 { $count -> ... } 选择器。每条消息必须在所有语言中都有（有测试检查）。
+
+## Chrome: navigation, who is signed in, the language switch
+
+offline = 无法连接服务，请检查网络连接。
+nav-card = 我的名片
+nav-scan = 扫一扫
+nav-inbox = 消息
+nav-contacts = 联系人
+nav-directory = 通讯录
+nav-members = 成员
+nav-departments = 部门
+nav-team-codes = 团队码
+nav-policy = 策略
+nav-cards = 名片
+nav-audit = 审计日志
+locale-switch = 语言
+chrome-admin = 管理员 · { $org }
+chrome-sign-out = 退出登录
+shell-nav = 主菜单
+shell-loading = 加载中…
+shell-noscript = 此应用需要启用 JavaScript。
+
+## Problems shown on any page
+
+problem-signed-out = 你已退出登录
+problem-signed-out-text = 你的登录已结束。请向管理员索取新的登录链接。
+problem-failed = 操作未成功
+problem-row = 第 { $row } 行，{ $field }：{ $message }
+
+## Sign in
+
+signin-title = 登录
+signin-not-signed-in = 你尚未登录。
+signin-no-passwords = namecard 不使用密码：由你所在组织的管理员发送专属登录链接给你。请在本设备上打开该链接登录。
+sso-input-label = 工作邮箱或组织域名
+sso-continue = 继续
+sso-sign-in-with = 使用 { $label } 登录
+sso-none = 未设置单点登录
+sso-none-text = 你的组织尚未设置单点登录。请向管理员索取登录链接。
+sso-title = 单点登录
+sso-lead = 如果你的组织使用自己的账号登录（Microsoft、Okta、Keycloak 等）：
+role-not-available = 无法访问
+role-admins-only = 此页面仅供管理员使用。
+role-members-only = 此页面仅供成员使用；你当前以管理员身份登录。
+signin-signing-in = 正在登录…
+signin-link-used = 此登录链接已被使用或已过期。请向管理员索取新的链接。
+
+## My card
+
+card-lead = 出示二维码，或打印名片。任何手机相机都能打开。
+saved = 已保存
+sharing-off = 已关闭。
+sharing-mobile-title = 我的手机号码
+sharing-on-record = 已登记：{ $mobile }
+sharing-no-mobile = 你的组织没有登记你的手机号码。
+sharing-discoverable = 允许他人通过此号码找到我
+sharing-discoverable-hint = 知道你号码的人可以向你发送请求；没有人能知道某个号码是否存在。
+sharing-share-mobile = 向我的外部联系人显示号码
+sharing-share-mobile-hint = 你的外部联系人能看到你的号码，并在导出通讯录时获得它。
+sharing-mail-title = 邮件通知
+sharing-sent-to = 发送至：{ $email }
+sharing-no-email = 你的组织没有登记你的邮箱地址。
+sharing-email-notices = 有新的联系请求和转交时发邮件通知我
+sharing-email-notices-hint = 新的联系请求和转交会通过邮件通知你。
+card-reset = 重置我的名片
+card-reset-confirm = 确定，替换它
+card-replaced = 你的名片已替换
+card-old-stops = 旧名片已无法通过验证。
+card-qr-alt = 我的名片二维码
+card-valid-until = 有效期至 { $date }
+card-printable = 可打印名片
+card-printable-alt = 我的可打印名片
+qr-png = 二维码 PNG
+qr-svg = 二维码 SVG
+card-reset-hint = 印好的名片丢了，或想换一张新的？重置会替换你的名片，旧名片立即失效。
+
+## Scanning and the outcome of a scan
+
+reason-bad-signature = 签名不符：这张名片可能被篡改或伪造。
+reason-unknown-key = 签名所用的密钥不为本服务所知（或已不再受信任）。
+reason-wrong-issuer = 这张名片由另一个 namecard 服务签发。
+reason-malformed = 这个码不是名片。
+reason-expired = 这张名片已过期。
+reason-not-yet-valid = 这张名片尚未生效。
+reason-revoked = 这张名片已作废。
+reason-key-compromised = 签发它的密钥已被撤销。
+scan-card-expired = 这张名片已过期
+scan-ask-current = 请向名片主人索取最新的名片。
+scan-card-revoked = 这张名片已作废
+scan-card-revoked-hint = 名片主人或其组织已替换或取消了它。请索取最新的名片。
+scan-self = 这是你自己的名片
+scan-self-hint = 扫描别人的名片来添加对方。
+scan-owner-inactive = 名片主人已停用
+scan-owner-inactive-hint = 其所在组织已停用该成员。
+scan-card-used = 这张一次性名片已被使用
+scan-card-used-hint = 请向名片主人索取另一张名片。
+scan-no-qr = 照片中未找到二维码
+scan-no-qr-hint = 请拿稳手机，靠近一些，让整个二维码都在画面中，并保持光线充足。
+scan-not-image = 该文件不是照片
+scan-choose-image = 请选择 JPEG、PNG 或 WebP 图片。
+scan-unsupported = 不支持该图片格式
+scan-truncated = 照片不完整
+scan-take-again = 请重新拍照。
+scan-corrupt = 照片已损坏
+scan-too-large = 照片太大
+scan-too-large-hint = 请拍一张小一点的照片，或只裁剪名片部分。
+scan-too-slow = 照片识别时间过长
+scan-too-slow-hint = 请靠近一些，拍一张更清晰的二维码照片。
+policy-reason-disabled = { $org } 不允许与其他组织的人建立联系。
+policy-reason-not-partner = { $org } 只允许与其合作组织的人建立联系。
+policy-an-organization = 某个组织
+policy-reason-other = { $org } 的策略不允许建立此联系。
+policy-ours-partner = 这是你所在组织的策略。请联系 { $org } 的管理员，将对方组织添加为合作组织。
+policy-ours-allow = 这是你所在组织的策略。请联系 { $org } 的管理员，允许外部联系人。
+policy-theirs = 这是名片主人所在组织 { $org } 的策略。只有其管理员可以更改；你可以请名片主人向他们提出。
+policy-blocked = 被 { $org } 的策略阻止
+scan-not-valid = 这不是有效的名片
+outcome-they = 对方
+outcome-sent = 请求已发送
+outcome-sent-text = { $name } 会在消息中看到你的请求。对方接受后，你们会出现在彼此的联系人中。
+outcome-pending = 已发送过请求
+outcome-pending-text = 你之前已向 { $name } 发送过请求，正在等待对方回复。
+outcome-connected = 已是你的联系人
+outcome-connected-text = { $name } 已是你的外部联系人。
+outcome-see-contacts = 查看联系人
+outcome-colleague = 同事
+outcome-colleague-before = { $name } 是你组织的同事：可在
+outcome-colleague-link = 通讯录
+outcome-colleague-after = 中找到。
+outcome-done = 完成
+scan-send-request = 发送联系请求
+scan-verified-way = ✓ 已验证的团队码
+scan-verified-card = ✓ 已验证的名片
+scan-team-code = 团队码：{ $name }
+scan-with-camera = 用相机扫描
+scan-no-camera = 无法使用相机：{ $error }。请改为拍照或选择照片。
+scan-stop-camera = 关闭相机
+scan-point = 请将相机对准名片上的二维码（{ $decoder }）。
+scan-read = 已读取名片。
+scan-foreign-code = 这个码不是本服务的名片。
+scan-error = 扫描出错：{ $error }
+scan-chosen-photo = 所选照片
+scan-reading = 正在读取名片…
+scan-checking = 正在验证名片…
+scan-camera = 相机
+scan-title = 扫描名片
+scan-lead = 将相机对准对方名片上的二维码，或拍下它，即可向对方发送联系请求。
+scan-take-photo = 拍照
+scan-choose-photo = 选择照片
+
+## The card page: what a phone camera opens from a card
+
+cardlink-title = 名片
+cardlink-add = 添加到联系人
+cardlink-sign-in-first = 要向 { $name } 发送联系请求，请先登录：在这部手机上打开你的组织管理员给你的专属登录链接。登录后会回到这里。
+cardlink-admin = 你当前以管理员身份登录；联系请求由成员发送。
+
+## Inbox and contacts
+
+via-qr-scan = 扫描了你的名片
+via-phone = 通过手机号码找到了你
+source-card = 名片
+source-team-code = 团队码
+source-link = 链接
+source-phone = 手机号码
+source-transfer = 转交
+list-show-more = 显示更多
+request-accepted = { $name } 已成为你的联系人。
+request-declined = 已拒绝请求。
+request-withdrawn = 已撤回请求。
+request-status-accepted = 已接受
+request-status-rejected = 已拒绝
+request-status-cancelled = 已撤回
+request-accept = 接受
+request-decline = 拒绝
+request-withdraw = 撤回
+request-waiting = 等待回复
+request-card-channel = 名片的渠道
+inbox-lead = 想把你添加为外部联系人的人。
+inbox-to-you = 收到的请求
+inbox-none-waiting = 没有待处理的请求。
+inbox-sent = 我发出的
+inbox-none-sent = 没有等待回复的请求。
+inbox-changes = 联系人变更
+inbox-no-changes = 你的联系人都没有被转交给他人。
+transfer-waiting = 等待中
+transfer-done = 已完成
+transfer-refused = 已拒绝
+transfer-not-possible = 无法进行
+transfer-already-connected = 该同事已有这位联系人
+transfer-already-transferring = 这位联系人已有另一项转交在等待中
+transfer-successor-inactive = 该同事在生效前已离职
+transfer-relation-gone = 该联系人在生效前已被移除
+transfer-takes-effect = 将于 { $when } 生效，除非你拒绝。
+transfer-refuse = 拒绝
+transfer-refuse-confirm = 确定，结束此联系
+transfer-refused-text = 你已不再与 { $org } 保持联系。
+transfer-previously = 原联系人 { $name } · { $when }
+book-remark = 你给对方的备注名
+book-note = 私人备注
+book-tags = 标签
+book-no-tags = 你的组织还没有标签。
+book-shown-as = 对你显示为 { $remark }。
+book-private = 备注名和备注只有你能看到。
+save = 保存
+contact-since = { $date } 起成为联系人 · 来源：{ $source }
+contact-channel = 渠道
+contact-edit-book = 备注名、备注和标签
+contact-save-vcf = 保存到手机 (.vcf)
+remove = 移除
+remove-confirm = 确定，移除
+contacts-export = 全部导出 (.vcf)
+contacts-title = 外部联系人
+contacts-lead = 你已建立联系的其他组织的人。备注名、备注和标签只属于你自己。
+contacts-none = 还没有外部联系人。扫描别人的名片即可开始。
+
+## Directory
+
+directory-any-part = 姓名的任意部分
+directory-exact-id = 完整工号
+directory-search = 搜索
+directory-search-by = 搜索方式
+name = 姓名
+directory-id = 工号
+directory-no-match = 没有匹配的人。
+directory-no-members = 还没有成员。
+department = 部门
+directory-all-departments = 全部部门
+member-employee = 工号 { $id }
+directory-lead = { $org } 的同事。
+
+## Admin: members
+
+signin-link = 登录链接
+copy = 复制
+copied = 已复制
+copy-manually = 请选中后复制
+signin-link-for = { $who } 的登录链接
+signin-link-once = 仅可使用一次，有效期至 { $until }。请私下发送给对方。
+member-card = 名片
+member-deactivate = 停用
+member-deactivate-confirm = 确定，停用
+member-deactivated = { $name } 已停用，其名片不再能通过验证。
+employee-id = 工号
+member-title-optional = 职位（可选）
+member-mobile-optional = 手机号码，国际格式（可选）
+member-email-optional = 邮箱（可选）
+member-discoverable = 允许他人通过手机号码找到此人
+member-add = 添加成员
+member-added = 已添加 { $name }
+member-added-hint = 请在下方列表中给对方发送登录链接。
+import = 导入
+import-lead = 带标题行的 CSV 文件。要么全部导入，要么都不导入：只要有一行有误，就不会导入任何内容，并列出每个有误的行。
+import-file = CSV 文件
+import-paste = 或直接粘贴
+import-done = 已导入 { $count } 名成员
+signin-link-admin = { $org } 的一位管理员
+members-admin-link = 为另一位管理员生成登录链接
+members-lead = { $org } 所有拥有名片的人。
+members-add = 添加成员
+members-import = 从 CSV 导入
+members-admins = 管理员
+members-admins-hint = 管理员同样使用一次性链接登录。
+
+## Admin: departments
+
+department-member-removed = { $name } 已不再直属于 { $department }
+department-nobody = 此部门及其下级部门还没有人。
+department-add-member = 加入部门
+department-no-such-member = 没有使用此工号的在职成员
+department-member-added = { $name } 已加入 { $department }
+department-parent = 上级部门
+department-top-level = 顶级
+department-count = 直属成员 { $count } 名
+department-edit = 重命名或移动
+delete = 删除
+delete-confirm = 确定，删除
+departments-none = 还没有部门。
+departments-lead = { $org } 的组织架构。同事可以按部门浏览通讯录。
+departments-add = 添加部门
+department-inside = 所属上级
+department-add = 添加部门
+
+## Admin: team codes
+
+col-member = 成员
+col-requests = 请求
+col-pending = 待处理
+col-accepted = 已接受
+col-rejected = 已拒绝
+col-expired = 已过期
+col-withdrawn = 已撤回
+col-median = 回复时间中位数
+way-live = 使用中
+way-paused = 已暂停
+way-expired = 已过期
+way-used-up = 已用完
+way-deleted = 已删除
+sharing-round-robin = 轮流分配
+sharing-round-robin-hint = 每次扫描依次分配给下一位成员。
+sharing-fewest-pending = 待处理最少优先
+sharing-fewest-pending-hint = 每次扫描分配给待处理请求最少的成员。
+duration-hours = { $n } 小时
+duration-minutes = { $n } 分钟
+duration-seconds = { $n } 秒
+way-reading = 正在读取二维码…
+way-plain-link = 纯链接：二维码中的地址，供没有相机的浏览器使用（网站、邮件）。
+way-link = 团队码链接
+way-link-unread = 无法从二维码中读取链接
+way-link-unread-hint = 请改为下载二维码。
+way-qr-alt = { $name } 的二维码
+way-poster-alt = { $name } 的可打印海报
+way-poster = 海报 (PNG)
+chart-day = { $date }：{ $requests } 个请求中 { $accepted } 个已接受
+chart-accepted = 已接受
+chart-requests = 当天发出的请求
+funnel-requests = 请求
+funnel-requests-note = （{ $pending } 个待处理，{ $rejected } 个已拒绝，{ $expired } 个已过期，{ $cancelled } 个已撤回）
+funnel-accepted = 已接受
+chart-from = 开始日期
+chart-to = 结束日期（含）
+chart-counting = 统计中…
+chart-choose-period = 请选择时间段
+chart-period-order = 开始日期不能晚于结束日期。
+chart-member = 成员 { $id }
+chart-accepted-per-day = 每日接受数
+chart-accepted-per-day-hint = 每天发出的请求中，有多少已被接受。
+chart-label = { $name } 每日接受的请求
+chart-funnel = 转化漏斗
+chart-counts = 每次发出请求的扫描都会计入；未产生请求的扫描（扫描者已是联系人或已在等待，或被策略阻止）不计入。
+chart-median = 回复时间中位数：
+chart-per-member = 按成员
+chart-no-requests = 此时间段内没有请求。
+chart-show = 显示
+way-nobody-active = 没有在职成员
+way-answered-by = 接待人：{ $names }
+way-answered-by-department = 由部门 { $department } 接待（目前：{ $names }）
+way-channel = 渠道
+way-auto-accept = 自动接受
+way-approval = 需审批
+way-one-time-used = 一次性，已于 { $date } 使用
+way-one-time = 一次性
+way-until = 截至 { $when }
+way-resume = 恢复
+way-pause = 暂停
+way-welcome = 欢迎语：{ $welcome }
+way-made-by = 由 { $who } 创建 · { $when }
+way-made-by-member = 由 { $who } 创建 · { $when } · 成员自己的码
+way-codes = 二维码和海报
+way-chart = 图表
+way-nobody-chosen = 尚未选择任何人：请从下方通讯录中添加成员。
+way-add-answerer = 添加
+way-choose-department = 选择部门
+way-department-hint = 由该部门及其所有下级部门的在职成员接待，随人员加入和离开自动更新。
+way-name = 名称（显示在码上）
+way-name-example = 销售团队
+way-channel-optional = 渠道（可选：记录在每个请求上，例如 fair-2026）
+way-who-answers = 接待人
+way-these-members = 以下成员，按此顺序
+way-a-department = 一个部门
+way-sharing = 扫描分配方式
+way-auto-accept-check = 立即接受请求（无需审批）
+way-one-time-check = 一次性：此码只能产生一个请求
+way-expires = 停止接受扫描的时间（可选）
+way-welcome-field = 欢迎语，请求被接受时发送（可选；会自动填入 {"{"}requester{"}"} 和 {"{"}member{"}"}）
+way-create = 创建团队码
+way-created = 已创建 { $name }
+way-created-hint = 可在上方列表中打印海报或分享链接。
+ways-none = 还没有团队码。
+ways-newest = 显示最新的 200 个。
+ways-lead = { $org } 的联系方式：一个二维码放在展位、网站或海报上，由团队接待。
+ways-new = 新建团队码
+
+## Admin: policy and settings
+
+policy-disabled = 不允许外部联系人
+policy-disabled-hint = 成员不能添加其他组织的人，也不能被他们添加。
+policy-partners-only = 仅限合作组织
+policy-partners-only-hint = 成员可以与下方所列合作组织的人建立联系。
+policy-open = 开放
+policy-open-hint = 成员可以与任何组织的人建立联系（需对方组织的策略也允许）。
+policy-title = 策略与合作组织
+org-lang-title = 名片语言
+org-lang-lead = 打印名片和海报所用的语言：决定中日韩文字的地区字形，以及二维码下方的那行字。
+org-lang-zh-hans = 简体中文（扫码添加我）
+org-lang-zh-hant-tw = 繁体中文，台湾（掃碼加我）
+org-lang-zh-hant-hk = 繁体中文，香港（掃碼加我）
+org-lang-ja = 日语
+org-lang-ko = 韩语
+org-lang-en = 英语（Scan to add me）
+org-lang-save = 保存语言
+org-lang-saved = 名片语言已保存
+org-lang-saved-hint = 此后打印的名片和海报都会使用它；二维码保持不变。
+policy-lead = 你的成员可以和谁交换名片。每次扫描时检查，从不印在名片上。
+policy-save = 保存策略
+policy-saved = 策略已保存
+partners-none = 没有合作组织。
+partner-org = 组织 { $id }
+partner-unnamed = 对方也将你列为合作组织后，这里会显示其名称
+partner-add = 添加合作组织
+webhook-now = 自 { $date } 起发送至 { $url }。
+webhook-none = 未设置 Webhook。
+webhook-url = Webhook 网址
+webhook-saved = Webhook 已保存
+webhook-secret-once = 其签名密钥仅此一次显示：
+webhook-remove = 移除 Webhook
+webhook-removed = Webhook 已移除
+partners-title = 合作组织
+partner-add-label = 按组织编号添加合作组织
+webhook-title = Webhook
+webhook-lead = 联系请求和处理结果也会签名后发送到此网址。
+sso-match-email = 邮箱地址
+sso-match-employee-id = 工号
+sso-issuer = 签发方网址
+sso-client-id = 客户端 ID
+sso-client-secret = 客户端密钥
+sso-match-on = 成员匹配依据
+sso-claim = 声明 (claim)
+sso-button-label = 按钮文字
+sso-save = 保存单点登录
+sso-now-email = 成员通过 { $issuer } 登录，按“{ $claim }”声明中的邮箱匹配。登录链接仍然有效。
+sso-now-employee-id = 成员通过 { $issuer } 登录，按“{ $claim }”声明中的工号匹配。登录链接仍然有效。
+sso-now-none = 未设置单点登录：成员通过链接登录。
+sso-redirect = 需在身份提供方登记的重定向 URI：
+sso-start = 登录地址（用于应用磁贴或“initiate login URI”）：
+sso-secret-stored = 已保存；留空则保持不变
+sso-saved = 单点登录已保存
+sso-remove = 移除单点登录
+sso-removed = 单点登录已移除
+sso-removed-hint = 成员重新通过链接登录。
+sso-panel = 单点登录 (OpenID Connect)
+scim-token-used = { $label } · 创建于 { $made } · 最近使用 { $used }
+scim-token-unused = { $label } · 创建于 { $made } · 从未使用
+scim-revoke = 撤销
+scim-revoke-confirm = 确定，撤销
+scim-revoked = 令牌已撤销
+scim-revoked-hint = 持有该令牌的身份提供方此后将被拒绝。
+scim-none = 没有 SCIM 令牌：没有任何系统在同步成员。
+scim-label = 令牌名称
+scim-create = 创建 SCIM 令牌
+scim-created = SCIM 令牌已创建
+scim-created-hint = 请将两项都粘贴到你的身份提供方。令牌仅此一次显示：
+scim-base-url = SCIM 基础网址（Entra ID：租户 URL；Okta：SCIM 连接器基础 URL）
+scim-token = 令牌（Entra ID：机密令牌；Okta：HTTP 标头，Bearer）
+scim-panel = 成员同步 (SCIM)
+scim-lead = 你的身份提供方使用其中一个令牌，通过 SCIM 2.0 创建、修改和删除成员与部门。
+
+## Admin: printable cards
+
+cards-download = 下载全部可打印名片 (zip)
+cards-collecting = 正在收集成员…
+cards-no-members = 还没有成员
+cards-rendering = 正在生成第 { $first }–{ $last } 张名片，共 { $total } 张…
+cards-downloaded = 已下载 { $count } 张名片
+cards-downloaded-hint = 每位成员一个 PNG 文件，以工号命名，可按 1050 × 600 像素打印（300 dpi 下为 3.5 × 2 英寸）。
+cards-title = 可打印名片
+cards-lead = { $org } 每位在职成员的名片。
+cards-reuse = 还没有名片的成员会立即签发一张，已有的名片会直接沿用。
+
+## Admin: audit log
+
+audit-more = 加载更多
+audit-none = 还没有任何记录。
+audit-lead = 你的组织中的每一项更改，按时间先后排列。
+audit-when = 时间
+audit-who = 操作人
+audit-what = 操作
+audit-target = 对象
+audit-detail = 详情
+
+## Admin: the organization's contacts and transfers
+
+transfer-takes-effect-admin = 将于 { $when } 生效，除非对方拒绝
+transfer-hand-to = 转交给
+transfer-choose-colleague = 选择一位同事…
+transfer-message-example = 给每位联系人的留言，例如“{ $name } 已离职，今后由我为您服务。”
+transfer-started = { $total } 位联系人中有 { $waiting } 位正在转交
+transfer-started-hint = 每位联系人都会收到通知，并可在期限结束前拒绝。
+transfer-hand-over = 转交
+transfers-none = 还没有转交记录。
+leaver-contacts = 已离职 · { $count } 位待分配的联系人：{ $names }
+leavers-none = 没有离职人员留下待分配的联系人。
+org-contacts-export = 全部导出 (.csv)
+org-contacts-lead = 外部联系人属于 { $org }：有人离职时，请将其联系人转交给同事。
+org-contacts-unassigned = 待分配：离职人员的联系人
+org-contacts-transfers = 转交
+org-contacts-every = 全部外部联系人

@@ -1,0 +1,490 @@
+# 網頁應用程式的繁體中文（台灣）文字：頁面上顯示的每個字串對應一則訊息，依頁面分組。
+# 譯者：請保留每則訊息的 id 和其中的 { $變數 }，文字由你決定。中文沒有複數變化，
+# 不必使用 { $count -> ... } 選擇器。每則訊息都必須出現在所有語言中（有測試檢查）。
+
+## Chrome: navigation, who is signed in, the language switch
+
+offline = 無法連線至服務，請檢查網路連線。
+nav-card = 我的名片
+nav-scan = 掃描
+nav-inbox = 收件匣
+nav-contacts = 聯絡人
+nav-directory = 通訊錄
+nav-members = 成員
+nav-departments = 部門
+nav-team-codes = 團隊碼
+nav-policy = 政策
+nav-cards = 名片
+nav-audit = 稽核紀錄
+locale-switch = 語言
+chrome-admin = 管理員 · { $org }
+chrome-sign-out = 登出
+shell-nav = 主選單
+shell-loading = 載入中…
+shell-noscript = 此應用程式需要啟用 JavaScript。
+
+## Problems shown on any page
+
+problem-signed-out = 你已登出
+problem-signed-out-text = 你的登入已結束。請向管理員索取新的登入連結。
+problem-failed = 操作未成功
+problem-row = 第 { $row } 列，{ $field }：{ $message }
+
+## Sign in
+
+signin-title = 登入
+signin-not-signed-in = 你尚未登入。
+signin-no-passwords = namecard 不使用密碼：由你所屬組織的管理員寄送專屬登入連結給你。請在這台裝置上開啟該連結登入。
+sso-input-label = 公司電子郵件或組織網域
+sso-continue = 繼續
+sso-sign-in-with = 使用 { $label } 登入
+sso-none = 未設定單一登入
+sso-none-text = 你的組織尚未設定單一登入。請向管理員索取登入連結。
+sso-title = 單一登入
+sso-lead = 如果你的組織使用自己的帳號登入（Microsoft、Okta、Keycloak 等）：
+role-not-available = 無法使用
+role-admins-only = 此頁面僅供管理員使用。
+role-members-only = 此頁面僅供成員使用；你目前以管理員身分登入。
+signin-signing-in = 登入中…
+signin-link-used = 此登入連結已被使用或已逾期。請向管理員索取新的連結。
+
+## My card
+
+card-lead = 出示 QR 碼，或列印名片。任何手機相機都能開啟。
+saved = 已儲存
+sharing-off = 已關閉。
+sharing-mobile-title = 我的手機號碼
+sharing-on-record = 登記號碼：{ $mobile }
+sharing-no-mobile = 你的組織沒有登記你的手機號碼。
+sharing-discoverable = 允許他人透過此號碼找到我
+sharing-discoverable-hint = 知道你號碼的人可以傳送請求給你；沒有人能得知某個號碼是否存在。
+sharing-share-mobile = 向我的外部聯絡人顯示號碼
+sharing-share-mobile-hint = 你的外部聯絡人能看到你的號碼，並在匯出通訊錄時取得它。
+sharing-mail-title = 電子郵件通知
+sharing-sent-to = 寄送至：{ $email }
+sharing-no-email = 你的組織沒有登記你的電子郵件地址。
+sharing-email-notices = 有新的聯絡請求和移轉時寄電子郵件通知我
+sharing-email-notices-hint = 新的聯絡請求和移轉會以電子郵件通知你。
+card-reset = 重設我的名片
+card-reset-confirm = 確定，更換名片
+card-replaced = 你的名片已更換
+card-old-stops = 舊名片已無法通過驗證。
+card-qr-alt = 我的名片 QR 碼
+card-valid-until = 有效期限至 { $date }
+card-printable = 可列印名片
+card-printable-alt = 我的可列印名片
+qr-png = QR 碼 PNG
+qr-svg = QR 碼 SVG
+card-reset-hint = 印好的名片遺失了，或想換一張新的？重設會更換你的名片，舊名片立即失效。
+
+## Scanning and the outcome of a scan
+
+reason-bad-signature = 簽章不符：這張名片可能遭竄改或偽造。
+reason-unknown-key = 簽章所用的金鑰不為本服務所知（或已不再受信任）。
+reason-wrong-issuer = 這張名片由另一個 namecard 服務簽發。
+reason-malformed = 這個碼不是名片。
+reason-expired = 這張名片已過期。
+reason-not-yet-valid = 這張名片尚未生效。
+reason-revoked = 這張名片已作廢。
+reason-key-compromised = 簽發它的金鑰已被撤銷。
+scan-card-expired = 這張名片已過期
+scan-ask-current = 請向名片主人索取最新的名片。
+scan-card-revoked = 這張名片已作廢
+scan-card-revoked-hint = 名片主人或其組織已更換或取消了它。請索取最新的名片。
+scan-self = 這是你自己的名片
+scan-self-hint = 掃描別人的名片來新增對方。
+scan-owner-inactive = 名片主人已停用
+scan-owner-inactive-hint = 其所屬組織已停用該成員。
+scan-card-used = 這張一次性名片已被使用
+scan-card-used-hint = 請向名片主人索取另一張名片。
+scan-no-qr = 照片中找不到 QR 碼
+scan-no-qr-hint = 請拿穩手機，靠近一點，讓整個 QR 碼都在畫面中，並保持光線充足。
+scan-not-image = 這個檔案不是照片
+scan-choose-image = 請選擇 JPEG、PNG 或 WebP 圖片。
+scan-unsupported = 不支援這種圖片格式
+scan-truncated = 照片不完整
+scan-take-again = 請重新拍照。
+scan-corrupt = 照片已損毀
+scan-too-large = 照片太大
+scan-too-large-hint = 請拍一張小一點的照片，或只裁切名片的部分。
+scan-too-slow = 照片辨識時間過長
+scan-too-slow-hint = 請靠近一點，拍一張更清晰的 QR 碼照片。
+policy-reason-disabled = { $org } 不允許與其他組織的人建立聯絡。
+policy-reason-not-partner = { $org } 只允許與其合作組織的人建立聯絡。
+policy-an-organization = 某個組織
+policy-reason-other = { $org } 的政策不允許建立此聯絡。
+policy-ours-partner = 這是你所屬組織的政策。請聯絡 { $org } 的管理員，將對方組織新增為合作組織。
+policy-ours-allow = 這是你所屬組織的政策。請聯絡 { $org } 的管理員，允許外部聯絡人。
+policy-theirs = 這是名片主人所屬組織 { $org } 的政策。只有其管理員可以變更；你可以請名片主人向他們提出。
+policy-blocked = 遭 { $org } 的政策阻擋
+scan-not-valid = 這不是有效的名片
+outcome-they = 對方
+outcome-sent = 請求已送出
+outcome-sent-text = { $name } 會在收件匣中看到你的請求。對方接受後，你們會出現在彼此的聯絡人中。
+outcome-pending = 已送出過請求
+outcome-pending-text = 你之前已向 { $name } 送出請求，正在等待對方回覆。
+outcome-connected = 已是你的聯絡人
+outcome-connected-text = { $name } 已是你的外部聯絡人。
+outcome-see-contacts = 查看聯絡人
+outcome-colleague = 同事
+outcome-colleague-before = { $name } 是你組織的同事：可在
+outcome-colleague-link = 通訊錄
+outcome-colleague-after = 中找到。
+outcome-done = 完成
+scan-send-request = 送出聯絡請求
+scan-verified-way = ✓ 已驗證的團隊碼
+scan-verified-card = ✓ 已驗證的名片
+scan-team-code = 團隊碼：{ $name }
+scan-with-camera = 用相機掃描
+scan-no-camera = 無法使用相機：{ $error }。請改為拍照或選擇照片。
+scan-stop-camera = 關閉相機
+scan-point = 請將相機對準名片上的 QR 碼（{ $decoder }）。
+scan-read = 已讀取名片。
+scan-foreign-code = 這個碼不是本服務的名片。
+scan-error = 掃描錯誤：{ $error }
+scan-chosen-photo = 所選照片
+scan-reading = 正在讀取名片…
+scan-checking = 正在驗證名片…
+scan-camera = 相機
+scan-title = 掃描名片
+scan-lead = 將相機對準對方名片上的 QR 碼，或拍下它，即可向對方送出聯絡請求。
+scan-take-photo = 拍照
+scan-choose-photo = 選擇照片
+
+## The card page: what a phone camera opens from a card
+
+cardlink-title = 名片
+cardlink-add = 加入聯絡人
+cardlink-sign-in-first = 要向 { $name } 送出聯絡請求，請先登入：在這支手機上開啟你的組織管理員給你的專屬登入連結。登入後會回到這裡。
+cardlink-admin = 你目前以管理員身分登入；聯絡請求由成員送出。
+
+## Inbox and contacts
+
+via-qr-scan = 掃描了你的名片
+via-phone = 透過手機號碼找到你
+source-card = 名片
+source-team-code = 團隊碼
+source-link = 連結
+source-phone = 手機號碼
+source-transfer = 移轉
+list-show-more = 顯示更多
+request-accepted = { $name } 已成為你的聯絡人。
+request-declined = 已婉拒請求。
+request-withdrawn = 已撤回請求。
+request-status-accepted = 已接受
+request-status-rejected = 已婉拒
+request-status-cancelled = 已撤回
+request-accept = 接受
+request-decline = 婉拒
+request-withdraw = 撤回
+request-waiting = 等待回覆
+request-card-channel = 名片的管道
+inbox-lead = 想將你加為外部聯絡人的人。
+inbox-to-you = 收到的請求
+inbox-none-waiting = 沒有待處理的請求。
+inbox-sent = 我送出的
+inbox-none-sent = 沒有等待回覆的請求。
+inbox-changes = 聯絡人異動
+inbox-no-changes = 你的聯絡人都沒有被移轉給他人。
+transfer-waiting = 等待中
+transfer-done = 已完成
+transfer-refused = 已拒絕
+transfer-not-possible = 無法進行
+transfer-already-connected = 該同事已有這位聯絡人
+transfer-already-transferring = 這位聯絡人已有另一項移轉在等待中
+transfer-successor-inactive = 該同事在生效前已離職
+transfer-relation-gone = 該聯絡人在生效前已被移除
+transfer-takes-effect = 將於 { $when } 生效，除非你拒絕。
+transfer-refuse = 拒絕
+transfer-refuse-confirm = 確定，結束此聯絡
+transfer-refused-text = 你已不再與 { $org } 保持聯絡。
+transfer-previously = 原聯絡窗口 { $name } · { $when }
+book-remark = 你給對方的備註名稱
+book-note = 私人備註
+book-tags = 標籤
+book-no-tags = 你的組織還沒有標籤。
+book-shown-as = 對你顯示為 { $remark }。
+book-private = 備註名稱和備註只有你看得到。
+save = 儲存
+contact-since = { $date } 起成為聯絡人 · 來源：{ $source }
+contact-channel = 管道
+contact-edit-book = 備註名稱、備註與標籤
+contact-save-vcf = 儲存到手機 (.vcf)
+remove = 移除
+remove-confirm = 確定，移除
+contacts-export = 全部匯出 (.vcf)
+contacts-title = 外部聯絡人
+contacts-lead = 你已建立聯絡的其他組織的人。備註名稱、備註和標籤只屬於你自己。
+contacts-none = 還沒有外部聯絡人。掃描別人的名片就能開始。
+
+## Directory
+
+directory-any-part = 姓名的任一部分
+directory-exact-id = 完整員工編號
+directory-search = 搜尋
+directory-search-by = 搜尋方式
+name = 姓名
+directory-id = 員工編號
+directory-no-match = 沒有符合的人。
+directory-no-members = 還沒有成員。
+department = 部門
+directory-all-departments = 所有部門
+member-employee = 員工編號 { $id }
+directory-lead = { $org } 的同事。
+
+## Admin: members
+
+signin-link = 登入連結
+copy = 複製
+copied = 已複製
+copy-manually = 請選取後複製
+signin-link-for = { $who } 的登入連結
+signin-link-once = 僅能使用一次，有效期限至 { $until }。請私下傳給對方。
+member-card = 名片
+member-deactivate = 停用
+member-deactivate-confirm = 確定，停用
+member-deactivated = { $name } 已停用，其名片不再能通過驗證。
+employee-id = 員工編號
+member-title-optional = 職稱（選填）
+member-mobile-optional = 手機號碼，國際格式（選填）
+member-email-optional = 電子郵件（選填）
+member-discoverable = 允許他人透過手機號碼找到此人
+member-add = 新增成員
+member-added = 已新增 { $name }
+member-added-hint = 請在下方清單中傳送登入連結給對方。
+import = 匯入
+import-lead = 含標題列的 CSV 檔案。全部匯入或完全不匯入：只要有一列有誤，就不會匯入任何內容，並列出每一列錯誤。
+import-file = CSV 檔案
+import-paste = 或直接貼上
+import-done = 已匯入 { $count } 位成員
+signin-link-admin = { $org } 的一位管理員
+members-admin-link = 為另一位管理員產生登入連結
+members-lead = { $org } 所有擁有名片的人。
+members-add = 新增成員
+members-import = 從 CSV 匯入
+members-admins = 管理員
+members-admins-hint = 管理員同樣使用一次性連結登入。
+
+## Admin: departments
+
+department-member-removed = { $name } 已不再直屬於 { $department }
+department-nobody = 此部門及其下層部門還沒有人。
+department-add-member = 加入部門
+department-no-such-member = 沒有使用此員工編號的在職成員
+department-member-added = { $name } 已加入 { $department }
+department-parent = 上層部門
+department-top-level = 最上層
+department-count = 直屬成員 { $count } 位
+department-edit = 重新命名或移動
+delete = 刪除
+delete-confirm = 確定，刪除
+departments-none = 還沒有部門。
+departments-lead = { $org } 的組織架構。同事可以依部門瀏覽通訊錄。
+departments-add = 新增部門
+department-inside = 所屬上層
+department-add = 新增部門
+
+## Admin: team codes
+
+col-member = 成員
+col-requests = 請求
+col-pending = 待處理
+col-accepted = 已接受
+col-rejected = 已婉拒
+col-expired = 已過期
+col-withdrawn = 已撤回
+col-median = 回覆時間中位數
+way-live = 使用中
+way-paused = 已暫停
+way-expired = 已過期
+way-used-up = 已用完
+way-deleted = 已刪除
+sharing-round-robin = 輪流分配
+sharing-round-robin-hint = 每次掃描依序分配給下一位成員。
+sharing-fewest-pending = 待處理最少優先
+sharing-fewest-pending-hint = 每次掃描分配給待處理請求最少的成員。
+duration-hours = { $n } 小時
+duration-minutes = { $n } 分鐘
+duration-seconds = { $n } 秒
+way-reading = 正在讀取 QR 碼…
+way-plain-link = 純文字連結：QR 碼中的網址，供沒有相機的瀏覽器使用（網站、電子郵件）。
+way-link = 團隊碼連結
+way-link-unread = 無法從 QR 碼讀取連結
+way-link-unread-hint = 請改為下載 QR 碼。
+way-qr-alt = { $name } 的 QR 碼
+way-poster-alt = { $name } 的可列印海報
+way-poster = 海報 (PNG)
+chart-day = { $date }：{ $requests } 個請求中 { $accepted } 個已接受
+chart-accepted = 已接受
+chart-requests = 當天送出的請求
+funnel-requests = 請求
+funnel-requests-note = （{ $pending } 個待處理，{ $rejected } 個已婉拒，{ $expired } 個已過期，{ $cancelled } 個已撤回）
+funnel-accepted = 已接受
+chart-from = 開始日期
+chart-to = 結束日期（含）
+chart-counting = 統計中…
+chart-choose-period = 請選擇期間
+chart-period-order = 開始日期不能晚於結束日期。
+chart-member = 成員 { $id }
+chart-accepted-per-day = 每日接受數
+chart-accepted-per-day-hint = 每天送出的請求中，有多少已被接受。
+chart-label = { $name } 每日接受的請求
+chart-funnel = 轉換漏斗
+chart-counts = 每次送出請求的掃描都會計入；沒有產生請求的掃描（掃描者已是聯絡人或已在等待，或遭政策阻擋）不計入。
+chart-median = 回覆時間中位數：
+chart-per-member = 依成員
+chart-no-requests = 此期間內沒有請求。
+chart-show = 顯示
+way-nobody-active = 沒有在職成員
+way-answered-by = 接待人：{ $names }
+way-answered-by-department = 由部門 { $department } 接待（目前：{ $names }）
+way-channel = 管道
+way-auto-accept = 自動接受
+way-approval = 需審核
+way-one-time-used = 一次性，已於 { $date } 使用
+way-one-time = 一次性
+way-until = 截至 { $when }
+way-resume = 恢復
+way-pause = 暫停
+way-welcome = 歡迎訊息：{ $welcome }
+way-made-by = 由 { $who } 建立 · { $when }
+way-made-by-member = 由 { $who } 建立 · { $when } · 成員自己的碼
+way-codes = QR 碼與海報
+way-chart = 圖表
+way-nobody-chosen = 尚未選擇任何人：請從下方通訊錄新增成員。
+way-add-answerer = 新增
+way-choose-department = 選擇部門
+way-department-hint = 由該部門及其所有下層部門的在職成員接待，隨人員加入和離開自動更新。
+way-name = 名稱（顯示在碼上）
+way-name-example = 業務團隊
+way-channel-optional = 管道（選填：記錄在每個請求上，例如 fair-2026）
+way-who-answers = 接待人
+way-these-members = 以下成員，依此順序
+way-a-department = 一個部門
+way-sharing = 掃描分配方式
+way-auto-accept-check = 立即接受請求（不需審核）
+way-one-time-check = 一次性：此碼只能產生一個請求
+way-expires = 停止接受掃描的時間（選填）
+way-welcome-field = 歡迎訊息，請求被接受時傳送（選填；會自動填入 {"{"}requester{"}"} 和 {"{"}member{"}"}）
+way-create = 建立團隊碼
+way-created = 已建立 { $name }
+way-created-hint = 可在上方清單中列印海報或分享連結。
+ways-none = 還沒有團隊碼。
+ways-newest = 顯示最新的 200 個。
+ways-lead = { $org } 的聯絡方式：一個 QR 碼放在攤位、網站或海報上，由團隊接待。
+ways-new = 新增團隊碼
+
+## Admin: policy and settings
+
+policy-disabled = 不允許外部聯絡人
+policy-disabled-hint = 成員不能新增其他組織的人，也不能被他們新增。
+policy-partners-only = 僅限合作組織
+policy-partners-only-hint = 成員可以與下方所列合作組織的人建立聯絡。
+policy-open = 開放
+policy-open-hint = 成員可以與任何組織的人建立聯絡（需對方組織的政策也允許）。
+policy-title = 政策與合作組織
+org-lang-title = 名片語言
+org-lang-lead = 列印名片和海報所用的語言：決定中日韓文字的地區字形，以及 QR 碼下方的那行字。
+org-lang-zh-hans = 簡體中文（扫码添加我）
+org-lang-zh-hant-tw = 繁體中文，台灣（掃碼加我）
+org-lang-zh-hant-hk = 繁體中文，香港（掃碼加我）
+org-lang-ja = 日文
+org-lang-ko = 韓文
+org-lang-en = 英文（Scan to add me）
+org-lang-save = 儲存語言
+org-lang-saved = 名片語言已儲存
+org-lang-saved-hint = 之後列印的名片和海報都會使用它；QR 碼維持不變。
+policy-lead = 你的成員可以和誰交換名片。每次掃描時檢查，絕不印在名片上。
+policy-save = 儲存政策
+policy-saved = 政策已儲存
+partners-none = 沒有合作組織。
+partner-org = 組織 { $id }
+partner-unnamed = 對方也將你列為合作組織後，這裡會顯示其名稱
+partner-add = 新增合作組織
+webhook-now = 自 { $date } 起傳送至 { $url }。
+webhook-none = 未設定 Webhook。
+webhook-url = Webhook 網址
+webhook-saved = Webhook 已儲存
+webhook-secret-once = 其簽章密鑰僅在此時顯示：
+webhook-remove = 移除 Webhook
+webhook-removed = Webhook 已移除
+partners-title = 合作組織
+partner-add-label = 依組織編號新增合作組織
+webhook-title = Webhook
+webhook-lead = 聯絡請求和處理結果也會簽章後傳送到此網址。
+sso-match-email = 電子郵件地址
+sso-match-employee-id = 員工編號
+sso-issuer = 簽發者網址
+sso-client-id = 用戶端 ID
+sso-client-secret = 用戶端密鑰
+sso-match-on = 成員比對依據
+sso-claim = 宣告 (claim)
+sso-button-label = 按鈕文字
+sso-save = 儲存單一登入
+sso-now-email = 成員透過 { $issuer } 登入，依「{ $claim }」宣告中的電子郵件比對。登入連結仍然有效。
+sso-now-employee-id = 成員透過 { $issuer } 登入，依「{ $claim }」宣告中的員工編號比對。登入連結仍然有效。
+sso-now-none = 未設定單一登入：成員以連結登入。
+sso-redirect = 需在身分識別提供者登錄的重新導向 URI：
+sso-start = 登入網址（用於應用程式磚或「initiate login URI」）：
+sso-secret-stored = 已儲存；留空則維持不變
+sso-saved = 單一登入已儲存
+sso-remove = 移除單一登入
+sso-removed = 單一登入已移除
+sso-removed-hint = 成員重新以連結登入。
+sso-panel = 單一登入 (OpenID Connect)
+scim-token-used = { $label } · 建立於 { $made } · 最近使用 { $used }
+scim-token-unused = { $label } · 建立於 { $made } · 從未使用
+scim-revoke = 撤銷
+scim-revoke-confirm = 確定，撤銷
+scim-revoked = 權杖已撤銷
+scim-revoked-hint = 持有此權杖的身分識別提供者之後將被拒絕。
+scim-none = 沒有 SCIM 權杖：沒有任何系統在佈建成員。
+scim-label = 權杖名稱
+scim-create = 建立 SCIM 權杖
+scim-created = SCIM 權杖已建立
+scim-created-hint = 請將兩者都貼到你的身分識別提供者。權杖僅在此時顯示：
+scim-base-url = SCIM 基底網址（Entra ID：租用戶 URL；Okta：SCIM 連接器基底 URL）
+scim-token = 權杖（Entra ID：祕密權杖；Okta：HTTP 標頭，Bearer）
+scim-panel = 佈建 (SCIM)
+scim-lead = 你的身分識別提供者使用其中一個權杖，透過 SCIM 2.0 建立、變更和移除成員與部門。
+
+## Admin: printable cards
+
+cards-download = 下載所有可列印名片 (zip)
+cards-collecting = 正在收集成員…
+cards-no-members = 還沒有成員
+cards-rendering = 正在產生第 { $first }–{ $last } 張名片，共 { $total } 張…
+cards-downloaded = 已下載 { $count } 張名片
+cards-downloaded-hint = 每位成員一個 PNG 檔，以員工編號命名，可依 1050 × 600 像素列印（300 dpi 下為 3.5 × 2 英吋）。
+cards-title = 可列印名片
+cards-lead = { $org } 每位在職成員的名片。
+cards-reuse = 還沒有名片的成員會立即簽發一張，已有的名片會直接沿用。
+
+## Admin: audit log
+
+audit-more = 載入更多
+audit-none = 還沒有任何紀錄。
+audit-lead = 你的組織中的每一項變更，依時間先後排列。
+audit-when = 時間
+audit-who = 操作者
+audit-what = 動作
+audit-target = 對象
+audit-detail = 詳細資料
+
+## Admin: the organization's contacts and transfers
+
+transfer-takes-effect-admin = 將於 { $when } 生效，除非對方拒絕
+transfer-hand-to = 移轉給
+transfer-choose-colleague = 選擇一位同事…
+transfer-message-example = 給每位聯絡人的留言，例如「{ $name } 已離職，之後由我為您服務。」
+transfer-started = { $total } 位聯絡人中有 { $waiting } 位正在移轉
+transfer-started-hint = 每位聯絡人都會收到通知，並可在期限結束前拒絕。
+transfer-hand-over = 移轉
+transfers-none = 還沒有移轉紀錄。
+leaver-contacts = 已離職 · { $count } 位待分配的聯絡人：{ $names }
+leavers-none = 沒有離職人員留下待分配的聯絡人。
+org-contacts-export = 全部匯出 (.csv)
+org-contacts-lead = 外部聯絡人屬於 { $org }：有人離職時，請將其聯絡人移轉給同事。
+org-contacts-unassigned = 待分配：離職人員的聯絡人
+org-contacts-transfers = 移轉
+org-contacts-every = 所有外部聯絡人

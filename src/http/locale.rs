@@ -1,0 +1,537 @@
+//! The languages people read the web app and the problem documents in: the string catalogues
+//! (Fluent `.ftl` files under `assets/locales/<locale>/`, embedded in the binary, which a
+//! translator edits without touching code), the choice of one for a request, and each catalogue
+//! in the form the page script formats (`/assets/locales/<locale>.json`).
+//!
+//! The page script and the problem documents read the same files: the server parses them once
+//! with `fluent-syntax` and hands the script each message's pattern (text, `{ $variable }`
+//! placeables and `{ $n -> [one] ... *[other] ... }` selectors) as JSON, so nothing is parsed
+//! twice and no code is evaluated on the page.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use fluent_syntax::ast;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use std::sync::LazyLock;
+
+/// The files of one locale's catalogue: the web app's words, the offline verifier's, and the
+/// problem documents' titles.
+macro_rules! catalogue_files {
+    ($locale:literal) => {
+        [
+            (
+                "app.ftl",
+                include_str!(concat!("../../assets/locales/", $locale, "/app.ftl")),
+            ),
+            (
+                "verify.ftl",
+                include_str!(concat!("../../assets/locales/", $locale, "/verify.ftl")),
+            ),
+            (
+                "problems.ftl",
+                include_str!(concat!("../../assets/locales/", $locale, "/problems.ftl")),
+            ),
+        ]
+    };
+}
+
+/// A language the web app and the problem documents are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locale {
+    En,
+    /// Simplified Chinese (mainland China, Singapore).
+    ZhCn,
+    /// Traditional Chinese, in Taiwan's usage (also for Hong Kong and Macao).
+    ZhTw,
+}
+
+/// The cookie the page's language switch sets: one of [`Locale::tag`].
+pub const LOCALE_COOKIE: &str = "nc_locale";
+
+impl Locale {
+    /// Every locale, in the order the language switch lists them.
+    pub const ALL: [Locale; 3] = [Locale::ZhCn, Locale::ZhTw, Locale::En];
+
+    /// The tag of the catalogue and of `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+            Self::ZhTw => "zh-TW",
+        }
+    }
+
+    /// One of our own tags (the cookie's, the catalogue's path), exactly.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
+    /// The locale a language range of `Accept-Language` asks for, if it is one of ours:
+    /// `zh`, `zh-CN`, `zh-Hans`, `zh-SG` read Simplified; `zh-TW`, `zh-HK`, `zh-MO`, `zh-Hant`
+    /// (and Cantonese) read Traditional; `en-*` English. The script decides before the region
+    /// (`zh-Hans-HK` is Simplified).
+    fn from_range(range: &str) -> Option<Self> {
+        let range = range.to_ascii_lowercase();
+        let mut subtags = range.split(['-', '_']);
+        match subtags.next()? {
+            "en" => Some(Self::En),
+            "yue" => Some(Self::ZhTw),
+            "zh" => {
+                let rest: Vec<&str> = subtags.collect();
+                if rest.contains(&"hant") {
+                    Some(Self::ZhTw)
+                } else if rest.contains(&"hans") {
+                    Some(Self::ZhCn)
+                } else if rest.iter().any(|s| matches!(*s, "tw" | "hk" | "mo")) {
+                    Some(Self::ZhTw)
+                } else {
+                    Some(Self::ZhCn)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The locale an `Accept-Language` header prefers: its ranges by weight (`q`), the first one
+    /// that is ours; English when none is (or there is no header).
+    pub fn negotiate(accept_language: Option<&str>) -> Self {
+        let Some(header) = accept_language else {
+            return Self::En;
+        };
+        let mut ranges: Vec<(u16, usize, &str)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let mut parts = item.split(';');
+                let range = parts.next()?.trim();
+                let weight =
+                    parts
+                        .find_map(|p| p.trim().strip_prefix("q="))
+                        .map_or(Some(1000), |q| {
+                            q.trim()
+                                .parse::<f32>()
+                                .ok()
+                                .filter(|q| (0.0..=1.0).contains(q))
+                                .map(|q| (q * 1000.0) as u16)
+                        })?;
+                (weight > 0 && !range.is_empty()).then_some((weight, i, range))
+            })
+            .collect();
+        ranges.sort_by_key(|&(weight, i, _)| (std::cmp::Reverse(weight), i));
+        ranges
+            .into_iter()
+            .find_map(|(_, _, range)| Self::from_range(range))
+            .unwrap_or(Self::En)
+    }
+
+    /// The locale of an API request: its `Accept-Language`.
+    pub fn of_request(headers: &axum::http::HeaderMap) -> Self {
+        Self::negotiate(
+            headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
+    /// The locale of a page: the language switch's cookie, else `Accept-Language`.
+    pub fn of_page(headers: &axum::http::HeaderMap) -> Self {
+        let chosen = headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name == LOCALE_COOKIE).then(|| Self::from_tag(value.trim()))?
+            });
+        chosen.unwrap_or_else(|| Self::of_request(headers))
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::En => 0,
+            Self::ZhCn => 1,
+            Self::ZhTw => 2,
+        }
+    }
+}
+
+/// The catalogue files of each locale, in [`Locale::index`] order: file name and text.
+pub const SOURCES: [[(&str, &str); 3]; 3] = [
+    catalogue_files!("en"),
+    catalogue_files!("zh-CN"),
+    catalogue_files!("zh-TW"),
+];
+
+/// The catalogue files of `locale`.
+pub fn sources(locale: Locale) -> &'static [(&'static str, &'static str)] {
+    &SOURCES[locale.index()]
+}
+
+/// One locale's messages: the bundle that formats them here, and their patterns as the page
+/// script reads them.
+struct Catalogue {
+    bundle: FluentBundle<FluentResource>,
+    json: Vec<u8>,
+    etag: String,
+}
+
+static CATALOGUES: LazyLock<Vec<Catalogue>> = LazyLock::new(|| {
+    [Locale::En, Locale::ZhCn, Locale::ZhTw]
+        .into_iter()
+        .map(catalogue)
+        .collect()
+});
+
+/// Builds a locale's catalogue. The files are part of the binary and checked by its tests (every
+/// file parses, every message is in every locale), so a file that does not parse is a build that
+/// never passed them: its bad entries are left out, and logged.
+fn catalogue(locale: Locale) -> Catalogue {
+    let langid: unic_langid::LanguageIdentifier = locale.tag().parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+    // The text goes into JSON and text nodes, never into bidirectional markup of our own.
+    bundle.set_use_isolating(false);
+    let mut messages = serde_json::Map::new();
+    for (name, text) in sources(locale) {
+        let resource = FluentResource::try_new((*text).to_owned()).unwrap_or_else(|(r, errors)| {
+            tracing::error!(
+                locale = locale.tag(),
+                file = name,
+                ?errors,
+                "catalogue errors"
+            );
+            r
+        });
+        for message in messages_of(&resource) {
+            if let Some(value) = &message.value {
+                messages.insert(message.id.name.to_owned(), pattern_json(value));
+            }
+            for attribute in &message.attributes {
+                let key = format!("{}.{}", message.id.name, attribute.id.name);
+                messages.insert(key, pattern_json(&attribute.value));
+            }
+        }
+        if let Err(errors) = bundle.add_resource(resource) {
+            tracing::error!(
+                locale = locale.tag(),
+                file = name,
+                ?errors,
+                "catalogue clash"
+            );
+        }
+    }
+    let json = serde_json::to_vec(&json!({ "locale": locale.tag(), "messages": messages }))
+        .unwrap_or_default();
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&json))[..32]);
+    Catalogue { bundle, json, etag }
+}
+
+/// The messages of a parsed catalogue file.
+pub fn messages_of(resource: &FluentResource) -> impl Iterator<Item = &ast::Message<&str>> {
+    resource.entries().filter_map(|entry| match entry {
+        ast::Entry::Message(m) => Some(m),
+        _ => None,
+    })
+}
+
+/// A pattern as the page script formats it: a string when it is plain text, else a list of
+/// parts, each a string, `{"var": name}` or `{"select": name, "variants": {key: pattern},
+/// "default": key}`. Only what the catalogues use is carried: text, variables and selectors on
+/// a variable (plural categories or exact values); other expressions become their source text,
+/// which the catalogue test refuses.
+fn pattern_json(pattern: &ast::Pattern<&str>) -> Value {
+    let parts: Vec<Value> = pattern.elements.iter().map(element_json).collect();
+    match parts.as_slice() {
+        [] => Value::String(String::new()),
+        [Value::String(text)] => Value::String(text.clone()),
+        _ => Value::Array(parts),
+    }
+}
+
+fn element_json(element: &ast::PatternElement<&str>) -> Value {
+    match element {
+        ast::PatternElement::TextElement { value } => Value::String((*value).to_owned()),
+        ast::PatternElement::Placeable { expression } => expression_json(expression),
+    }
+}
+
+fn expression_json(expression: &ast::Expression<&str>) -> Value {
+    match expression {
+        ast::Expression::Inline(inline) => inline_json(inline),
+        ast::Expression::Select { selector, variants } => {
+            let ast::InlineExpression::VariableReference { id } = selector else {
+                return Value::String(String::from("{?}"));
+            };
+            let mut keyed = serde_json::Map::new();
+            let mut default = String::new();
+            for variant in variants {
+                let key = match &variant.key {
+                    ast::VariantKey::Identifier { name } => (*name).to_owned(),
+                    ast::VariantKey::NumberLiteral { value } => (*value).to_owned(),
+                };
+                if variant.default {
+                    default.clone_from(&key);
+                }
+                keyed.insert(key, pattern_json(&variant.value));
+            }
+            json!({ "select": id.name, "variants": keyed, "default": default })
+        }
+    }
+}
+
+fn inline_json(inline: &ast::InlineExpression<&str>) -> Value {
+    match inline {
+        ast::InlineExpression::VariableReference { id } => json!({ "var": id.name }),
+        ast::InlineExpression::StringLiteral { value } => {
+            Value::String(fluent_syntax::unicode::unescape_unicode_to_string(value).into_owned())
+        }
+        ast::InlineExpression::NumberLiteral { value } => Value::String((*value).to_owned()),
+        ast::InlineExpression::Placeable { expression } => expression_json(expression),
+        _ => Value::String(String::from("{?}")),
+    }
+}
+
+/// The catalogue of `locale` as the page script reads it, and its ETag.
+pub fn catalogue_json(locale: Locale) -> (&'static [u8], &'static str) {
+    let catalogue = &CATALOGUES[locale.index()];
+    (&catalogue.json, &catalogue.etag)
+}
+
+/// Message `id` (or `id.attribute`) of `locale`'s catalogue, formatted with `args`; `None` when
+/// the catalogue has no such message.
+pub fn message(locale: Locale, id: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+    let bundle = &CATALOGUES[locale.index()].bundle;
+    let (id, attribute) = match id.split_once('.') {
+        Some((id, attribute)) => (id, Some(attribute)),
+        None => (id, None),
+    };
+    let message = bundle.get_message(id)?;
+    let pattern = match attribute {
+        Some(name) => message.get_attribute(name)?.value(),
+        None => message.value()?,
+    };
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, args, &mut errors);
+    if !errors.is_empty() {
+        tracing::error!(locale = locale.tag(), id, ?errors, "message errors");
+    }
+    Some(text.into_owned())
+}
+
+/// The title of a problem with `code` and `status` in `locale`: the code's own title
+/// (`problem-<code>`), else the status's (`status-<status>`), else the status's English text.
+pub fn problem_title(locale: Locale, code: &str, status: u16) -> String {
+    message(locale, &format!("problem-{code}"), None)
+        .or_else(|| message(locale, &format!("status-{status}"), None))
+        .unwrap_or_else(|| {
+            axum::http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error")
+                .to_owned()
+        })
+}
+
+/// The localized detail of a problem whose detail is always the same words (`problem-<code>`'s
+/// `.detail`); `None` for problems whose detail names what went wrong, which stays as written.
+pub fn problem_detail(locale: Locale, code: &str) -> Option<String> {
+    message(locale, &format!("problem-{code}.detail"), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn accept_language_picks_simplified_traditional_or_english() {
+        let pick = |header: &str| Locale::negotiate(Some(header));
+        for simplified in [
+            "zh-CN",
+            "zh-Hans",
+            "zh-SG",
+            "zh",
+            "zh-Hans-HK",
+            "ZH-cn,en;q=0.9",
+        ] {
+            assert_eq!(pick(simplified), Locale::ZhCn, "{simplified}");
+        }
+        for traditional in ["zh-TW", "zh-HK", "zh-Hant", "zh-MO", "zh-Hant-CN", "zh_TW"] {
+            assert_eq!(pick(traditional), Locale::ZhTw, "{traditional}");
+        }
+        for english in [
+            "en",
+            "en-GB",
+            "fr-FR",
+            "de",
+            "*",
+            "",
+            "zh-TW;q=0",
+            "garbage;;q=x",
+        ] {
+            assert_eq!(pick(english), Locale::En, "{english}");
+        }
+        assert_eq!(pick("fr;q=1, zh-TW;q=0.5, en;q=0.4"), Locale::ZhTw);
+        assert_eq!(pick("en;q=0.3, zh-CN;q=0.8"), Locale::ZhCn);
+        assert_eq!(Locale::negotiate(None), Locale::En);
+    }
+
+    #[test]
+    fn the_switch_cookie_wins_over_accept_language() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("accept-language", "zh-CN".parse().unwrap());
+        headers.insert("cookie", "a=b; nc_locale=zh-TW".parse().unwrap());
+        assert_eq!(Locale::of_page(&headers), Locale::ZhTw);
+        assert_eq!(Locale::of_request(&headers), Locale::ZhCn);
+        headers.insert("cookie", "nc_locale=klingon".parse().unwrap());
+        assert_eq!(Locale::of_page(&headers), Locale::ZhCn);
+    }
+
+    /// Every message of a locale's files, with the variables its patterns use.
+    fn keys_and_variables(locale: Locale) -> BTreeMap<String, BTreeSet<String>> {
+        let mut keys = BTreeMap::new();
+        for (name, text) in sources(locale) {
+            let resource = FluentResource::try_new((*text).to_owned())
+                .unwrap_or_else(|(_, e)| panic!("{} {name} does not parse: {e:?}", locale.tag()));
+            for message in messages_of(&resource) {
+                let mut add = |key: String, pattern: &ast::Pattern<&str>| {
+                    let mut vars = BTreeSet::new();
+                    collect_variables(pattern, &mut vars);
+                    assert!(
+                        keys.insert(key.clone(), vars).is_none(),
+                        "{} has {key} twice",
+                        locale.tag()
+                    );
+                };
+                if let Some(value) = &message.value {
+                    add(message.id.name.to_owned(), value);
+                }
+                for a in &message.attributes {
+                    add(format!("{}.{}", message.id.name, a.id.name), &a.value);
+                }
+            }
+        }
+        keys
+    }
+
+    fn collect_variables(pattern: &ast::Pattern<&str>, into: &mut BTreeSet<String>) {
+        fn inline(e: &ast::InlineExpression<&str>, into: &mut BTreeSet<String>) {
+            match e {
+                ast::InlineExpression::VariableReference { id } => {
+                    into.insert(id.name.to_owned());
+                }
+                ast::InlineExpression::Placeable { expression } => expr(expression, into),
+                ast::InlineExpression::StringLiteral { .. }
+                | ast::InlineExpression::NumberLiteral { .. } => {}
+                other => panic!("the page script formats no {other:?}"),
+            }
+        }
+        fn expr(e: &ast::Expression<&str>, into: &mut BTreeSet<String>) {
+            match e {
+                ast::Expression::Inline(i) => inline(i, into),
+                ast::Expression::Select { selector, variants } => {
+                    assert!(
+                        matches!(selector, ast::InlineExpression::VariableReference { .. }),
+                        "selectors are on variables"
+                    );
+                    inline(selector, into);
+                    for v in variants {
+                        collect_variables(&v.value, into);
+                    }
+                }
+            }
+        }
+        for element in &pattern.elements {
+            if let ast::PatternElement::Placeable { expression } = element {
+                expr(expression, into);
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_is_in_every_language_with_the_same_variables() {
+        let english = keys_and_variables(Locale::En);
+        assert!(english.len() > 100, "the catalogues are loaded");
+        for locale in [Locale::ZhCn, Locale::ZhTw] {
+            let other = keys_and_variables(locale);
+            let missing: Vec<_> = english.keys().filter(|k| !other.contains_key(*k)).collect();
+            let extra: Vec<_> = other.keys().filter(|k| !english.contains_key(*k)).collect();
+            assert!(missing.is_empty(), "{} lacks {missing:?}", locale.tag());
+            assert!(
+                extra.is_empty(),
+                "{} has keys English lacks: {extra:?}",
+                locale.tag()
+            );
+            for (key, vars) in &english {
+                assert_eq!(&other[key], vars, "{} {key}: its variables", locale.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_the_page_script_asks_for_is_in_the_catalogue() {
+        let english = keys_and_variables(Locale::En);
+        let scripts = [
+            include_str!("../../assets/web/app.js"),
+            include_str!("../../assets/web/verify.js"),
+            include_str!("../../assets/web/verify.html"),
+        ];
+        let mut asked = BTreeSet::new();
+        for script in scripts {
+            for quote in ["t('", "data-l10n=\""] {
+                for (at, _) in script.match_indices(quote) {
+                    // `t('` alone, not the end of `get('` or `list.t('`.
+                    let before = script[..at].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || "_.$".contains(c)) {
+                        continue;
+                    }
+                    let rest = &script[at + quote.len()..];
+                    let key = &rest[..rest.find(['\'', '"']).unwrap_or(0)];
+                    asked.insert(key.to_owned());
+                }
+            }
+        }
+        assert!(
+            asked.len() > 100,
+            "the script asks for its words: {}",
+            asked.len()
+        );
+        let missing: Vec<_> = asked.iter().filter(|k| !english.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "the pages ask for {missing:?}");
+    }
+
+    #[test]
+    fn the_page_script_gets_each_pattern_as_text_variables_and_selectors() {
+        let resource = FluentResource::try_new(
+            "plain = Hello\nvar = Hi { $name }!\nbrace = a {\"{\"}b{\"}\"}\n\
+             count = { $n ->\n    [one] one card\n   *[other] { $n } cards\n}\n"
+                .to_owned(),
+        )
+        .unwrap();
+        let patterns: BTreeMap<_, _> = messages_of(&resource)
+            .map(|m| (m.id.name, pattern_json(m.value.as_ref().unwrap())))
+            .collect();
+        assert_eq!(patterns["plain"], json!("Hello"));
+        assert_eq!(patterns["var"], json!(["Hi ", {"var": "name"}, "!"]));
+        assert_eq!(patterns["brace"], json!(["a ", "{", "b", "}"]));
+        assert_eq!(
+            patterns["count"],
+            json!([{"select": "n", "default": "other",
+                "variants": {"one": "one card", "other": [{"var": "n"}, " cards"]}}])
+        );
+    }
+
+    #[test]
+    fn problem_titles_follow_the_locale_and_fall_back_to_the_status() {
+        assert_eq!(problem_title(Locale::En, "not_found", 404), "Not found");
+        assert_eq!(problem_title(Locale::ZhCn, "not_found", 404), "未找到");
+        assert_eq!(problem_title(Locale::ZhTw, "not_found", 404), "找不到");
+        // A code without a title of its own takes its status's.
+        assert_eq!(
+            problem_title(Locale::ZhTw, "no_such_code", 422),
+            "無法處理的內容"
+        );
+        assert_eq!(problem_title(Locale::En, "no_such_code", 599), "Error");
+    }
+}

@@ -1,0 +1,259 @@
+//! Languages: an organization's language decides how its cards are drawn (regional glyph forms
+//! and the printable card's footer), and problem documents are titled in the reader's language
+//! (`Accept-Language`) while their `code` stays the same.
+
+use crate::common::{Backend, TestApp, spawn_app};
+use namecard::qr::{self, CardFace, Ecc, Lang, QrMatrix};
+use reqwest::Method;
+use serde_json::json;
+
+on_both_databases!(
+    a_new_organization_draws_its_cards_in_simplified_chinese,
+    an_organization_in_taiwan_prints_traditional_forms_and_footer,
+    an_invalid_language_tag_is_refused_with_its_own_code,
+    another_organizations_admin_cannot_set_its_language,
+    problem_titles_follow_accept_language_while_the_code_stays,
+);
+
+/// The printable card the library draws for `text` with these names in language `tag`.
+fn drawn(text: &str, name: &str, title: &str, org: &str, tag: &str) -> Vec<u8> {
+    let face = CardFace::with_scan_prompt(name, Some(title), org, Lang::parse(tag).unwrap());
+    let matrix = QrMatrix::encode(text, Ecc::M).unwrap();
+    qr::printable_png(&face, &matrix).unwrap()
+}
+
+/// An `org` request with `Accept-Language: accept`.
+async fn in_language(
+    app: &TestApp,
+    accept: &str,
+    method: Method,
+    path: &str,
+    token: &str,
+) -> crate::common::Answer {
+    let resp = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("accept-language", accept)
+        .json(&json!({ "lang": "not a language" }))
+        .send()
+        .await
+        .expect("request");
+    TestApp::read(resp).await
+}
+
+async fn a_new_organization_draws_its_cards_in_simplified_chinese(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+
+    let created = app
+        .create_org(&app.operator, "深圳市腾讯计算机系统有限公司")
+        .await
+        .expect(201);
+    let chosen = app
+        .post(
+            "/v1/orgs",
+            Some(&app.operator),
+            json!({ "name": "Acme", "lang": "ko" }),
+        )
+        .await
+        .expect(201);
+
+    assert_eq!(created["lang"], "zh-Hans");
+    assert_eq!(chosen["lang"], "ko");
+}
+
+async fn an_organization_in_taiwan_prints_traditional_forms_and_footer(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let org_name = "臺灣積體電路製造股份有限公司";
+    let org = app.create_org(&app.operator, org_name).await.expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let admin = app
+        .create_token(&app.operator, org, json!({ "role": "admin" }))
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = app
+        .create_member(
+            &admin,
+            org,
+            json!({ "display_name": "王喆 陳昇", "employee_id": "T1", "title": "資深工程師" }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let token = app
+        .create_token(
+            &admin,
+            org,
+            json!({ "role": "member", "member_id": member }),
+        )
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let set = app
+        .update_org(&admin, org, json!({ "lang": "zh-hant-tw" }))
+        .await
+        .expect(200);
+    let card = app
+        .post("/v1/me/card", Some(&token), json!({}))
+        .await
+        .expect(201);
+    let printed = app.get("/v1/me/card/printable", Some(&token)).await;
+    let by_admin = app
+        .get(
+            &format!("/v1/orgs/{org}/members/{member}/card/printable"),
+            Some(&admin),
+        )
+        .await;
+
+    assert_eq!(
+        set["lang"], "zh-Hant-TW",
+        "the tag is stored in its canonical form"
+    );
+    assert_eq!(
+        app.get(&format!("/v1/orgs/{org}"), Some(&admin))
+            .await
+            .expect(200)["lang"],
+        "zh-Hant-TW"
+    );
+    assert_eq!(printed.status, 200);
+    let text = card["text"].as_str().unwrap();
+    let (name, title) = ("王喆 陳昇", "資深工程師");
+    assert!(
+        printed.bytes == drawn(text, name, title, org_name, "zh-Hant-TW"),
+        "the card is drawn in Taiwan's forms, with 掃碼加我 under the code"
+    );
+    assert!(
+        printed.bytes != drawn(text, name, title, org_name, "zh-Hans"),
+        "not in the Simplified forms and footer"
+    );
+    assert!(
+        by_admin.bytes == printed.bytes,
+        "the admin's download is the same card"
+    );
+    assert_eq!(Lang::parse("zh-Hant-TW").unwrap().scan_prompt(), "掃碼加我");
+}
+
+async fn an_invalid_language_tag_is_refused_with_its_own_code(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+
+    let refused = app
+        .update_org(&admin, org, json!({ "lang": "not a language" }))
+        .await;
+    let at_creation = app
+        .post(
+            "/v1/orgs",
+            Some(&app.operator),
+            json!({ "name": "Beta", "lang": "zh_\u{0}" }),
+        )
+        .await;
+
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.problem_code(), "invalid_lang");
+    assert_eq!(refused.json["field"], "lang");
+    assert!(
+        refused.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("zh-Hans, zh-TW, ja, ko or en"),
+        "{}",
+        refused.json
+    );
+    assert_eq!(at_creation.status, 422);
+    assert_eq!(at_creation.problem_code(), "invalid_lang");
+    let kept = app
+        .get(&format!("/v1/orgs/{org}"), Some(&admin))
+        .await
+        .expect(200);
+    assert_eq!(kept["lang"], "zh-Hans", "nothing changed");
+}
+
+async fn another_organizations_admin_cannot_set_its_language(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, _) = app.org_with_admin("Acme").await;
+    let (_, other) = app.org_with_admin("Globex").await;
+
+    let answer = app.update_org(&other, org, json!({ "lang": "ja" })).await;
+
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.problem_code(), "not_found");
+    let kept = app
+        .get(&format!("/v1/orgs/{org}"), Some(&app.operator))
+        .await
+        .expect(200);
+    assert_eq!(kept["lang"], "zh-Hans");
+}
+
+async fn problem_titles_follow_accept_language_while_the_code_stays(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let path = format!("/v1/orgs/{org}");
+
+    let mut answers = Vec::new();
+    for accept in [
+        "zh-TW",
+        "zh-CN",
+        "en",
+        "fr-FR, zh-Hant;q=0.5",
+        "zh-HK",
+        "de",
+    ] {
+        answers.push(in_language(&app, accept, Method::PATCH, &path, &admin).await);
+    }
+    let missing = in_language(&app, "zh-CN", Method::PATCH, "/v1/orgs/999999", &admin).await;
+
+    let titles: Vec<_> = answers
+        .iter()
+        .map(|a| a.json["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "語言標籤無效",
+            "语言标签无效",
+            "Invalid language tag",
+            "語言標籤無效",
+            "語言標籤無效",
+            "Invalid language tag"
+        ]
+    );
+    for answer in &answers {
+        assert_eq!(answer.status, 422);
+        assert_eq!(
+            answer.problem_code(),
+            "invalid_lang",
+            "the code never changes"
+        );
+        assert_eq!(answer.json["field"], "lang");
+        // The detail names the caller's tag; it is kept as written, as JSON text.
+        assert!(
+            answer.json["detail"]
+                .as_str()
+                .unwrap()
+                .contains("\"not a language\"")
+        );
+    }
+    assert_eq!(answers[0].headers["content-language"], "zh-TW");
+    assert_eq!(answers[1].headers["content-language"], "zh-CN");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.problem_code(), "not_found");
+    assert_eq!(missing.json["title"], "未找到");
+}
