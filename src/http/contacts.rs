@@ -7,7 +7,8 @@ use super::{ApiError, AppState, page};
 use crate::domain::{
     ContactId, ContactWayId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
 };
-use crate::service::contacts::{Outcome, Requester, ScanInput, Would};
+use crate::scan::ScanError;
+use crate::service::contacts::{CardScan, Outcome, Requester, ScanInput, Scanned, Would};
 use crate::store::{Direction, Webhook};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
@@ -90,6 +91,31 @@ pub struct ScanAnswer {
     /// The relation, for `already_connected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactView>,
+    /// Every code of the scan, one per card for a photo of several (issuer's cards first),
+    /// each with its corners and its own answer or problem; the fields above repeat the first
+    /// card that went through. One entry for a text; absent inside an entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cards: Vec<CardAnswer>,
+}
+
+/// One code of a scan and what scanning it did: an answer, or a problem with its own `code`.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CardAnswer {
+    /// The code's text.
+    pub text: String,
+    /// Where the code lies in the upright photo: four `[x, y]` points in pixels, clockwise from
+    /// the one nearest the photo's top-left. Absent for a text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corners: Option<[[f32; 2]; 4]>,
+    /// The HTTP status this card alone would have been answered with.
+    pub status: u16,
+    /// What scanning this card did, when it went through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub answer: Option<Box<ScanAnswer>>,
+    /// Why this card did not go through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<crate::http::Problem>,
 }
 
 /// A team code's contact way, as the scanner sees it.
@@ -147,6 +173,17 @@ fn answer(
     way: Option<(ContactWayId, String)>,
     outcome: Outcome,
 ) -> (StatusCode, Json<ScanAnswer>) {
+    let (status, a) = card_answer(text, owner, routed_from, way, outcome);
+    (status, Json(a))
+}
+
+fn card_answer(
+    text: Option<String>,
+    owner: Party,
+    routed_from: Option<Party>,
+    way: Option<(ContactWayId, String)>,
+    outcome: Outcome,
+) -> (StatusCode, ScanAnswer) {
     let notice = match (&routed_from, &way) {
         (Some(left), _) => Some(format!(
             "{} has left {}; your request goes to {}.",
@@ -168,6 +205,7 @@ fn answer(
         notice,
         request: None,
         contact: None,
+        cards: Vec::new(),
     };
     let status = match outcome {
         Outcome::RequestCreated(r) => {
@@ -188,7 +226,53 @@ fn answer(
         }
         Outcome::SameOrganization => StatusCode::OK,
     };
-    (status, Json(a))
+    (status, a)
+}
+
+/// The answer to a scan of one or several codes: the first card that went through at the top
+/// level with every card in `cards`; when none did, the first card's problem.
+fn scan_answer(scans: Vec<CardScan>) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
+    let scanned_answer =
+        |s: Scanned| card_answer(Some(s.text), s.owner, s.routed_from, s.way, s.outcome);
+    let first_through = scans
+        .iter()
+        .find_map(|scan| scan.result.as_ref().ok().cloned());
+    let results: Vec<_> = scans
+        .into_iter()
+        .map(|scan| {
+            let corners = scan.corners.map(|c| c.map(|(x, y)| [x, y]));
+            let result = scan.result.map(scanned_answer).map_err(ApiError::from);
+            (scan.text, corners, result)
+        })
+        .collect();
+    let Some(first) = first_through else {
+        let first_error = results.into_iter().find_map(|(_, _, result)| result.err());
+        return Err(first_error.unwrap_or_else(|| ScanError::NoQrFound.into()));
+    };
+    let (status, mut top) = scanned_answer(first);
+    top.cards = results
+        .into_iter()
+        .map(|(text, corners, result)| match result {
+            Ok((status, answer)) => CardAnswer {
+                text,
+                corners,
+                status: status.as_u16(),
+                answer: Some(Box::new(answer)),
+                problem: None,
+            },
+            Err(e) => {
+                let problem = crate::http::Problem::from(e);
+                CardAnswer {
+                    text,
+                    corners,
+                    status: problem.status,
+                    answer: None,
+                    problem: Some(problem),
+                }
+            }
+        })
+        .collect();
+    Ok((status, Json(top)))
 }
 
 /// A scan: a photo (multipart field `photo`, or a raw `image/*` body) or `{"text": payload}`.
@@ -305,14 +389,8 @@ async fn run_scan(
         ScanPayload::Photo(bytes) => ScanInput::Photo(bytes.clone()),
         ScanPayload::Text(text) => ScanInput::Text(text),
     };
-    let scanned = state.services.contacts.scan(who, input, preview).await?;
-    Ok(answer(
-        Some(scanned.text),
-        scanned.owner,
-        scanned.routed_from,
-        scanned.way,
-        scanned.outcome,
-    ))
+    let scans = state.services.contacts.scan(who, input, preview).await?;
+    scan_answer(scans)
 }
 
 /// 503 `busy`: no upload place freed up in time.
@@ -323,7 +401,10 @@ fn busy() -> ApiError {
 /// Scans a card (photo or payload) and asks its owner to become an external contact.
 ///
 /// Verifies the card offline and online, checks both organizations' policies, and creates one
-/// pending request (scanning again, or concurrently, answers the same request).
+/// pending request (scanning again, or concurrently, answers the same request). A photo of
+/// several cards scans each: `cards` lists every code with its corners and its own answer or
+/// problem, and the top level is the first card that went through (or, when none did, the first
+/// card's problem).
 #[utoipa::path(post, path = "/v1/scans", tag = "contacts",
     request_body(content(
         (ScanText = "application/json"),

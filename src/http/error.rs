@@ -169,29 +169,38 @@ impl ApiError {
     }
 }
 
+impl From<ApiError> for Problem {
+    /// The document the error is answered with (a scan's per-card problems carry it inside an
+    /// answer).
+    fn from(e: ApiError) -> Self {
+        Self {
+            kind: format!("urn:namecard:problem:{}", e.code),
+            title: e.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: e.status.as_u16(),
+            detail: e.detail,
+            code: e.code.to_owned(),
+            field: e.field.map(str::to_owned),
+            errors: e.rows,
+            extra: e.extra.map(|e| *e).unwrap_or_default(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = Problem {
-            kind: format!("urn:namecard:problem:{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            code: self.code.to_owned(),
-            field: self.field.map(str::to_owned),
-            errors: self.rows,
-            extra: self.extra.map(|e| *e).unwrap_or_default(),
-        };
-        let mut response = (self.status, axum::Json(problem)).into_response();
+        let (status, retry_after) = (self.status, self.retry_after);
+        let problem = Problem::from(self);
+        let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Some(secs) = self.retry_after {
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -12,9 +12,10 @@ use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::multi::qrcode::QRCodeMultiReader;
 use rxing::qrcode::cpp_port::QrReader;
+use rxing::qrcode::cpp_port::detector::FindFinderPatterns;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source};
 
-use super::binarize::FastHybridBinarizer;
+use super::binarize::{FastHybridBinarizer, hybrid_black_matrix};
 use super::contain::contained;
 use super::text::bytes_to_text;
 
@@ -58,6 +59,10 @@ pub const STEPS: &[Step] = &[
         run: rxing_fast,
     },
     Step {
+        name: "rxing_inverted",
+        run: rxing_inverted,
+    },
+    Step {
         name: "rxing",
         run: rxing_hybrid,
     },
@@ -99,12 +104,15 @@ pub const STEPS: &[Step] = &[
 pub struct CascadeResult {
     pub codes: Vec<(StepCode, &'static str)>,
     pub budget_ran_out: bool,
+    /// Whether the cascade stopped after its first step because a large photo showed no
+    /// finder pattern at all (see [`lacks_finder_patterns`]).
+    pub quick_no: bool,
 }
 
 /// Runs the cascade on `image` until a step finds something or `deadline` passes.
 ///
-/// Large images are first searched in a downscaled working copy, then (if nothing was found) at
-/// full size with the strongest step.
+/// Large images are first searched in a downscaled working copy (dark on light, then light on
+/// dark), then (if nothing was found) at full size with the strongest step.
 pub fn run(image: &GrayImage, deadline: Instant) -> CascadeResult {
     let longest = image.width().max(image.height());
     let factor = longest.div_ceil(WORK_MAX_SIDE);
@@ -121,57 +129,82 @@ pub fn run(image: &GrayImage, deadline: Instant) -> CascadeResult {
             return CascadeResult {
                 codes: Vec::new(),
                 budget_ran_out: true,
+                quick_no: false,
             };
         }
         let codes = (step.run)(work);
         if !codes.is_empty() {
-            let codes = codes
-                .into_iter()
-                .map(|mut code| {
-                    code.corners = code.corners.map(|(x, y)| (x * scale, y * scale));
-                    (code, step.name)
-                })
-                .collect();
+            return found(codes, scale, step.name);
+        }
+        if factor > 1 && i == 0 && lacks_finder_patterns(work) {
+            // A quick no: a large photo whose working copy shows not one finder pattern,
+            // dark or light, holds no code the fallbacks could read either (they search the
+            // same copy, or the full size where a finder pattern would show at least as
+            // clearly), so it costs one search instead of the whole cascade.
             return CascadeResult {
-                codes,
+                codes: Vec::new(),
                 budget_ran_out: false,
+                quick_no: true,
             };
         }
-        if factor > 1 && i == 0 {
-            // Nothing in the working copy. A code filling the frame of an upscaled or blurry
+        if factor > 1 && i == 1 {
+            // Nothing in the working copy, dark on light or light on dark. A code filling the frame of an upscaled or blurry
             // photo may have modules too soft for it: try a copy half as large, then (the code
-            // may instead be too small for the working copy) full size.
+            // may instead be too small or too steeply tilted for the working copy) full size.
             let coarse = shrink(work, 2);
-            let found = rxing_fast(&coarse);
-            if !found.is_empty() {
-                let scale = scale * 2.0;
-                return CascadeResult {
-                    codes: found
-                        .into_iter()
-                        .map(|mut c| {
-                            c.corners = c.corners.map(|(x, y)| (x * scale, y * scale));
-                            (c, "rxing_fast_coarse")
-                        })
-                        .collect(),
-                    budget_ran_out: false,
-                };
+            let codes = rxing_fast(&coarse);
+            if !codes.is_empty() {
+                return found(codes, scale * 2.0, "rxing_fast_coarse");
             }
             if Instant::now() >= deadline {
                 break;
             }
-            let full = rxing_hybrid(image);
-            if !full.is_empty() {
-                return CascadeResult {
-                    codes: full.into_iter().map(|c| (c, "rxing_full_size")).collect(),
-                    budget_ran_out: false,
-                };
+            let codes = rxing_hybrid(image);
+            if !codes.is_empty() {
+                return found(codes, 1.0, "rxing_full_size");
             }
         }
     }
     CascadeResult {
         codes: Vec::new(),
         budget_ran_out: Instant::now() >= deadline,
+        quick_no: false,
     }
+}
+
+/// The codes a step found, scaled from its image's coordinates to the photo's.
+fn found(codes: Vec<StepCode>, scale: f32, step: &'static str) -> CascadeResult {
+    CascadeResult {
+        codes: codes
+            .into_iter()
+            .map(|mut code| {
+                code.corners = code.corners.map(|(x, y)| (x * scale, y * scale));
+                (code, step)
+            })
+            .collect(),
+        budget_ran_out: false,
+        quick_no: false,
+    }
+}
+
+/// Whether the try-harder finder-pattern search (every third row) finds not one candidate in
+/// `image`'s hybrid binarisation nor in its negative. (A panic in the search says "maybe".)
+pub fn lacks_finder_patterns(image: &GrayImage) -> bool {
+    contained(|| {
+        let Some(mut matrix) = hybrid_black_matrix(
+            image.as_raw(),
+            image.width() as usize,
+            image.height() as usize,
+        ) else {
+            // Too small to binarise in blocks: let the cascade decide.
+            return false;
+        };
+        if !FindFinderPatterns(&matrix, true, 0).is_empty() {
+            return false;
+        }
+        matrix.flip_self();
+        FindFinderPatterns(&matrix, true, 0).is_empty()
+    })
 }
 
 fn qr_hints() -> DecodeHints {
@@ -252,6 +285,17 @@ pub fn rxing_fast(image: &GrayImage) -> Vec<StepCode> {
             .map(rxing_codes)
             .unwrap_or_default()
     })
+}
+
+/// The zxing-cpp detector on the negative image: light modules on a dark ground (a dark card
+/// printed in reverse, a code on a phone's dark-mode screen), whose finder patterns every
+/// dark-on-light search passes over. (zxing-cpp's `tryInvert` does the same: a second pass.)
+pub fn rxing_inverted(image: &GrayImage) -> Vec<StepCode> {
+    let mut negative = image.clone();
+    for pixel in negative.as_mut() {
+        *pixel = !*pixel;
+    }
+    rxing_fast(&negative)
 }
 
 /// The classic ZXing (Java) multi-QR detector: different finder-pattern heuristics.

@@ -3,6 +3,10 @@
 //! [`phone_photo`] takes any upright card image (a QR rendered here by [`card_image`], or a real
 //! printable card from the `qr` module) and photographs it the way a member's phone would:
 //! rotated, in perspective, on a desk, out of focus, under uneven light, as a JPEG.
+//! [`photograph`] lays out any number of cards ([`Placement`], e.g. a fair's table from
+//! [`table_corners`]) in a [`Scene`] (dim light, noise, hand shake, glare, moiré, clutter and a
+//! hand); [`HardShot`] draws the hard phone photos of issue 17 from a seed, and
+//! [`printed_card`] issues and draws the printable cards they show.
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::{FilterType, fast_blur};
@@ -71,6 +75,97 @@ pub fn card_image(text: &str, seed: u64) -> GrayImage {
         }
     }
     card
+}
+
+/// The card of [`card_image`] with its code left out (the code's area painted the card's
+/// white): a photo of it holds nothing to read.
+#[must_use]
+pub fn card_without_code(seed: u64) -> GrayImage {
+    let mut card = card_image(&card_uri(seed), seed);
+    fill(&mut card, 850, 100, 800, 950, 250);
+    card
+}
+
+/// When [`printed_card`]'s cards are issued (and valid from): 2025-11-22.
+pub const PRINTED_AT: i64 = 1_763_800_000;
+
+/// Names from several scripts and lengths, so the printed cards' text columns differ.
+const MEMBERS: [(&str, &str, Option<&str>); 4] = [
+    ("张伟明", "深圳华星光电技术有限公司", Some("销售总监")),
+    (
+        "Ana García-Müller",
+        "Nordlicht Logistik GmbH",
+        Some("Head of Procurement"),
+    ),
+    ("李娜", "北京云帆科技有限公司", None),
+    (
+        "Olusegun Bámidélé",
+        "Lagos Harbour Freight",
+        Some("Director"),
+    ),
+];
+
+/// A card issued, signed and drawn as a member gets it from `/v1/me/card/printable`.
+#[derive(Debug, Clone)]
+pub struct PrintedCard {
+    /// The card's QR text.
+    pub text: String,
+    /// Its member's name.
+    pub name: &'static str,
+    /// The printable card in grey.
+    pub image: GrayImage,
+}
+
+/// The issuer of [`printed_card`]'s cards.
+///
+/// # Panics
+/// Never: the URL is a constant.
+#[must_use]
+pub fn printed_issuer() -> crate::card::Issuer {
+    crate::card::Issuer::parse("https://nc.example.com").expect("a valid issuer")
+}
+
+/// The key [`printed_card`] signs with.
+#[must_use]
+pub fn printed_key() -> crate::card::SigningKey {
+    crate::card::SigningKey::from_seed(&[7; 32])
+}
+
+/// Member `seed`'s printable card (the names cycle through four people; ids are unique).
+///
+/// # Panics
+/// Never for these members: the card is issued and drawn from constants.
+#[must_use]
+pub fn printed_card(seed: u64) -> PrintedCard {
+    use crate::qr::{CardFace, Ecc, QrMatrix, render_printable};
+    let (name, org, title) = MEMBERS[(seed as usize) % MEMBERS.len()];
+    let request = crate::card::CardRequest {
+        org_id: 10_000 + seed,
+        org_name: org.into(),
+        member_id: 3_190_000 + seed,
+        member_name: name.into(),
+        title: title.map(Into::into),
+        not_before: None,
+        expires_at: PRINTED_AT + 365 * 86_400,
+        one_time: false,
+        channel: None,
+    };
+    let card = crate::card::issue_card(&printed_issuer(), &printed_key(), &request, PRINTED_AT)
+        .expect("issued");
+    let face = CardFace {
+        name,
+        title,
+        organization: org,
+        footer: Some("Scan to add me"),
+        lang: Default::default(),
+    };
+    let matrix = QrMatrix::encode(&card.text, Ecc::M).expect("a card URI fits");
+    let image = image::DynamicImage::ImageRgb8(render_printable(&face, &matrix)).to_luma8();
+    PrintedCard {
+        text: card.text,
+        name,
+        image,
+    }
 }
 
 /// How a phone photographed the card.
@@ -154,37 +249,376 @@ fn photo_pixels(card: &GrayImage, p: &PhotoParams) -> RgbImage {
     let top = half_w * (1.0 - p.perspective);
     let (s, c) = p.rotation_deg.to_radians().sin_cos();
     let place = |x: f32, y: f32| (w / 2.0 + x * c - y * s, h / 2.0 + x * s + y * c);
-    let dst = [
-        place(-top, -half_h),
-        place(top, -half_h),
-        place(half_w, half_h),
-        place(-half_w, half_h),
-    ];
-    let src = [(0.0, 0.0), (cw, 0.0), (cw, ch), (0.0, ch)];
-    // Map photo pixels back into the card.
-    let to_card = homography(&dst, &src);
-    let mut rng = Lcg(p.seed);
-    let mut gray = GrayImage::new(p.width, p.height);
-    for (x, y, px) in gray.enumerate_pixels_mut() {
-        let (u, v) = apply(&to_card, x as f32 + 0.5, y as f32 + 0.5);
-        px.0[0] = if u >= 0.0 && v >= 0.0 && u < cw - 1.0 && v < ch - 1.0 {
-            bilinear(card, u, v)
-        } else {
-            // A mid-grey desk with a faint wood-like grain.
-            (110.0 + 25.0 * ((y as f32 / 37.0).sin() + (x as f32 / 211.0).sin())) as u8
-        };
+    let placement = Placement {
+        card,
+        corners: [
+            place(-top, -half_h),
+            place(top, -half_h),
+            place(half_w, half_h),
+            place(-half_w, half_h),
+        ],
+        bend: 0.0,
+    };
+    let scene = Scene {
+        width: p.width,
+        height: p.height,
+        blur_sigma: p.blur_sigma,
+        light_falloff: p.light_falloff,
+        seed: p.seed,
+        ..Scene::default()
+    };
+    render(&[placement], &scene)
+}
+
+/// A card lying in a photo: its upright image and the photo points its corners land on
+/// (top-left, top-right, bottom-right, bottom-left of the upright card).
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    pub card: &'a GrayImage,
+    pub corners: [(f32, f32); 4],
+    /// Curved paper: how far the card's middle bows out of its flat outline, as a fraction of
+    /// the card's height (0 = flat).
+    pub bend: f32,
+}
+
+/// What lies around the cards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Background {
+    /// A mid-grey desk with a faint grain.
+    Desk,
+    /// A cluttered table: papers, objects and print of every shade, and a hand holding the
+    /// first card by its lower left corner.
+    ClutterAndHand,
+}
+
+/// The camera and the light: everything about a photo but the cards.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub width: u32,
+    pub height: u32,
+    pub background: Background,
+    /// Gaussian blur sigma in output pixels (defocus).
+    pub blur_sigma: f32,
+    /// Length in pixels of a horizontal hand-shake streak (0 = none).
+    pub motion_blur: u32,
+    /// Darkest corner's brightness relative to the brightest (1 = even light).
+    pub light_falloff: f32,
+    /// Overall exposure (1 = a well lit desk, 0.4 = a dim hall).
+    pub brightness: f32,
+    /// Sensor noise: peak deviation in grey levels.
+    pub noise: u32,
+    /// A specular highlight on glossy stock: centre (in photo pixels) and radius.
+    pub glare: Option<(f32, f32, f32)>,
+    /// Moiré from photographing a screen: depth of the beat pattern (0 = none).
+    pub moire: f32,
+    /// Seed for noise and the background.
+    pub seed: u64,
+}
+
+impl Default for Scene {
+    /// 12 MP on a desk, blur sigma 2.5, light falling to 55 %, noise of 4 grey levels.
+    fn default() -> Self {
+        Self {
+            width: 4032,
+            height: 3024,
+            background: Background::Desk,
+            blur_sigma: 2.5,
+            motion_blur: 0,
+            light_falloff: 0.55,
+            brightness: 1.0,
+            noise: 4,
+            glare: None,
+            moire: 0.0,
+            seed: 1,
+        }
     }
-    let gray = fast_blur(&gray, p.blur_sigma);
+}
+
+/// Photographs `cards` as laid out in a `scene` and returns the JPEG file bytes.
+///
+/// # Panics
+/// If the JPEG encoder fails on an in-memory buffer (it does not).
+#[must_use]
+pub fn photograph(cards: &[Placement<'_>], scene: &Scene, jpeg_quality: u8) -> Vec<u8> {
+    let rgb = render(cards, scene);
+    let mut bytes = Vec::new();
+    JpegEncoder::new_with_quality(&mut bytes, jpeg_quality)
+        .encode_image(&rgb)
+        .expect("encoding to memory succeeds");
+    bytes
+}
+
+fn render(cards: &[Placement<'_>], p: &Scene) -> RgbImage {
+    let (w, h) = (p.width as f32, p.height as f32);
+    let mut rng = Lcg(p.seed);
+    let mut gray = background(p, &mut rng);
+    for placement in cards {
+        warp_card(&mut gray, placement);
+    }
+    if p.background == Background::ClutterAndHand
+        && let Some(first) = cards.first()
+    {
+        draw_hand(&mut gray, first);
+    }
+    if p.motion_blur > 1 {
+        streak(&mut gray, p.motion_blur);
+    }
+    let gray = if p.blur_sigma > 0.0 {
+        fast_blur(&gray, p.blur_sigma)
+    } else {
+        gray
+    };
     let diag = w.hypot(h);
+    let noise = p.noise.max(1);
     RgbImage::from_fn(p.width, p.height, |x, y| {
+        let (xf, yf) = (x as f32, y as f32);
         // Light from the top-left, falling off across the diagonal.
-        let t = (x as f32 + y as f32 * 0.7) / diag;
-        let light = 1.0 - (1.0 - p.light_falloff) * t.min(1.0);
-        let noise = rng.below(9) as f32 - 4.0;
-        let v = f32::from(gray.get_pixel(x, y).0[0]) * light + noise;
+        let t = (xf + yf * 0.7) / diag;
+        let mut light = p.brightness * (1.0 - (1.0 - p.light_falloff) * t.min(1.0));
+        if p.moire > 0.0 {
+            // Two nearly equal gratings (the screen's pixels, the sensor's) beat slowly.
+            let beat = ((xf * 0.031 + yf * 0.012).sin() * (xf * 0.029 - yf * 0.004).sin()).abs();
+            light *= 1.0 - p.moire * beat;
+        }
+        let mut v = f32::from(gray.get_pixel(x, y).0[0]) * light;
+        if let Some((gx, gy, r)) = p.glare {
+            let d2 = ((xf - gx).powi(2) + (yf - gy).powi(2)) / (r * r);
+            v += 230.0 * (-d2).exp();
+        }
+        v += rng.below(2 * noise + 1) as f32 - noise as f32;
         let warm = |k: f32| (v * k).clamp(0.0, 255.0) as u8;
         Rgb([warm(1.0), warm(0.97), warm(0.9)])
     })
+}
+
+fn background(p: &Scene, rng: &mut Lcg) -> GrayImage {
+    let mut gray = GrayImage::from_fn(p.width, p.height, |x, y| {
+        // A mid-grey desk with a faint wood-like grain.
+        Luma([(110.0 + 25.0 * ((y as f32 / 37.0).sin() + (x as f32 / 211.0).sin())) as u8])
+    });
+    if p.background == Background::ClutterAndHand {
+        // Papers, a phone, a cup, lines of print: rectangles of every shade and size.
+        for _ in 0..60 {
+            let (x, y) = (rng.below(p.width), rng.below(p.height));
+            let (bw, bh) = (40 + rng.below(p.width / 5), 20 + rng.below(p.height / 5));
+            let shade = rng.below(256) as u8;
+            fill(&mut gray, x, y, bw, bh, shade);
+            if rng.below(3) == 0 {
+                // Print on it.
+                let ink = shade.saturating_sub(120);
+                for line in 0..bh / 30 {
+                    let len = rng.below(bw.max(2));
+                    fill(&mut gray, x + 8, y + 8 + line * 30, len, 12, ink);
+                }
+            }
+        }
+    }
+    gray
+}
+
+/// Maps photo pixels back into the card (a homography, then the bend) and paints them.
+fn warp_card(gray: &mut GrayImage, placement: &Placement<'_>) {
+    let card = placement.card;
+    let (cw, ch) = (card.width() as f32, card.height() as f32);
+    let src = [(0.0, 0.0), (cw, 0.0), (cw, ch), (0.0, ch)];
+    let dst = placement.corners;
+    let to_card = homography(&dst, &src);
+    let x0 = dst.iter().map(|p| p.0).fold(f32::MAX, f32::min).max(0.0) as u32;
+    let x1 = (dst.iter().map(|p| p.0).fold(0.0, f32::max).ceil() as u32).min(gray.width());
+    let y0 = dst.iter().map(|p| p.1).fold(f32::MAX, f32::min).max(0.0) as u32;
+    let bow = placement.bend * ch;
+    let y1 = ((dst.iter().map(|p| p.1).fold(0.0, f32::max) + bow.abs() * 2.0).ceil() as u32)
+        .min(gray.height());
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let (u, v) = apply(&to_card, x as f32 + 0.5, y as f32 + 0.5);
+            // Paper bent about a vertical axis: its middle sags by `bow`, its edges not.
+            let t = u / cw;
+            let v = v - bow * 4.0 * t * (1.0 - t);
+            if u >= 0.0 && v >= 0.0 && u < cw - 1.0 && v < ch - 1.0 {
+                gray.put_pixel(x, y, Luma([bilinear(card, u, v)]));
+            }
+        }
+    }
+}
+
+/// A hand holding the card by its lower left corner: a palm over the corner, fingers along
+/// the lower edge, thumb over the card's margin.
+fn draw_hand(gray: &mut GrayImage, placement: &Placement<'_>) {
+    let [tl, _, br, bl] = placement.corners;
+    let size = ((br.0 - bl.0).hypot(br.1 - bl.1)) * 0.18;
+    let skin = |gray: &mut GrayImage, cx: f32, cy: f32, rx: f32, ry: f32| {
+        let (x0, y0) = ((cx - rx).max(0.0) as u32, (cy - ry).max(0.0) as u32);
+        let x1 = ((cx + rx) as u32).min(gray.width());
+        let y1 = ((cy + ry) as u32).min(gray.height());
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let d = ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2);
+                if d < 1.0 {
+                    gray.put_pixel(x, y, Luma([(150.0 + 30.0 * (1.0 - d)) as u8]));
+                }
+            }
+        }
+    };
+    skin(gray, bl.0 - size * 0.3, bl.1 + size * 0.4, size, size * 0.9);
+    // The thumb, reaching into the card's margin (a fifth of the way up its left edge).
+    let (tx, ty) = (bl.0 + (tl.0 - bl.0) * 0.2, bl.1 + (tl.1 - bl.1) * 0.2);
+    skin(gray, tx, ty, size * 0.22, size * 0.5);
+}
+
+/// Averages each pixel with the `length - 1` before it on its row (a horizontal shake).
+fn streak(gray: &mut GrayImage, length: u32) {
+    let width = gray.width() as usize;
+    let n = length as usize;
+    for row in gray.as_mut().chunks_exact_mut(width) {
+        let mut sum = 0u32;
+        let original = row.to_vec();
+        for x in 0..width {
+            sum += u32::from(original[x]);
+            if x >= n {
+                sum -= u32::from(original[x - n]);
+            }
+            row[x] = (sum / (x + 1).min(n) as u32) as u8;
+        }
+    }
+}
+
+/// Where up to four cards of `card_width` x `card_height` pixels land on a trade-fair table
+/// photographed at 12 MP from above at a slant: one per quarter of the frame, each turned by up
+/// to 20 degrees, the far (top) edges a little narrower.
+#[must_use]
+pub fn table_corners(
+    count: usize,
+    card_width: u32,
+    card_height: u32,
+    seed: u64,
+) -> Vec<[(f32, f32); 4]> {
+    let mut rng = Lcg(seed ^ 0x7ab1e);
+    let (w, h) = (4032.0f32, 3024.0f32);
+    let half_w = w * 0.17;
+    let half_h = half_w * card_height as f32 / card_width as f32;
+    (0..count.min(4))
+        .map(|i| {
+            let cx = w * (0.25 + 0.5 * (i % 2) as f32) + rng.between(-80.0, 80.0);
+            let cy = h * (0.25 + 0.5 * (i / 2) as f32) + rng.between(-60.0, 60.0);
+            let top = half_w * (1.0 - rng.between(0.05, 0.15));
+            let (s, c) = rng.between(-20.0, 20.0).to_radians().sin_cos();
+            [
+                (-top, -half_h),
+                (top, -half_h),
+                (half_w, half_h),
+                (-half_w, half_h),
+            ]
+            .map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c))
+        })
+        .collect()
+}
+
+/// One hard phone photo of the kind people take in a hall: the card covers 12-30 % of a 12 MP
+/// frame, tilted steeply (its height or width foreshortened by up to a half, its far edge
+/// narrower), rotated anyhow, in dim light with sensor noise, moderately out of focus, saved at
+/// JPEG quality 40-65; and one more trouble by `seed % 6`: none, hand shake, glare on glossy
+/// stock, a cluttered table with the card in a hand, a screen's moiré, or curved paper.
+#[derive(Debug, Clone)]
+pub struct HardShot {
+    /// Which trouble was added: `plain`, `motion_blur`, `glare`, `hand`, `moire`, `curved`.
+    pub kind: &'static str,
+    /// Where the card's corners land (see [`Placement::corners`]).
+    pub corners: [(f32, f32); 4],
+    pub bend: f32,
+    pub scene: Scene,
+    pub jpeg_quality: u8,
+}
+
+impl HardShot {
+    /// The shot for `seed` of a card of `card_width` x `card_height` pixels.
+    #[must_use]
+    pub fn new(card_width: u32, card_height: u32, seed: u64) -> Self {
+        let mut rng = Lcg(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x4a11);
+        let mut scene = Scene {
+            blur_sigma: rng.between(1.0, 2.4),
+            light_falloff: rng.between(0.5, 0.85),
+            brightness: rng.between(0.4, 0.75),
+            noise: 6 + rng.below(9),
+            seed,
+            ..Scene::default()
+        };
+        let (w, h) = (scene.width as f32, scene.height as f32);
+        let aspect = card_width as f32 / card_height as f32;
+        let area = rng.between(0.12, 0.30) * w * h;
+        let foreshortening = rng.between(0.0, 0.5);
+        let keystone = foreshortening * rng.between(0.2, 0.45);
+        // Upright half sizes, scaled so the foreshortened outline covers `area`.
+        let kept = (1.0 - foreshortening) * (1.0 - keystone / 2.0);
+        let half_w = (area * aspect / kept).sqrt() / 2.0;
+        let half_h = half_w / aspect;
+        let tilted_up = rng.below(2) == 0;
+        // Card corners around its centre: tilted about the horizontal axis (top edge far and
+        // narrower) or about the vertical one (right edge far and shorter).
+        let outline = if tilted_up {
+            let (hh, top) = (half_h * (1.0 - foreshortening), half_w * (1.0 - keystone));
+            [(-top, -hh), (top, -hh), (half_w, hh), (-half_w, hh)]
+        } else {
+            let (hw, right) = (half_w * (1.0 - foreshortening), half_h * (1.0 - keystone));
+            [(-hw, -half_h), (hw, -right), (hw, right), (-hw, half_h)]
+        };
+        let (s, c) = rng.between(-40.0, 40.0).to_radians().sin_cos();
+        let turned = outline.map(|(x, y)| (x * c - y * s, x * s + y * c));
+        let reach_x = turned.iter().map(|p| p.0.abs()).fold(0.0, f32::max);
+        let reach_y = turned.iter().map(|p| p.1.abs()).fold(0.0, f32::max);
+        let centre = |reach: f32, side: f32, rng: &mut Lcg| {
+            let room = (side / 2.0 - reach - 20.0).max(0.0);
+            side / 2.0 + rng.between(-room, room)
+        };
+        let (cx, cy) = (centre(reach_x, w, &mut rng), centre(reach_y, h, &mut rng));
+        let corners = turned.map(|(x, y)| (cx + x, cy + y));
+        let mut bend = 0.0;
+        let kind = match seed % 6 {
+            0 => "plain",
+            1 => {
+                scene.motion_blur = 6 + rng.below(9);
+                "motion_blur"
+            }
+            2 => {
+                // On the card's text half, away from the code (drawn on its right).
+                let [tl, _, _, bl] = corners;
+                let (gx, gy) = ((tl.0 + bl.0) / 2.0, (tl.1 + bl.1) / 2.0);
+                let (mx, my) = (cx + (gx - cx) * 0.5, cy + (gy - cy) * 0.5);
+                scene.glare = Some((mx, my, half_w * rng.between(0.12, 0.2)));
+                "glare"
+            }
+            3 => {
+                scene.background = Background::ClutterAndHand;
+                "hand"
+            }
+            4 => {
+                scene.moire = rng.between(0.2, 0.4);
+                "moire"
+            }
+            _ => {
+                bend = rng.between(0.03, 0.07);
+                "curved"
+            }
+        };
+        Self {
+            kind,
+            corners,
+            bend,
+            scene,
+            jpeg_quality: 40 + rng.below(26) as u8,
+        }
+    }
+
+    /// Photographs `card` in this shot and returns the JPEG file bytes.
+    #[must_use]
+    pub fn photograph(&self, card: &GrayImage) -> Vec<u8> {
+        let placement = Placement {
+            card,
+            corners: self.corners,
+            bend: self.bend,
+        };
+        photograph(&[placement], &self.scene, self.jpeg_quality)
+    }
 }
 
 fn bilinear(img: &GrayImage, u: f32, v: f32) -> u8 {
@@ -253,6 +687,11 @@ impl Lcg {
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % u64::from(n)) as u32
+        ((self.0 >> 33) % u64::from(n.max(1))) as u32
+    }
+
+    /// Uniform in `lo..hi`.
+    fn between(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.below(1 << 24) as f32 / (1 << 24) as f32
     }
 }

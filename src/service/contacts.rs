@@ -18,7 +18,7 @@ use crate::domain::{
     ContactWay, ContactWayId, Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party,
     PolicyBlock, PolicySide, RequestId, RequestStatus, Sharing, Via, WayState, check_policies,
 };
-use crate::scan::{ScanError, ScanLimits};
+use crate::scan::{FoundCode, ScanError, ScanLimits};
 use crate::store::contacts::RemovedContact;
 use crate::store::{Direction, Event, NewContactRequest, RequestCreated, Store, StoreError};
 use std::sync::Arc;
@@ -63,9 +63,13 @@ impl Decoder {
         }
     }
 
-    /// Every QR text in the photo, the issuer's cards first (so several codes in one photo, a
-    /// card among them, find the card).
-    async fn decode(&self, bytes: bytes::Bytes, prefix: &str) -> Result<String, ContactError> {
+    /// Every QR code in the photo, the issuer's cards first (so the first code of a photo with a
+    /// card among other codes is the card), each in the order the decoder found them.
+    async fn decode(
+        &self,
+        bytes: bytes::Bytes,
+        prefix: &str,
+    ) -> Result<Vec<FoundCode>, ContactError> {
         let _slot = tokio::time::timeout(self.queue_timeout, self.slots.acquire())
             .await
             .map_err(|_| ContactError::Busy)?
@@ -75,12 +79,9 @@ impl Decoder {
             tokio::task::spawn_blocking(move || crate::scan::decode_photo(&bytes, &limits))
                 .await
                 .map_err(|_| ContactError::Scan(ScanError::CorruptImage))??;
-        let mut codes = report.codes.into_iter().map(|c| c.text);
-        let first = codes.next().unwrap_or_default();
-        if first.starts_with(prefix) {
-            return Ok(first);
-        }
-        Ok(codes.find(|t| t.starts_with(prefix)).unwrap_or(first))
+        let mut codes = report.codes;
+        codes.sort_by_key(|c| !c.text.starts_with(prefix));
+        Ok(codes)
     }
 }
 
@@ -198,6 +199,17 @@ pub struct Scanned {
     pub outcome: Outcome,
 }
 
+/// One code of a scanned photo (or the one text sent) and what scanning it did.
+#[derive(Debug)]
+pub struct CardScan {
+    /// The code's text.
+    pub text: String,
+    /// Where the code lies in the upright photo, clockwise from the corner nearest its
+    /// top-left (see [`FoundCode::corners`]); `None` for a text.
+    pub corners: Option<[(f32, f32); 4]>,
+    pub result: Result<Scanned, ContactError>,
+}
+
 /// The card a request is made with: its claims, whether it is a one-time card already used,
 /// and a team code's way.
 #[derive(Debug, Clone, Copy)]
@@ -279,25 +291,50 @@ impl Contacts {
         &self.decoder
     }
 
-    /// Decodes `input`, verifies the card offline and online, checks both policies and, unless
-    /// `preview`, creates the request.
+    /// Decodes `input` and scans every code in it, one after the other: each card is verified
+    /// offline and online, both policies are checked and, unless `preview`, its request is
+    /// created. A card that fails does not stop the others (a table of cards at a fair): each
+    /// has its own result.
     ///
     /// # Errors
-    /// A [`ContactError`] for every refusal; see its variants.
+    /// Only for the photo as a whole ([`ContactError::Scan`], [`ContactError::Busy`]); every
+    /// card's refusal is in its [`CardScan::result`].
     pub async fn scan(
         &self,
         who: Requester<'_>,
         input: ScanInput<'_>,
         preview: bool,
-    ) -> Result<Scanned, ContactError> {
-        let text = match input {
-            ScanInput::Text(t) => t.trim().to_owned(),
-            ScanInput::Photo(bytes) => {
-                self.decoder
-                    .decode(bytes, self.keys.issuer().card_prefix())
-                    .await?
-            }
+    ) -> Result<Vec<CardScan>, ContactError> {
+        let codes = match input {
+            ScanInput::Text(t) => vec![(t.trim().to_owned(), None)],
+            ScanInput::Photo(bytes) => self
+                .decoder
+                .decode(bytes, self.keys.issuer().card_prefix())
+                .await?
+                .into_iter()
+                .map(|code| (code.text, Some(code.corners)))
+                .collect(),
         };
+        let mut scans = Vec::with_capacity(codes.len());
+        for (text, corners) in codes {
+            let result = self.scan_card(who, text.clone(), preview).await;
+            scans.push(CardScan {
+                text,
+                corners,
+                result,
+            });
+        }
+        Ok(scans)
+    }
+
+    /// One card's scan: verified offline and online, both policies, the request unless
+    /// `preview`.
+    async fn scan_card(
+        &self,
+        who: Requester<'_>,
+        text: String,
+        preview: bool,
+    ) -> Result<Scanned, ContactError> {
         let now = self.clock.now();
         let (claims, card_use) = match self.verify_online(&text, now).await? {
             (claims, Verified::Card(card_use)) => (claims, card_use),

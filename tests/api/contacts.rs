@@ -187,6 +187,134 @@ async fn a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accept
     assert_eq!(directory["items"].as_array().map(Vec::len), Some(0));
 }
 
+/// A member's printable card, as the upload's photo shows it.
+async fn printed_card(app: &TestApp, member_token: &str) -> image::GrayImage {
+    app.card_text(member_token).await;
+    let png = app.get("/v1/me/card/printable", Some(member_token)).await;
+    assert_eq!(png.status, 200);
+    image::load_from_memory(&png.bytes)
+        .expect("printable card is a PNG")
+        .to_luma8()
+}
+
+async fn a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_one_loses_no_other(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let (_, grace) = app
+        .member_with_token(&w.a_admin, w.a_org, "Grace Hopper", "A2")
+        .await;
+    let (_, alan) = app
+        .member_with_token(&w.a_admin, w.a_org, "Alan Turing", "A3")
+        .await;
+    // Three partners' cards, and the scanner's own card among them on the table.
+    let mut cards = Vec::new();
+    for token in [&w.a_token, &grace, &alan, &w.b_token] {
+        cards.push(printed_card(&app, token).await);
+    }
+    let (width, height) = cards[0].dimensions();
+    let layout = namecard::scan::synth::table_corners(4, width, height, 5);
+    let placements: Vec<_> = cards
+        .iter()
+        .zip(&layout)
+        .map(|(card, corners)| namecard::scan::synth::Placement {
+            card,
+            corners: *corners,
+            bend: 0.0,
+        })
+        .collect();
+    let scene = namecard::scan::synth::Scene {
+        blur_sigma: 1.5,
+        ..Default::default()
+    };
+    let photo = namecard::scan::synth::photograph(&placements, &scene, 75);
+
+    let scanned = app
+        .scan_photo(&w.b_token, photo, "/v1/scans")
+        .await
+        .expect(201);
+
+    // The top level is the first card that went through, as for a photo of one card.
+    assert_eq!(scanned["outcome"], "request_created");
+    let cards = scanned["cards"].as_array().expect("cards");
+    assert_eq!(cards.len(), 4, "{scanned:#}");
+    let mut owners: Vec<&str> = cards
+        .iter()
+        .filter(|c| c["status"] == 201)
+        .map(|c| {
+            assert_eq!(c["answer"]["outcome"], "request_created");
+            assert_eq!(c["answer"]["text"], c["text"]);
+            c["answer"]["owner"]["name"].as_str().expect("owner")
+        })
+        .collect();
+    owners.sort_unstable();
+    assert_eq!(owners, ["Ada Lovelace", "Alan Turing", "Grace Hopper"]);
+    assert_eq!(scanned["owner"], cards[0]["answer"]["owner"]);
+    let own: Vec<_> = cards.iter().filter(|c| c["status"] == 422).collect();
+    assert_eq!(own.len(), 1, "{scanned:#}");
+    assert_eq!(own[0]["problem"]["code"], "self_scan");
+    // Each card's corners lie in its own quarter of the 4032 x 3024 photo.
+    let mut quarters: Vec<(bool, bool)> = cards
+        .iter()
+        .map(|c| {
+            let corners = c["corners"].as_array().expect("corners");
+            assert_eq!(corners.len(), 4);
+            let (x, y) = corners.iter().fold((0.0, 0.0), |(x, y), p| {
+                (
+                    x + p[0].as_f64().expect("x") / 4.0,
+                    y + p[1].as_f64().expect("y") / 4.0,
+                )
+            });
+            (x > 2016.0, y > 1512.0)
+        })
+        .collect();
+    quarters.sort_unstable();
+    quarters.dedup();
+    assert_eq!(quarters.len(), 4, "{scanned:#}");
+    let outgoing = app.requests(&w.b_token, "direction=outgoing").await;
+    assert_eq!(outgoing["items"].as_array().map(Vec::len), Some(3));
+
+    // Sent again, every card answers what it now is.
+    let photo = namecard::scan::synth::photograph(&placements, &scene, 75);
+    let again = app
+        .scan_photo(&w.b_token, photo, "/v1/scans")
+        .await
+        .expect(200);
+    let statuses: Vec<_> = again["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .map(|c| c["status"].clone())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{again:#}"
+    );
+}
+
+async fn a_scanned_text_is_answered_with_its_one_card(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let text = app.card_text(&w.a_token).await;
+
+    let scanned = app.scan_text(&w.b_token, &text).await.expect(201);
+
+    assert_eq!(scanned["cards"].as_array().map(Vec::len), Some(1));
+    let card = &scanned["cards"][0];
+    assert_eq!(
+        (card["status"].as_u64(), card["text"].as_str()),
+        (Some(201), Some(text.as_str()))
+    );
+    assert!(card.get("corners").is_none(), "a text has no corners");
+    assert_eq!(card["answer"]["request"]["id"], scanned["request"]["id"]);
+}
+
 async fn every_scan_outcome_is_answered_with_its_own_code(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -1301,6 +1429,8 @@ impl Receiver {
 on_both_databases!(
     every_contact_says_where_it_came_from_and_lists_filter_by_source_and_channel,
     a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
+    a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_one_loses_no_other,
+    a_scanned_text_is_answered_with_its_one_card,
     every_scan_outcome_is_answered_with_its_own_code,
     an_expired_card_is_refused,
     a_team_card_of_no_way_is_refused_and_never_taken_for_the_member_with_its_id,

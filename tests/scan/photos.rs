@@ -4,6 +4,8 @@ use image::{GrayImage, Luma};
 use namecard::scan::synth::{PhotoParams, card_image, card_uri, phone_photo};
 use namecard::scan::{ScanLimits, decode_photo};
 
+use crate::support::png;
+
 /// Renders `bytes` (byte mode) as a QR image with 6 px modules and a quiet zone.
 fn qr_image(bytes: &[u8]) -> GrayImage {
     let code = qrcode::QrCode::new(bytes).expect("data fits");
@@ -15,17 +17,6 @@ fn qr_image(bytes: &[u8]) -> GrayImage {
         let dark = inside && code[(mx as usize, my as usize)] == qrcode::Color::Dark;
         Luma([if dark { 0 } else { 255 }])
     })
-}
-
-fn png_bytes(image: &GrayImage) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .expect("encodes");
-    bytes
 }
 
 #[test]
@@ -79,15 +70,14 @@ fn scan_applies_the_exif_orientation_of_a_jpeg() {
 #[test]
 fn scan_converts_shift_jis_text_instead_of_failing() {
     let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("名刺の交換をお願いします");
-    let report =
-        decode_photo(&png_bytes(&qr_image(&sjis)), &ScanLimits::default()).expect("decodes");
+    let report = decode_photo(&png(&qr_image(&sjis)), &ScanLimits::default()).expect("decodes");
     assert_eq!(report.codes[0].text, "名刺の交換をお願いします");
 }
 
 #[test]
 fn scan_converts_latin1_text_instead_of_failing() {
     let report = decode_photo(
-        &png_bytes(&qr_image(b"Caf\xe9 M\xfcller, Stra\xdfe 5")),
+        &png(&qr_image(b"Caf\xe9 M\xfcller, Stra\xdfe 5")),
         &ScanLimits::default(),
     )
     .expect("decodes");
@@ -97,7 +87,7 @@ fn scan_converts_latin1_text_instead_of_failing() {
 #[test]
 fn scan_reports_the_corners_of_the_code_in_the_image() {
     let qr = qr_image(b"CORNERS");
-    let report = decode_photo(&png_bytes(&qr), &ScanLimits::default()).expect("decodes");
+    let report = decode_photo(&png(&qr), &ScanLimits::default()).expect("decodes");
     let (w, h) = (qr.width() as f32, qr.height() as f32);
     for (x, y) in report.codes[0].corners {
         assert!(

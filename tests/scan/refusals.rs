@@ -3,7 +3,10 @@
 use std::time::{Duration, Instant};
 
 use image::{GrayImage, Luma};
-use namecard::scan::{ScanError, ScanLimits, decode_photo};
+use namecard::scan::synth::{PhotoParams, card_without_code, phone_photo};
+use namecard::scan::{ScanError, ScanLimits, cascade, decode_photo};
+
+use crate::support::png;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -146,14 +149,7 @@ fn scan_refuses_a_tiff_as_an_unsupported_format() {
 #[test]
 fn scan_reports_no_qr_found_in_a_blank_image() {
     let blank = GrayImage::from_pixel(300, 200, Luma([255]));
-    let mut bytes = Vec::new();
-    blank
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .expect("encodes");
-    assert_eq!(code_of(&bytes), "no_qr_found");
+    assert_eq!(code_of(&png(&blank)), "no_qr_found");
 }
 
 #[test]
@@ -161,13 +157,7 @@ fn scan_stops_at_the_time_budget() {
     let noise = GrayImage::from_fn(1200, 900, |x, y| {
         Luma([((x * 7919 + y * 104_729) % 251) as u8])
     });
-    let mut bytes = Vec::new();
-    noise
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .expect("encodes");
+    let bytes = png(&noise);
     let limits = ScanLimits {
         time_budget: Duration::ZERO,
         ..ScanLimits::default()
@@ -196,4 +186,40 @@ fn scan_contains_the_rqrr_panic_and_reports_no_qr_found() {
         assert_eq!(code_of(&bytes), "no_qr_found");
     }
     assert_still_healthy();
+}
+
+#[test]
+fn scan_says_no_to_a_12_megapixel_photo_without_a_finder_pattern_after_its_first_search() {
+    let bytes = phone_photo(&card_without_code(9), &PhotoParams::default());
+    let luma = image::load_from_memory(&bytes).expect("decodes").to_luma8();
+
+    let result = cascade::run(&luma, std::time::Instant::now() + Duration::from_secs(60));
+
+    assert!(result.codes.is_empty());
+    assert!(result.quick_no, "the fallbacks were run");
+    assert_eq!(code_of(&bytes), "no_qr_found");
+}
+
+#[test]
+fn scan_runs_its_fallbacks_on_a_12_megapixel_photo_that_shows_a_finder_pattern() {
+    // The same photo with one finder pattern drawn on the card: not a code, but worth a look.
+    let mut card = card_without_code(9);
+    let module = 20;
+    for y in 0..7 * module {
+        for x in 0..7 * module {
+            let ring = (x / module)
+                .min(y / module)
+                .min(6 - x / module)
+                .min(6 - y / module);
+            let dark = ring != 1;
+            card.put_pixel(1000 + x, 300 + y, Luma([if dark { 20 } else { 250 }]));
+        }
+    }
+    let bytes = phone_photo(&card, &PhotoParams::default());
+    let luma = image::load_from_memory(&bytes).expect("decodes").to_luma8();
+
+    let result = cascade::run(&luma, std::time::Instant::now() + Duration::from_secs(60));
+
+    assert!(result.codes.is_empty());
+    assert!(!result.quick_no, "a finder pattern must be looked into");
 }
