@@ -323,7 +323,7 @@ async fn wait_for_offline_copy(b: &Browser) {
             .eval_async(
                 "const done = arguments[0]; (async () => { \
                    const c = navigator.serviceWorker.controller; \
-                   const cache = await caches.open('namecard-verify-v1'); \
+                   const cache = await caches.open('namecard-verify-v2'); \
                    const files = (await cache.keys()).length; \
                    const docs = (await (await caches.open('namecard-verify-documents')).keys()).length; \
                    return !!c && files >= 10 && docs >= 2; })().then(done, () => done(false));",
