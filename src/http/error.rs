@@ -2,6 +2,7 @@
 //! with a stable `code`. 4xx answers say what is wrong; 5xx answers say only "internal error" while
 //! the full error chain is logged once, here.
 
+use super::locale;
 use crate::domain::DomainError;
 use crate::domain::import::RowError;
 use crate::store::{Conflict, StoreError};
@@ -171,13 +172,17 @@ impl ApiError {
 
 impl From<ApiError> for Problem {
     /// The document the error is answered with (a scan's per-card problems carry it inside an
-    /// answer).
+    /// answer), its `title` in the request's language ([`locale::current`]), and its `detail`
+    /// too where that is always the same words; a detail that names what went wrong (a field, a
+    /// value the caller sent) is kept as written, never put into a translated sentence. The
+    /// `code` is the same in every language.
     fn from(e: ApiError) -> Self {
+        let locale = locale::current();
         Self {
             kind: format!("urn:namecard:problem:{}", e.code),
-            title: e.status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: locale::problem_title(locale, e.code, e.status.as_u16()),
             status: e.status.as_u16(),
-            detail: e.detail,
+            detail: locale::problem_detail(locale, e.code).unwrap_or(e.detail),
             code: e.code.to_owned(),
             field: e.field.map(str::to_owned),
             errors: e.rows,
@@ -207,50 +212,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// Writes each problem document's `title` (and the `detail` of problems whose detail is always
-/// the same words) in the language the request's `Accept-Language` prefers (English, Simplified
-/// or Traditional Chinese), from the catalogues in `assets/locales/`; the `code` stays as it is.
-/// A detail that names what went wrong (a field, a value the caller sent) is kept as written,
-/// never put into a translated sentence.
-pub(super) async fn localize_problems(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let locale = super::locale::Locale::of_request(request.headers());
-    let response = next.run(request).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !is_problem {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
-        return ApiError::new(parts.status, "internal", "internal error").into_response();
-    };
-    let mut problem = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(v @ serde_json::Value::Object(_)) => v,
-        _ => return Response::from_parts(parts, axum::body::Body::from(bytes)),
-    };
-    let code = problem["code"].as_str().unwrap_or_default().to_owned();
-    let title = super::locale::problem_title(locale, &code, parts.status.as_u16());
-    problem["title"] = serde_json::Value::String(title);
-    if let Some(detail) = super::locale::problem_detail(locale, &code) {
-        problem["detail"] = serde_json::Value::String(detail);
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(locale.tag()),
-    );
-    parts
-        .headers
-        .append(header::VARY, HeaderValue::from_static("accept-language"));
-    let body = serde_json::to_vec(&problem).unwrap_or_default();
-    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Makes every error answer problem+json, also those no handler wrote: the plain-text rejections

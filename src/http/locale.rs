@@ -157,6 +157,42 @@ impl Locale {
     }
 }
 
+tokio::task_local! {
+    /// The locale of the request being answered, for documents written deep in its handling
+    /// (problem titles): set once around the whole request by [`scoped`].
+    static REQUEST_LOCALE: Locale;
+}
+
+/// The locale of the request this task is answering; English outside one.
+pub fn current() -> Locale {
+    REQUEST_LOCALE.try_with(|l| *l).unwrap_or(Locale::En)
+}
+
+/// Answers the request with its `Accept-Language` locale as [`current`], so every problem
+/// document is written in it where it is built (handlers' errors, the edge's refusals and the
+/// problems a scan answer carries per card); such answers say their language.
+pub(super) async fn scoped(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let locale = Locale::of_request(request.headers());
+    let mut response = REQUEST_LOCALE.scope(locale, next.run(request)).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(locale.tag()),
+        );
+        headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+    }
+    response
+}
+
 /// The catalogue files of each locale, in [`Locale::index`] order: file name and text.
 pub const SOURCES: [[(&str, &str); 3]; 3] = [
     catalogue_files!("en"),

@@ -224,7 +224,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(axum::middleware::from_fn(error::localize_problems))
+        // Outside `problems_only`, so the problems it writes for the edge are in the locale too.
+        .layer(axum::middleware::from_fn(locale::scoped))
         .layer(axum::middleware::from_fn(error::problems_only))
         .layer(ops::HttpMetricsLayer)
         .layer(axum::middleware::from_fn(edge::refuse_control_characters))

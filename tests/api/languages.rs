@@ -13,6 +13,7 @@ on_both_databases!(
     an_invalid_language_tag_is_refused_with_its_own_code,
     another_organizations_admin_cannot_set_its_language,
     problem_titles_follow_accept_language_while_the_code_stays,
+    the_edges_own_refusals_are_titled_in_the_readers_language_too,
 );
 
 /// The printable card the library draws for `text` with these names in language `tag`.
@@ -69,16 +70,7 @@ async fn an_organization_in_taiwan_prints_traditional_forms_and_footer(backend: 
         return;
     };
     let org_name = "臺灣積體電路製造股份有限公司";
-    let org = app.create_org(&app.operator, org_name).await.expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let admin = app
-        .create_token(&app.operator, org, json!({ "role": "admin" }))
-        .await
-        .expect(201)["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (org, admin) = app.org_with_admin(org_name).await;
     let member = app
         .create_member(
             &admin,
@@ -256,4 +248,28 @@ async fn problem_titles_follow_accept_language_while_the_code_stays(backend: Bac
     assert_eq!(missing.status, 404);
     assert_eq!(missing.problem_code(), "not_found");
     assert_eq!(missing.json["title"], "未找到");
+}
+
+async fn the_edges_own_refusals_are_titled_in_the_readers_language_too(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    // A body over the import's limit is refused before any handler runs.
+    let answer = app
+        .client
+        .post(format!("{}/v1/orgs/{org}/members/import", app.base))
+        .bearer_auth(&admin)
+        .header("accept-language", "zh-TW")
+        .header("content-type", "text/csv")
+        .body(vec![b'a'; 3 << 20])
+        .send()
+        .await
+        .expect("request");
+    let answer = TestApp::read(answer).await;
+
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.problem_code(), "body_too_large");
+    assert_eq!(answer.json["title"], "要求內容過大");
+    assert_eq!(answer.headers["content-language"], "zh-TW");
 }
