@@ -420,20 +420,22 @@ impl SigninFailure {
         }
     }
 
-    /// What the person is told (no secrets, nothing from the token but the claim's name).
-    pub fn message(&self) -> String {
+    /// The catalogue message the person is told (`signin-failed-<code>`; one for every token
+    /// check, since which check failed helps an attacker more than the person).
+    pub fn message_id(&self) -> String {
         match self {
-            Self::NotConfigured => "This organization has no single sign-on. Ask your admin for a sign-in link.".into(),
-            Self::UnknownState => "This sign-in is unknown, was already used or took too long. Start again from the sign-in page.".into(),
-            Self::OtherBrowser => "This sign-in was started in another browser. Start again from the sign-in page, in this browser.".into(),
-            Self::ProviderError { error } => format!("Your organization's sign-in service refused the sign-in ({error})."),
-            Self::ProviderUnreachable => "Your organization's sign-in service did not answer in time. Try again in a moment; if it keeps failing, tell your admin.".into(),
-            Self::ProviderInvalid { .. } => "Your organization's sign-in service gave an answer namecard cannot use. Tell your admin: the single sign-on settings may be wrong.".into(),
-            Self::TokenRejected(_) => "The sign-in could not be verified, so nobody was signed in. Start again; if it keeps failing, tell your admin.".into(),
-            Self::ClaimMissing { claim } => format!("Your organization's sign-in service did not say who you are (no verified \"{claim}\"). Tell your admin."),
-            Self::UnknownMember => "You signed in, but you are not a member of this organization in namecard. Ask your admin to add you.".into(),
-            Self::MemberInactive { .. } => "Your membership in this organization has been deactivated.".into(),
-            Self::AmbiguousMember => "Several members of this organization match your sign-in. Ask your admin to fix the directory.".into(),
+            Self::TokenRejected(_) => "signin-failed-oidc_token".to_owned(),
+            other => format!("signin-failed-{}", other.code()),
+        }
+    }
+
+    /// The values the message names: the provider's error code or the missing claim's name
+    /// (no secrets, nothing else from the token).
+    pub fn message_values(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::ProviderError { error } => vec![("error", error.clone())],
+            Self::ClaimMissing { claim } => vec![("claim", claim.clone())],
+            _ => Vec::new(),
         }
     }
 

@@ -5,6 +5,8 @@
 //! code, never a half-made session.
 
 use super::extract::{Auth, Json, Path, Query};
+use super::locale::{self, Locale};
+use super::pages::MessagePage;
 use super::{ApiError, AppState};
 use crate::domain::oidc::{
     self, ClaimName, ClientId, ClientSecret, Issuer, MatchOn, Provider, ProviderLabel,
@@ -18,6 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use fluent_bundle::FluentArgs;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -206,7 +209,11 @@ async fn find_provider(
 }
 
 /// Sends the browser to the organization's provider, with the attempt's cookie.
-async fn start(State(state): State<AppState>, Path(org): Path<OrgId>) -> Response {
+async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(org): Path<OrgId>,
+) -> Response {
     let oidc = &state.services.oidc;
     match oidc.start(org).await {
         Ok(started) => {
@@ -216,7 +223,7 @@ async fn start(State(state): State<AppState>, Path(org): Path<OrgId>) -> Respons
             append_cookie(&mut response, &cookie);
             response
         }
-        Err(e) => failure_page(e),
+        Err(e) => failure_page(e, &headers),
     }
 }
 
@@ -239,7 +246,7 @@ async fn callback(
             append_cookie(&mut response, &cookie);
             response
         }
-        Err(e) => failure_page(e),
+        Err(e) => failure_page(e, &headers),
     };
     append_cookie(&mut response, &oidc::cleared_attempt_cookie(secure));
     response
@@ -267,21 +274,84 @@ fn append_cookie(response: &mut Response, cookie: &str) {
 }
 
 /// The sign-in error page: what happened, in words, and its stable code.
-fn failure_page(error: OidcError) -> Response {
+fn failure_page(error: OidcError, headers: &HeaderMap) -> Response {
+    let locale = Locale::of_page(headers);
+    let text = |id: &str, args: Option<&FluentArgs<'_>>| {
+        locale::message(locale, id, args).unwrap_or_else(|| id.to_owned())
+    };
     let (status, code, message) = match error {
-        OidcError::Failure(f) => (
-            StatusCode::from_u16(f.status()).unwrap_or(StatusCode::BAD_REQUEST),
-            f.code(),
-            f.message(),
-        ),
+        OidcError::Failure(f) => {
+            let mut args = FluentArgs::new();
+            for (name, value) in f.message_values() {
+                args.set(name, value);
+            }
+            (
+                StatusCode::from_u16(f.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                f.code(),
+                text(&f.message_id(), Some(&args)),
+            )
+        }
         OidcError::Store(e) => {
             let api = ApiError::from(e);
             (
                 api.status(),
                 api.code(),
-                "namecard could not finish the sign-in just now. Try again in a moment.".to_owned(),
+                text("signin-failed-unavailable", None),
             )
         }
     };
-    super::pages::message_page(status, "Sign-in failed", code, &message)
+    let page = MessagePage {
+        locale,
+        title: &text("signin-failed-title", None),
+        code,
+        message: &message,
+        code_label: &text("signin-failed-code", None),
+        back: &text("signin-failed-back", None),
+    };
+    super::pages::message_page(status, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::MemberId;
+    use crate::domain::oidc::{SigninFailure, TokenRejection};
+
+    #[test]
+    fn every_sign_in_failure_has_its_words_in_every_language() {
+        let failures = [
+            SigninFailure::NotConfigured,
+            SigninFailure::UnknownState,
+            SigninFailure::OtherBrowser,
+            SigninFailure::ProviderError {
+                error: "access_denied".into(),
+            },
+            SigninFailure::ProviderUnreachable,
+            SigninFailure::ProviderInvalid {
+                what: "json".into(),
+            },
+            SigninFailure::TokenRejected(TokenRejection::Expired),
+            SigninFailure::ClaimMissing {
+                claim: "email".into(),
+            },
+            SigninFailure::UnknownMember,
+            SigninFailure::MemberInactive {
+                member: MemberId::new(1),
+            },
+            SigninFailure::AmbiguousMember,
+        ];
+        for locale in Locale::ALL {
+            for failure in &failures {
+                let mut args = FluentArgs::new();
+                for (name, value) in failure.message_values() {
+                    args.set(name, value);
+                }
+                let text = locale::message(locale, &failure.message_id(), Some(&args));
+                let text = text.unwrap_or_else(|| panic!("{} in {}", failure.code(), locale.tag()));
+                for (_, value) in failure.message_values() {
+                    assert!(text.contains(&value), "{text} names {value}");
+                }
+            }
+        }
+    }
 }

@@ -280,10 +280,29 @@ async fn catalogue(AxumPath(file): AxumPath<String>, headers: HeaderMap) -> Resp
 
 /// A page for people that says what went wrong, with its stable `code` (the sign-in error
 /// page): static HTML under the pages' policy, every value escaped, no script.
-pub(super) fn message_page(status: StatusCode, title: &str, code: &str, message: &str) -> Response {
-    let (title, code, message) = (escape_html(title), escape_html(code), escape_html(message));
+/// The words of a server-written page that says why something did not work, already in the
+/// reader's language.
+pub(super) struct MessagePage<'a> {
+    pub locale: Locale,
+    pub title: &'a str,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub code_label: &'a str,
+    pub back: &'a str,
+}
+
+pub(super) fn message_page(status: StatusCode, page: &MessagePage<'_>) -> Response {
+    let lang = page.locale.tag();
+    let [title, code, message, code_label, back] = [
+        page.title,
+        page.code,
+        page.message,
+        page.code_label,
+        page.back,
+    ]
+    .map(escape_html);
     let html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} · namecard</title>\n\
          <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\n\
@@ -293,8 +312,8 @@ pub(super) fn message_page(status: StatusCode, title: &str, code: &str, message:
          </div></header>\n<main id=\"main\" class=\"main\" data-code=\"{code}\">\n\
          <div class=\"page-head\"><h1>{title}</h1></div>\n<section class=\"panel\">\n\
          <p id=\"problem-message\">{message}</p>\n\
-         <p class=\"small muted\">Code: <code id=\"problem-code\">{code}</code></p>\n\
-         <p><a href=\"/signin\">Back to sign-in</a></p>\n</section>\n</main>\n</body>\n</html>\n"
+         <p class=\"small muted\">{code_label} <code id=\"problem-code\">{code}</code></p>\n\
+         <p><a href=\"/signin\">{back}</a></p>\n</section>\n</main>\n</body>\n</html>\n"
     );
     (
         status,

@@ -14,6 +14,8 @@ on_both_databases!(
     another_organizations_admin_cannot_set_its_language,
     problem_titles_follow_accept_language_while_the_code_stays,
     the_edges_own_refusals_are_titled_in_the_readers_language_too,
+    a_team_codes_poster_is_drawn_in_the_organizations_language,
+    the_sign_in_error_page_is_written_in_the_readers_language,
 );
 
 /// The printable card the library draws for `text` with these names in language `tag`.
@@ -272,4 +274,117 @@ async fn the_edges_own_refusals_are_titled_in_the_readers_language_too(backend: 
     assert_eq!(answer.problem_code(), "body_too_large");
     assert_eq!(answer.json["title"], "要求內容過大");
     assert_eq!(answer.headers["content-language"], "zh-TW");
+}
+
+async fn a_team_codes_poster_is_drawn_in_the_organizations_language(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let org_name = "臺灣積體電路製造股份有限公司";
+    let (org, admin) = app.org_with_admin(org_name).await;
+    let member = app
+        .create_member(
+            &admin,
+            org,
+            json!({ "display_name": "王喆", "employee_id": "T1" }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.update_org(&admin, org, json!({ "lang": "zh-Hant-TW" }))
+        .await
+        .expect(200);
+    let way = app
+        .post(
+            &format!("/v1/orgs/{org}/contact-ways"),
+            Some(&admin),
+            json!({ "name": "業務團隊", "members": [member] }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+
+    let poster = app
+        .get(
+            &format!("/v1/orgs/{org}/contact-ways/{way}/poster.png"),
+            Some(&admin),
+        )
+        .await;
+
+    assert_eq!(poster.status, 200);
+    let read = namecard::scan::decode_photo(&poster.bytes, &namecard::scan::ScanLimits::default())
+        .expect("the poster's code reads");
+    let text = &read.codes[0].text;
+    let face = |tag: &str| {
+        let face =
+            CardFace::with_scan_prompt("業務團隊", None, org_name, Lang::parse(tag).unwrap());
+        qr::printable_png(&face, &QrMatrix::encode(text, Ecc::M).unwrap()).unwrap()
+    };
+    assert!(
+        poster.bytes == face("zh-Hant-TW"),
+        "the poster is drawn in Taiwan's forms, with 掃碼加我 under the code"
+    );
+    assert!(poster.bytes != face("zh-Hans"));
+    assert!(poster.bytes != face("en"));
+}
+
+/// A page of the sign-in flow, opened with these request headers.
+async fn sign_in_page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut request = app.client.get(format!("{}{path}", app.base));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let resp = request.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.expect("a page"))
+}
+
+async fn the_sign_in_error_page_is_written_in_the_readers_language(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, _admin) = app.org_with_admin("Acme Robotics").await;
+    let replayed = "/auth/oidc/callback?state=not-an-attempt&code=x";
+
+    let (status, traditional) = sign_in_page(&app, replayed, &[("accept-language", "zh-TW")]).await;
+    let (_, simplified) = sign_in_page(
+        &app,
+        replayed,
+        &[("accept-language", "zh-TW"), ("cookie", "nc_locale=zh-CN")],
+    )
+    .await;
+    let (_, english) = sign_in_page(&app, replayed, &[]).await;
+    let (unconfigured_status, unconfigured) = sign_in_page(
+        &app,
+        &format!("/auth/oidc/{org}/start"),
+        &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")],
+    )
+    .await;
+
+    assert_eq!(status, 400);
+    assert!(
+        traditional.contains(r#"<html lang="zh-TW">"#),
+        "{traditional}"
+    );
+    assert!(traditional.contains("<h1>登入失敗</h1>"), "{traditional}");
+    assert!(traditional.contains("請從登入頁重新開始"), "{traditional}");
+    assert!(traditional.contains("返回登入頁"), "{traditional}");
+    assert!(
+        traditional.contains(r#"<code id="problem-code">oidc_unknown_state</code>"#),
+        "the code stays the same in every language"
+    );
+    assert!(
+        simplified.contains("<h1>登录失败</h1>") && simplified.contains("请从登录页重新开始"),
+        "the language switch's cookie wins over Accept-Language: {simplified}"
+    );
+    assert!(english.contains(r#"<html lang="en">"#) && english.contains("<h1>Sign-in failed</h1>"));
+    assert!(english.contains("Start again from the sign-in page."));
+    assert_eq!(unconfigured_status, 404);
+    assert!(
+        unconfigured.contains("该组织未设置单点登录")
+            && unconfigured.contains("oidc_not_configured"),
+        "{unconfigured}"
+    );
 }

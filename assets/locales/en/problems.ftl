@@ -99,3 +99,21 @@ problem-department_has_children = Department has departments under it
 problem-department_too_deep = Departments nested too deep
 problem-too_many_departments = Too many departments
 problem-no_parent_department = Parent department not found
+
+## The page a single sign-on that did not sign anyone in ends on (server-written).
+
+signin-failed-title = Sign-in failed
+signin-failed-code = Code:
+signin-failed-back = Back to sign-in
+signin-failed-oidc_not_configured = This organization has no single sign-on. Ask your admin for a sign-in link.
+signin-failed-oidc_unknown_state = This sign-in is unknown, was already used or took too long. Start again from the sign-in page.
+signin-failed-oidc_other_browser = This sign-in was started in another browser. Start again from the sign-in page, in this browser.
+signin-failed-oidc_provider_error = Your organization's sign-in service refused the sign-in ({ $error }).
+signin-failed-oidc_provider_unreachable = Your organization's sign-in service did not answer in time. Try again in a moment; if it keeps failing, tell your admin.
+signin-failed-oidc_provider_invalid = Your organization's sign-in service gave an answer namecard cannot use. Tell your admin: the single sign-on settings may be wrong.
+signin-failed-oidc_token = The sign-in could not be verified, so nobody was signed in. Start again; if it keeps failing, tell your admin.
+signin-failed-oidc_claim_missing = Your organization's sign-in service did not say who you are (no verified "{ $claim }"). Tell your admin.
+signin-failed-oidc_unknown_member = You signed in, but you are not a member of this organization in namecard. Ask your admin to add you.
+signin-failed-oidc_member_inactive = Your membership in this organization has been deactivated.
+signin-failed-oidc_ambiguous_member = Several members of this organization match your sign-in. Ask your admin to fix the directory.
+signin-failed-unavailable = namecard could not finish the sign-in just now. Try again in a moment.

@@ -98,3 +98,21 @@ problem-department_has_children = 该部门下还有子部门
 problem-department_too_deep = 部门层级过深
 problem-too_many_departments = 部门过多
 problem-no_parent_department = 未找到上级部门
+
+## The page a single sign-on that did not sign anyone in ends on (server-written).
+
+signin-failed-title = 登录失败
+signin-failed-code = 代码：
+signin-failed-back = 返回登录页
+signin-failed-oidc_not_configured = 该组织未设置单点登录。请向管理员索取登录链接。
+signin-failed-oidc_unknown_state = 这次登录无法识别、已被使用或耗时过长。请从登录页重新开始。
+signin-failed-oidc_other_browser = 这次登录是在另一个浏览器中开始的。请在当前浏览器中从登录页重新开始。
+signin-failed-oidc_provider_error = 贵组织的登录服务拒绝了这次登录（{ $error }）。
+signin-failed-oidc_provider_unreachable = 贵组织的登录服务未能及时响应。请稍后再试；如果一直失败，请告知管理员。
+signin-failed-oidc_provider_invalid = 贵组织的登录服务返回了 namecard 无法使用的应答。请告知管理员：单点登录设置可能有误。
+signin-failed-oidc_token = 无法验证这次登录，因此没有登录任何人。请重新开始；如果一直失败，请告知管理员。
+signin-failed-oidc_claim_missing = 贵组织的登录服务没有说明你是谁（缺少已验证的“{ $claim }”）。请告知管理员。
+signin-failed-oidc_unknown_member = 你已登录，但你不是 namecard 中该组织的成员。请管理员添加你。
+signin-failed-oidc_member_inactive = 你在该组织的成员身份已被停用。
+signin-failed-oidc_ambiguous_member = 该组织有多名成员与你的登录信息相符。请管理员修正通讯录。
+signin-failed-unavailable = namecard 暂时无法完成登录。请稍后再试。

@@ -98,3 +98,21 @@ problem-department_has_children = 此部門下還有子部門
 problem-department_too_deep = 部門層級過深
 problem-too_many_departments = 部門過多
 problem-no_parent_department = 找不到上層部門
+
+## The page a single sign-on that did not sign anyone in ends on (server-written).
+
+signin-failed-title = 登入失敗
+signin-failed-code = 代碼：
+signin-failed-back = 返回登入頁
+signin-failed-oidc_not_configured = 此組織未設定單一登入。請向管理員索取登入連結。
+signin-failed-oidc_unknown_state = 這次登入無法辨識、已被使用或耗時過久。請從登入頁重新開始。
+signin-failed-oidc_other_browser = 這次登入是在另一個瀏覽器中開始的。請在目前的瀏覽器中從登入頁重新開始。
+signin-failed-oidc_provider_error = 貴組織的登入服務拒絕了這次登入（{ $error }）。
+signin-failed-oidc_provider_unreachable = 貴組織的登入服務未能及時回應。請稍後再試；如果持續失敗，請告知管理員。
+signin-failed-oidc_provider_invalid = 貴組織的登入服務傳回了 namecard 無法使用的回應。請告知管理員：單一登入設定可能有誤。
+signin-failed-oidc_token = 無法驗證這次登入，因此沒有登入任何人。請重新開始；如果持續失敗，請告知管理員。
+signin-failed-oidc_claim_missing = 貴組織的登入服務沒有說明你是誰（缺少已驗證的「{ $claim }」）。請告知管理員。
+signin-failed-oidc_unknown_member = 你已登入，但你不是 namecard 中此組織的成員。請管理員新增你。
+signin-failed-oidc_member_inactive = 你在此組織的成員身分已被停用。
+signin-failed-oidc_ambiguous_member = 此組織有多名成員與你的登入資訊相符。請管理員修正通訊錄。
+signin-failed-unavailable = namecard 暫時無法完成登入。請稍後再試。
