@@ -7,7 +7,7 @@
 // browser has it, else the vendored zxing-wasm) or pasted, and verified by verify-core.js. Every
 // value from a card or a document is put into the page as text.
 import { detector } from "/assets/qr-detector.js";
-import { t, translateStatic } from "/assets/l10n.js";
+import { t, translateStatic, dateTimes } from "/assets/l10n.js";
 import {
   loadKeyset, loadList, updateList, verifyCard, documentErrorOutput,
 } from "/assets/verify-core.js";
@@ -140,7 +140,8 @@ function ago(ms) {
 const time = (unix) => {
   const n = Number(unix);
   if (!Number.isSafeInteger(n) || n > 253402300799) return String(unix);
-  return new Date(n * 1000).toISOString().replace(".000Z", "Z");
+  // As the reader's language writes a date and time, in the device's time zone.
+  return dateTimes.format(new Date(n * 1000));
 };
 
 function showFreshness() {

@@ -392,6 +392,79 @@ async fn after_one_online_visit_the_page_verifies_with_the_server_stopped_and_th
     b.screenshot("offline").await;
 }
 
+/// The verifier opened by a browser in `locale` on a card of a Chinese-speaking organization:
+/// every word of its answer in that language, the card's own names as signed.
+async fn the_verifier_reads_in(locale: &str, org_name: &str, person: &str, words: [&str; 3]) {
+    let [keys_of, valid, not_valid] = words;
+    let Some(b) = browser(&[
+        format!("--lang={locale}"),
+        format!("--accept-lang={locale}"),
+    ])
+    .await
+    else {
+        return;
+    };
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin(org_name).await;
+    let (_, member) = app.member_with_token(&admin, org, person, "E1").await;
+    let card = app
+        .post("/v1/me/card", Some(&member), json!({}))
+        .await
+        .expect(201);
+    let text = card["text"].as_str().unwrap().to_owned();
+
+    b.open_verify(&app.base).await;
+    let lang = b
+        .eval("return document.documentElement.lang;", vec![])
+        .await;
+    let keys = b.text_of("#keys-status").await;
+    let mut tampered = text.clone().into_bytes();
+    let at = tampered.len() - 10;
+    tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
+    let (refused, _) = b.verify_text(&String::from_utf8(tampered).unwrap()).await;
+    let refusal = b.text_of("#verdict").await;
+    let verdict = b.verify_text(&text).await;
+    let said = b.text_of("#verdict").await;
+    let fields = b.text_of("#fields").await;
+
+    assert_eq!(lang, json!(locale));
+    assert!(keys.contains(keys_of), "{keys}");
+    assert!(!keys.contains("Keys of"), "{keys}");
+    assert_eq!(refused, "invalid");
+    assert!(refusal.contains(not_valid), "{refusal}");
+    assert_eq!(verdict, ("valid".into(), String::new()));
+    assert!(said.contains(valid), "{said}");
+    assert!(
+        fields.contains(person) && fields.contains(org_name),
+        "{fields}"
+    );
+    b.screenshot(&format!("valid-{locale}")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_in_china_reads_the_verifier_in_simplified_chinese() {
+    the_verifier_reads_in(
+        "zh-CN",
+        "深圳前海科技有限公司",
+        "张伟明",
+        ["的密钥：共", "有效", "无效"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_in_taiwan_reads_the_verifier_in_traditional_chinese() {
+    the_verifier_reads_in(
+        "zh-TW",
+        "臺灣積體電路製造股份有限公司",
+        "王喆 陳昇",
+        ["的金鑰：共", "有效", "無效"],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_scans_a_printed_card_live_from_the_camera() {
     if chromedriver().is_none() || !Path::new(CHROMIUM).is_file() {
