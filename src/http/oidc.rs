@@ -280,17 +280,11 @@ fn failure_page(error: OidcError, headers: &HeaderMap) -> Response {
         locale::message(locale, id, args).unwrap_or_else(|| id.to_owned())
     };
     let (status, code, message) = match error {
-        OidcError::Failure(f) => {
-            let mut args = FluentArgs::new();
-            for (name, value) in f.message_values() {
-                args.set(name, value);
-            }
-            (
-                StatusCode::from_u16(f.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                f.code(),
-                text(&f.message_id(), Some(&args)),
-            )
-        }
+        OidcError::Failure(f) => (
+            StatusCode::from_u16(f.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            f.code(),
+            failure_message(locale, &f).unwrap_or_else(|| f.message_id()),
+        ),
         OidcError::Store(e) => {
             let api = ApiError::from(e);
             (
@@ -309,6 +303,16 @@ fn failure_page(error: OidcError, headers: &HeaderMap) -> Response {
         back: &text("signin-failed-back", None),
     };
     super::pages::message_page(status, &page)
+}
+
+/// What the page tells the person about `failure`, in `locale`; `None` if the catalogue lacks
+/// its message (a build whose tests did not pass).
+fn failure_message(locale: Locale, failure: &oidc::SigninFailure) -> Option<String> {
+    let mut args = FluentArgs::new();
+    for (name, value) in failure.message_values() {
+        args.set(name, value);
+    }
+    locale::message(locale, &failure.message_id(), Some(&args))
 }
 
 #[cfg(test)]
@@ -342,12 +346,8 @@ mod tests {
         ];
         for locale in Locale::ALL {
             for failure in &failures {
-                let mut args = FluentArgs::new();
-                for (name, value) in failure.message_values() {
-                    args.set(name, value);
-                }
-                let text = locale::message(locale, &failure.message_id(), Some(&args));
-                let text = text.unwrap_or_else(|| panic!("{} in {}", failure.code(), locale.tag()));
+                let text = failure_message(locale, failure)
+                    .unwrap_or_else(|| panic!("{} in {}", failure.code(), locale.tag()));
                 for (_, value) in failure.message_values() {
                     assert!(text.contains(&value), "{text} names {value}");
                 }

@@ -278,8 +278,6 @@ async fn catalogue(AxumPath(file): AxumPath<String>, headers: HeaderMap) -> Resp
     revalidated(&headers, etag, "application/json; charset=utf-8", body)
 }
 
-/// A page for people that says what went wrong, with its stable `code` (the sign-in error
-/// page): static HTML under the pages' policy, every value escaped, no script.
 /// The words of a server-written page that says why something did not work, already in the
 /// reader's language.
 pub(super) struct MessagePage<'a> {
@@ -291,6 +289,8 @@ pub(super) struct MessagePage<'a> {
     pub back: &'a str,
 }
 
+/// A page for people that says what went wrong, with its stable `code` (the sign-in error
+/// page): static HTML under the pages' policy, every value escaped, no script.
 pub(super) fn message_page(status: StatusCode, page: &MessagePage<'_>) -> Response {
     let lang = page.locale.tag();
     let [title, code, message, code_label, back] = [

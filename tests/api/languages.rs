@@ -19,8 +19,8 @@ on_both_databases!(
 );
 
 /// The printable card the library draws for `text` with these names in language `tag`.
-fn drawn(text: &str, name: &str, title: &str, org: &str, tag: &str) -> Vec<u8> {
-    let face = CardFace::with_scan_prompt(name, Some(title), org, Lang::parse(tag).unwrap());
+fn drawn(text: &str, name: &str, title: Option<&str>, org: &str, tag: &str) -> Vec<u8> {
+    let face = CardFace::with_scan_prompt(name, title, org, Lang::parse(tag).unwrap());
     let matrix = QrMatrix::encode(text, Ecc::M).unwrap();
     qr::printable_png(&face, &matrix).unwrap()
 }
@@ -125,11 +125,11 @@ async fn an_organization_in_taiwan_prints_traditional_forms_and_footer(backend: 
     let text = card["text"].as_str().unwrap();
     let (name, title) = ("王喆 陳昇", "資深工程師");
     assert!(
-        printed.bytes == drawn(text, name, title, org_name, "zh-Hant-TW"),
+        printed.bytes == drawn(text, name, Some(title), org_name, "zh-Hant-TW"),
         "the card is drawn in Taiwan's forms, with 掃碼加我 under the code"
     );
     assert!(
-        printed.bytes != drawn(text, name, title, org_name, "zh-Hans"),
+        printed.bytes != drawn(text, name, Some(title), org_name, "zh-Hans"),
         "not in the Simplified forms and footer"
     );
     assert!(
@@ -282,16 +282,7 @@ async fn a_team_codes_poster_is_drawn_in_the_organizations_language(backend: Bac
     };
     let org_name = "臺灣積體電路製造股份有限公司";
     let (org, admin) = app.org_with_admin(org_name).await;
-    let member = app
-        .create_member(
-            &admin,
-            org,
-            json!({ "display_name": "王喆", "employee_id": "T1" }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let (member, _) = app.member_with_token(&admin, org, "王喆", "T1").await;
     app.update_org(&admin, org, json!({ "lang": "zh-Hant-TW" }))
         .await
         .expect(200);
@@ -317,11 +308,7 @@ async fn a_team_codes_poster_is_drawn_in_the_organizations_language(backend: Bac
     let read = namecard::scan::decode_photo(&poster.bytes, &namecard::scan::ScanLimits::default())
         .expect("the poster's code reads");
     let text = &read.codes[0].text;
-    let face = |tag: &str| {
-        let face =
-            CardFace::with_scan_prompt("業務團隊", None, org_name, Lang::parse(tag).unwrap());
-        qr::printable_png(&face, &QrMatrix::encode(text, Ecc::M).unwrap()).unwrap()
-    };
+    let face = |tag: &str| drawn(text, "業務團隊", None, org_name, tag);
     assert!(
         poster.bytes == face("zh-Hant-TW"),
         "the poster is drawn in Taiwan's forms, with 掃碼加我 under the code"

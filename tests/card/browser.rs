@@ -300,12 +300,15 @@ async fn the_browser_verifier_agrees_with_the_vectors_and_the_cli_on_every_case(
     );
 }
 
-/// A member of a fresh organization with their card: `(card text, printable PNG bytes)`.
+/// Ada Lovelace of a fresh Acme Robotics with her card: `(card text, printable PNG bytes)`.
 async fn member_card(app: &TestApp) -> (String, Vec<u8>) {
-    let (org, admin) = app.org_with_admin("Acme Robotics").await;
-    let (_, member) = app
-        .member_with_token(&admin, org, "Ada Lovelace", "E1")
-        .await;
+    card_of(app, "Acme Robotics", "Ada Lovelace").await
+}
+
+/// `person` of a fresh organization `org_name` with their card: `(card text, printable PNG)`.
+async fn card_of(app: &TestApp, org_name: &str, person: &str) -> (String, Vec<u8>) {
+    let (org, admin) = app.org_with_admin(org_name).await;
+    let (_, member) = app.member_with_token(&admin, org, person, "E1").await;
     let card = app
         .post("/v1/me/card", Some(&member), json!({}))
         .await
@@ -313,6 +316,14 @@ async fn member_card(app: &TestApp) -> (String, Vec<u8>) {
     let png = app.get("/v1/me/card/printable", Some(&member)).await;
     assert_eq!(png.status, 200);
     (card["text"].as_str().unwrap().to_owned(), png.bytes)
+}
+
+/// `text` with one character of its signature changed.
+fn tampered(text: &str) -> String {
+    let mut tampered = text.as_bytes().to_vec();
+    let at = tampered.len() - 10;
+    tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
+    String::from_utf8(tampered).expect("card text is ASCII")
 }
 
 /// Waits until the page's service worker controls it and has saved its files.
@@ -379,10 +390,7 @@ async fn after_one_online_visit_the_page_verifies_with_the_server_stopped_and_th
     assert!(b.text_of("#list-status").await.contains("Revocation list"));
     assert_eq!(b.verify_text(&text).await, ("valid".into(), String::new()));
     assert!(b.text_of("#fields").await.contains("Ada Lovelace"));
-    let mut tampered = text.clone().into_bytes();
-    let at = tampered.len() - 10;
-    tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
-    let (result, reason) = b.verify_text(&String::from_utf8(tampered).unwrap()).await;
+    let (result, reason) = b.verify_text(&tampered(&text)).await;
     assert_eq!(result, "invalid");
     assert!(
         ["bad_signature", "malformed"].contains(&reason.as_str()),
@@ -407,23 +415,14 @@ async fn the_verifier_reads_in(locale: &str, org_name: &str, person: &str, words
     let Some(app) = spawn_app(Backend::Sqlite).await else {
         return;
     };
-    let (org, admin) = app.org_with_admin(org_name).await;
-    let (_, member) = app.member_with_token(&admin, org, person, "E1").await;
-    let card = app
-        .post("/v1/me/card", Some(&member), json!({}))
-        .await
-        .expect(201);
-    let text = card["text"].as_str().unwrap().to_owned();
+    let (text, _) = card_of(&app, org_name, person).await;
 
     b.open_verify(&app.base).await;
     let lang = b
         .eval("return document.documentElement.lang;", vec![])
         .await;
     let keys = b.text_of("#keys-status").await;
-    let mut tampered = text.clone().into_bytes();
-    let at = tampered.len() - 10;
-    tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
-    let (refused, _) = b.verify_text(&String::from_utf8(tampered).unwrap()).await;
+    let (refused, _) = b.verify_text(&tampered(&text)).await;
     let refusal = b.text_of("#verdict").await;
     let verdict = b.verify_text(&text).await;
     let said = b.text_of("#verdict").await;
@@ -439,6 +438,10 @@ async fn the_verifier_reads_in(locale: &str, org_name: &str, person: &str, words
     assert!(
         fields.contains(person) && fields.contains(org_name),
         "{fields}"
+    );
+    assert!(
+        fields.contains("年") && !fields.contains("Z 至"),
+        "the validity span is written as the reader's language writes dates: {fields}"
     );
     b.screenshot(&format!("valid-{locale}")).await;
 }
