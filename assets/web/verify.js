@@ -242,7 +242,7 @@ function show(out) {
     row(dl, t('verify-field-valid'), t('verify-valid-span', { from: time(c.not_before), to: time(c.expires_at) }));
     row(dl, t('verify-field-channel'), c.channel);
     if (c.one_time) row(dl, t('verify-field-one-time'), t('verify-yes'));
-    row(dl, t('verify-field-key'), `${out.key.kid} (${out.key.status})`);
+    row(dl, t('verify-field-key'), t(out.key.status === 'active' ? 'verify-key-active' : 'verify-key-retired', { kid: out.key.kid }));
     const asOf = { number: out.list ? String(out.list.number) : '', issued: out.list ? time(out.list.issued_at) : '' };
     row(dl, t('verify-field-status'), out.list
       ? t(out.list.stale ? 'verify-status-overdue' : 'verify-status', asOf)
