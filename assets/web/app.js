@@ -6,7 +6,7 @@
 // or textContent, never as HTML, and never as a URL: a card whose name is "<script>" or
 // "javascript:..." shows those characters and nothing else.
 
-import { LOCALE, LOCALE_NAMES, chooseLocale, t, dateTimes, dates, monthDays } from '/assets/l10n.js';
+import { LOCALE, LOCALE_NAMES, chooseLocale, t, has, dateTimes, dates, monthDays } from '/assets/l10n.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -1839,6 +1839,13 @@ function adminCardsView() {
 // ---------------------------------------------------------------------------------------------
 // Admin: audit log
 
+/** An audit action in the reader's language; the code itself where an older entry holds one
+ * this version has no words for. */
+function actionLabel(action) {
+  const key = `audit-action-${action.replace(/[._]/g, '-')}`;
+  return has(key) ? t(key) : action;
+}
+
 function adminAuditView() {
   if (!needRole('admin')) return;
   const body = h('tbody');
@@ -1851,7 +1858,7 @@ function adminAuditView() {
       const entries = await api('GET', `/v1/orgs/${session.org_id}/audit?after=${after}&limit=${limit}`);
       body.append(...entries.map((e) => h('tr', {},
         h('td', { class: 'when', text: when(e.at) }), h('td', { class: 'who mono', text: e.actor }),
-        h('td', { class: 'what', text: e.action }), h('td', { class: 'target mono', text: e.target }),
+        h('td', { class: 'what', 'data-action': e.action, title: e.action, text: actionLabel(e.action) }), h('td', { class: 'target mono', text: e.target }),
         h('td', { class: 'detail mono', text: e.detail }))));
       if (entries.length > 0) after = entries[entries.length - 1].id;
       more.hidden = entries.length < limit;

@@ -57,6 +57,11 @@ export function t(key, args = {}) {
   return formatPattern(pattern, args);
 }
 
+/** Whether the catalogue has message `key` (for labels of codes an older entry may still hold). */
+export function has(key) {
+  return MESSAGES[key] !== undefined;
+}
+
 /** Writes every element marked `data-l10n="key"` in the page's language (static pages). */
 export function translateStatic(root = document) {
   for (const el of root.querySelectorAll('[data-l10n]')) el.textContent = t(el.dataset.l10n);

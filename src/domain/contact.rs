@@ -186,6 +186,24 @@ impl PolicyBlock {
             format!("the requester's organization {org_name} {why}")
         }
     }
+
+    /// [`Self::explain`] as a catalogue message: `policy-own`, `policy-owner` or
+    /// `policy-requester`, with the organization and the reason.
+    pub fn why(&self, org_name: &str, to_requester: bool) -> super::Why {
+        let own = (self.blocked_by == BlockedBy::RequesterOrganization) == to_requester;
+        let id = if own {
+            "policy-own"
+        } else if to_requester {
+            "policy-owner"
+        } else {
+            "policy-requester"
+        };
+        let reason = match self.reason {
+            BlockReason::ExternalContactsDisabled => "disabled",
+            BlockReason::NotAPartner => "partners_only",
+        };
+        super::Why::new(id, &[("org", &org_name), ("reason", &reason)])
+    }
 }
 
 /// One organization's side of a policy check.

@@ -210,7 +210,8 @@ impl Memberships {
                 "department_ids",
                 "invalid_field",
                 "at most 100 departments",
-            ));
+            )
+            .because("at-most-departments", &[("max", &100)]));
         }
         let mut sorted = ids.clone();
         sorted.sort_unstable();
@@ -220,7 +221,8 @@ impl Memberships {
                 "department_ids",
                 "invalid_field",
                 "a department is listed twice",
-            ));
+            )
+            .because("department-twice", &[]));
         }
         Ok(Self(sorted))
     }

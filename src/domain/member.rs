@@ -31,7 +31,8 @@ impl EmployeeId {
                 "employee_id",
                 "invalid_employee_id",
                 "must be 1 to 64 characters without spaces",
-            ));
+            )
+            .because("no-spaces", &[("max", &64)]));
         }
         Ok(Self(id.to_owned()))
     }
@@ -62,6 +63,7 @@ impl Mobile {
                 "invalid_phone",
                 "must be an E.164 number like +8613800138000",
             )
+            .because("phone", &[])
         };
         let digits = compact.strip_prefix('+').ok_or_else(invalid)?;
         if !(8..=15).contains(&digits.len())
@@ -97,6 +99,7 @@ impl Email {
                 "invalid_email",
                 "must be an e-mail address like ada@example.com",
             )
+            .because("email", &[])
         };
         let text = raw.trim();
         let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;

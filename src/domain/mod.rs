@@ -71,6 +71,26 @@ pub struct DomainError {
     pub code: &'static str,
     /// A human-readable explanation, safe to show to the caller.
     pub message: String,
+    /// The same explanation as a catalogue message, for answers in the reader's language.
+    pub why: Option<Why>,
+}
+
+/// An explanation as the string catalogues hold it: message `detail-<id>` of `problems.ftl` and
+/// the values it names. The domain says what went wrong; the edge says it in the reader's
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Why {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Why {
+    pub fn new(id: &'static str, args: &[(&'static str, &dyn std::fmt::Display)]) -> Self {
+        Self {
+            id,
+            args: args.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        }
+    }
 }
 
 impl DomainError {
@@ -84,6 +104,19 @@ impl DomainError {
             field,
             code,
             message: message.into(),
+            why: None,
+        }
+    }
+
+    /// The explanation's catalogue message ([`Why`]).
+    pub(crate) fn because(
+        self,
+        id: &'static str,
+        args: &[(&'static str, &dyn std::fmt::Display)],
+    ) -> Self {
+        Self {
+            why: Some(Why::new(id, args)),
+            ..self
         }
     }
 }
@@ -118,22 +151,40 @@ fn checked_text(
     max: usize,
     line_breaks: bool,
 ) -> Result<String, DomainError> {
-    let invalid = |message: String| Err(DomainError::new(field, "invalid_field", message));
+    let invalid = |message: String, why: Why| {
+        Err(DomainError {
+            why: Some(why),
+            ..DomainError::new(field, "invalid_field", message)
+        })
+    };
     if text.is_empty() {
-        return invalid("must not be empty".into());
+        return invalid("must not be empty".into(), Why::new("empty", &[]));
     }
     if text.chars().count() > max {
-        return invalid(format!("must be at most {max} characters"));
+        return invalid(
+            format!("must be at most {max} characters"),
+            Why::new("too-long", &[("max", &max)]),
+        );
     }
     if text
         .chars()
         .any(|c| c.is_control() && !(line_breaks && c == '\n'))
     {
-        return invalid(if line_breaks {
-            "must not contain control characters other than line breaks".into()
-        } else {
-            "must not contain control characters".into()
-        });
+        return invalid(
+            if line_breaks {
+                "must not contain control characters other than line breaks".into()
+            } else {
+                "must not contain control characters".into()
+            },
+            Why::new(
+                if line_breaks {
+                    "control-multiline"
+                } else {
+                    "control"
+                },
+                &[],
+            ),
+        );
     }
     Ok(text.to_owned())
 }
@@ -150,14 +201,17 @@ fn card_text(raw: &str, field: &'static str, max: usize) -> Result<String, Domai
         .find(|&c| crate::card::format::disguises_text(c))
     {
         None => Ok(text),
-        Some(c) => Err(DomainError::new(
-            field,
-            "invalid_field",
-            format!(
-                "must not contain U+{:04X}: invisible and text-reordering characters cannot be on a card",
-                u32::from(c)
-            ),
-        )),
+        Some(c) => {
+            let point = format!("U+{:04X}", u32::from(c));
+            Err(DomainError::new(
+                field,
+                "invalid_field",
+                format!(
+                    "must not contain {point}: invisible and text-reordering characters cannot be on a card"
+                ),
+            )
+            .because("disguising", &[("char", &point)]))
+        }
     }
 }
 

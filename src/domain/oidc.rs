@@ -50,7 +50,7 @@ impl Issuer {
     /// `invalid_issuer` when it is not such a URL.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let text = raw.trim();
-        let invalid = |why: &str| {
+        let invalid = |why: &str, id: &'static str| {
             DomainError::new(
                 "issuer",
                 "invalid_issuer",
@@ -58,19 +58,20 @@ impl Issuer {
                     "{why}: the issuer is the provider's https URL, e.g. https://login.microsoftonline.com/<tenant id>/v2.0"
                 ),
             )
+            .because(id, &[])
         };
-        let url = url::Url::parse(text).map_err(|_| invalid("not a URL"))?;
+        let url = url::Url::parse(text).map_err(|_| invalid("not a URL", "issuer-not-a-url"))?;
         if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-            return Err(invalid("no query, fragment or user name"));
+            return Err(invalid("no query, fragment or user name", "issuer-extras"));
         }
         if url.host().is_none() {
-            return Err(invalid("no host"));
+            return Err(invalid("no host", "issuer-no-host"));
         }
         if !secure_or_loopback(&url) {
-            return Err(invalid("must be https"));
+            return Err(invalid("must be https", "issuer-https"));
         }
         if text.len() > 500 {
-            return Err(invalid("at most 500 characters"));
+            return Err(invalid("at most 500 characters", "issuer-too-long"));
         }
         Ok(Self(text.to_owned()))
     }
@@ -113,7 +114,8 @@ fn token_text(raw: &str, field: &'static str, max: usize) -> Result<String, Doma
             field,
             "invalid_field",
             format!("must be 1 to {max} characters without spaces"),
-        ));
+        )
+        .because("no-spaces", &[("max", &max)]));
     }
     Ok(text.to_owned())
 }
@@ -150,7 +152,8 @@ impl ClientSecret {
                 "client_secret",
                 "invalid_field",
                 "must be 1 to 1024 characters",
-            ));
+            )
+            .because("length", &[("max", &1024)]));
         }
         Ok(Self(crate::seal::SecretBytes::new(
             text.as_bytes().to_vec(),

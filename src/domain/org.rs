@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use super::{DomainError, OrgId, text_type};
+use super::{DomainError, OrgId, Why, text_type};
 use crate::qr::Lang;
 
 text_type!(
@@ -33,7 +33,8 @@ impl Domain {
                 "domain",
                 "invalid_domain",
                 "must be a domain name like example.com",
-            ));
+            )
+            .because("domain", &[]));
         }
         Ok(Self(name))
     }
@@ -54,18 +55,33 @@ impl WebhookUrl {
     /// # Errors
     /// When it is not an absolute http(s) URL with a host, has credentials, or is over 2000 bytes.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let invalid = |why: &str| DomainError::new("url", "invalid_url", why.to_owned());
+        let invalid = |english: &str, why: Why| DomainError {
+            why: Some(why),
+            ..DomainError::new("url", "invalid_url", english.to_owned())
+        };
         let raw = raw.trim();
         if raw.len() > 2000 {
-            return Err(invalid("must be at most 2000 characters"));
+            return Err(invalid(
+                "must be at most 2000 characters",
+                Why::new("too-long", &[("max", &2000)]),
+            ));
         }
-        let url = url::Url::parse(raw).map_err(|e| invalid(&format!("not a URL: {e}")))?;
+        let url = url::Url::parse(raw).map_err(|e| {
+            invalid(
+                &format!("not a URL: {e}"),
+                Why::new("not-a-url", &[("error", &e)]),
+            )
+        })?;
         if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none_or(str::is_empty) {
-            return Err(invalid("must be an https:// or http:// URL with a host"));
+            return Err(invalid(
+                "must be an https:// or http:// URL with a host",
+                Why::new("url-scheme", &[]),
+            ));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid(
                 "must not carry credentials; the secret signs each delivery",
+                Why::new("url-credentials", &[]),
             ));
         }
         Ok(Self(url.to_string()))
@@ -89,7 +105,8 @@ impl WebhookUrl {
                 "points at a loopback, private, link-local or reserved address; the service \
                  delivers only to public addresses unless its operator sets \
                  webhook_private_addresses",
-            )),
+            )
+            .because("private-address", &[])),
             None => Ok(()),
         }
     }
@@ -185,7 +202,8 @@ impl ContactPolicy {
                 "policy",
                 "invalid_policy",
                 "must be disabled, partners_only or open",
-            )),
+            )
+            .because("policy", &[])),
         }
     }
 }
@@ -242,7 +260,10 @@ pub struct OrgPatch {
 /// # Errors
 /// `invalid_lang` when the tag is not well formed.
 pub fn parse_org_lang(tag: &str) -> Result<Lang, DomainError> {
-    Lang::parse(tag).map_err(|e| DomainError::new("lang", "invalid_lang", e.to_string()))
+    Lang::parse(tag).map_err(|e| {
+        DomainError::new("lang", "invalid_lang", e.to_string())
+            .because("lang", &[("tag", &format!("{:?}", e.tag()))])
+    })
 }
 
 /// The language of a new organization when its creator names none: most of the service's users

@@ -158,7 +158,8 @@ impl TransferPeriod {
                 "transfer_period_secs",
                 "invalid_field",
                 format!("must be 0 to {} seconds (30 days)", Self::MAX_SECS),
-            ))
+            )
+            .because("transfer-period", &[("max", &Self::MAX_SECS)]))
         }
     }
 
@@ -236,14 +237,6 @@ pub fn follow_successors(
         current = next;
     }
     None
-}
-
-/// The text a contact is shown: "Your contact at Acme is now Y".
-pub fn notice(t: &Transfer) -> String {
-    format!(
-        "Your contact at {} is now {}.",
-        t.from.organization.name, t.to.name
-    )
 }
 
 #[cfg(test)]

@@ -29,7 +29,9 @@ impl Channel {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         crate::card::format::check_channel(raw)
             .map(|()| Self(raw.to_owned()))
-            .map_err(|e| DomainError::new("channel", "invalid_field", e.to_string()))
+            .map_err(|e| {
+                DomainError::new("channel", "invalid_field", e.to_string()).because("channel", &[])
+            })
     }
 
     /// The tag.
@@ -106,18 +108,24 @@ impl Answerers {
     /// # Errors
     /// When it is empty, too long or names a member twice.
     pub fn parse(members: Vec<MemberId>) -> Result<Self, DomainError> {
-        let invalid = |m: &str| Err(DomainError::new("members", "invalid_field", m));
+        let invalid = |m: &str, why: &'static str| {
+            Err(DomainError::new("members", "invalid_field", m)
+                .because(why, &[("max", &Self::MAX)]))
+        };
         if members.is_empty() {
-            return invalid("a way needs at least one answering member");
+            return invalid(
+                "a way needs at least one answering member",
+                "way-needs-member",
+            );
         }
         if members.len() > Self::MAX {
-            return invalid("at most 100 answering members");
+            return invalid("at most 100 answering members", "way-too-many-members");
         }
         let mut sorted = members.clone();
         sorted.sort();
         sorted.dedup();
         if sorted.len() != members.len() {
-            return invalid("a member is named twice");
+            return invalid("a member is named twice", "member-twice");
         }
         Ok(Self(members))
     }

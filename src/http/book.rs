@@ -130,6 +130,10 @@ impl BookInput {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
                 format!("tags: at most {} per contact", BookPatch::MAX_TAGS),
+            )
+            .said(
+                "at-most",
+                &[("field", &"tags"), ("max", &BookPatch::MAX_TAGS)],
             ));
         }
         if patch.is_empty() {
@@ -137,7 +141,8 @@ impl BookInput {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
                 "nothing to change: send remark, note or tags",
-            ));
+            )
+            .said("nothing-to-change", &[]));
         }
         Ok(patch)
     }
@@ -207,6 +212,13 @@ pub(super) fn source(raw: Option<&str>) -> Result<Option<ContactSource>, ApiErro
                 "invalid_query",
                 "source: card, team_code, link, phone or transfer",
             )
+            .said(
+                "one-of",
+                &[
+                    ("field", &"source"),
+                    ("values", &"card, team_code, link, phone, transfer"),
+                ],
+            )
         })
     })
     .transpose()
@@ -222,7 +234,8 @@ pub(super) fn search_text(raw: Option<String>) -> Result<Option<String>, ApiErro
             StatusCode::BAD_REQUEST,
             "invalid_query",
             "q: at most 64 characters, no control characters",
-        ));
+        )
+        .said("search-text", &[("max", &64)]));
     }
     Ok(Some(text))
 }

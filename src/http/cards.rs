@@ -240,7 +240,8 @@ async fn bulk_cards(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
             "member_ids: 1 to 500 ids",
-        ));
+        )
+        .said("ids-range", &[("field", &"member_ids"), ("max", &500)]));
     }
     let cards = &state.services.cards;
     let zip = cards.printable_zip(&who, org, &body.member_ids).await?;

@@ -3,7 +3,7 @@
 
 use super::extract::{Auth, Json, Path, Query};
 use super::views::{ContactView, PartyView, RequestView};
-use super::{ApiError, AppState, page};
+use super::{ApiError, AppState, locale, page};
 use crate::domain::{
     ContactId, ContactWayId, Decision, Mobile, OrgId, Party, RequestId, RequestStatus, WebhookUrl,
 };
@@ -55,6 +55,7 @@ async fn refuse_announced_oversize(limit: usize, req: Request, next: Next) -> Re
             "body_too_large",
             format!("the body may be at most {limit} bytes"),
         )
+        .said("body-at-most", &[("limit", &limit)])
         .into_response();
     }
     next.run(req).await
@@ -185,13 +186,21 @@ fn card_answer(
     outcome: Outcome,
 ) -> (StatusCode, ScanAnswer) {
     let notice = match (&routed_from, &way) {
-        (Some(left), _) => Some(format!(
-            "{} has left {}; your request goes to {}.",
-            left.name, left.organization.name, owner.name
+        (Some(left), _) => Some(locale::say(
+            "notice-routed",
+            &[
+                ("left", &left.name),
+                ("org", &left.organization.name),
+                ("owner", &owner.name),
+            ],
         )),
-        (None, Some((_, team))) => Some(format!(
-            "{} of {} ({team}) will answer you.",
-            owner.name, owner.organization.name
+        (None, Some((_, team))) => Some(locale::say(
+            "notice-team",
+            &[
+                ("owner", &owner.name),
+                ("org", &owner.organization.name),
+                ("team", team),
+            ],
         )),
         (None, None) => None,
     };
@@ -302,9 +311,10 @@ impl<S: Send + Sync> FromRequest<S> for ScanBody {
             .unwrap_or("")
             .to_ascii_lowercase();
         if content_type.starts_with("multipart/form-data") {
-            let mut form = Multipart::from_request(req, state)
-                .await
-                .map_err(|r| ApiError::new(r.status(), "bad_request", r.body_text()))?;
+            let mut form = Multipart::from_request(req, state).await.map_err(|r| {
+                let error = r.body_text();
+                ApiError::new(r.status(), "bad_request", &error).said("body", &[("error", &error)])
+            })?;
             while let Some(field) = form.next_field().await.map_err(multipart_error)? {
                 if field.name() == Some("photo") {
                     return Ok(Self(ScanPayload::Photo(
@@ -316,7 +326,8 @@ impl<S: Send + Sync> FromRequest<S> for ScanBody {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
                 "the form has no `photo` file field",
-            ))
+            )
+            .said("no-photo-field", &[]))
         } else if content_type.starts_with("image/")
             || content_type.starts_with("application/octet-stream")
         {
@@ -351,7 +362,8 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     } else {
         "bad_request"
     };
-    ApiError::new(status, code, e.body_text())
+    let error = e.body_text();
+    ApiError::new(status, code, &error).said("body", &[("error", &error)])
 }
 
 /// Admits the upload, then reads its body and scans it: the body is not read before the caller
@@ -378,6 +390,7 @@ async fn run_scan(
                 "body_too_slow",
                 format!("the upload's body did not arrive within {limit:?}"),
             )
+            .said("body-too-slow", &[("secs", &limit.as_secs())])
         })??;
     let actor = auth.0.actor();
     let who = Requester {
@@ -513,17 +526,24 @@ async fn list_requests(
     Query(filter): Query<RequestFilter>,
 ) -> Result<Json<RequestPage>, ApiError> {
     let (_, member_id) = auth.member()?;
-    let bad = |detail: &str| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", detail);
+    let bad = |field: &'static str, values: &'static str| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("{field}: {values}"),
+        )
+        .said("one-of", &[("field", &field), ("values", &values)])
+    };
     let direction = match filter.direction.as_deref() {
         None | Some("incoming") => Direction::Incoming,
         Some("outgoing") => Direction::Outgoing,
-        Some(_) => return Err(bad("direction: incoming or outgoing")),
+        Some(_) => return Err(bad("direction", "incoming, outgoing")),
     };
     let status = match filter.status.as_deref() {
         None => None,
         Some(s) => Some(
             RequestStatus::parse(s)
-                .ok_or_else(|| bad("status: pending, accepted, rejected, cancelled or expired"))?,
+                .ok_or_else(|| bad("status", "pending, accepted, rejected, cancelled, expired"))?,
         ),
     };
     let limit = page::limit(filter.limit, 50, 200)?;

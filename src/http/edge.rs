@@ -21,6 +21,7 @@ fn refused(place: &str) -> ApiError {
         "invalid_characters",
         format!("{place} must not contain NUL or other control characters"),
     )
+    .said("control-characters", &[("place", &place)])
 }
 
 /// Refuses a request whose path or query, percent-decoded, holds a control character.

@@ -3,8 +3,8 @@
 //! the full error chain is logged once, here.
 
 use super::locale;
-use crate::domain::DomainError;
 use crate::domain::import::RowError;
+use crate::domain::{DomainError, Why};
 use crate::store::{Conflict, StoreError};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,6 +21,17 @@ pub struct ApiError {
     extra: Option<Box<ProblemExtra>>,
     /// Seconds for a `Retry-After` header.
     retry_after: Option<u32>,
+    /// The detail as a catalogue message, said in the reader's language; `detail` is its
+    /// English, for logs and for a catalogue that lacks it.
+    said: Option<Box<Said>>,
+}
+
+/// A detail's catalogue message, after the name of the field it is about when it has one
+/// (`mobile: 必须是 E.164 号码`).
+#[derive(Debug)]
+struct Said {
+    field: Option<&'static str>,
+    why: Why,
 }
 
 /// Fields some problems add to say more than their code: why a card failed, whose policy
@@ -80,6 +91,19 @@ impl ApiError {
             rows: Vec::new(),
             extra: None,
             retry_after: None,
+            said: None,
+        }
+    }
+
+    /// Says the detail with catalogue message `detail-<id>` of `problems.ftl` and `args` in the
+    /// reader's language.
+    pub fn said(self, id: &'static str, args: &[(&'static str, &dyn std::fmt::Display)]) -> Self {
+        Self {
+            said: Some(Box::new(Said {
+                field: None,
+                why: Why::new(id, args),
+            })),
+            ..self
         }
     }
 
@@ -126,19 +150,26 @@ impl ApiError {
             "not_found",
             format!("{what} not found"),
         )
+        .said(
+            "not-found",
+            &[("what", &what), ("thing", &what.replace(' ', "_"))],
+        )
     }
 
-    /// 403: the caller's role may not do this (never used across organizations: that is 404).
-    pub fn forbidden(detail: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    /// 403: the caller's role may not do this (never used across organizations: that is 404);
+    /// `id` names the detail's catalogue message ([`Self::said`]).
+    pub fn forbidden(detail: &str, id: &'static str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail).said(id, &[])
     }
 
     /// 422 listing every bad row of an import.
     pub fn invalid_rows(rows: Vec<RowError>) -> Self {
         let detail = format!("{} row(s) are invalid; nothing was imported", rows.len());
+        let count = rows.len();
         Self {
             rows,
             ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows", detail)
+                .said("invalid-rows", &[("count", &count)])
         }
     }
 
@@ -157,6 +188,15 @@ impl ApiError {
             "internal",
             "internal error",
         )
+    }
+
+    /// 400 `invalid_query`: a query parameter that fails the domain's rule for its value.
+    pub fn in_query(e: DomainError) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_query",
+            ..Self::from(e)
+        }
     }
 
     /// The stable code.
@@ -182,7 +222,18 @@ impl From<ApiError> for Problem {
             kind: format!("urn:namecard:problem:{}", e.code),
             title: locale::problem_title(locale, e.code, e.status.as_u16()),
             status: e.status.as_u16(),
-            detail: locale::problem_detail(locale, e.code).unwrap_or(e.detail),
+            detail: e
+                .said
+                .as_ref()
+                .and_then(|said| {
+                    let words = locale::detail(locale, &said.why)?;
+                    Some(match said.field {
+                        Some(field) => format!("{field}: {words}"),
+                        None => words,
+                    })
+                })
+                .or_else(|| locale::problem_detail(locale, e.code))
+                .unwrap_or(e.detail),
             code: e.code.to_owned(),
             field: e.field.map(str::to_owned),
             errors: e.rows,
@@ -342,7 +393,8 @@ impl From<StoreError> for ApiError {
                 StatusCode::CONFLICT,
                 "conflict",
                 format!("{} already exists", what.what()),
-            ),
+            )
+            .said("exists", &[("what", &what.what())]),
             StoreError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::database_unavailable()
@@ -360,6 +412,12 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         Self {
             field: Some(e.field),
+            said: e.why.map(|why| {
+                Box::new(Said {
+                    field: Some(e.field),
+                    why,
+                })
+            }),
             ..Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 e.code,
@@ -382,20 +440,24 @@ impl From<JsonRejection> for ApiError {
             }
             _ => (StatusCode::BAD_REQUEST, "bad_request"),
         };
-        Self::new(status, code, r.body_text())
+        let error = r.body_text();
+        Self::new(status, code, &error).said("body", &[("error", &error)])
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         // A malformed id cannot name anything that exists.
-        Self::new(StatusCode::NOT_FOUND, "not_found", r.body_text())
+        let error = r.body_text();
+        Self::new(StatusCode::NOT_FOUND, "not_found", &error).said("path", &[("error", &error)])
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
+        let error = r.body_text();
+        Self::new(StatusCode::BAD_REQUEST, "invalid_query", &error)
+            .said("query", &[("error", &error)])
     }
 }
 
@@ -407,8 +469,11 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
                 "body_too_large",
                 r.body_text(),
             )
+            .said("body-over-limit", &[])
         } else {
-            Self::new(StatusCode::BAD_REQUEST, "bad_request", r.body_text())
+            let error = r.body_text();
+            Self::new(StatusCode::BAD_REQUEST, "bad_request", &error)
+                .said("body", &[("error", &error)])
         }
     }
 }
@@ -419,31 +484,48 @@ impl From<crate::service::ServiceError> for ApiError {
         match e {
             E::Store(s) => s.into(),
             E::Keyring(k) => k.into(),
-            E::InvalidCard(c) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_card",
-                c.to_string(),
-            ),
+            E::InvalidCard(c) => {
+                let error = c.to_string();
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_card", &error)
+                    .said("card-fields", &[("error", &error)])
+            }
             E::NoActiveKey => Self::new(StatusCode::CONFLICT, "no_active_key", e.to_string()),
-            E::Undrawable(text) | E::Render(crate::qr::QrError::Text(text)) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                text.code(),
-                text.to_string(),
-            ),
+            E::Undrawable(text) | E::Render(crate::qr::QrError::Text(text)) => {
+                let e = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    text.code(),
+                    text.to_string(),
+                );
+                match &text {
+                    crate::qr::CardTextError::Undrawable(fields) => {
+                        let chars = crate::qr::describe_characters(fields);
+                        e.said("undrawable", &[("chars", &chars)])
+                    }
+                    crate::qr::CardTextError::DoesNotFit(field) => {
+                        e.said("does-not-fit", &[("field", field)])
+                    }
+                }
+            }
             E::MemberInactive => Self::not_found("member"),
             E::ResetsRateLimited { retry_after_secs } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
                     .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX))
+                    .said("resets", &[("secs", &retry_after_secs)])
             }
-            E::TooManyCards { .. } => {
+            E::TooManyCards { max } => {
                 Self::new(StatusCode::CONFLICT, "too_many_cards", e.to_string())
+                    .said("too-many-cards", &[("max", &max)])
             }
-            E::ExpiryBeyondLimit { .. } => Self {
+            E::ExpiryBeyondLimit { latest } => Self {
                 field: Some("expires_at"),
                 ..Self::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "expiry_beyond_limit",
                     e.to_string(),
+                )
+                .said(
+                    "expiry-limit",
+                    &[("latest", &crate::domain::format_time(latest))],
                 )
             },
             other => Self::internal(&other),
@@ -493,7 +575,21 @@ impl From<crate::scan::ScanError> for ApiError {
             ScanError::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        Self::new(status, e.code(), e.to_string())
+        let detail = e.to_string();
+        let said = Self::new(status, e.code(), detail);
+        match e {
+            ScanError::TooManyBytes { size, limit } => {
+                said.said("too-many-bytes", &[("size", &size), ("limit", &limit)])
+            }
+            ScanError::UnsupportedFormat { format } => {
+                said.said("unsupported-format", &[("format", &format)])
+            }
+            ScanError::ImageTooLarge { width, height } => {
+                said.said("image-too-large", &[("width", &width), ("height", &height)])
+            }
+            // The others always say the same words: their code's `.detail`.
+            _ => said,
+        }
     }
 }
 
@@ -507,6 +603,7 @@ impl From<crate::service::ContactError> for ApiError {
             E::Store(s) => s.into(),
             E::Busy => Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
             E::InvalidCard { reason, .. } => Self::new(unprocessable, "invalid_card", detail)
+                .said("invalid-card", &[("reason", &reason.as_str())])
                 .with_extra(ProblemExtra {
                     reason: Some(reason.as_str().to_owned()),
                     ..Default::default()
@@ -525,32 +622,43 @@ impl From<crate::service::ContactError> for ApiError {
             E::PolicyBlocked {
                 block,
                 organization,
+                why,
                 ..
-            } => Self::new(StatusCode::FORBIDDEN, "policy_blocked", detail).with_extra(
-                ProblemExtra {
-                    blocked_by: serde_json::to_value(block.blocked_by)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned)),
-                    policy_reason: serde_json::to_value(block.reason)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned)),
-                    organization: Some(organization.into()),
-                    ..Default::default()
-                },
-            ),
+            } => Self {
+                said: Some(Box::new(Said { field: None, why })),
+                ..Self::new(StatusCode::FORBIDDEN, "policy_blocked", detail)
+            }
+            .with_extra(ProblemExtra {
+                blocked_by: serde_json::to_value(block.blocked_by)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
+                policy_reason: serde_json::to_value(block.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
+                organization: Some(organization.into()),
+                ..Default::default()
+            }),
             E::NotFound(what) => Self::not_found(what),
             E::RateLimited { retry_after_secs } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
                     .retry_after(u32::try_from(retry_after_secs).unwrap_or(u32::MAX))
+                    .said("phone-lookups", &[])
             }
-            E::NotYourDecision(why) => Self::forbidden(why),
+            E::NotYourDecision(who) => Self::forbidden(
+                &detail,
+                match who {
+                    crate::service::contacts::Decider::Owner => "only-owner-decides",
+                    crate::service::contacts::Decider::Requester => "only-requester-cancels",
+                },
+            ),
             E::AlreadyDecided(request) => {
-                Self::new(StatusCode::CONFLICT, "already_decided", detail).with_extra(
-                    ProblemExtra {
+                let status = request.status.as_str();
+                Self::new(StatusCode::CONFLICT, "already_decided", detail)
+                    .said("already-decided", &[("status", &status)])
+                    .with_extra(ProblemExtra {
                         request: Some((*request).into()),
                         ..Default::default()
-                    },
-                )
+                    })
             }
         }
     }

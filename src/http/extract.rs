@@ -45,6 +45,7 @@ impl FromRequestParts<AppState> for Auth {
                 "invalid_token",
                 "the token is unknown or revoked",
             )
+            .said("unknown-token", &[])
         };
         let Some(header) = parts.headers.get(header::AUTHORIZATION) else {
             return match session_secret(&parts.headers) {
@@ -53,7 +54,8 @@ impl FromRequestParts<AppState> for Auth {
                     StatusCode::UNAUTHORIZED,
                     "missing_token",
                     "send Authorization: Bearer <token>",
-                )),
+                )
+                .said("send-token", &[])),
             };
         };
         let token = header
@@ -108,7 +110,8 @@ pub(crate) fn check_origin(headers: &HeaderMap, state: &AppState) -> Result<(), 
             StatusCode::FORBIDDEN,
             "csrf_failed",
             "the request came from another site",
-        ))
+        )
+        .said("other-site", &[]))
     }
 }
 
@@ -123,6 +126,7 @@ async fn from_session(
             "session_expired",
             "the session has ended; open a new sign-in link",
         )
+        .said("session-ended", &[])
     };
     let found = state
         .services
@@ -142,7 +146,8 @@ async fn from_session(
                 StatusCode::FORBIDDEN,
                 "csrf_failed",
                 "send the session's CSRF token in X-CSRF-Token",
-            ));
+            )
+            .said("send-csrf", &[]));
         }
     }
     found.token.principal().ok_or_else(expired)
@@ -157,7 +162,10 @@ impl Auth {
         if self.0.is_operator() {
             Ok(self.0)
         } else {
-            Err(ApiError::forbidden("operator token required"))
+            Err(ApiError::forbidden(
+                "operator token required",
+                "operator-required",
+            ))
         }
     }
 
@@ -169,7 +177,10 @@ impl Auth {
         if self.0.administers(org_id) {
             Ok(self.0)
         } else if self.0.belongs_to(org_id) {
-            Err(ApiError::forbidden("admin token required"))
+            Err(ApiError::forbidden(
+                "admin token required",
+                "admin-required",
+            ))
         } else {
             Err(ApiError::not_found("organization"))
         }
@@ -196,7 +207,10 @@ impl Auth {
             Principal::Member {
                 org_id, member_id, ..
             } => Ok((org_id, member_id)),
-            _ => Err(ApiError::forbidden("member token required")),
+            _ => Err(ApiError::forbidden(
+                "member token required",
+                "member-required",
+            )),
         }
     }
 }

@@ -104,6 +104,10 @@ async fn list_mail(
                     "invalid_query",
                     "status: queued, sent or failed",
                 )
+                .said(
+                    "one-of",
+                    &[("field", &"status"), ("values", &"queued, sent, failed")],
+                )
             })
         })
         .transpose()?;

@@ -86,7 +86,8 @@ async fn import_members(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send text/csv or application/json",
-        ));
+        )
+        .said("csv-or-json", &[]));
     };
     let members = parsed.map_err(ApiError::invalid_rows)?;
     let created = state
@@ -248,9 +249,7 @@ async fn search_directory(
     let search = match (super::book::search_text(query.q)?, query.employee_id) {
         (Some(q), None) => MemberQuery::NameContains(fold_for_search(&q)),
         (_, Some(id)) => {
-            let id = EmployeeId::parse(&id).map_err(|e| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string())
-            })?;
+            let id = EmployeeId::parse(&id).map_err(ApiError::in_query)?;
             MemberQuery::EmployeeId(id.as_str().to_owned())
         }
         _ => MemberQuery::All,

@@ -243,6 +243,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                 "method_not_allowed",
                 "method not allowed on this route",
             )
+            .said("method", &[])
         })
         .layer(middleware)
         .with_state(state)
@@ -263,6 +264,7 @@ async fn deadline(
             "request_timeout",
             format!("the request took longer than the service's limit of {limit:?}"),
         )
+        .said("took-too-long", &[("secs", &limit.as_secs())])
         .retry_after(5)
         .into_response(),
     }
@@ -328,7 +330,8 @@ mod page {
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
                 format!("limit: 1 to {max}"),
-            )),
+            )
+            .said("ids-range", &[("field", &"limit"), ("max", &max)])),
         }
     }
 

@@ -140,7 +140,8 @@ async fn set_provider(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "client_secret_required",
                 "client_secret: the first setting of a provider needs the client secret",
-            ),
+            )
+            .said("first-secret", &[]),
             other => other.into(),
         })?;
     Ok(Json(view(&state, provider)))
@@ -189,7 +190,7 @@ async fn find_provider(
             StatusCode::NOT_FOUND,
             "oidc_not_configured",
             "no organization with this domain has single sign-on; ask your admin for a sign-in link",
-        )
+        ).said("no-sso", &[])
     };
     let text = query.domain.trim();
     let domain = text.rsplit_once('@').map_or(text, |(_, d)| d);

@@ -194,7 +194,8 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError
                 StatusCode::SERVICE_UNAVAILABLE,
                 "storage_full",
                 "the database's storage is full: writes fail until space is freed",
-            ))
+            )
+            .said("storage-full-now", &[]))
         }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check failed");
@@ -224,14 +225,16 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
                     StatusCode::UNAUTHORIZED,
                     "missing_token",
                     "send Authorization: Bearer <metrics_token>",
-                ));
+                )
+                .said("send-metrics-token", &[]));
             }
             Some(t) if !token.matches(t.trim()) => {
                 return Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "invalid_token",
                     "not the metrics token",
-                ));
+                )
+                .said("not-metrics-token", &[]));
             }
             Some(_) => {}
         }

@@ -202,6 +202,7 @@ async fn start_session(
             "invalid_signin_link",
             "this sign-in link is unknown, already used or expired; ask your admin for a new one",
         )
+        .said("signin-link", &[])
     })?;
     let view = view(&state, &started.session, started.secret.expose()).await?;
     let secure = session::cookies_secure(state.public_url());
@@ -226,6 +227,7 @@ async fn current_session(
             "no_session",
             "not signed in; open a sign-in link from your admin",
         )
+        .said("no-session", &[])
     };
     let secret = session_secret(&headers).ok_or_else(none)?;
     let found = state

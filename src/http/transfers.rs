@@ -67,7 +67,8 @@ async fn start_transfer(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
             "contacts: at most 10,000 per transfer",
-        ));
+        )
+        .said("at-most", &[("field", &"contacts"), ("max", &10_000)]));
     }
     let new = NewTransfer {
         org_id: org,
@@ -137,6 +138,13 @@ async fn list_transfers(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
                     "status: waiting, done, refused or not_possible",
+                )
+                .said(
+                    "one-of",
+                    &[
+                        ("field", &"status"),
+                        ("values", &"waiting, done, refused, not_possible"),
+                    ],
                 )
             })
         })

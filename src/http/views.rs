@@ -456,7 +456,7 @@ pub struct TransferView {
     pub contact: PartyView,
     /// The admin's message to the contact.
     pub message: Option<String>,
-    /// What the contact is told: "Your contact at Acme is now Y."
+    /// What the contact is told, in the reader's language: "Your contact at Acme is now Y."
     pub notice: String,
     pub created_at: i64,
     /// When it takes effect unless refused.
@@ -467,7 +467,10 @@ pub struct TransferView {
 impl From<domain::Transfer> for TransferView {
     fn from(t: domain::Transfer) -> Self {
         Self {
-            notice: domain::transfer::notice(&t),
+            notice: super::locale::say(
+                "notice-transfer",
+                &[("org", &t.from.organization.name), ("holder", &t.to.name)],
+            ),
             id: t.id.get(),
             contact_id: t.contact_id.get(),
             kind: t.kind,

@@ -134,6 +134,7 @@ fn members_and_department() -> ApiError {
         "members_and_department",
         "members, department_id: a contact way is answered by members or by a department, not both",
     )
+    .said("members-or-department", &[])
 }
 
 /// What answers a way, from the body's `members` and `department_id` (`None`: neither given).
@@ -547,7 +548,8 @@ impl StatsPeriod {
                 StatusCode::BAD_REQUEST,
                 "invalid_query",
                 "from: must be before to",
-            ));
+            )
+            .said("from-before-to", &[]));
         }
         Ok((from, to))
     }

@@ -22,7 +22,8 @@ pub mod text;
 
 pub use matrix::{Ecc, ParseEccError, QrMatrix};
 pub use printable::{
-    CardFace, CardTextError, FieldText, card_text, check_face, printable_png, render_printable,
+    CardFace, CardTextError, FieldText, card_text, check_face, describe_characters, printable_png,
+    render_printable,
 };
 pub use render::{render_png, render_svg};
 pub(crate) use text::{CJK_BOLD, CJK_REGULAR};

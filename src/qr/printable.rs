@@ -115,6 +115,15 @@ impl CardTextError {
 }
 
 fn describe_undrawable(fields: &[(&'static str, Vec<char>)]) -> String {
+    format!(
+        "the card cannot draw these characters, so it would not show the name it signs: {}",
+        describe_characters(fields)
+    )
+}
+
+/// The characters of an [`CardTextError::Undrawable`], field by field: `name: "X" (U+0058)`,
+/// the same in every language.
+pub fn describe_characters(fields: &[(&'static str, Vec<char>)]) -> String {
     let fields: Vec<String> = fields
         .iter()
         .map(|(field, chars)| {
@@ -125,10 +134,7 @@ fn describe_undrawable(fields: &[(&'static str, Vec<char>)]) -> String {
             format!("{field}: {}", chars.join(", "))
         })
         .collect();
-    format!(
-        "the card cannot draw these characters, so it would not show the name it signs: {}",
-        fields.join("; ")
-    )
+    fields.join("; ")
 }
 
 /// Where a field goes in the text column, and how it is fitted.

@@ -85,6 +85,13 @@ impl Decoder {
     }
 }
 
+/// Who may take a decision on a request: the owner accepts or rejects, the requester cancels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decider {
+    Owner,
+    Requester,
+}
+
 /// Why a scan, a phone request or a decision did not go through.
 #[derive(Debug, thiserror::Error)]
 pub enum ContactError {
@@ -136,6 +143,8 @@ pub enum ContactError {
         block: PolicyBlock,
         organization: OrgRef,
         explanation: String,
+        /// The explanation as a catalogue message.
+        why: crate::domain::Why,
     },
     /// No discoverable member has this number, or the request does not exist for the caller.
     #[error("{0} not found")]
@@ -144,8 +153,11 @@ pub enum ContactError {
     #[error("too many phone lookups; try again later")]
     RateLimited { retry_after_secs: i64 },
     /// The caller is a party to the request but this decision belongs to the other party.
-    #[error("{0}")]
-    NotYourDecision(&'static str),
+    #[error("{}", match .0 {
+        Decider::Owner => "only the card owner can accept or reject a request",
+        Decider::Requester => "only the requester can cancel a request",
+    })]
+    NotYourDecision(Decider),
     /// The request was already decided (or expired).
     #[error("the request is already {}", .0.status.as_str())]
     AlreadyDecided(Box<ContactRequest>),
@@ -804,14 +816,10 @@ impl Contacts {
         match (side, decision.by_owner()) {
             (Side::Stranger, _) => return Err(ContactError::NotFound("contact request")),
             (Side::Requester, true) => {
-                return Err(ContactError::NotYourDecision(
-                    "only the card owner can accept or reject a request",
-                ));
+                return Err(ContactError::NotYourDecision(Decider::Owner));
             }
             (Side::Owner, false) => {
-                return Err(ContactError::NotYourDecision(
-                    "only the requester can cancel a request",
-                ));
+                return Err(ContactError::NotYourDecision(Decider::Requester));
             }
             _ => {}
         }
@@ -918,6 +926,7 @@ impl Contacts {
 fn blocked(block: PolicyBlock, id: OrgId, name: String, to_requester: bool) -> ContactError {
     ContactError::PolicyBlocked {
         explanation: block.explain(&name, to_requester),
+        why: block.why(&name, to_requester),
         block,
         organization: OrgRef { id, name },
     }

@@ -91,6 +91,11 @@ for_both_databases! {
 
         /// Writes one audit entry (in the caller's transaction).
         pub(crate) async fn write_audit(conn: &mut Conn, a: &Audit) -> Result<(), StoreError> {
+            debug_assert!(
+                crate::domain::audit::ACTIONS.contains(&a.action),
+                "audit action {} is not in domain::audit::ACTIONS (nor its labels in app.ftl)",
+                a.action
+            );
             sqlx::query(
                 "INSERT INTO audit_log (at, actor, org_id, action, target, detail) \
                  VALUES ($1, $2, $3, $4, $5, $6)",

@@ -16,6 +16,7 @@ on_both_databases!(
     the_edges_own_refusals_are_titled_in_the_readers_language_too,
     a_team_codes_poster_is_drawn_in_the_organizations_language,
     the_sign_in_error_page_is_written_in_the_readers_language,
+    problem_details_are_written_in_the_readers_language_too,
 );
 
 /// The printable card the library draws for `text` with these names in language `tag`.
@@ -33,16 +34,17 @@ async fn in_language(
     path: &str,
     token: &str,
 ) -> crate::common::Answer {
-    let resp = app
-        .client
-        .request(method, format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("accept-language", accept)
-        .json(&json!({ "lang": "not a language" }))
-        .send()
-        .await
-        .expect("request");
-    TestApp::read(resp).await
+    let body = json!({ "lang": "not a language" }).to_string();
+    asked_in(
+        app,
+        accept,
+        method,
+        path,
+        token,
+        body.into(),
+        "application/json",
+    )
+    .await
 }
 
 async fn a_new_organization_draws_its_cards_in_simplified_chinese(backend: Backend) {
@@ -274,6 +276,125 @@ async fn the_edges_own_refusals_are_titled_in_the_readers_language_too(backend: 
     assert_eq!(answer.problem_code(), "body_too_large");
     assert_eq!(answer.json["title"], "要求內容過大");
     assert_eq!(answer.headers["content-language"], "zh-TW");
+}
+
+/// A request with `Accept-Language: accept` and a JSON or raw body; the answer.
+async fn asked_in(
+    app: &TestApp,
+    accept: &str,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: reqwest::Body,
+    content_type: &str,
+) -> crate::common::Answer {
+    let resp = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("accept-language", accept)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    TestApp::read(resp).await
+}
+
+async fn problem_details_are_written_in_the_readers_language_too(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let (org, admin) = app.org_with_admin("Acme").await;
+    let (_, member) = app.member_with_token(&admin, org, "Ada", "A1").await;
+    let bad_mobile = || {
+        reqwest::Body::from(
+            json!({ "display_name": "Ada", "employee_id": "A2", "mobile": "12" }).to_string(),
+        )
+    };
+    let members = format!("/v1/orgs/{org}/members");
+
+    let simplified = asked_in(
+        &app,
+        "zh-CN",
+        Method::POST,
+        &members,
+        &admin,
+        bad_mobile(),
+        "application/json",
+    )
+    .await;
+    let traditional = asked_in(
+        &app,
+        "zh-TW",
+        Method::POST,
+        &members,
+        &admin,
+        bad_mobile(),
+        "application/json",
+    )
+    .await;
+    let english = asked_in(
+        &app,
+        "en",
+        Method::POST,
+        &members,
+        &admin,
+        bad_mobile(),
+        "application/json",
+    )
+    .await;
+    let missing = asked_in(
+        &app,
+        "zh-TW",
+        Method::GET,
+        "/v1/orgs/999999",
+        &admin,
+        "".into(),
+        "application/json",
+    )
+    .await;
+    let not_a_photo = asked_in(
+        &app,
+        "zh-CN",
+        Method::POST,
+        "/v1/scans",
+        &member,
+        b"not an image".to_vec().into(),
+        "image/png",
+    )
+    .await;
+    let wrong_role = asked_in(
+        &app,
+        "zh-TW",
+        Method::POST,
+        &members,
+        &member,
+        bad_mobile(),
+        "application/json",
+    )
+    .await;
+
+    // The field's name stays as the API spells it; the words around it are the reader's.
+    assert_eq!(simplified.problem_code(), "invalid_phone");
+    assert_eq!(
+        simplified.json["detail"],
+        "mobile: 须为 E.164 格式的号码，例如 +8613800138000"
+    );
+    assert_eq!(
+        traditional.json["detail"],
+        "mobile: 須為 E.164 格式的號碼，例如 +8613800138000"
+    );
+    assert_eq!(
+        english.json["detail"],
+        "mobile: must be an E.164 number like +8613800138000"
+    );
+    assert_eq!(missing.problem_code(), "not_found");
+    assert_eq!(missing.json["detail"], "找不到組織");
+    assert_eq!(not_a_photo.problem_code(), "not_an_image");
+    assert_eq!(not_a_photo.json["detail"], "上传的文件不是图片");
+    assert_eq!(wrong_role.status, 403);
+    assert_eq!(wrong_role.json["detail"], "需要管理員權杖");
 }
 
 async fn a_team_codes_poster_is_drawn_in_the_organizations_language(backend: Backend) {

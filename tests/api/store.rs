@@ -286,7 +286,7 @@ async fn expired_signin_links_and_sessions_are_purged_and_live_ones_kept(backend
     let (live_link, live_secret) = link(now + 600);
     for l in [&stale_link, &used_link, &live_link] {
         store
-            .create_signin_link(l, &audit("signin.create"))
+            .create_signin_link(l, &audit("signin_link.create"))
             .await
             .unwrap();
     }

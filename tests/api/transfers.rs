@@ -192,6 +192,20 @@ async fn a_handover_takes_effect_when_the_period_ends_and_carries_tags_and_notes
         "Your contact at Acme Robotics is now Cy Young."
     );
     assert_eq!(notices["items"][0]["message"], "您好，以后由 Cy 为您服务");
+    // Li reads the notice in her own language; the admin's message stays as written.
+    let in_chinese = app
+        .client
+        .get(format!("{}/v1/me/transfers", app.base))
+        .bearer_auth(&w.li.1)
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .expect("notices");
+    let in_chinese = TestApp::read(in_chinese).await.expect(200);
+    assert_eq!(
+        in_chinese["items"][0]["notice"],
+        "你在Acme Robotics的联系人现在是Cy Young。"
+    );
     assert_eq!(names(&app, &w.ada.1).await, ["李娜", "王伟"]);
     assert!(names(&app, &w.cy.1).await.is_empty());
 

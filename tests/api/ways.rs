@@ -658,6 +658,31 @@ async fn a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_r
     assert_eq!(way["state"], "used_up");
 }
 
+async fn the_scanner_is_told_who_answers_in_their_own_language(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+
+    let scan = app
+        .client
+        .post(format!("{}/v1/scans", app.base))
+        .bearer_auth(&w.li.1)
+        .header("accept-language", "zh-TW,zh;q=0.9")
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .expect("scan");
+    let scan = TestApp::read(scan).await.expect(201);
+
+    assert_eq!(
+        scan["notice"],
+        "將由Acme Robotics的Ada Lovelace（Sales team）回覆你。"
+    );
+}
+
 async fn an_auto_accept_way_connects_both_sides_at_once_with_the_welcome(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -1543,6 +1568,7 @@ on_both_databases!(
     a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them,
     paused_expired_deleted_and_used_up_ways_are_refused_with_their_own_codes,
     a_one_time_way_scanned_by_twenty_requesters_at_once_makes_exactly_one_request,
+    the_scanner_is_told_who_answers_in_their_own_language,
     an_auto_accept_way_connects_both_sides_at_once_with_the_welcome,
     an_approval_way_waits_for_the_routed_member_and_the_welcome_follows_the_accept,
     a_team_code_is_refused_where_either_organizations_policy_refuses,

@@ -25,6 +25,13 @@ pub struct ParseLangError {
     tag: String,
 }
 
+impl ParseLangError {
+    /// The refused tag (its first 40 characters).
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+}
+
 impl Lang {
     /// Parses a BCP 47 tag; variants and extensions are accepted and ignored.
     ///
