@@ -1234,25 +1234,6 @@ function dateInputValue(d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/**
- * The text of the way's QR code, read from its PNG with the Scan page's decoder: the URL any
- * phone camera opens. Only a card URL of this service is returned (never any other URL).
- */
-async function wayCardUrl(png) {
-  const { detector } = await import('/assets/qr-detector.js');
-  const d = await detector();
-  const bitmap = await createImageBitmap(png);
-  const canvas = h('canvas', { width: bitmap.width, height: bitmap.height });
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(bitmap, 0, 0);
-  const texts = await d.read(canvas);
-  const prefix = cardPrefix.toUpperCase();
-  return texts.find((t) => /^https?:\/\//i.test(prefix) && t.toUpperCase().startsWith(prefix)
-    && /^[0-9A-Z$*+:-]+$/.test(t.slice(prefix.length))) || null;
-}
-
 /** The way's QR (PNG and SVG), its poster and its plain link. */
 function wayCodes(w) {
   const base = `/v1/orgs/${session.org_id}/contact-ways/${w.id}`;
@@ -1261,13 +1242,13 @@ function wayCodes(w) {
   const out = h('div');
   (async () => {
     try {
-      const url = await wayCardUrl(await api('GET', `${base}/qr.png${v}`));
+      const { url } = await api('GET', `${base}/link${v}`);
       linkSlot.replaceChildren(url
         ? h('div', {},
           h('p', { class: 'small', text: t('way-plain-link') }),
           h('p', {}, h('a', { class: 'way-url', href: url, target: '_blank', rel: 'noopener', text: url })),
           copyRow(url, t('way-link')))
-        : notice('warn', t('way-link-unread'), t('way-link-unread-hint')));
+        : notice('warn', t('way-link-none'), t('way-link-none-hint')));
     } catch (e) {
       linkSlot.replaceChildren(problemNotice(e));
     }

@@ -640,6 +640,32 @@ impl ContactWayView {
     }
 }
 
+/// A contact way's code as text.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayLink)]
+pub struct WayLinkView {
+    /// What the way's QR code holds: its signed team card.
+    pub text: String,
+    /// The same text when it is a web address (the issuer's card prefix is an `https://` or
+    /// `http://` URL): opened in a browser, it shows the card's page without a camera. `null`
+    /// when the prefix is not a web address.
+    pub url: Option<String>,
+}
+
+impl WayLinkView {
+    /// The view of a way's card text.
+    pub fn of(text: String) -> Self {
+        let opens = ["https://", "http://"].iter().any(|scheme| {
+            text.get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        });
+        Self {
+            url: opens.then(|| text.clone()),
+            text,
+        }
+    }
+}
+
 /// What a way's requests came to, over all its members or for one.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = ContactWayCounts)]

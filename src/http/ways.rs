@@ -3,7 +3,7 @@
 
 use super::cards::{Binary, private};
 use super::extract::{Auth, Json, Path, Query};
-use super::views::{ChannelStatsView, ContactWayView, WayStatsView};
+use super::views::{ChannelStatsView, ContactWayView, WayLinkView, WayStatsView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
     AnsweredBy, Answerers, Channel, ContactWay, ContactWayId, DepartmentId, MemberId,
@@ -22,6 +22,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(way_qr_png))
         .routes(routes!(way_qr_svg))
         .routes(routes!(way_poster))
+        .routes(routes!(way_link))
         .routes(routes!(way_stats))
         .routes(routes!(channel_stats))
         .routes(routes!(list_my_ways, create_my_way))
@@ -29,6 +30,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_way_qr_png))
         .routes(routes!(my_way_qr_svg))
         .routes(routes!(my_way_poster))
+        .routes(routes!(my_way_link))
 }
 
 /// A contact way to create.
@@ -525,6 +527,45 @@ async fn my_way_poster(
 ) -> Result<Response, ApiError> {
     let (org, me) = auth.member()?;
     qr(&state, org, WaysOf::Member(me), id, CardFormat::Printable).await
+}
+
+/// The way's code as text: what its QR holds, and the plain link that opens it in a browser
+/// (its organization's admin). The same signed text as the QR, issued or renewed the same way.
+#[utoipa::path(get, path = "/v1/orgs/{org}/contact-ways/{id}/link", tag = "contact-ways",
+    params(("org" = i64, Path), ("id" = i64, Path)),
+    responses((status = 200, body = WayLinkView), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn way_link(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, id)): Path<(OrgId, ContactWayId)>,
+) -> Result<Json<WayLinkView>, ApiError> {
+    auth.admin_of(org)?;
+    link(&state, org, WaysOf::Org, id).await
+}
+
+/// One of my contact ways' code as text and plain link.
+#[utoipa::path(get, path = "/v1/me/contact-ways/{id}/link", tag = "contact-ways",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = WayLinkView), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn my_way_link(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<ContactWayId>,
+) -> Result<Json<WayLinkView>, ApiError> {
+    let (org, me) = auth.member()?;
+    link(&state, org, WaysOf::Member(me), id).await
+}
+
+async fn link(
+    state: &AppState,
+    org: OrgId,
+    of: WaysOf,
+    id: ContactWayId,
+) -> Result<Json<WayLinkView>, ApiError> {
+    let text = state.services.ways.card_text(org, of, id).await?;
+    Ok(Json(WayLinkView::of(text)))
 }
 
 /// The period of a way's statistics.

@@ -624,6 +624,13 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         ),
         (
             Method::GET,
+            format!("/v1/orgs/{a}/contact-ways/999999/link"),
+            none,
+            Access::Admin,
+            &[404],
+        ),
+        (
+            Method::GET,
             format!("/v1/orgs/{a}/contact-ways/999999/stats"),
             none,
             Access::Admin,
@@ -639,6 +646,13 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         (
             Method::GET,
             "/v1/me/contact-ways/999999/poster.png".into(),
+            none,
+            Access::Me,
+            &[404],
+        ),
+        (
+            Method::GET,
+            "/v1/me/contact-ways/999999/link".into(),
             none,
             Access::Me,
             &[404],

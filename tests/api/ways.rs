@@ -331,12 +331,78 @@ async fn a_member_keeps_ways_of_their_own_answered_by_themselves(backend: Backen
 async fn read_qr(app: &TestApp, png: &[u8]) -> namecard::card::CardClaims {
     let report = namecard::scan::decode_photo(png, &namecard::scan::ScanLimits::default())
         .expect("a readable QR code");
-    let text = &report.codes[0].text;
+    claims_of(app, &report.codes[0].text).await
+}
+
+/// The claims of a card text the app's published keys verify.
+async fn claims_of(app: &TestApp, text: &str) -> namecard::card::CardClaims {
     let jwks = app.get("/.well-known/namecard-keys.json", None).await;
     let keyset = Keyset::from_jwks(&jwks.bytes).expect("the keys");
     verify_card(text, &keyset, None, &VerifyOptions::now())
         .expect("a valid card")
         .claims
+}
+
+async fn a_ways_plain_link_is_the_text_of_its_qr_and_opens_in_a_browser(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+
+    let link = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{id}/link", w.acme),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    let text = link["text"].as_str().unwrap();
+    assert_eq!(
+        text,
+        way_text(&app, &w, id).await,
+        "the link is what the QR holds"
+    );
+    assert_eq!(
+        link["url"], text,
+        "a card URL of this service opens in a browser"
+    );
+    assert!(
+        text.to_ascii_lowercase()
+            .starts_with("https://nc.example.com/")
+    );
+    // The page the link opens is this service's card page, signed out too.
+    let path = &text["https://nc.example.com".len()..];
+    let page = app.get(path, None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
+
+    let own = app
+        .post(
+            "/v1/me/contact-ways",
+            Some(&w.ada.1),
+            json!({ "name": "Ada direct" }),
+        )
+        .await
+        .expect(201);
+    let own_id = own["id"].as_i64().unwrap();
+    let mine = app
+        .get(
+            &format!("/v1/me/contact-ways/{own_id}/link"),
+            Some(&w.ada.1),
+        )
+        .await
+        .expect(200);
+    let claims = claims_of(&app, mine["text"].as_str().unwrap()).await;
+    assert_eq!(claims.kind, CardKind::Team);
+    assert_eq!(claims.member_name, "Ada direct");
+    // Another member's own way, and the organization's way through /v1/me, are not theirs.
+    app.get(&format!("/v1/me/contact-ways/{own_id}/link"), Some(&w.cy.1))
+        .await
+        .expect(404);
+    app.get(&format!("/v1/me/contact-ways/{id}/link"), Some(&w.ada.1))
+        .await
+        .expect(404);
 }
 
 async fn a_ways_qr_is_a_signed_team_card_with_the_teams_name(backend: Backend) {
@@ -1563,6 +1629,7 @@ on_both_databases!(
     another_organizations_way_is_not_found,
     a_member_keeps_ways_of_their_own_answered_by_themselves,
     a_ways_qr_is_a_signed_team_card_with_the_teams_name,
+    a_ways_plain_link_is_the_text_of_its_qr_and_opens_in_a_browser,
     round_robin_shares_concurrent_scans_evenly_and_skips_a_deactivated_member,
     fewest_pending_routes_each_scan_to_the_least_busy_member,
     a_scanner_already_waiting_for_a_member_of_the_team_stays_with_them,
