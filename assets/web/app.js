@@ -1350,10 +1350,12 @@ function wayChart(w) {
     let total;
     let perDay;
     try {
-      // The period's totals, then each day's (the API counts the requests created in from..to).
-      [total, ...perDay] = await Promise.all([
-        api('GET', `${base}?from=${secs(days[0])}&to=${stop}`),
-        ...days.map((d) => api('GET', `${base}?from=${secs(d)}&to=${secs(midnight(d, 1))}`)),
+      // The period's totals and its days from local midnight (the API counts the requests
+      // created in from..to).
+      const period = `from=${secs(days[0])}&to=${stop}`;
+      [total, { days: perDay }] = await Promise.all([
+        api('GET', `${base}?${period}`),
+        api('GET', `${base}/days?${period}`),
       ]);
     } catch (e) {
       out.replaceChildren(problemNotice(e));
@@ -1367,7 +1369,7 @@ function wayChart(w) {
     out.replaceChildren(
       h('h3', { text: t('chart-accepted-per-day') }),
       h('p', { class: 'muted small', text: t('chart-accepted-per-day-hint') }),
-      barChart(perDay.map((s) => ({ from: s.from, requests: s.total.requests, accepted: s.total.accepted })),
+      barChart(perDay,
         t('chart-label', { name: w.name })),
       h('h3', { text: t('chart-funnel') }),
       funnel([

@@ -57,8 +57,8 @@ pub use transfer::{
     TransferQuery, TransferStatus,
 };
 pub use way::{
-    AnsweredBy, Answerer, Answerers, Channel, ChannelStats, ContactWay, NewContactWay, Sharing,
-    WayCounts, WayName, WayPatch, WayState, WayStats, WelcomeMessage,
+    AnsweredBy, Answerer, Answerers, Channel, ChannelStats, ContactWay, DayCounts, NewContactWay,
+    Sharing, WayCounts, WayName, WayPatch, WayState, WayStats, WelcomeMessage,
 };
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.

@@ -324,6 +324,38 @@ pub struct WayStats {
     pub members: Vec<(MemberId, WayCounts)>,
 }
 
+/// The longest period a way's statistics are counted day by day.
+pub const MAX_STATS_DAYS: i64 = 366;
+
+/// One day of a way's requests: those made in the 24 hours from `from`, and how many of them
+/// were accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayCounts {
+    pub from: i64,
+    pub requests: u64,
+    pub accepted: u64,
+}
+
+/// The days of `from..to` (24 hours each from `from`, the last one cut at `to`), each with its
+/// counts from `counted` (day index, requests, accepted) or zero: every day of the period, in
+/// order, whether or not anything happened on it.
+pub fn every_day(from: i64, to: i64, counted: &[(i64, u64, u64)]) -> Vec<DayCounts> {
+    let days = (to.saturating_sub(from).saturating_add(86_399) / 86_400).clamp(0, MAX_STATS_DAYS);
+    (0..days)
+        .map(|day| {
+            let (requests, accepted) = counted
+                .iter()
+                .find(|(d, _, _)| *d == day)
+                .map_or((0, 0), |&(_, r, a)| (r, a));
+            DayCounts {
+                from: from.saturating_add(day * 86_400),
+                requests,
+                accepted,
+            }
+        })
+        .collect()
+}
+
 /// The requests an organization's members received over a period, by the channel of the card
 /// or team code they came through (`None`: one without a channel), personal cards and team codes
 /// alike.
@@ -356,6 +388,33 @@ mod tests {
                 active,
             })
             .collect()
+    }
+
+    #[test]
+    fn every_day_of_a_period_is_listed_with_zeros_where_nothing_happened() {
+        let days = every_day(1_000, 1_000 + 3 * 86_400 - 10, &[(2, 5, 3), (0, 1, 0)]);
+        assert_eq!(
+            days,
+            [
+                DayCounts {
+                    from: 1_000,
+                    requests: 1,
+                    accepted: 0
+                },
+                DayCounts {
+                    from: 87_400,
+                    requests: 0,
+                    accepted: 0
+                },
+                DayCounts {
+                    from: 173_800,
+                    requests: 5,
+                    accepted: 3
+                },
+            ]
+        );
+        assert!(every_day(5, 5, &[]).is_empty());
+        assert_eq!(every_day(0, i64::MAX, &[]).len(), MAX_STATS_DAYS as usize);
     }
 
     #[test]

@@ -640,6 +640,37 @@ impl ContactWayView {
     }
 }
 
+/// One day of a way's requests.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayDay)]
+pub struct WayDayView {
+    /// The day's start, Unix seconds (it lasts 24 hours, the last day of a period up to `to`).
+    pub from: i64,
+    /// Requests made through the way that day.
+    pub requests: u64,
+    /// How many of them are accepted.
+    pub accepted: u64,
+}
+
+impl From<domain::DayCounts> for WayDayView {
+    fn from(d: domain::DayCounts) -> Self {
+        Self {
+            from: d.from,
+            requests: d.requests,
+            accepted: d.accepted,
+        }
+    }
+}
+
+/// A way's requests day by day over `from..to`, every day listed.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayDays)]
+pub struct WayDaysView {
+    pub from: i64,
+    pub to: i64,
+    pub days: Vec<WayDayView>,
+}
+
 /// A contact way's code as text.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = ContactWayLink)]

@@ -3,7 +3,7 @@
 
 use super::cards::{Binary, private};
 use super::extract::{Auth, Json, Path, Query};
-use super::views::{ChannelStatsView, ContactWayView, WayLinkView, WayStatsView};
+use super::views::{ChannelStatsView, ContactWayView, WayDaysView, WayLinkView, WayStatsView};
 use super::{ApiError, AppState, page};
 use crate::domain::{
     AnsweredBy, Answerers, Channel, ContactWay, ContactWayId, DepartmentId, MemberId,
@@ -24,6 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(way_poster))
         .routes(routes!(way_link))
         .routes(routes!(way_stats))
+        .routes(routes!(way_days))
         .routes(routes!(channel_stats))
         .routes(routes!(list_my_ways, create_my_way))
         .routes(routes!(get_my_way, update_my_way, delete_my_way))
@@ -661,4 +662,57 @@ async fn way_stats(
         .stats(org, WaysOf::Org, id, (from, to))
         .await?;
     Ok(Json(WayStatsView::over(stats, from, to)))
+}
+
+/// The period of a way's day-by-day counts: both ends given, at most 366 days.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DaysPeriod {
+    /// The first day's start, Unix seconds: a local midnight counts local days (each day is the
+    /// 24 hours after the one before, so a day that a clock change shortens or lengthens is
+    /// counted an hour off).
+    pub from: i64,
+    /// The end of the period, Unix seconds; the last day is cut there.
+    pub to: i64,
+}
+
+/// Each day of a period with the requests made through the way on it and how many of them were
+/// accepted, days without any included with zeros: what the admin page's chart draws
+/// (its organization's admin).
+#[utoipa::path(get, path = "/v1/orgs/{org}/contact-ways/{id}/stats/days", tag = "contact-ways",
+    params(("org" = i64, Path), ("id" = i64, Path), DaysPeriod),
+    responses((status = 200, body = WayDaysView), (status = 400, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem)),
+    security(("bearer" = [])))]
+async fn way_days(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((org, id)): Path<(OrgId, ContactWayId)>,
+    Query(period): Query<DaysPeriod>,
+) -> Result<Json<WayDaysView>, ApiError> {
+    auth.admin_of(org)?;
+    let (from, to) = StatsPeriod {
+        from: Some(period.from),
+        to: Some(period.to),
+    }
+    .bounds()?;
+    let max = crate::domain::way::MAX_STATS_DAYS;
+    if to.saturating_sub(from) > max * 86_400 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("to: the period is at most {max} days"),
+        )
+        .said("days-period", &[("max", &max)]));
+    }
+    let days = state
+        .services
+        .ways
+        .days(org, WaysOf::Org, id, (from, to))
+        .await?;
+    Ok(Json(WayDaysView {
+        from,
+        to,
+        days: days.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -9,8 +9,8 @@ use super::event_body;
 use super::keyring::Keyring;
 use crate::card::{self, TeamCardRequest};
 use crate::domain::{
-    ChannelStats, ContactWay, ContactWayId, MemberId, NewContactWay, OrgId, Principal, WayPatch,
-    WayStats,
+    ChannelStats, ContactWay, ContactWayId, DayCounts, MemberId, NewContactWay, OrgId, Principal,
+    WayPatch, WayStats, way::MAX_STATS_DAYS,
 };
 use crate::qr::{self, CardFace, Ecc, QrMatrix};
 use crate::store::{Event, Store, StoreError, WayChange};
@@ -184,6 +184,25 @@ impl Ways {
         self.get(org_id, of, id).await?;
         let now = self.clock.now();
         self.store.way_stats(id, from, to, now).await
+    }
+
+    /// Each day of `from..to` (24 hours from `from`, at most [`MAX_STATS_DAYS`]) with the
+    /// requests made through the way on it and how many of those were accepted; days without
+    /// any are there with zeros.
+    ///
+    /// # Errors
+    /// `NotFound` for a way the caller may not see.
+    pub async fn days(
+        &self,
+        org_id: OrgId,
+        of: WaysOf,
+        id: ContactWayId,
+        (from, to): (i64, i64),
+    ) -> Result<Vec<DayCounts>, StoreError> {
+        self.get(org_id, of, id).await?;
+        let to = to.min(from.saturating_add(MAX_STATS_DAYS * 86_400));
+        let counted = self.store.way_days(id, from, to).await?;
+        Ok(crate::domain::way::every_day(from, to, &counted))
     }
 
     /// What the requests `org_id`'s members received in `from..to` came to, by the channel of

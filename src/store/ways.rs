@@ -92,6 +92,15 @@ pub trait WayStore: Send + Sync {
         to: i64,
         now: i64,
     ) -> Result<WayStats, StoreError>;
+    /// The requests made through way `id` in `from..to` by day (24 hours each from `from`): the
+    /// day's index, its requests and how many of them were accepted; days without requests are
+    /// left out.
+    async fn way_days(
+        &self,
+        id: ContactWayId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, u64, u64)>, StoreError>;
     /// What the requests `org_id`'s members received in `from..to` came to as of `now`, by the
     /// channel of the card or code they came through (only `channel`'s when given).
     async fn channel_stats(
@@ -675,6 +684,28 @@ for_both_databases! {
                 total,
                 members: members.into_iter().map(|(m, c)| (MemberId::new(m), c)).collect(),
             })
+        }
+
+        async fn way_days(
+            &self,
+            id: ContactWayId,
+            from: i64,
+            to: i64,
+        ) -> Result<Vec<(i64, u64, u64)>, StoreError> {
+            // One pass over the way's period index, grouped by day in the database.
+            let rows = sqlx::query_as::<_, (i64, i64, i64)>(
+                "SELECT (created_at - $1) / 86400 AS day, COUNT(*), \
+                 SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END) \
+                 FROM contact_requests WHERE way_id = $3 AND created_at >= $1 AND created_at < $2 \
+                 GROUP BY day ORDER BY day",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(id.get())
+            .fetch_all(&self.pool)
+            .await?;
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            Ok(rows.into_iter().map(|(day, n, accepted)| (day, count(n), count(accepted))).collect())
         }
 
         async fn channel_stats(

@@ -638,6 +638,13 @@ async fn every_route_answers_every_role_as_the_rules_say(backend: Backend) {
         ),
         (
             Method::GET,
+            format!("/v1/orgs/{a}/contact-ways/999999/stats/days?from=0&to=86400"),
+            none,
+            Access::Admin,
+            &[404],
+        ),
+        (
+            Method::GET,
             format!("/v1/orgs/{a}/contact-ways/stats?channel=fair-2026"),
             none,
             Access::Admin,

@@ -1,7 +1,7 @@
 //! Contact ways (team codes): an admin's ways and a member's own, their events, their QR (a
 //! signed team card); on both databases.
 
-use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_with};
+use crate::common::{Backend, TestApp, spawn_app, spawn_app_at, spawn_app_on, spawn_app_with};
 use crate::contacts::{ContactsClient as _, Receiver, futures_join_all};
 use namecard::card::{CardKind, Keyset, RevocationList, VerifyOptions, verify_card};
 use reqwest::Method;
@@ -1201,6 +1201,121 @@ async fn an_organizations_stats_per_channel_count_personal_cards_and_team_codes_
     );
 }
 
+/// Waits for the app's periodic refresh to publish a revocation list that is fresh at `at`.
+async fn list_issued_since(app: &TestApp, at: i64) {
+    let keys = app.get("/.well-known/namecard-keys.json", None).await;
+    let keyset = Keyset::from_jwks(&keys.bytes).expect("the keys");
+    for _ in 0..200 {
+        let list = app
+            .get("/.well-known/namecard-revocations.json", None)
+            .await;
+        let list = RevocationList::load(&list.bytes, &keyset, 300).expect("the list");
+        if !list.is_stale(at, 0) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no revocation list fresh at {at}");
+}
+
+async fn a_ways_days_list_every_day_of_the_period_with_its_requests_and_accepted(backend: Backend) {
+    // A history on a clock the test holds: requests on the first and third days, one later.
+    // The revocation list is republished soon after each move of the clock, so cards stay fresh.
+    let t0 = namecard::card::unix_now() - 30 * 86_400;
+    let clock = Arc::new(namecard::service::ManualClock::at(t0));
+    let often = namecard::config::RawSettings {
+        refresh_interval: Some("50ms".into()),
+        ..namecard::config::RawSettings::default()
+    };
+    let Some(app) = spawn_app_on(backend, often, Arc::clone(&clock) as _).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "D", 4).await;
+    let mut made = Vec::new();
+    for (buyer, at) in [(0, 60), (1, 86_000), (2, 2 * 86_400 + 5), (3, 9 * 86_400)] {
+        clock.set(t0 + at);
+        list_issued_since(&app, t0 + at).await;
+        let scan = app.scan_text(&buyers[buyer].1, &text).await.expect(201);
+        made.push(scan["request"]["id"].as_i64().expect("id"));
+    }
+    clock.set(t0 + 10 * 86_400);
+    for request in [made[0], made[2], made[3]] {
+        app.decide(&w.ada.1, request, "accept").await.expect(200);
+    }
+
+    let path = format!("/v1/orgs/{}/contact-ways/{id}/stats/days", w.acme);
+    let days = app
+        .get(
+            &format!("{path}?from={t0}&to={}", t0 + 4 * 86_400),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    let counts: Vec<(i64, i64, i64)> = days["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| {
+            let n = |k: &str| d[k].as_i64().expect("a number");
+            (n("from") - t0, n("requests"), n("accepted"))
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (0, 2, 1),
+            (86_400, 0, 0),
+            (2 * 86_400, 1, 1),
+            (3 * 86_400, 0, 0)
+        ],
+        "every day, the empty ones too; the request of day 9 is outside"
+    );
+    // The totals of the same period agree with its days.
+    let total = app
+        .get(
+            &format!(
+                "/v1/orgs/{}/contact-ways/{id}/stats?from={t0}&to={}",
+                w.acme,
+                t0 + 4 * 86_400
+            ),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        [&total["total"]["requests"], &total["total"]["accepted"]],
+        [3, 2]
+    );
+
+    // A period of more than 366 days, a backwards one or one without an end is refused; to
+    // another organization's admin the way is not found.
+    let long = app
+        .get(
+            &format!("{path}?from={t0}&to={}", t0 + 367 * 86_400),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(long.problem_code(), "invalid_query");
+    assert!(
+        long.json["detail"].as_str().unwrap().contains("366"),
+        "{}",
+        long.json
+    );
+    for bad in [format!("from={t0}&to={t0}"), format!("from={t0}")] {
+        let refused = app.get(&format!("{path}?{bad}"), Some(&w.admin)).await;
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.json);
+    }
+    let theirs = format!(
+        "/v1/orgs/{}/contact-ways/{id}/stats/days?from={t0}&to={}",
+        w.customer,
+        t0 + 86_400
+    );
+    assert_eq!(app.get(&theirs, Some(&w.c_admin)).await.status, 404);
+}
+
 /// Sales (Ada, and Cy too) with South under it (Cy), in Acme; Dee is in neither.
 struct Departments {
     sales: i64,
@@ -1643,6 +1758,7 @@ on_both_databases!(
     every_change_to_a_way_made_through_the_api_reaches_the_webhook,
     a_ways_stats_count_its_requests_per_member_over_a_period,
     an_organizations_stats_per_channel_count_personal_cards_and_team_codes_over_a_period,
+    a_ways_days_list_every_day_of_the_period_with_its_requests_and_accepted,
     a_departments_way_takes_turns_among_the_members_of_the_department_and_everything_under_it,
     members_who_leave_the_department_or_are_deactivated_stop_answering_its_way,
     a_departments_fewest_pending_way_picks_its_least_busy_member,

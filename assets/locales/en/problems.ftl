@@ -245,6 +245,7 @@ detail-signin-link = this sign-in link is unknown, already used or expired; ask 
 detail-no-session = not signed in; open a sign-in link from your admin
 detail-members-or-department = members, department_id: a contact way is answered by members or by a department, not both
 detail-from-before-to = from: must be before to
+detail-days-period = to: the period is at most { $max } days
 detail-storage-full-now = the database's storage is full: writes fail until space is freed
 detail-send-metrics-token = send Authorization: Bearer <metrics_token>
 detail-not-metrics-token = not the metrics token

@@ -259,6 +259,7 @@ detail-signin-link = 此登录链接无效、已使用或已过期，请向管�
 detail-no-session = 尚未登录，请打开管理员发给你的登录链接
 detail-members-or-department = members、department_id：联系方式由成员或由部门接待，不能两者都设
 detail-from-before-to = from：须早于 to
+detail-days-period = to：时段最长 { $max } 天
 detail-storage-full-now = 数据库存储空间已满：在释放空间之前写入都会失败
 detail-send-metrics-token = 请发送 Authorization: Bearer <metrics_token>
 detail-not-metrics-token = 不是监控指标令牌

@@ -259,6 +259,7 @@ detail-signin-link = 此登入連結無效、已使用或已過期，請向管�
 detail-no-session = 尚未登入，請開啟管理員傳給你的登入連結
 detail-members-or-department = members、department_id：聯絡方式由成員或由部門接待，不能兩者都設
 detail-from-before-to = from：須早於 to
+detail-days-period = to：時段最長 { $max } 天
 detail-storage-full-now = 資料庫儲存空間已滿：在釋出空間之前寫入都會失敗
 detail-send-metrics-token = 請傳送 Authorization: Bearer <metrics_token>
 detail-not-metrics-token = 不是監控指標權杖
