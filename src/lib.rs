@@ -35,6 +35,7 @@ pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod l10n;
 pub mod qr;
 pub mod scan;
 pub mod seal;

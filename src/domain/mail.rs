@@ -9,6 +9,8 @@
 //! writes the message.
 
 use super::{ContactRequest, MailId, MemberId, OrgId, Transfer, TransferKind, format_time};
+use crate::l10n::Locale;
+use fluent_bundle::{FluentArgs, FluentValue};
 
 /// What a mail is about.
 #[derive(
@@ -153,28 +155,62 @@ pub fn escape_html(raw: &str) -> String {
 enum Part<'a> {
     Text(String),
     /// A link: its words and its URL.
-    Link(&'a str, &'a str),
+    Link(String, &'a str),
     /// A quotation (a transfer's message), line breaks kept.
     Quote(&'a str),
 }
 
+/// Words of the mails' catalogue (`mail.ftl`) in `locale`, with `args` filled in. The
+/// catalogue tests keep every id the letters use in every language.
+fn say(locale: Locale, id: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
+    let mut fluent = FluentArgs::new();
+    for (name, value) in args {
+        fluent.set(*name, value.clone());
+    }
+    crate::l10n::message(locale, id, Some(&fluent)).unwrap_or_else(|| {
+        tracing::error!(id, "no such message");
+        id.to_owned()
+    })
+}
+
+/// A text value for [`say`].
+fn text_arg(value: &str) -> FluentValue<'_> {
+    FluentValue::from(value)
+}
+
 /// The footer every notice carries: why the person gets it, and where to turn it off.
-fn notice_footer(public_url: &str) -> String {
-    format!(
-        "You get this because e-mail notices are on for you. Turn them off on your card page: {public_url}/card"
-    )
+fn notice_footer(public_url: &str, locale: Locale) -> String {
+    let card = format!("{public_url}/card");
+    say(locale, "mail-footer", &[("url", text_arg(&card))])
 }
 
 /// A person as a mail names them: `Ada Lovelace (Sales) of Acme`.
-fn who(name: &str, title: Option<&str>, org: &str) -> String {
+fn who(name: &str, title: Option<&str>, org: &str, locale: Locale) -> String {
     match title {
-        Some(t) => format!("{name} ({t}) of {org}"),
-        None => format!("{name} of {org}"),
+        Some(t) => say(
+            locale,
+            "mail-who-titled",
+            &[
+                ("name", text_arg(name)),
+                ("title", text_arg(t)),
+                ("org", text_arg(org)),
+            ],
+        ),
+        None => say(
+            locale,
+            "mail-who",
+            &[("name", text_arg(name)), ("org", text_arg(org))],
+        ),
     }
 }
 
+/// The greeting a letter opens with.
+fn greeting(name: &str, locale: Locale) -> String {
+    say(locale, "mail-greeting", &[("name", text_arg(name))])
+}
+
 impl Letter {
-    fn compose(subject: &str, greeting: &str, parts: &[Part<'_>]) -> Self {
+    fn compose(locale: Locale, subject: &str, greeting: &str, parts: &[Part<'_>]) -> Self {
         let mut text = format!("{greeting}\n\n");
         let mut html = String::from(
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\
@@ -188,7 +224,8 @@ impl Letter {
                     html.push_str(&format!("<p>{}</p>\n", escape_html(t)));
                 }
                 Part::Link(words, url) => {
-                    text.push_str(&format!("{words}: {url}"));
+                    let line = [("words", text_arg(words)), ("url", text_arg(url))];
+                    text.push_str(&say(locale, "mail-link-line", &line));
                     html.push_str(&format!(
                         "<p><a href=\"{}\">{}</a></p>\n",
                         escape_html(url),
@@ -216,86 +253,118 @@ impl Letter {
         }
     }
 
-    /// A one-time sign-in link for `member` of `org`, working until `expires_at`.
-    pub fn signin_link(org: &str, member: &str, url: &str, expires_at: i64) -> Self {
+    /// A one-time sign-in link for `member` of `org`, working until `expires_at`, in `locale`
+    /// (the organization's language).
+    pub fn signin_link(
+        org: &str,
+        member: &str,
+        (url, expires_at): (&str, i64),
+        locale: Locale,
+    ) -> Self {
+        let org_arg = [("org", text_arg(org))];
+        let until = format_time(expires_at);
         Self::compose(
-            &format!("Your sign-in link for {org}"),
-            &format!("Hello {member},"),
+            locale,
+            &say(locale, "mail-signin-subject", &org_arg),
+            &greeting(member, locale),
             &[
-                Part::Text(format!(
-                    "An administrator of {org} sent you a link that signs you in to namecard, where you show your card, scan others' cards and answer contact requests."
-                )),
-                Part::Link("Sign in", url),
-                Part::Text(format!(
-                    "The link works once, until {} (UTC). Do not forward it: whoever opens it is signed in as you.",
-                    format_time(expires_at)
+                Part::Text(say(locale, "mail-signin-intro", &org_arg)),
+                Part::Link(say(locale, "mail-signin-link", &[]), url),
+                Part::Text(say(
+                    locale,
+                    "mail-signin-expiry",
+                    &[("until", text_arg(&until))],
                 )),
             ],
         )
     }
 
-    /// A new contact request, to its owner.
-    pub fn contact_request(r: &ContactRequest, public_url: &str) -> Self {
+    /// A new contact request, to its owner, in `locale` (the owner's organization's language).
+    pub fn contact_request(r: &ContactRequest, public_url: &str, locale: Locale) -> Self {
         let q = &r.requester;
-        let asker = who(&q.name, q.title.as_deref(), &q.organization.name);
+        let asker = who(&q.name, q.title.as_deref(), &q.organization.name, locale);
         let inbox = format!("{public_url}/inbox");
+        let until = format_time(r.expires_at);
         Self::compose(
-            &format!(
-                "{} of {} asks to be your contact",
-                q.name, q.organization.name
+            locale,
+            &say(
+                locale,
+                "mail-request-subject",
+                &[
+                    ("name", text_arg(&q.name)),
+                    ("org", text_arg(&q.organization.name)),
+                ],
             ),
-            &format!("Hello {},", r.owner.name),
+            &greeting(&r.owner.name, locale),
             &[
-                Part::Text(format!(
-                    "{asker} asks to become your external contact on namecard."
+                Part::Text(say(
+                    locale,
+                    "mail-request-body",
+                    &[("who", text_arg(&asker))],
                 )),
-                Part::Link("Accept or decline in your inbox", &inbox),
-                Part::Text(format!(
-                    "The request waits until {} (UTC).",
-                    format_time(r.expires_at)
+                Part::Link(say(locale, "mail-request-link", &[]), &inbox),
+                Part::Text(say(
+                    locale,
+                    "mail-request-expiry",
+                    &[("until", text_arg(&until))],
                 )),
-                Part::Text(notice_footer(public_url)),
+                Part::Text(notice_footer(public_url, locale)),
             ],
         )
     }
 
-    /// A relation handed to a new holder, to the contact, who may refuse until it takes effect.
-    pub fn transfer_to_contact(t: &Transfer, public_url: &str) -> Self {
+    /// A relation handed to a new holder, to the contact, who may refuse until it takes effect;
+    /// in `locale` (the contact's organization's language).
+    pub fn transfer_to_contact(t: &Transfer, public_url: &str, locale: Locale) -> Self {
         let org = &t.to.organization.name;
-        let holder = who(&t.to.name, t.to.title.as_deref(), org);
+        let holder = who(&t.to.name, t.to.title.as_deref(), org, locale);
+        let names = [
+            ("from", text_arg(&t.from.name)),
+            ("holder", text_arg(&holder)),
+            ("org", text_arg(org)),
+        ];
         let how = match t.kind {
-            TransferKind::Handover => {
-                format!("{} hands your relation over to {holder}.", t.from.name)
-            }
-            TransferKind::Departure => {
-                format!(
-                    "{} has left {org}; {holder} looks after you from now on.",
-                    t.from.name
-                )
-            }
+            TransferKind::Handover => say(locale, "mail-transfer-handover", &names),
+            TransferKind::Departure => say(locale, "mail-transfer-departure", &names),
         };
         let inbox = format!("{public_url}/inbox");
         let mut parts = vec![Part::Text(how)];
         if let Some(message) = &t.message {
-            parts.push(Part::Text(format!("{org} writes:")));
+            parts.push(Part::Text(say(
+                locale,
+                "mail-transfer-message",
+                &[("org", text_arg(org))],
+            )));
             parts.push(Part::Quote(message));
         }
-        parts.push(Part::Text(format!(
-            "It takes effect on {} (UTC). If you do not want it, refuse it in your inbox before then; refusing ends the relationship.",
-            format_time(t.effective_at)
+        let at = format_time(t.effective_at);
+        parts.push(Part::Text(say(
+            locale,
+            "mail-transfer-effect",
+            &[("at", text_arg(&at))],
         )));
-        parts.push(Part::Link("Your inbox", &inbox));
-        parts.push(Part::Text(notice_footer(public_url)));
+        parts.push(Part::Link(say(locale, "mail-transfer-link", &[]), &inbox));
+        parts.push(Part::Text(notice_footer(public_url, locale)));
         Self::compose(
-            &format!("Your contact at {org} is now {}", t.to.name),
-            &format!("Hello {},", t.contact.name),
+            locale,
+            &say(
+                locale,
+                "mail-transfer-subject",
+                &[("org", text_arg(org)), ("holder", text_arg(&t.to.name))],
+            ),
+            &greeting(&t.contact.name, locale),
             &parts,
         )
     }
 
-    /// Relations handed to a new holder, to them (one letter for all of one hand-over).
-    /// `transfers` are the waiting ones, all to the same holder from the same member.
-    pub fn transfers_to_holder(transfers: &[&Transfer], public_url: &str) -> Option<Self> {
+    /// Relations handed to a new holder, to them (one letter for all of one hand-over), in
+    /// `locale` (their organization's language). `transfers` are the waiting ones, all to the
+    /// same holder from the same member.
+    pub fn transfers_to_holder(
+        transfers: &[&Transfer],
+        public_url: &str,
+        locale: Locale,
+    ) -> Option<Self> {
         let first = transfers.first()?;
         let list: Vec<String> = transfers
             .iter()
@@ -303,30 +372,26 @@ impl Letter {
                 let c = &t.contact;
                 format!(
                     "- {}",
-                    who(&c.name, c.title.as_deref(), &c.organization.name)
+                    who(&c.name, c.title.as_deref(), &c.organization.name, locale)
                 )
             })
             .collect();
         let contacts = format!("{public_url}/contacts");
-        let count = match transfers.len() {
-            1 => "1 contact".to_owned(),
-            n => format!("{n} contacts"),
-        };
+        let counted = [
+            ("count", FluentValue::from(transfers.len())),
+            ("from", text_arg(&first.from.name)),
+        ];
+        let at = format_time(first.effective_at);
         Some(Self::compose(
-            &format!("{count} of {} handed to you", first.from.name),
-            &format!("Hello {},", first.to.name),
+            locale,
+            &say(locale, "mail-holder-subject", &counted),
+            &greeting(&first.to.name, locale),
             &[
-                Part::Text(format!(
-                    "{} of {}'s external contacts are handed to you:",
-                    count, first.from.name
-                )),
+                Part::Text(say(locale, "mail-holder-body", &counted)),
                 Part::Quote(&list.join("\n")),
-                Part::Text(format!(
-                    "They become yours on {} (UTC), unless a contact refuses.",
-                    format_time(first.effective_at)
-                )),
-                Part::Link("Your contacts", &contacts),
-                Part::Text(notice_footer(public_url)),
+                Part::Text(say(locale, "mail-holder-effect", &[("at", text_arg(&at))])),
+                Part::Link(say(locale, "mail-holder-link", &[]), &contacts),
+                Part::Text(notice_footer(public_url, locale)),
             ],
         ))
     }
@@ -356,12 +421,36 @@ mod tests {
     #[test]
     fn a_sign_in_letter_has_its_link_in_both_parts_and_escapes_the_names() {
         let url = "https://nc.example.com/signin#nc_abc";
-        let l = Letter::signin_link("<b>Acme</b>", "Ada\nLovelace", url, 0);
+        let l = Letter::signin_link("<b>Acme</b>", "Ada\nLovelace", (url, 0), Locale::En);
         assert_eq!(l.subject, "Your sign-in link for <b>Acme</b>");
         assert!(l.text.contains(url));
         assert!(l.html.contains(&format!("href=\"{url}\"")));
         assert!(l.html.contains("&lt;b&gt;Acme&lt;/b&gt;"));
         assert!(!l.html.contains("<b>"));
+    }
+
+    #[test]
+    fn a_sign_in_letter_is_written_in_the_organizations_language() {
+        let url = "https://nc.example.com/signin#nc_abc";
+        let simplified = Letter::signin_link("华星光电", "张伟明", (url, 0), Locale::ZhCn);
+        assert_eq!(simplified.subject, "您在华星光电的登录链接");
+        assert!(
+            simplified.text.starts_with("张伟明，您好："),
+            "{}",
+            simplified.text
+        );
+        assert!(
+            simplified.text.contains(&format!("登录：\n{url}")),
+            "{}",
+            simplified.text
+        );
+        let traditional = Letter::signin_link("台積電", "陳昇", (url, 0), Locale::ZhTw);
+        assert_eq!(traditional.subject, "您在台積電的登入連結");
+        assert!(
+            traditional.html.contains(">登入</a>"),
+            "{}",
+            traditional.html
+        );
     }
 
     #[test]

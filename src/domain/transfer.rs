@@ -193,6 +193,8 @@ pub struct Transfer {
     pub to: Party,
     /// The other side of the relation, who is told and may refuse.
     pub contact: Party,
+    /// The language of the contact's organization, which their notices are written in.
+    pub contact_lang: crate::qr::Lang,
     pub message: Option<String>,
     pub status: TransferStatus,
     /// Set when `status` is `not_possible`.

@@ -702,7 +702,15 @@ impl Contacts {
             .mail
             .as_ref()
             .filter(|_| !way.is_some_and(|w| w.auto_accept));
-        let build = |r: &ContactRequest| mail.and_then(|m| m.contact_request_notice(r));
+        // Written in the owner's organization's language.
+        let owner_lang = match mail {
+            Some(_) => Some(self.store.get_org(owner.organization.id).await?.lang),
+            None => None,
+        };
+        let build = |r: &ContactRequest| {
+            mail.zip(owner_lang.as_ref())
+                .and_then(|(m, lang)| m.contact_request_notice(r, lang))
+        };
         let notice: crate::store::contacts::NoticeFor<'_> = mail.map(|_| &build as _);
         Ok(
             match self

@@ -19,6 +19,7 @@ use crate::domain::{
     ContactRequest, Letter, MailId, MailKind, MailStatus, Member, MemberId, OrgId, OutboxMail,
     Principal, Transfer, TransferStatus,
 };
+use crate::l10n::Locale;
 use crate::seal::Kek;
 use crate::store::{ClaimedMail, DeliveryResult, LetterReseal, NewMail, Store, StoreError};
 use lettre::message::{Mailbox, MultiPart};
@@ -234,12 +235,17 @@ impl Mail {
     pub async fn signin_link(
         &self,
         member: &Member,
-        org_name: &str,
+        org: &crate::domain::Org,
         url: &str,
         expires_at: i64,
     ) -> Result<MailId, MailError> {
         self.check_mailable(member)?;
-        let letter = Letter::signin_link(org_name, &member.display_name, url, expires_at);
+        let letter = Letter::signin_link(
+            &org.name,
+            &member.display_name,
+            (url, expires_at),
+            Locale::of_language(&org.lang),
+        );
         self.queue(
             member.org_id,
             member.id,
@@ -254,12 +260,18 @@ impl Mail {
 
     /// The mail that tells the owner of a new request about it, to be queued with the request
     /// (`None` with e-mail off).
-    pub fn contact_request_notice(&self, r: &ContactRequest) -> Option<NewMail> {
+    /// `owner_lang` is the owner's organization's language, which the mail is written in.
+    pub fn contact_request_notice(
+        &self,
+        r: &ContactRequest,
+        owner_lang: &crate::qr::Lang,
+    ) -> Option<NewMail> {
         let o = &r.owner;
         if !self.is_enabled() {
             return None;
         }
-        let letter = Letter::contact_request(r, &self.public_url);
+        let locale = Locale::of_language(owner_lang);
+        let letter = Letter::contact_request(r, &self.public_url, locale);
         self.prepare(
             o.organization.id,
             o.member_id,
@@ -278,7 +290,13 @@ impl Mail {
     /// The mails that tell of the transfers just started, to be queued with them: one to each
     /// contact (who may refuse) and one to the new holder for all of them. Transfers that were
     /// not possible are not told. Empty with e-mail off.
-    pub fn transfer_notices(&self, started: &[Transfer]) -> Vec<NewMail> {
+    /// `holder_lang` is the new holder's organization's language; each contact's mail is in
+    /// their own organization's.
+    pub fn transfer_notices(
+        &self,
+        started: &[Transfer],
+        holder_lang: &crate::qr::Lang,
+    ) -> Vec<NewMail> {
         if !self.is_enabled() {
             return Vec::new();
         }
@@ -289,7 +307,11 @@ impl Mail {
         let mut mails = Vec::new();
         for t in &waiting {
             let c = &t.contact;
-            let letter = Letter::transfer_to_contact(t, &self.public_url);
+            let letter = Letter::transfer_to_contact(
+                t,
+                &self.public_url,
+                Locale::of_language(&t.contact_lang),
+            );
             mails.extend(self.prepare(
                 c.organization.id,
                 c.member_id,
@@ -299,8 +321,11 @@ impl Mail {
                 false,
             ));
         }
-        if let Some(letter) = Letter::transfers_to_holder(&waiting, &self.public_url)
-            && let Some(first) = waiting.first()
+        if let Some(letter) = Letter::transfers_to_holder(
+            &waiting,
+            &self.public_url,
+            Locale::of_language(holder_lang),
+        ) && let Some(first) = waiting.first()
         {
             let to = &first.to;
             mails.extend(self.prepare(

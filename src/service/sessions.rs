@@ -74,10 +74,10 @@ impl Sessions {
             return Err(StoreError::NotFound("member").into());
         }
         mail.check_mailable(&m)?;
-        let org_name = self.store.get_org(org).await?.name;
+        let organization = self.store.get_org(org).await?;
         let link = self.create_link(who, org, Some(member)).await?;
         let id = mail
-            .signin_link(&m, &org_name, &link.url, link.expires_at)
+            .signin_link(&m, &organization, &link.url, link.expires_at)
             .await?;
         Ok((link, id))
     }

@@ -102,7 +102,7 @@ impl Transfers {
         let build = |started: &[Transfer]| {
             self.mail
                 .as_ref()
-                .map(|m| m.transfer_notices(started))
+                .map(|m| m.transfer_notices(started, &org.lang))
                 .unwrap_or_default()
         };
         let notices: crate::store::transfers::NoticesFor<'_> =

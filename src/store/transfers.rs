@@ -13,6 +13,7 @@ use crate::domain::{
     Audit, ContactId, MailKind, MemberId, MemberStatus, NewTransfer, NotPossible, OrgId, Party,
     Transfer, TransferId, TransferKind, TransferQuery, TransferStatus,
 };
+use crate::qr::Lang;
 use std::collections::HashSet;
 
 /// A transfer to start, with what the service decided about it. Its kind follows from whether
@@ -122,6 +123,7 @@ struct TransferRow {
     other_title: Option<String>,
     other_org_id: i64,
     other_org_name: String,
+    other_org_lang: String,
 }
 
 impl TryFrom<TransferRow> for Transfer {
@@ -152,6 +154,7 @@ impl TryFrom<TransferRow> for Transfer {
                 r.other_org_id,
                 r.other_org_name,
             ),
+            contact_lang: org_lang(&r.other_org_lang)?,
             message: r.message,
             status: TransferStatus::parse(&r.status)
                 .ok_or_else(|| corrupt("transfer status", &r.status))?,
@@ -170,7 +173,7 @@ const TRANSFER_SELECT: &str = "SELECT x.id, x.org_id, x.contact_id, x.kind, x.me
      f.id AS from_id, f.display_name AS from_name, f.title AS from_title, \
      t.id AS to_id, t.display_name AS to_name, t.title AS to_title, \
      o.id AS other_id, o.display_name AS other_name, o.title AS other_title, \
-     oo.id AS other_org_id, oo.name AS other_org_name \
+     oo.id AS other_org_id, oo.name AS other_org_name, oo.lang AS other_org_lang \
      FROM contact_transfers x JOIN organizations ho ON ho.id = x.org_id \
      JOIN members f ON f.id = x.from_member JOIN members t ON t.id = x.to_member \
      JOIN members o ON o.id = x.other_member JOIN organizations oo ON oo.id = o.org_id";
@@ -207,12 +210,18 @@ impl From<PartyRow> for Party {
     }
 }
 
-/// A relation `from` holds, with its other side.
+/// A relation `from` holds, with its other side and their organization's language.
 #[derive(sqlx::FromRow)]
 struct HeldRow {
     contact_id: i64,
     #[sqlx(flatten)]
     other: PartyRow,
+    org_lang: String,
+}
+
+/// An organization's stored language, parsed.
+fn org_lang(raw: &str) -> Result<Lang, StoreError> {
+    Lang::parse(raw).map_err(|_| corrupt("language", raw))
 }
 
 for_both_databases! {
@@ -379,7 +388,7 @@ for_both_databases! {
             let (to, _) = fetch_member(&mut tx, new.org_id, new.to, "successor").await?;
             let held: Vec<HeldRow> = sqlx::query_as(
                 "SELECT c.id AS contact_id, m.id, m.display_name AS name, m.title, o.id AS org_id, \
-                 o.name AS org_name FROM external_contacts c \
+                 o.name AS org_name, o.lang AS org_lang FROM external_contacts c \
                  JOIN members m ON m.id = CASE WHEN c.member_a = $1 THEN c.member_b ELSE c.member_a END \
                  JOIN organizations o ON o.id = m.org_id \
                  WHERE c.member_a = $1 OR c.member_b = $1 ORDER BY c.id",
@@ -413,6 +422,7 @@ for_both_databases! {
             let message = new.message.as_ref().map(|m| m.as_str());
             let mut started = Vec::with_capacity(held.len());
             for h in held {
+                let contact_lang = org_lang(&h.org_lang)?;
                 let other: Party = h.other.into();
                 let mut reason = theirs
                     .contains(&other.member_id.get())
@@ -457,6 +467,7 @@ for_both_databases! {
                     from: from.clone(),
                     to: to.clone(),
                     contact: other,
+                    contact_lang,
                     message: message.map(str::to_owned),
                     status: if reason.is_some() { TransferStatus::NotPossible } else { TransferStatus::Waiting },
                     reason,

@@ -217,10 +217,8 @@ async fn a_sign_in_link_mailed_at_an_admins_request_arrives_and_signs_in(backend
         mail["to_name"], name,
         "the name survives the header encoding"
     );
-    assert_eq!(
-        mail["subject"],
-        "Your sign-in link for Acme <Robotics> & Co"
-    );
+    // A new organization writes Simplified Chinese unless it says otherwise.
+    assert_eq!(mail["subject"], "您在Acme <Robotics> & Co的登录链接");
     assert_eq!(mail["mail_from"], "namecard@nc.example.com");
     assert_eq!(mail["content_type"], "multipart/alternative");
     let url = link["url"].as_str().expect("url");
@@ -341,7 +339,7 @@ async fn a_new_contact_request_reaches_its_owner_unless_they_opted_out(backend: 
     assert_eq!(mail["to_name"], "Ada Lovelace");
     assert_eq!(
         mail["subject"],
-        format!("{requester} of 深圳华星光电技术有限公司 asks to be your contact")
+        format!("深圳华星光电技术有限公司的{requester}请求添加您为联系人")
     );
     let html = mail["html"].as_str().expect("html");
     assert!(
@@ -429,6 +427,18 @@ async fn a_transfer_is_told_to_the_new_holder_and_to_the_contact(backend: Backen
         return;
     };
     let (acme, admin, customer, c_admin) = two_orgs(&app, "Acme Robotics").await;
+    // Each mail in its recipient's organization's language: Acme writes English, the
+    // customer Traditional Chinese.
+    for (org, token, lang) in [(acme, &admin, "en"), (customer, &c_admin, "zh-Hant-TW")] {
+        app.send(
+            Method::PATCH,
+            &format!("/v1/orgs/{org}"),
+            Some(token),
+            Some(json!({ "lang": lang })),
+        )
+        .await
+        .expect(200);
+    }
     let (ada, ada_token) = app
         .member_with_token(&admin, acme, "Ada Lovelace", "A1")
         .await;
@@ -457,7 +467,7 @@ async fn a_transfer_is_told_to_the_new_holder_and_to_the_contact(backend: Backen
     let contact = to("li@customer.example");
     assert_eq!(
         contact["subject"],
-        "Your contact at Acme Robotics is now Cy Young"
+        "您在Acme Robotics的聯絡人現在是Cy Young"
     );
     assert_eq!(contact["to_name"], "李娜");
     let html = contact["html"].as_str().expect("html");
@@ -473,7 +483,12 @@ async fn a_transfer_is_told_to_the_new_holder_and_to_the_contact(backend: Backen
     );
     let holder = to("cy@acme.example");
     assert_eq!(holder["subject"], "1 contact of Ada Lovelace handed to you");
-    assert!(holder["text"].as_str().expect("text").contains("李娜"));
+    let listed = holder["text"].as_str().expect("text");
+    assert!(listed.contains("- 李娜 (Sales) of 深圳华星光电技术有限公司"), "{listed}");
+    assert!(listed.starts_with("Hello Cy Young,"), "{listed}");
+    let told = contact["text"].as_str().expect("text");
+    assert!(told.starts_with("李娜，您好："), "{told}");
+    assert!(told.contains("Ada Lovelace將與您的聯繫轉交給"), "{told}");
     // Each mail is in its recipient's organization's outbox.
     let kinds = |org, token| {
         let app = &app;
