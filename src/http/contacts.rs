@@ -239,7 +239,8 @@ fn card_answer(
 }
 
 /// The answer to a scan of one or several codes: the first card that went through at the top
-/// level with every card in `cards`; when none did, the first card's problem.
+/// level with every card in `cards`; when none did, the first card's problem, and with several
+/// codes every card's problem in its `cards`.
 fn scan_answer(scans: Vec<CardScan>) -> Result<(StatusCode, Json<ScanAnswer>), ApiError> {
     let scanned_answer =
         |s: Scanned| card_answer(Some(s.text), s.owner, s.routed_from, s.way, s.outcome);
@@ -255,33 +256,58 @@ fn scan_answer(scans: Vec<CardScan>) -> Result<(StatusCode, Json<ScanAnswer>), A
         })
         .collect();
     let Some(first) = first_through else {
-        let first_error = results.into_iter().find_map(|(_, _, result)| result.err());
-        return Err(first_error.unwrap_or_else(|| ScanError::NoQrFound.into()));
+        let several = results.len() > 1;
+        let mut cards = results.into_iter();
+        let Some((text, corners, Err(first_error))) = cards.next() else {
+            return Err(ScanError::NoQrFound.into());
+        };
+        if !several {
+            return Err(first_error);
+        }
+        // The first card's problem is the document itself; its entry says where it is.
+        let first = CardAnswer {
+            text,
+            corners,
+            status: first_error.status().as_u16(),
+            answer: None,
+            problem: None,
+        };
+        let every = std::iter::once(first).chain(cards.map(card_of)).collect();
+        return Err(first_error.with_cards(every));
     };
     let (status, mut top) = scanned_answer(first);
-    top.cards = results
-        .into_iter()
-        .map(|(text, corners, result)| match result {
-            Ok((status, answer)) => CardAnswer {
+    top.cards = results.into_iter().map(card_of).collect();
+    Ok((status, Json(top)))
+}
+
+/// A code of a scan: its text, where it lies, and what scanning it did.
+type ScannedCode = (
+    String,
+    Option<[[f32; 2]; 4]>,
+    Result<(StatusCode, ScanAnswer), ApiError>,
+);
+
+/// One card of a scan's `cards`: its answer, or its problem.
+fn card_of((text, corners, result): ScannedCode) -> CardAnswer {
+    match result {
+        Ok((status, answer)) => CardAnswer {
+            text,
+            corners,
+            status: status.as_u16(),
+            answer: Some(Box::new(answer)),
+            problem: None,
+        },
+        Err(e) => {
+            let problem = crate::http::Problem::from(e);
+            CardAnswer {
                 text,
                 corners,
-                status: status.as_u16(),
-                answer: Some(Box::new(answer)),
-                problem: None,
-            },
-            Err(e) => {
-                let problem = crate::http::Problem::from(e);
-                CardAnswer {
-                    text,
-                    corners,
-                    status: problem.status,
-                    answer: None,
-                    problem: Some(problem),
-                }
+                status: problem.status,
+                answer: None,
+                problem: Some(problem),
             }
-        })
-        .collect();
-    Ok((status, Json(top)))
+        }
+    }
 }
 
 /// A scan: a photo (multipart field `photo`, or a raw `image/*` body) or `{"text": payload}`.

@@ -53,6 +53,12 @@ pub struct ProblemExtra {
     /// `already_decided`: the request as it stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<super::views::RequestView>,
+    /// A scan of a photo with several codes none of which went through: every card in the order
+    /// they were found, each with its own problem, except the first, whose problem is this
+    /// document (its entry has its text, corners and status).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
+    pub cards: Vec<super::contacts::CardAnswer>,
 }
 
 /// The problem document (RFC 7807) every error answer carries.
@@ -141,6 +147,12 @@ impl ApiError {
             extra: Some(Box::new(extra)),
             ..self
         }
+    }
+
+    /// The same problem, with every card of a scan of several codes ([`ProblemExtra::cards`]).
+    pub fn with_cards(mut self, cards: Vec<super::contacts::CardAnswer>) -> Self {
+        self.extra.get_or_insert_with(Box::default).cards = cards;
+        self
     }
 
     /// 404: the thing does not exist, or exists where the caller may not see it.

@@ -296,6 +296,67 @@ async fn a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_o
     );
 }
 
+async fn a_photo_whose_every_card_fails_answers_each_cards_problem(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    let (grace_id, grace) = app
+        .member_with_token(&w.a_admin, w.a_org, "Grace Hopper", "A2")
+        .await;
+    // The scanner's own card, and the card of someone who left since it was printed.
+    let cards = [
+        printed_card(&app, &w.b_token).await,
+        printed_card(&app, &grace).await,
+    ];
+    app.deactivate_member(&w.a_admin, w.a_org, grace_id)
+        .await
+        .expect(200);
+    let (width, height) = cards[0].dimensions();
+    let layout = namecard::scan::synth::table_corners(2, width, height, 9);
+    let placements: Vec<_> = cards
+        .iter()
+        .zip(&layout)
+        .map(|(card, corners)| namecard::scan::synth::Placement {
+            card,
+            corners: *corners,
+            bend: 0.0,
+        })
+        .collect();
+    let photo = namecard::scan::synth::photograph(&placements, &Default::default(), 80);
+
+    let refused = app.scan_photo(&w.b_token, photo, "/v1/scans").await;
+
+    // The document is the first card's problem; `cards` has both, each where it lies.
+    let cards = refused.json["cards"].as_array().expect("cards");
+    assert_eq!(cards.len(), 2, "{}", refused.json);
+    assert_eq!(
+        u64::from(refused.status.as_u16()),
+        cards[0]["status"].as_u64().unwrap()
+    );
+    assert!(cards[0].get("problem").is_none(), "{}", refused.json);
+    let codes: Vec<&str> = std::iter::once(refused.problem_code())
+        .chain(
+            cards[1..]
+                .iter()
+                .map(|c| c["problem"]["code"].as_str().expect("a code")),
+        )
+        .collect();
+    assert_eq!(codes.len(), 2);
+    assert!(codes.contains(&"self_scan"), "{codes:?}");
+    assert!(
+        codes.iter().any(|c| *c != "self_scan"),
+        "the left member's card fails for its own reason: {codes:?}"
+    );
+    for card in cards {
+        assert_eq!(card["corners"].as_array().map(Vec::len), Some(4));
+        assert!(card["text"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+    // Nothing was requested.
+    let outgoing = app.requests(&w.b_token, "direction=outgoing").await;
+    assert_eq!(outgoing["items"], json!([]));
+}
+
 async fn a_scanned_text_is_answered_with_its_one_card(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -1430,6 +1491,7 @@ on_both_databases!(
     every_contact_says_where_it_came_from_and_lists_filter_by_source_and_channel,
     a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
     a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_one_loses_no_other,
+    a_photo_whose_every_card_fails_answers_each_cards_problem,
     a_scanned_text_is_answered_with_its_one_card,
     every_scan_outcome_is_answered_with_its_own_code,
     an_expired_card_is_refused,

@@ -484,7 +484,10 @@ async fn a_transfer_is_told_to_the_new_holder_and_to_the_contact(backend: Backen
     let holder = to("cy@acme.example");
     assert_eq!(holder["subject"], "1 contact of Ada Lovelace handed to you");
     let listed = holder["text"].as_str().expect("text");
-    assert!(listed.contains("- 李娜 (Sales) of 深圳华星光电技术有限公司"), "{listed}");
+    assert!(
+        listed.contains("- 李娜 (Sales) of 深圳华星光电技术有限公司"),
+        "{listed}"
+    );
     assert!(listed.starts_with("Hello Cy Young,"), "{listed}");
     let told = contact["text"].as_str().expect("text");
     assert!(told.starts_with("李娜，您好："), "{told}");
