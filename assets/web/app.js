@@ -1397,7 +1397,7 @@ function answeredBy(w, departments) {
   return t('way-answered-by-department', { department: d ? d.name : `#${w.department_id}`, names });
 }
 
-function wayItem(w, departments, onChange) {
+function wayItem(w, tree, departments, onChange) {
   const org = session.org_id;
   const out = h('div', { class: 'way-out' });
   const detail = h('div', { class: 'way-detail' });
@@ -1429,6 +1429,7 @@ function wayItem(w, departments, onChange) {
     h('div', { class: 'actions tight' },
       h('button', { type: 'button', class: 'secondary codes', text: t('way-codes'), onclick: toggle('codes', () => wayCodes(w)) }),
       h('button', { type: 'button', class: 'secondary chart', text: t('way-chart'), onclick: toggle('chart', () => wayChart(w)) }),
+      h('button', { type: 'button', class: 'secondary edit', text: t('way-edit'), onclick: toggle('edit', () => wayForm(tree, onChange, w)) }),
       pause,
       confirmButton(t('delete'), t('delete-confirm'), async () => {
         try {
@@ -1441,10 +1442,18 @@ function wayItem(w, departments, onChange) {
     detail, out);
 }
 
-function addWayForm(tree, onAdded) {
+/**
+ * The form that creates a way, or with `w` edits it (prefilled; saved with PATCH, emptied
+ * fields cleared). The add form's ids are `w-*`, an edit form's `we<id>-*`.
+ */
+function wayForm(tree, onDone, w = null) {
+  const p = w ? `we${w.id}-` : 'w-';
   const out = h('div');
-  const chosen = [];
-  const chosenList = h('ol', { class: 'chosen', id: 'way-chosen' });
+  const byDepartment = Boolean(w) && w.department_id !== null && w.department_id !== undefined;
+  // A member's own way is answered by them alone: who answers is not edited.
+  const own = Boolean(w && w.owner_member_id);
+  const chosen = w && !byDepartment ? w.members.map((m) => ({ id: m.member_id, name: m.name })) : [];
+  const chosenList = h('ol', { class: 'chosen', id: w ? `${p}chosen` : 'way-chosen' });
   const drawChosen = () => {
     chosenList.replaceChildren(...chosen.map((m, i) => h('li', { 'data-id': m.id }, h('span', { text: m.name }), ' ',
       h('button', { type: 'button', class: 'link-button', text: t('remove'), onclick: () => { chosen.splice(i, 1); drawChosen(); } }))));
@@ -1458,31 +1467,41 @@ function addWayForm(tree, onAdded) {
         if (!chosen.some((c) => c.id === m.id)) chosen.push({ id: m.id, name: m.display_name });
         drawChosen();
       } })));
-  const membersBox = h('div', { class: 'answer-members' }, chosenList, directorySearch(pickItem, 'way-directory'));
-  const deptSelect = departmentSelect(tree, { id: 'w-department', name: 'department_id', 'aria-label': t('department') }, t('way-choose-department'));
-  const deptBox = h('div', { class: 'answer-department', hidden: true },
+  const membersBox = h('div', { class: 'answer-members', hidden: byDepartment || null },
+    chosenList, directorySearch(pickItem, w ? `${p}directory` : 'way-directory'));
+  const deptSelect = departmentSelect(tree, { id: `${p}department`, name: 'department_id', 'aria-label': t('department') }, t('way-choose-department'));
+  if (byDepartment) deptSelect.value = String(w.department_id);
+  const deptBox = h('div', { class: 'answer-department', hidden: !byDepartment || null },
     deptSelect, h('p', { class: 'muted small', text: t('way-department-hint') }));
   const mode = (value, label, checked) => h('label', { class: 'check' },
     h('input', { type: 'radio', name: 'answered_by', value, checked: checked || null, onchange: () => {
       membersBox.hidden = value !== 'members';
       deptBox.hidden = value !== 'department';
     } }), label);
-  const field = (name, label, input) => [h('label', { for: `w-${name}`, text: label }), input];
-  const form = h('form', { id: 'add-way' },
-    ...field('name', t('way-name'), h('input', { type: 'text', id: 'w-name', name: 'name', required: true, maxlength: 64, placeholder: t('way-name-example') })),
-    ...field('channel', t('way-channel-optional'), h('input', { type: 'text', id: 'w-channel', name: 'channel', maxlength: 30, pattern: '[A-Za-z0-9._\\-]+' })),
-    h('fieldset', { class: 'answered-by' }, h('legend', { text: t('way-who-answers') }),
-      mode('members', t('way-these-members'), true),
-      tree.length > 0 && mode('department', t('way-a-department')),
+  const field = (name, label, input) => [h('label', { for: `${p}${name}`, text: label }), input];
+  const sharing = h('select', { id: `${p}sharing`, name: 'sharing' },
+    Object.entries(SHARING).map(([value, [label, hint]]) => h('option', { value, text: `${label}: ${hint}` })));
+  if (w) sharing.value = w.sharing;
+  const welcome = h('textarea', { id: `${p}welcome`, name: 'welcome', maxlength: 500, rows: 2 });
+  if (w && w.welcome) welcome.value = w.welcome;
+  const check = (name, id, label, checked) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name, id: `${p}${id}`, checked: checked || null }), label);
+  const form = h('form', { id: w ? `edit-way-${w.id}` : 'add-way', class: w ? 'edit-way' : null },
+    ...field('name', t('way-name'), h('input', { type: 'text', id: `${p}name`, name: 'name', required: true, maxlength: 64,
+      placeholder: t('way-name-example'), value: w ? w.name : null })),
+    ...field('channel', t('way-channel-optional'), h('input', { type: 'text', id: `${p}channel`, name: 'channel', maxlength: 30,
+      pattern: '[A-Za-z0-9._\\-]+', value: w && w.channel ? w.channel : null })),
+    !own && h('fieldset', { class: 'answered-by' }, h('legend', { text: t('way-who-answers') }),
+      mode('members', t('way-these-members'), !byDepartment),
+      tree.length > 0 && mode('department', t('way-a-department'), byDepartment),
       membersBox, deptBox),
-    ...field('sharing', t('way-sharing'), h('select', { id: 'w-sharing', name: 'sharing' },
-      Object.entries(SHARING).map(([value, [label, hint]]) => h('option', { value, text: `${label}: ${hint}` })))),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'auto_accept', id: 'w-auto-accept' }), t('way-auto-accept-check')),
-    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'one_time', id: 'w-one-time' }), t('way-one-time-check')),
-    ...field('expires', t('way-expires'), h('input', { type: 'datetime-local', id: 'w-expires', name: 'expires' })),
-    ...field('welcome', t('way-welcome-field'),
-      h('textarea', { id: 'w-welcome', name: 'welcome', maxlength: 500, rows: 2 })),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'w-create', text: t('way-create') })), out);
+    ...field('sharing', t('way-sharing'), sharing),
+    check('auto_accept', 'auto-accept', t('way-auto-accept-check'), w && w.auto_accept),
+    check('one_time', 'one-time', t('way-one-time-check'), w && w.one_time),
+    ...field('expires', t('way-expires'), h('input', { type: 'datetime-local', id: `${p}expires`, name: 'expires',
+      value: w && w.expires_at ? localDateTime(w.expires_at) : null })),
+    ...field('welcome', t('way-welcome-field'), welcome),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: w ? `${p}save` : 'w-create', text: w ? t('way-save') : t('way-create') })), out);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     // The directory search inside is a form of its own, whose submit bubbles up to this one.
@@ -1490,26 +1509,46 @@ function addWayForm(tree, onAdded) {
     const data = new FormData(form);
     const body = { name: data.get('name'), sharing: data.get('sharing'),
       auto_accept: data.get('auto_accept') === 'on', one_time: data.get('one_time') === 'on' };
-    if (data.get('channel').trim()) body.channel = data.get('channel').trim();
-    if (data.get('welcome').trim()) body.welcome = data.get('welcome');
-    if (data.get('expires')) body.expires_at = Math.floor(new Date(data.get('expires')).getTime() / 1000);
-    if (data.get('answered_by') === 'department') {
+    // An edit clears what was emptied; a new way leaves it out.
+    const optional = (name, value) => {
+      if (value !== null) body[name] = value;
+      else if (w) body[name] = null;
+    };
+    optional('channel', data.get('channel').trim() || null);
+    optional('welcome', data.get('welcome').trim() ? data.get('welcome') : null);
+    optional('expires_at', data.get('expires') ? Math.floor(new Date(data.get('expires')).getTime() / 1000) : null);
+    if (own) {
+      // Left as it is.
+    } else if (data.get('answered_by') === 'department') {
       if (data.get('department_id')) body.department_id = Number(data.get('department_id'));
     } else {
       body.members = chosen.map((m) => m.id);
     }
-    busy(form.querySelector('#w-create'), out, async () => {
-      const w = await api('POST', `/v1/orgs/${session.org_id}/contact-ways`, body);
+    const base = `/v1/orgs/${session.org_id}/contact-ways`;
+    busy(form.querySelector('button[type=submit]'), out, async () => {
+      if (w) {
+        const saved = await api('PATCH', `${base}/${w.id}`, body);
+        onDone(saved);
+        return;
+      }
+      const made = await api('POST', base, body);
       form.reset();
       chosen.length = 0;
       drawChosen();
       membersBox.hidden = false;
       deptBox.hidden = true;
-      out.replaceChildren(notice('ok', t('way-created', { name: w.name }), t('way-created-hint')));
-      onAdded();
+      out.replaceChildren(notice('ok', t('way-created', { name: made.name }), t('way-created-hint')));
+      onDone(made);
     });
   });
   return form;
+}
+
+/** A `datetime-local` value for `secs`, in the reader's time zone. */
+function localDateTime(secs) {
+  const d = new Date(secs * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${dateInputValue(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 async function adminWaysView() {
@@ -1527,14 +1566,14 @@ async function adminWaysView() {
       return;
     }
     const departments = new Map(tree.map(({ d }) => [d.id, d]));
-    const list = h('ul', { class: 'list', id: 'ways' }, page.items.map((w) => wayItem(w, departments, refresh)));
+    const list = h('ul', { class: 'list', id: 'ways' }, page.items.map((w) => wayItem(w, tree, departments, refresh)));
     if (page.items.length === 0) list.append(h('li', { class: 'empty', text: t('ways-none') }));
     listSlot.replaceChildren(list, ...(page.next_after ? [h('p', { class: 'muted small', text: t('ways-newest') })] : []));
   };
   show(pageHead(t('nav-team-codes'), t('ways-lead', { org: session.org_name })),
     panel(t('nav-team-codes'), listSlot), panel(t('ways-new'), addSlot));
   await refresh();
-  addSlot.replaceChildren(addWayForm(tree, refresh));
+  addSlot.replaceChildren(wayForm(tree, refresh));
 }
 
 // ---------------------------------------------------------------------------------------------

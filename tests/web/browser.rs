@@ -1348,6 +1348,54 @@ async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_c
     b.assert_no_alert().await;
     b.screenshots("admin-contact-way-chart").await;
 
+    // Edited from the list: the form holds the way as it is; a new name, the welcome cleared,
+    // Grace taken off; what was not touched stays.
+    b.click_centered(&format!("{row} button.edit")).await;
+    let form = format!("#edit-way-{way}");
+    let name = b.wait_for(&format!("{form} input[name=name]")).await;
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Sales team")
+    );
+    let welcome = b.wait_for(&format!("{form} textarea[name=welcome]")).await;
+    assert_eq!(
+        welcome.prop("value").await.unwrap().as_deref(),
+        Some("Hello {requester}, {member} will look after you.")
+    );
+    b.wait_for_text(&format!("#we{way}-chosen"), "Grace Hopper")
+        .await;
+    b.retype(&format!("#we{way}-name"), "Sales team, booth 3A")
+        .await;
+    b.wait_for(&format!("#we{way}-welcome"))
+        .await
+        .clear()
+        .await
+        .expect("clearing");
+    b.click_centered(&format!("#we{way}-chosen li[data-id='{grace}'] button"))
+        .await;
+    b.click_centered(&format!("#we{way}-save")).await;
+    b.wait_for_text(&format!("{row} .way-name"), "Sales team, booth 3A")
+        .await;
+    b.wait_for_text(&format!("{row} .answerers"), "Answered by Ada Lovelace")
+        .await;
+    let edited = app
+        .get(
+            &format!("/v1/orgs/{}/contact-ways/{way}", orgs.a),
+            Some(&orgs.admin_a),
+        )
+        .await
+        .json;
+    assert_eq!(edited["name"], "Sales team, booth 3A", "{edited}");
+    assert_eq!(edited["welcome"], Value::Null, "{edited}");
+    assert_eq!(edited["channel"], "fair-2026", "{edited}");
+    assert_eq!(
+        edited["members"].as_array().map(Vec::len),
+        Some(1),
+        "{edited}"
+    );
+    assert_eq!(edited["sharing"], "round_robin", "{edited}");
+    b.assert_no_alert().await;
+
     // Paused from the list, resumed, then deleted after a confirmation.
     b.click_centered(&format!("{row} button.pause")).await;
     b.wait_for_text(&format!("{row} .badge.state"), "Paused")
