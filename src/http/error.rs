@@ -626,6 +626,8 @@ impl From<crate::service::ContactError> for ApiError {
             E::SelfScan => Self::new(unprocessable, "self_scan", detail),
             E::RequesterInactive => Self::new(unprocessable, "requester_inactive", detail),
             E::CardAlreadyUsed => Self::new(StatusCode::CONFLICT, "card_already_used", detail),
+            E::TooManyCodes { max } => Self::new(unprocessable, "too_many_codes", detail)
+                .said("too-many-codes", &[("max", &max)]),
             E::WayPaused => Self::new(unprocessable, "contact_way_paused", detail),
             E::WayExpired => Self::new(unprocessable, "contact_way_expired", detail),
             E::WayDeleted => Self::new(unprocessable, "contact_way_deleted", detail),

@@ -85,6 +85,10 @@ impl Decoder {
     }
 }
 
+/// The most codes of one photo that are scanned (each may make a request); the others are
+/// answered `TooManyCodes`, so one upload cannot make an unbounded number of requests.
+pub const MAX_CODES_PER_SCAN: usize = 20;
+
 /// Who may take a decision on a request: the owner accepts or rejects, the requester cancels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decider {
@@ -110,6 +114,9 @@ pub enum ContactError {
     /// The card was revoked (reset or withdrawn by its owner or an admin).
     #[error("the card has been revoked; ask its owner for a current one")]
     CardRevoked,
+    /// A code of a photo past the first [`MAX_CODES_PER_SCAN`]: not scanned.
+    #[error("only the first {max} codes of a photo are scanned; send this one in another photo")]
+    TooManyCodes { max: usize },
     /// The card's owner is no longer an active member.
     #[error("the card's owner is no longer an active member of their organization")]
     OwnerInactive,
@@ -328,8 +335,14 @@ impl Contacts {
                 .collect(),
         };
         let mut scans = Vec::with_capacity(codes.len());
-        for (text, corners) in codes {
-            let result = self.scan_card(who, text.clone(), preview).await;
+        for (i, (text, corners)) in codes.into_iter().enumerate() {
+            let result = if i < MAX_CODES_PER_SCAN {
+                self.scan_card(who, text.clone(), preview).await
+            } else {
+                Err(ContactError::TooManyCodes {
+                    max: MAX_CODES_PER_SCAN,
+                })
+            };
             scans.push(CardScan {
                 text,
                 corners,

@@ -29,7 +29,7 @@ pub use access::{Access, AccessError};
 pub use book::Book;
 pub use cards::{CardFormat, CardOptions, Cards, Rendered, ServiceError};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use contacts::{ContactError, ContactSettings, Contacts, Decoder};
+pub use contacts::{ContactError, ContactSettings, Contacts, Decoder, MAX_CODES_PER_SCAN};
 pub use departments::Departments;
 pub use keyring::{Checked, Document, Keyring, KeyringError, Snapshot};
 pub use mail::{Mail, MailError};

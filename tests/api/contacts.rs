@@ -357,6 +357,50 @@ async fn a_photo_whose_every_card_fails_answers_each_cards_problem(backend: Back
     assert_eq!(outgoing["items"], json!([]));
 }
 
+async fn a_photo_with_more_codes_than_a_scan_takes_answers_the_rest_too_many_codes(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app, "open", "open", false).await;
+    // A sheet of 24 codes, none of them a card, in a 6 x 4 grid on white.
+    let max = namecard::service::MAX_CODES_PER_SCAN;
+    let n = max + 4;
+    let tile = 220u32;
+    let mut sheet = image::GrayImage::from_pixel(6 * tile, 4 * tile, image::Luma([255]));
+    for i in 0..n {
+        let text = format!("https://example.org/code/{i}");
+        let matrix = namecard::qr::QrMatrix::encode(&text, namecard::qr::Ecc::M).unwrap();
+        let png = namecard::qr::render_png(&matrix, 5).unwrap();
+        let code = image::load_from_memory(&png).unwrap().to_luma8();
+        let (x, y) = ((i % 6) as u32 * tile, (i / 6) as u32 * tile);
+        image::imageops::overlay(&mut sheet, &code, i64::from(x), i64::from(y));
+    }
+    let mut photo = Vec::new();
+    sheet
+        .write_to(
+            &mut std::io::Cursor::new(&mut photo),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+
+    let refused = app.scan_photo(&w.b_token, photo, "/v1/scans").await;
+
+    let cards = refused.json["cards"].as_array().expect("cards");
+    assert_eq!(cards.len(), n, "every code is answered: {}", refused.json);
+    let skipped: Vec<usize> = cards
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c["problem"]["code"] == "too_many_codes")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(skipped, (max..n).collect::<Vec<_>>(), "{}", refused.json);
+    let detail = cards[max]["problem"]["detail"].as_str().unwrap();
+    assert!(detail.contains(&max.to_string()), "{detail}");
+    assert_eq!(cards[max]["status"], 422);
+}
+
 async fn a_scanned_text_is_answered_with_its_one_card(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -1492,6 +1536,7 @@ on_both_databases!(
     a_photo_of_a_partners_printable_card_becomes_a_request_the_owner_accepts,
     a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_one_loses_no_other,
     a_photo_whose_every_card_fails_answers_each_cards_problem,
+    a_photo_with_more_codes_than_a_scan_takes_answers_the_rest_too_many_codes,
     a_scanned_text_is_answered_with_its_one_card,
     every_scan_outcome_is_answered_with_its_own_code,
     an_expired_card_is_refused,
