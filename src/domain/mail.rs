@@ -10,7 +10,8 @@
 
 use super::{ContactRequest, MailId, MemberId, OrgId, Transfer, TransferKind, format_time};
 use crate::l10n::Locale;
-use fluent_bundle::{FluentArgs, FluentValue};
+use crate::l10n::say;
+use fluent_bundle::FluentValue;
 
 /// What a mail is about.
 #[derive(
@@ -158,19 +159,6 @@ enum Part<'a> {
     Link(String, &'a str),
     /// A quotation (a transfer's message), line breaks kept.
     Quote(&'a str),
-}
-
-/// Words of the mails' catalogue (`mail.ftl`) in `locale`, with `args` filled in. The
-/// catalogue tests keep every id the letters use in every language.
-fn say(locale: Locale, id: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
-    let mut fluent = FluentArgs::new();
-    for (name, value) in args {
-        fluent.set(*name, value.clone());
-    }
-    crate::l10n::message(locale, id, Some(&fluent)).unwrap_or_else(|| {
-        tracing::error!(id, "no such message");
-        id.to_owned()
-    })
 }
 
 /// A text value for [`say`].

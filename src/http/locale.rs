@@ -73,14 +73,11 @@ pub(super) async fn scoped(
 /// sentences the service writes into an answer (a scan's notice, a transfer's). The catalogue
 /// tests keep every such id present; one missing anyway is logged and answered by its id.
 pub fn say(id: &str, args: &[(&'static str, &str)]) -> String {
-    let mut fluent = FluentArgs::new();
-    for &(name, value) in args {
-        fluent.set(name, value.to_owned());
-    }
-    message(current(), id, Some(&fluent)).unwrap_or_else(|| {
-        tracing::error!(id, "no such message");
-        id.to_owned()
-    })
+    let args: Vec<_> = args
+        .iter()
+        .map(|&(name, value)| (name, value.into()))
+        .collect();
+    crate::l10n::say(current(), id, &args)
 }
 
 /// The title of a problem with `code` and `status` in `locale`: the code's own title

@@ -197,6 +197,21 @@ async fn printed_card(app: &TestApp, member_token: &str) -> image::GrayImage {
         .to_luma8()
 }
 
+/// `cards` laid flat on a table, one to a region of the photo (`seed` varies their angles).
+fn on_a_table(cards: &[image::GrayImage], seed: u64) -> Vec<namecard::scan::synth::Placement<'_>> {
+    let (width, height) = cards[0].dimensions();
+    let layout = namecard::scan::synth::table_corners(cards.len(), width, height, seed);
+    cards
+        .iter()
+        .zip(layout)
+        .map(|(card, corners)| namecard::scan::synth::Placement {
+            card,
+            corners,
+            bend: 0.0,
+        })
+        .collect()
+}
+
 async fn a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_one_loses_no_other(
     backend: Backend,
 ) {
@@ -215,17 +230,7 @@ async fn a_photo_of_a_table_with_several_cards_answers_for_each_card_and_a_bad_o
     for token in [&w.a_token, &grace, &alan, &w.b_token] {
         cards.push(printed_card(&app, token).await);
     }
-    let (width, height) = cards[0].dimensions();
-    let layout = namecard::scan::synth::table_corners(4, width, height, 5);
-    let placements: Vec<_> = cards
-        .iter()
-        .zip(&layout)
-        .map(|(card, corners)| namecard::scan::synth::Placement {
-            card,
-            corners: *corners,
-            bend: 0.0,
-        })
-        .collect();
+    let placements = on_a_table(&cards, 5);
     let scene = namecard::scan::synth::Scene {
         blur_sigma: 1.5,
         ..Default::default()
@@ -312,17 +317,7 @@ async fn a_photo_whose_every_card_fails_answers_each_cards_problem(backend: Back
     app.deactivate_member(&w.a_admin, w.a_org, grace_id)
         .await
         .expect(200);
-    let (width, height) = cards[0].dimensions();
-    let layout = namecard::scan::synth::table_corners(2, width, height, 9);
-    let placements: Vec<_> = cards
-        .iter()
-        .zip(&layout)
-        .map(|(card, corners)| namecard::scan::synth::Placement {
-            card,
-            corners: *corners,
-            bend: 0.0,
-        })
-        .collect();
+    let placements = on_a_table(&cards, 9);
     let photo = namecard::scan::synth::photograph(&placements, &Default::default(), 80);
 
     let refused = app.scan_photo(&w.b_token, photo, "/v1/scans").await;
