@@ -1373,6 +1373,7 @@ function wayChart(w) {
         t('chart-label', { name: w.name })),
       h('h3', { text: t('chart-funnel') }),
       funnel([
+        ['scans', t('funnel-scans'), total.scans.scans, t('funnel-scans-note', { refused: total.scans.refused, waiting: total.scans.already_pending, connected: total.scans.already_connected, colleagues: total.scans.colleague })],
         ['requests', t('funnel-requests'), sum.requests, t('funnel-requests-note', { pending: sum.pending, rejected: sum.rejected, expired: sum.expired, cancelled: sum.cancelled })],
         ['accepted', t('funnel-accepted'), sum.accepted],
       ]),

@@ -16,7 +16,8 @@
 # rejected, 5% cancelled, 25% expired. Beside them, NOISE personal-card requests (no way, channel
 # "expo" or none) to the same members, so the way's rows are not the whole table. The history
 # makes no external_contacts rows (the statistics do not read them; its few requesters would
-# repeat pairs a real history of accepted requests cannot).
+# repeat pairs a real history of accepted requests cannot). The scans behind the history go in
+# the same way: one per request, and SCANS_EXTRA more that made none, with their counts by day.
 #
 # Then: STATS_RUNS x GET /v1/orgs/{org}/contact-ways/{id}/stats over the year (then as many of
 # GET /v1/orgs/{org}/contact-ways/stats, the per-channel statistics, over the same year), median
@@ -38,6 +39,7 @@ BIN=${BIN:-$TARGET/release/namecard}
 MEMBERS=${MEMBERS:-5}
 HISTORY=${HISTORY:-1000000}
 NOISE=${NOISE:-200000}
+SCANS_EXTRA=${SCANS_EXTRA:-200000}
 HISTORY_REQUESTERS=${HISTORY_REQUESTERS:-20}
 STATS_RUNS=${STATS_RUNS:-30}
 SCANS=${SCANS:-100}
@@ -137,12 +139,19 @@ echo "setup: writing $HISTORY team-code requests and $NOISE personal-card reques
 t0=$(date +%s.%N)
 sql "INSERT INTO contact_requests ($columns) $history_rows $(series "$HISTORY")"
 sql "INSERT INTO contact_requests ($columns) $noise_rows $(series "$NOISE")"
+# The scans behind them: one per request (at its creation, "requested"), and SCANS_EXTRA more
+# that made none (already waiting, already contacts, refused), as the service records them:
+# one by one in way_scans and counted by UTC day in way_scan_days.
+extra_outcome="CASE n % 3 WHEN 0 THEN 'already_pending' WHEN 1 THEN 'already_connected' ELSE 'refused' END"
+sql "INSERT INTO way_scans (way_id, at, outcome) SELECT $way, $created, 'requested' $(series "$HISTORY")"
+sql "INSERT INTO way_scans (way_id, at, outcome) SELECT $way, ($start + n * $year / $SCANS_EXTRA + 29), $extra_outcome $(series "$SCANS_EXTRA")"
+sql "INSERT INTO way_scan_days (way_id, day, outcome, scans) SELECT way_id, at / 86400, outcome, COUNT(*) FROM way_scans WHERE way_id = $way GROUP BY way_id, at / 86400, outcome"
 # PostgreSQL: what autovacuum does after such an insert (statistics, and the visibility map an
 # index-only scan needs). SQLite: nothing, as the service runs no ANALYZE (with sqlite_stat1
 # from a table whose rows nearly all share one way, SQLite's planner picks skip-scans and sorts:
 # several times slower).
-if [[ -n "$DB_URL" ]]; then sql "VACUUM ANALYZE contact_requests"; fi
-echo "setup: written in $(echo "$(date +%s.%N) - $t0" | bc) s; the way has $(sql "SELECT COUNT(*) FROM contact_requests WHERE way_id = $way") requests"
+if [[ -n "$DB_URL" ]]; then sql "VACUUM ANALYZE contact_requests"; sql "VACUUM ANALYZE way_scans"; sql "VACUUM ANALYZE way_scan_days"; fi
+echo "setup: written in $(echo "$(date +%s.%N) - $t0" | bc) s; the way has $(sql "SELECT COUNT(*) FROM contact_requests WHERE way_id = $way") requests and $(sql "SELECT COUNT(*) FROM way_scans WHERE way_id = $way") scans"
 
 # median and p95 of a file of seconds, in ms
 summary() { sort -n "$1" | awk '{ v[NR] = $1 * 1000 } END {
@@ -157,7 +166,7 @@ echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DB_NAME, load averag
 way_stats="/v1/orgs/$a/contact-ways/$way/stats?from=$start&to=$((now + 1))"
 channel_stats="/v1/orgs/$a/contact-ways/stats?from=$start&to=$((now + 1))"
 timed GET "$way_stats" "$a_admin" >/dev/null # a first read, not counted
-jq -c '{total, members: (.members | length)}' "$WORK/body.json"
+jq -c '{scans, total, members: (.members | length)}' "$WORK/body.json"
 : >"$WORK/way.txt"; : >"$WORK/channel.txt"
 have_channels=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$channel_stats" -H "Authorization: Bearer $a_admin")
 # One after the other, not interleaved: a per-channel read goes through the whole table's rows,
@@ -167,7 +176,7 @@ if [[ $have_channels == 200 ]]; then
   for _ in $(seq "$STATS_RUNS"); do timed GET "$channel_stats" "$a_admin" >>"$WORK/channel.txt"; done
 fi
 [[ $have_channels == 200 ]] && jq -c '[.channels[] | {channel, requests}]' "$WORK/body.json"
-stats_line="GET .../contact-ways/$way/stats over a year of $HISTORY scans: $(summary "$WORK/way.txt")"
+stats_line="GET .../contact-ways/$way/stats over a year of $((HISTORY + SCANS_EXTRA)) scans, $HISTORY requests: $(summary "$WORK/way.txt")"
 echo "$stats_line"
 channel_line="GET .../contact-ways/stats (per channel) over the same year: $([[ $have_channels == 200 ]] && summary "$WORK/channel.txt" || echo "no such route ($have_channels)")"
 echo "$channel_line"

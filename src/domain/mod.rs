@@ -58,7 +58,8 @@ pub use transfer::{
 };
 pub use way::{
     AnsweredBy, Answerer, Answerers, Channel, ChannelStats, ContactWay, DayCounts, NewContactWay,
-    Sharing, WayCounts, WayName, WayPatch, WayState, WayStats, WelcomeMessage,
+    ScanOutcome, Sharing, WayCounts, WayName, WayPatch, WayScans, WayState, WayStats,
+    WelcomeMessage,
 };
 
 /// A value that failed validation; `field` names the input and `code` is stable for clients.

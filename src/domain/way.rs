@@ -316,11 +316,161 @@ impl WayCounts {
     }
 }
 
+/// What came of one scan of a team code whose way is on record (a preview is not a scan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOutcome {
+    /// A new request (accepted at once on an auto-accept way).
+    Requested,
+    /// The scanner was already waiting for an answer from the way's member.
+    AlreadyPending,
+    /// The scanner was already a contact of the way's member.
+    AlreadyConnected,
+    /// A colleague of the way's organization: found in the directory, no request.
+    Colleague,
+    /// Refused: the way paused, expired, used up or deleted, no one to answer, a policy.
+    Refused,
+}
+
+impl ScanOutcome {
+    pub const ALL: [ScanOutcome; 5] = [
+        ScanOutcome::Requested,
+        ScanOutcome::AlreadyPending,
+        ScanOutcome::AlreadyConnected,
+        ScanOutcome::Colleague,
+        ScanOutcome::Refused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanOutcome::Requested => "requested",
+            ScanOutcome::AlreadyPending => "already_pending",
+            ScanOutcome::AlreadyConnected => "already_connected",
+            ScanOutcome::Colleague => "colleague",
+            ScanOutcome::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// A way's scans over a period, by what came of them: the top of its funnel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WayScans {
+    pub scans: u64,
+    pub requested: u64,
+    pub already_pending: u64,
+    pub already_connected: u64,
+    pub colleague: u64,
+    pub refused: u64,
+}
+
+impl WayScans {
+    /// Counts `n` more scans that came to `outcome`.
+    pub fn add(&mut self, outcome: ScanOutcome, n: u64) {
+        self.scans += n;
+        *match outcome {
+            ScanOutcome::Requested => &mut self.requested,
+            ScanOutcome::AlreadyPending => &mut self.already_pending,
+            ScanOutcome::AlreadyConnected => &mut self.already_connected,
+            ScanOutcome::Colleague => &mut self.colleague,
+            ScanOutcome::Refused => &mut self.refused,
+        } += n;
+    }
+}
+
+/// The UTC days wholly inside `from..to` (`first..end`, day numbers of `at / 86400`) and the
+/// parts of the period before and after them, which are counted from single rows: the way's
+/// scans are kept by the day as well as one by one, and a period between local midnights (or
+/// any second) starts and ends inside a UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaySplit {
+    /// The whole period, `from..to`.
+    pub period: (i64, i64),
+    pub days: (i64, i64),
+    pub head: (i64, i64),
+    pub tail: (i64, i64),
+}
+
+impl DaySplit {
+    pub fn of(from: i64, to: i64) -> Self {
+        const DAY: i64 = 86_400;
+        let first = from.div_euclid(DAY) + i64::from(from.rem_euclid(DAY) != 0);
+        let end = to.div_euclid(DAY);
+        if from >= to || first >= end {
+            // No whole day: the period is counted row by row (an empty one counts nothing).
+            let head = (from, to.max(from));
+            return Self {
+                period: head,
+                days: (0, 0),
+                head,
+                tail: (0, 0),
+            };
+        }
+        Self {
+            period: (from, to),
+            days: (first, end),
+            head: (from, first * DAY),
+            tail: (end * DAY, to),
+        }
+    }
+}
+
+/// Where the answer-time buckets of a way's counts by day end, in seconds: bucket `i` holds the
+/// answer times below `ANSWER_BUCKET_ENDS[i]` (and at or above the previous end), the last
+/// bucket those from two weeks on. Finer where answers are most (the hours of a working day):
+/// a median is found by counting buckets, then reading the answers of the one bucket that
+/// holds it, so the finer the buckets, the fewer answers read.
+pub const ANSWER_BUCKET_ENDS: [i64; 21] = [
+    60, 300, 900, 1800, 3600, 7200, 10_800, 14_400, 21_600, 28_800, 36_000, 43_200, 54_000, 64_800,
+    75_600, 86_400, 172_800, 259_200, 432_000, 604_800, 1_209_600,
+];
+
+/// The answer times bucket `bucket` holds: `start..end`, open at the ends.
+pub fn answer_bucket_range(bucket: usize) -> (i64, i64) {
+    let start = bucket
+        .checked_sub(1)
+        .and_then(|b| ANSWER_BUCKET_ENDS.get(b))
+        .copied()
+        .unwrap_or(i64::MIN);
+    let end = ANSWER_BUCKET_ENDS.get(bucket).copied().unwrap_or(i64::MAX);
+    (start, end)
+}
+
+/// The SQL expression of the answer-time bucket of `secs` (an SQL expression), as the
+/// migration's triggers write it.
+pub fn answer_bucket_sql(secs: &str) -> String {
+    let mut sql = String::from("CASE");
+    for (i, end) in ANSWER_BUCKET_ENDS.iter().enumerate() {
+        sql.push_str(&format!(" WHEN {secs} < {end} THEN {i}"));
+    }
+    sql.push_str(&format!(" ELSE {} END", ANSWER_BUCKET_ENDS.len()));
+    sql
+}
+
+/// Where the lower middle of `answered` answers falls in a histogram by bucket (`(bucket,
+/// count)`, in bucket order): the bucket, and the answer's place among that bucket's in the
+/// order of their times. `None` when nothing was answered, or the counts add up to fewer.
+pub fn median_place(histogram: &[(usize, u64)]) -> Option<(usize, u64)> {
+    let answered: u64 = histogram.iter().map(|(_, n)| n).sum();
+    let mut rank = answered.checked_sub(1)? / 2;
+    for &(bucket, n) in histogram {
+        if rank < n {
+            return Some((bucket, rank));
+        }
+        rank -= n;
+    }
+    None
+}
+
 /// A way's statistics over a period: the totals and each member's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WayStats {
+    /// Every scan of the way's code in the period, members or not, refused or not.
+    pub scans: WayScans,
     pub total: WayCounts,
-    /// By member, in the order of their first request in the period.
+    /// By member, in member-id order (those with requests in the period).
     pub members: Vec<(MemberId, WayCounts)>,
 }
 
@@ -388,6 +538,66 @@ mod tests {
                 active,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_period_is_split_into_its_whole_utc_days_and_the_parts_around_them() {
+        const DAY: i64 = 86_400;
+        // From a Beijing midnight (16:00 UTC) to another two days on.
+        let from = 10 * DAY - 8 * 3600;
+        let split = DaySplit::of(from, from + 2 * DAY);
+        assert_eq!(split.days, (10, 11));
+        assert_eq!(split.head, (from, 10 * DAY));
+        assert_eq!(split.tail, (11 * DAY, from + 2 * DAY));
+        // UTC midnights: the whole days, and nothing row by row.
+        let split = DaySplit::of(3 * DAY, 5 * DAY);
+        assert_eq!(split.days, (3, 5));
+        assert_eq!(
+            (split.head.1 - split.head.0, split.tail.1 - split.tail.0),
+            (0, 0)
+        );
+        // Inside one day, or across a midnight without a whole day: row by row.
+        let within = (DAY + 5, 2 * DAY + 7);
+        assert_eq!(
+            DaySplit::of(within.0, within.1),
+            DaySplit {
+                period: within,
+                days: (0, 0),
+                head: within,
+                tail: (0, 0)
+            }
+        );
+        // Before 1970 too, and an empty period counts nothing.
+        assert_eq!(DaySplit::of(-2 * DAY - 1, -DAY).days, (-2, -1));
+        assert_eq!(DaySplit::of(50, 10).head, (50, 50));
+    }
+
+    #[test]
+    fn answer_buckets_cover_every_time_once_and_the_median_is_placed_in_its_bucket() {
+        let mut last = i64::MIN;
+        for b in 0..=ANSWER_BUCKET_ENDS.len() {
+            let (start, end) = answer_bucket_range(b);
+            assert_eq!(start, last, "bucket {b} starts where the one before ends");
+            assert!(end > start);
+            last = end;
+        }
+        assert_eq!(last, i64::MAX);
+        assert!(answer_bucket_sql("s").starts_with("CASE WHEN s < 60 THEN 0 WHEN s < 300 THEN 1"));
+        assert!(answer_bucket_sql("s").ends_with("WHEN s < 1209600 THEN 20 ELSE 21 END"));
+        // Five answers: the third; four: the second (the lower middle).
+        assert_eq!(median_place(&[(0, 2), (4, 1), (9, 2)]), Some((4, 0)));
+        assert_eq!(median_place(&[(0, 1), (4, 3)]), Some((4, 0)));
+        assert_eq!(median_place(&[(3, 4)]), Some((3, 1)));
+        assert_eq!(median_place(&[]), None);
+        assert_eq!(median_place(&[(2, 0)]), None);
+    }
+
+    #[test]
+    fn a_scan_outcome_reads_back_as_stored() {
+        for o in ScanOutcome::ALL {
+            assert_eq!(ScanOutcome::parse(o.as_str()), Some(o));
+        }
+        assert_eq!(ScanOutcome::parse("Requested"), None);
     }
 
     #[test]

@@ -735,12 +735,46 @@ pub struct WayMemberCountsView {
     pub counts: WayCountsView,
 }
 
-/// A contact way's statistics over a period (requests created in `from..to`).
+/// A way's scans over a period, by what came of them: the top of its funnel. Only scans of a
+/// code on record count (not previews, nor texts that fail verification).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactWayScans)]
+pub struct WayScansView {
+    /// Every scan, whatever came of it.
+    pub scans: u64,
+    /// Scans that made a request (accepted at once on an auto-accept way).
+    pub requested: u64,
+    /// By someone already waiting for an answer from the way's member.
+    pub already_pending: u64,
+    /// By someone already a contact of the way's member.
+    pub already_connected: u64,
+    /// By a colleague in the way's own organization (no request).
+    pub colleague: u64,
+    /// Refused: the way paused, expired, used up or deleted, no one to answer, or a policy.
+    pub refused: u64,
+}
+
+impl From<domain::WayScans> for WayScansView {
+    fn from(s: domain::WayScans) -> Self {
+        Self {
+            scans: s.scans,
+            requested: s.requested,
+            already_pending: s.already_pending,
+            already_connected: s.already_connected,
+            colleague: s.colleague,
+            refused: s.refused,
+        }
+    }
+}
+
+/// A contact way's statistics over a period: its scans in `from..to`, and the requests created
+/// in `from..to` as they stand now.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = ContactWayStats)]
 pub struct WayStatsView {
     pub from: i64,
     pub to: i64,
+    pub scans: WayScansView,
     pub total: WayCountsView,
     /// Each member who was routed a request in the period.
     pub members: Vec<WayMemberCountsView>,
@@ -752,6 +786,7 @@ impl WayStatsView {
         Self {
             from,
             to,
+            scans: s.scans.into(),
             total: s.total.into(),
             members: s
                 .members

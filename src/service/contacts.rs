@@ -16,7 +16,8 @@ use crate::domain::transfer::follow_successors;
 use crate::domain::{
     BlockReason, BlockedBy, Contact, ContactId, ContactPolicy, ContactRequest, ContactSource,
     ContactWay, ContactWayId, Decision, MemberId, MemberStatus, Mobile, OrgId, OrgRef, Party,
-    PolicyBlock, PolicySide, RequestId, RequestStatus, Sharing, Via, WayState, check_policies,
+    PolicyBlock, PolicySide, RequestId, RequestStatus, ScanOutcome, Sharing, Via, WayState,
+    check_policies,
 };
 use crate::scan::{FoundCode, ScanError, ScanLimits};
 use crate::store::contacts::RemovedContact;
@@ -361,7 +362,7 @@ impl Contacts {
         preview: bool,
     ) -> Result<Scanned, ContactError> {
         let now = self.clock.now();
-        let (claims, card_use) = match self.verify_online(&text, now).await? {
+        let (claims, card_use) = match self.verify_online(&text).await? {
             (claims, Verified::Card(card_use)) => (claims, card_use),
             (claims, Verified::Way(way)) => {
                 return self.scan_way(who, text, &claims, *way, preview, now).await;
@@ -399,10 +400,9 @@ impl Contacts {
         })
     }
 
-    /// The part of a scan after a team code's way was found live: the routing picks who
-    /// answers (a requester already connected with, or waiting for, one of its members stays
-    /// with them), both policies are checked as for a personal card, and an auto-accept way
-    /// accepts the new request at once.
+    /// The part of a scan after a team code's way was found on record: unless it is a preview,
+    /// the scan is recorded on the way with what came of it (a refusal too, not a failure of
+    /// the service's own), the top of the way's funnel.
     async fn scan_way(
         &self,
         who: Requester<'_>,
@@ -412,6 +412,50 @@ impl Contacts {
         preview: bool,
         now: i64,
     ) -> Result<Scanned, ContactError> {
+        let id = way.id;
+        let scanned = self.answer_way(who, text, claims, way, preview, now).await;
+        if preview {
+            return scanned;
+        }
+        let outcome = match &scanned {
+            Ok(s) => match s.outcome {
+                Outcome::RequestCreated(_) => ScanOutcome::Requested,
+                Outcome::AlreadyPending(_) => ScanOutcome::AlreadyPending,
+                Outcome::AlreadyConnected(_) => ScanOutcome::AlreadyConnected,
+                Outcome::SameOrganization => ScanOutcome::Colleague,
+                Outcome::Preview { .. } => return scanned,
+            },
+            Err(ContactError::Store(_) | ContactError::Busy) => return scanned,
+            Err(_) => ScanOutcome::Refused,
+        };
+        // The scan's own result stands (its request is made): a failure to count it is the
+        // operators' to see, not a failure the scanner would retry.
+        if let Err(e) = self.store.record_scan(id, now, outcome).await {
+            tracing::error!(way = id.get(), error = %e, "a team-code scan was not recorded in the way's statistics");
+        }
+        scanned
+    }
+
+    /// A scan of a team code whose way is on record: a way that is not live refuses with its
+    /// own error; the routing picks who answers (a requester already connected with, or
+    /// waiting for, one of its members stays with them), both policies are checked as for a
+    /// personal card, and an auto-accept way accepts the new request at once.
+    async fn answer_way(
+        &self,
+        who: Requester<'_>,
+        text: String,
+        claims: &CardClaims,
+        way: ContactWay,
+        preview: bool,
+        now: i64,
+    ) -> Result<Scanned, ContactError> {
+        match way.state(now) {
+            WayState::Live => {}
+            WayState::Paused => return Err(ContactError::WayPaused),
+            WayState::Expired => return Err(ContactError::WayExpired),
+            WayState::UsedUp => return Err(ContactError::WayUsedUp),
+            WayState::Deleted => return Err(ContactError::WayDeleted),
+        }
         let mut answerer = None;
         if way.org_id != who.org_id {
             let active: Vec<MemberId> = way
@@ -503,9 +547,9 @@ impl Contacts {
         ))
     }
 
-    /// A team code's way, checked against the database: on record in the card's organization,
-    /// then not deleted, expired, used up or paused, each refusal with its own error.
-    async fn verify_way(&self, claims: &CardClaims, now: i64) -> Result<ContactWay, ContactError> {
+    /// A team code's way, checked against the database: on record in the card's organization
+    /// (whether it is live is the scan's to check: a scan of a paused code still counts).
+    async fn verify_way(&self, claims: &CardClaims) -> Result<ContactWay, ContactError> {
         let (org, team) = card_ids(claims)?;
         let not_on_record = || ContactError::InvalidCard {
             reason: Reason::Revoked,
@@ -516,13 +560,7 @@ impl Contacts {
             Ok(_) | Err(StoreError::NotFound(_)) => return Err(not_on_record()),
             Err(e) => return Err(e.into()),
         };
-        match way.state(now) {
-            WayState::Live => Ok(way),
-            WayState::Paused => Err(ContactError::WayPaused),
-            WayState::Expired => Err(ContactError::WayExpired),
-            WayState::UsedUp => Err(ContactError::WayUsedUp),
-            WayState::Deleted => Err(ContactError::WayDeleted),
-        }
+        Ok(way)
     }
 
     /// The active member who answers for `member_id`, who left ([`follow_successors`]). `None`
@@ -548,11 +586,7 @@ impl Contacts {
     /// database: the card must be one this service issued, unrevoked, and its owner still
     /// active. Also says whether it is a one-time card that was already used, and whether its
     /// owner left (a correctly signed card of a departed member, for successor routing).
-    async fn verify_online(
-        &self,
-        text: &str,
-        now: i64,
-    ) -> Result<(CardClaims, Verified), ContactError> {
+    async fn verify_online(&self, text: &str) -> Result<(CardClaims, Verified), ContactError> {
         let checked = self.keys.check(text).map_err(|r| match r.reason {
             Reason::Expired => ContactError::CardExpired,
             reason => ContactError::InvalidCard {
@@ -564,7 +598,7 @@ impl Contacts {
         if claims.kind == CardKind::Team {
             // A team card names a contact way, not a member: its id is never looked up as one
             // (nor checked against the deactivated members the snapshot lists by id).
-            let way = self.verify_way(&claims, now).await?;
+            let way = self.verify_way(&claims).await?;
             return Ok((claims, Verified::Way(Box::new(way))));
         }
         // The snapshot can be a refresh interval behind other instances: the database decides

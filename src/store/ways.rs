@@ -16,9 +16,10 @@ use super::contacts::EventFor;
 use super::{StoreError, corrupt, for_both_databases, missing_as, placeholders};
 use crate::domain::{
     AnsweredBy, Answerer, ChannelStats, ContactWay, ContactWayId, DepartmentId, MemberId,
-    MemberStatus, NewContactWay, OrgId, RequestStatus, Sharing, WayCounts, WayPatch, WayStats,
+    MemberStatus, NewContactWay, OrgId, RequestStatus, ScanOutcome, Sharing, WayCounts, WayPatch,
+    WayScans, WayStats, way::DaySplit,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Who changes a way, and when.
 #[derive(Debug, Clone, Copy)]
@@ -82,9 +83,11 @@ pub trait WayStore: Send + Sync {
     ) -> Result<ContactWay, StoreError>;
     /// Takes the way's next round-robin turn (0, 1, 2, ... across all instances).
     async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError>;
-    /// What the requests made through way `id` created in `from..to` came to as of `now`, in
-    /// total and per member; counted by the database, which reads only the way's rows of the
-    /// period.
+    /// The scans of way `id` in `from..to`, and what the requests made through it in `from..to`
+    /// came to as of `now`, in total and per member (in member-id order), in one snapshot. The
+    /// whole UTC days of the period are read from the counts by day that the database keeps
+    /// (the scans', and the requests' and answers' by member, status and answer-time bucket),
+    /// the part days at its ends row by row; a median reads the answers of one bucket.
     async fn way_stats(
         &self,
         id: ContactWayId,
@@ -92,6 +95,14 @@ pub trait WayStore: Send + Sync {
         to: i64,
         now: i64,
     ) -> Result<WayStats, StoreError>;
+    /// Records one scan of way `id` at `at` and what came of it (kept one by one and counted by
+    /// UTC day, in one transaction).
+    async fn record_scan(
+        &self,
+        id: ContactWayId,
+        at: i64,
+        outcome: ScanOutcome,
+    ) -> Result<(), StoreError>;
     /// The requests made through way `id` in `from..to` by day (24 hours each from `from`): the
     /// day's index, its requests and how many of them were accepted; days without requests are
     /// left out.
@@ -396,6 +407,162 @@ for_both_databases! {
         Ok(sqlx::query_scalar_with::<_, i64, _>(&sql, args).fetch_optional(conn).await?)
     }
 
+    /// A way's scans in the period of `split`: its whole days from their counts, the part days at
+    /// its ends scan by scan.
+    async fn way_scans(conn: &mut Conn, id: ContactWayId, split: &DaySplit) -> Result<WayScans, StoreError> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT outcome, CAST(SUM(n) AS BIGINT) FROM ( \
+             SELECT outcome, scans AS n FROM way_scan_days WHERE way_id = $1 AND day >= $2 AND day < $3 \
+             UNION ALL SELECT outcome, 1 AS n FROM way_scans WHERE way_id = $1 AND at >= $4 AND at < $5 \
+             UNION ALL SELECT outcome, 1 AS n FROM way_scans WHERE way_id = $1 AND at >= $6 AND at < $7 \
+             ) s GROUP BY outcome",
+        );
+        let mut scans = WayScans::default();
+        for (outcome, n) in split_binds(rows, id, split).fetch_all(conn).await? {
+            let outcome = ScanOutcome::parse(&outcome).ok_or_else(|| corrupt("scan outcome", &outcome))?;
+            scans.add(outcome, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(scans)
+    }
+
+    /// Binds way `id` and the days and part days of `split` as $1 to $7.
+    fn split_binds<'q, O>(
+        query: sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments<'q>>,
+        id: ContactWayId,
+        split: &DaySplit,
+    ) -> sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments<'q>> {
+        query
+            .bind(id.get())
+            .bind(split.days.0)
+            .bind(split.days.1)
+            .bind(split.head.0)
+            .bind(split.head.1)
+            .bind(split.tail.0)
+            .bind(split.tail.1)
+    }
+
+    /// What the requests made through way `id` in the period of `split` came to as of `now`,
+    /// per member in member-id order (those with none left out): the whole days' counts that
+    /// the triggers keep, the part days' requests one by one, and the pending ones past their
+    /// expiry (few) counted as expired.
+    async fn way_request_counts(
+        conn: &mut Conn,
+        id: ContactWayId,
+        split: &DaySplit,
+        now: i64,
+    ) -> Result<BTreeMap<i64, WayCounts>, StoreError> {
+        let rows = sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT owner_id, status, CAST(SUM(n) AS BIGINT) FROM ( \
+             SELECT owner_id, status, requests AS n FROM way_request_days WHERE way_id = $1 AND day >= $2 AND day < $3 \
+             UNION ALL SELECT owner_id, status, 1 AS n FROM contact_requests WHERE way_id = $1 AND created_at >= $4 AND created_at < $5 \
+             UNION ALL SELECT owner_id, status, 1 AS n FROM contact_requests WHERE way_id = $1 AND created_at >= $6 AND created_at < $7 \
+             ) s GROUP BY owner_id, status",
+        );
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let mut members: BTreeMap<i64, WayCounts> = BTreeMap::new();
+        for (owner, status, n) in split_binds(rows, id, split).fetch_all(&mut *conn).await? {
+            if n == 0 {
+                continue;
+            }
+            let c = members.entry(owner).or_default();
+            c.requests += count(n);
+            match RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))? {
+                RequestStatus::Pending => c.pending += count(n),
+                RequestStatus::Accepted => c.accepted += count(n),
+                RequestStatus::Rejected => c.rejected += count(n),
+                RequestStatus::Cancelled => c.cancelled += count(n),
+                RequestStatus::Expired => c.expired += count(n),
+            }
+        }
+        let (from, to) = split.period;
+        let overdue = sqlx::query_as::<_, (i64, i64)>(
+            "SELECT owner_id, COUNT(*) FROM contact_requests WHERE way_id = $1 AND status = 'pending' \
+             AND expires_at <= $2 AND created_at >= $3 AND created_at < $4 GROUP BY owner_id",
+        )
+        .bind(id.get())
+        .bind(now)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (owner, n) in overdue {
+            let c = members.get_mut(&owner).ok_or_else(|| corrupt("way request counts of member", owner))?;
+            let n = count(n).min(c.pending);
+            c.pending -= n;
+            c.expired += n;
+        }
+        Ok(members)
+    }
+
+    /// The answers (accepted or rejected) to requests made through way `id` in the period of
+    /// `split`, per member: how many in each answer-time bucket, in bucket order.
+    async fn way_answer_buckets(
+        conn: &mut Conn,
+        id: ContactWayId,
+        split: &DaySplit,
+    ) -> Result<HashMap<i64, Vec<(usize, u64)>>, StoreError> {
+        let bucket = crate::domain::way::answer_bucket_sql("(decided_at - created_at)");
+        let answered = "status IN ('accepted', 'rejected') AND decided_at IS NOT NULL";
+        let sql = format!(
+            "SELECT owner_id, bucket, CAST(SUM(n) AS BIGINT) FROM ( \
+             SELECT owner_id, bucket, answers AS n FROM way_answer_days WHERE way_id = $1 AND day >= $2 AND day < $3 \
+             UNION ALL SELECT owner_id, {bucket} AS bucket, 1 AS n FROM contact_requests \
+             WHERE way_id = $1 AND created_at >= $4 AND created_at < $5 AND {answered} \
+             UNION ALL SELECT owner_id, {bucket} AS bucket, 1 AS n FROM contact_requests \
+             WHERE way_id = $1 AND created_at >= $6 AND created_at < $7 AND {answered} \
+             ) s GROUP BY owner_id, bucket ORDER BY owner_id, bucket"
+        );
+        let rows = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+        let mut by_member: HashMap<i64, Vec<(usize, u64)>> = HashMap::new();
+        for (owner, bucket, n) in split_binds(rows, id, split).fetch_all(conn).await? {
+            let b = usize::try_from(bucket)
+                .ok()
+                .filter(|b| *b <= crate::domain::way::ANSWER_BUCKET_ENDS.len())
+                .ok_or_else(|| corrupt("answer-time bucket", bucket))?;
+            if n > 0 {
+                by_member.entry(owner).or_default().push((b, u64::try_from(n).unwrap_or(0)));
+            }
+        }
+        Ok(by_member)
+    }
+
+    /// The median time to answer of the answers `histogram` counts (one member's, or the way's
+    /// when `owner` is `None`): the bucket that holds the lower middle, then that answer read at
+    /// its place among the bucket's answers along the answer-time index (the answers of one
+    /// bucket, not half of all). Counts that the answers do not bear out are an error.
+    async fn median_answer(
+        conn: &mut Conn,
+        id: ContactWayId,
+        owner: Option<i64>,
+        split: &DaySplit,
+        histogram: &[(usize, u64)],
+    ) -> Result<Option<i64>, StoreError> {
+        let Some((bucket, place)) = crate::domain::way::median_place(histogram) else {
+            return Ok(None);
+        };
+        let (start, end) = crate::domain::way::answer_bucket_range(bucket);
+        let member = if owner.is_some() { "AND owner_id = $7" } else { "AND $7 IS NULL" };
+        let sql = format!(
+            "SELECT decided_at - created_at FROM contact_requests \
+             WHERE way_id = $1 {member} AND status IN ('accepted', 'rejected') AND decided_at IS NOT NULL \
+             AND created_at >= $2 AND created_at < $3 \
+             AND decided_at - created_at >= $4 AND decided_at - created_at < $5 \
+             ORDER BY decided_at - created_at LIMIT 1 OFFSET $6"
+        );
+        let (from, to) = split.period;
+        let secs = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(id.get())
+            .bind(from)
+            .bind(to)
+            .bind(start)
+            .bind(end)
+            .bind(i64::try_from(place).unwrap_or(i64::MAX))
+            .bind(owner)
+            .fetch_optional(conn)
+            .await?;
+        secs.map(Some).ok_or_else(|| corrupt("way answer counts, bucket", bucket))
+    }
+
     /// What the requests of `scope` came to, in total and by `key` (a column of
     /// contact_requests), the groups in the order of their first request.
     async fn grouped_counts<K>(
@@ -677,13 +844,63 @@ for_both_databases! {
             to: i64,
             now: i64,
         ) -> Result<WayStats, StoreError> {
-            let scope = Scope { filter: "way_id = $4", id: id.get(), channel: None, from, to, now };
-            let mut conn = self.pool.acquire().await?;
-            let (total, members) = grouped_counts::<i64>(&mut conn, "owner_id", &scope).await?;
+            // One snapshot for every query, so the counts, the buckets and the answers read
+            // agree with each other whatever is written meanwhile.
+            let split = DaySplit::of(from, to);
+            let mut tx = self.pool.begin().await?;
+            if <Db as sqlx::Database>::NAME == "PostgreSQL" {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let scans = way_scans(&mut tx, id, &split).await?;
+            let mut members = way_request_counts(&mut tx, id, &split, now).await?;
+            let histograms = way_answer_buckets(&mut tx, id, &split).await?;
+            let mut total = WayCounts::default();
+            let mut all: BTreeMap<usize, u64> = BTreeMap::new();
+            for (owner, counts) in &mut members {
+                let histogram = histograms.get(owner).map(Vec::as_slice).unwrap_or_default();
+                counts.median_answer_secs = median_answer(&mut tx, id, Some(*owner), &split, histogram).await?;
+                total.add(counts);
+                for &(bucket, n) in histogram {
+                    *all.entry(bucket).or_default() += n;
+                }
+            }
+            let all: Vec<(usize, u64)> = all.into_iter().collect();
+            total.median_answer_secs = median_answer(&mut tx, id, None, &split, &all).await?;
+            tx.commit().await?;
             Ok(WayStats {
+                scans,
                 total,
                 members: members.into_iter().map(|(m, c)| (MemberId::new(m), c)).collect(),
             })
+        }
+
+        async fn record_scan(&self, id: ContactWayId, at: i64, outcome: ScanOutcome) -> Result<(), StoreError> {
+            let mut tx = self.begin_write().await?;
+            // As for a round-robin turn, PostgreSQL does not wait for this commit's WAL to reach
+            // the disk (a second wait beside the request's own): a crash may forget the last
+            // few scans, never count one twice, and the day counts stay those of the rows kept.
+            if <Db as sqlx::Database>::NAME == "PostgreSQL" {
+                sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO way_scans (way_id, at, outcome) VALUES ($1, $2, $3)")
+                .bind(id.get())
+                .bind(at)
+                .bind(outcome.as_str())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO way_scan_days (way_id, day, outcome, scans) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (way_id, day, outcome) DO UPDATE SET scans = way_scan_days.scans + 1",
+            )
+            .bind(id.get())
+            .bind(at.div_euclid(86_400))
+            .bind(outcome.as_str())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
         }
 
         async fn way_days(
@@ -751,6 +968,36 @@ for_both_databases! {
                 );
             }
             Ok(counts)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::way::answer_bucket_sql;
+
+    #[test]
+    fn the_migrations_triggers_bucket_answer_times_as_the_statistics_read_them() {
+        for (db, sql) in [
+            (
+                "sqlite",
+                include_str!("../../migrations/sqlite/0023_way_counts.sql"),
+            ),
+            (
+                "postgres",
+                include_str!("../../migrations/postgres/0023_way_counts.sql"),
+            ),
+        ] {
+            for secs in [
+                "(decided_at - created_at)",
+                "(NEW.decided_at - NEW.created_at)",
+                "(OLD.decided_at - OLD.created_at)",
+            ] {
+                assert!(
+                    sql.contains(&answer_bucket_sql(secs)),
+                    "{db}: the buckets of {secs}"
+                );
+            }
         }
     }
 }

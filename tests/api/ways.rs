@@ -1201,6 +1201,245 @@ async fn an_organizations_stats_per_channel_count_personal_cards_and_team_codes_
     );
 }
 
+/// One request of a generated history, as the statistics should count it.
+#[derive(Clone)]
+struct Made {
+    owner: i64,
+    status: &'static str,
+    created: i64,
+    expires: i64,
+    decided: Option<i64>,
+}
+
+/// What a period of `rows` comes to as of `now`, counted one by one: per member in id order
+/// (requests, pending, accepted, rejected, cancelled, expired; the lower middle of the answer
+/// times), and in total.
+fn counted_one_by_one(
+    rows: &[Made],
+    from: i64,
+    to: i64,
+    now: i64,
+) -> (Vec<(i64, [Value; 7])>, [Value; 7]) {
+    let tally = |rows: Vec<&Made>| {
+        let mut n = [0i64; 6];
+        let mut answers = Vec::new();
+        for r in rows {
+            n[0] += 1;
+            let at = match r.status {
+                "pending" if r.expires <= now => 5,
+                "pending" => 1,
+                "accepted" => 2,
+                "rejected" => 3,
+                "cancelled" => 4,
+                _ => 5,
+            };
+            n[at] += 1;
+            if let (2 | 3, Some(d)) = (at, r.decided) {
+                answers.push(d - r.created);
+            }
+        }
+        answers.sort_unstable();
+        let median = answers.get(answers.len().wrapping_sub(1) / 2).copied();
+        counted(n, if answers.is_empty() { None } else { median })
+    };
+    let within: Vec<&Made> = rows
+        .iter()
+        .filter(|r| r.created >= from && r.created < to)
+        .collect();
+    let mut owners: Vec<i64> = within.iter().map(|r| r.owner).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let members = owners
+        .iter()
+        .map(|o| {
+            (
+                *o,
+                tally(within.iter().copied().filter(|r| r.owner == *o).collect()),
+            )
+        })
+        .collect();
+    (members, tally(within))
+}
+
+async fn a_ways_stats_over_any_period_agree_with_its_requests_counted_one_by_one(backend: Backend) {
+    // A history written straight into the database (as the benchmark does), then changed and
+    // partly deleted there: the counts by day and answer-time bucket are the database's own
+    // (triggers), and every period, whole days or not, must read as the requests one by one.
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0, w.cy.0, w.dee.0], json!({})).await;
+    let pending_requesters = requesters(&app, &w, "P", 6).await;
+    let day = 86_400;
+    let now = namecard::card::unix_now();
+    let t0 = (now / day - 60) * day + 5 * 3600 + 17;
+    let owners = [w.ada.0, w.cy.0, w.dee.0];
+    // Answer times on and around the buckets' ends, and others.
+    let edges = [
+        0, 1, 59, 60, 61, 299, 300, 3599, 3600, 43_199, 43_200, 86_399, 86_400, 1_209_599,
+        1_209_600, 2_000_000,
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut rows: Vec<(Made, i64)> = Vec::new();
+    for i in 0..1200i64 {
+        // Unique creation times over 40 days, so a row can be found again by its time.
+        let created = t0 + i * (40 * day / 1200) + i64::try_from(next(600)).unwrap();
+        let owner = owners[usize::try_from(next(3)).unwrap()];
+        let secs = if next(3) == 0 {
+            edges[usize::try_from(next(edges.len() as u64)).unwrap()]
+        } else {
+            i64::try_from(next(1_300_000)).unwrap()
+        };
+        let (status, decided) = match next(10) {
+            0..=4 => ("accepted", Some(created + secs)),
+            5..=6 => ("rejected", Some(created + secs)),
+            7 => ("cancelled", Some(created + 50)),
+            _ => ("expired", Some(created + 14 * day)),
+        };
+        let made = Made {
+            owner,
+            status,
+            created,
+            expires: created + 14 * day,
+            decided,
+        };
+        rows.push((made, w.li.0));
+    }
+    // Pending requests, one per requester and member: overdue ones, and two that are not.
+    for (k, (requester, _)) in pending_requesters.iter().enumerate() {
+        let k = i64::try_from(k).unwrap();
+        let created = t0 + 3 * day + k * 5 * day + 7;
+        let expires = if k < 2 {
+            now + 7 * day
+        } else {
+            created + 14 * day
+        };
+        let made = Made {
+            owner: owners[usize::try_from(k % 3).unwrap()],
+            status: "pending",
+            created,
+            expires,
+            decided: None,
+        };
+        rows.push((made, *requester));
+    }
+    let values: Vec<String> = rows
+        .iter()
+        .map(|(r, requester)| {
+            let decided = r.decided.map_or("NULL".to_owned(), |d| d.to_string());
+            format!(
+                "({}, {requester}, {}, {}, 'qr_scan', 'fair-2026', '{}', {}, {}, {decided}, 'team_code', {id})",
+                w.customer, w.acme, r.owner, r.status, r.created, r.expires
+            )
+        })
+        .collect();
+    for chunk in values.chunks(200) {
+        crate::common::execute(
+            &app.database_url,
+            &format!(
+                "INSERT INTO contact_requests (requester_org_id, requester_id, owner_org_id, owner_id, via, \
+                 card_channel, status, created_at, expires_at, decided_at, source, way_id) VALUES {}",
+                chunk.join(", ")
+            ),
+        )
+        .await;
+    }
+    // Then the history changes: answers decided later (another bucket), requests passed to
+    // another member or withdrawn, and some deleted.
+    let mut rows: Vec<Made> = rows.into_iter().map(|(r, _)| r).collect();
+    for i in (0..1200).step_by(7) {
+        let r = &mut rows[i];
+        let change = match i % 3 {
+            0 if r.decided.is_some() => {
+                r.decided = r.decided.map(|d| d + 5000);
+                format!("decided_at = {}", r.decided.unwrap())
+            }
+            1 => {
+                r.owner = owners[(i / 7) % 3];
+                format!("owner_id = {}", r.owner)
+            }
+            _ => {
+                r.status = "cancelled";
+                "status = 'cancelled'".to_owned()
+            }
+        };
+        let sql = format!(
+            "UPDATE contact_requests SET {change} WHERE way_id = {id} AND created_at = {}",
+            r.created
+        );
+        crate::common::execute(&app.database_url, &sql).await;
+    }
+    let gone: Vec<i64> = (0..1200).step_by(11).map(|i| rows[i].created).collect();
+    let list = gone
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    crate::common::execute(
+        &app.database_url,
+        &format!("DELETE FROM contact_requests WHERE way_id = {id} AND created_at IN ({list})"),
+    )
+    .await;
+    rows.retain(|r| !gone.contains(&r.created));
+
+    let utc = t0 - t0 % day;
+    let periods = [
+        (t0, t0 + 41 * day, "the whole history"),
+        (utc + 2 * day, utc + 30 * day, "UTC midnights"),
+        (
+            t0 + 3 * day + 100,
+            t0 + 17 * day + 5,
+            "part days at both ends",
+        ),
+        (
+            utc + 5 * day - 8 * 3600,
+            utc + 12 * day - 8 * 3600,
+            "Beijing midnights",
+        ),
+        (t0 + day / 2, t0 + day / 2 + 3600, "an hour"),
+        (utc + 9 * day, utc + 10 * day, "one UTC day"),
+        (t0 - 10 * day, t0 - 9 * day, "before it all"),
+    ];
+    for (from, to, what) in periods {
+        let path = format!(
+            "/v1/orgs/{}/contact-ways/{id}/stats?from={from}&to={to}",
+            w.acme
+        );
+        let stats = app.get(&path, Some(&w.admin)).await.expect(200);
+        let (members, total) = counted_one_by_one(&rows, from, to, namecard::card::unix_now());
+        assert_eq!(counts_of(&stats["total"]), total, "{what}: the total");
+        let served: Vec<(i64, [Value; 7])> = stats["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| (m["member_id"].as_i64().expect("id"), counts_of(m)))
+            .collect();
+        assert_eq!(served, members, "{what}: per member");
+    }
+}
+
+/// An app on a clock the test holds from `t0`, which republishes its revocation list soon after
+/// each move of the clock (so cards stay fresh: see [`list_issued_since`]).
+async fn app_on_a_clock(
+    backend: Backend,
+    t0: i64,
+) -> Option<(TestApp, Arc<namecard::service::ManualClock>)> {
+    let clock = Arc::new(namecard::service::ManualClock::at(t0));
+    let often = namecard::config::RawSettings {
+        refresh_interval: Some("50ms".into()),
+        ..namecard::config::RawSettings::default()
+    };
+    let app = spawn_app_on(backend, often, Arc::clone(&clock) as _).await?;
+    Some((app, clock))
+}
+
 /// Waits for the app's periodic refresh to publish a revocation list that is fresh at `at`.
 async fn list_issued_since(app: &TestApp, at: i64) {
     let keys = app.get("/.well-known/namecard-keys.json", None).await;
@@ -1222,12 +1461,7 @@ async fn a_ways_days_list_every_day_of_the_period_with_its_requests_and_accepted
     // A history on a clock the test holds: requests on the first and third days, one later.
     // The revocation list is republished soon after each move of the clock, so cards stay fresh.
     let t0 = namecard::card::unix_now() - 30 * 86_400;
-    let clock = Arc::new(namecard::service::ManualClock::at(t0));
-    let often = namecard::config::RawSettings {
-        refresh_interval: Some("50ms".into()),
-        ..namecard::config::RawSettings::default()
-    };
-    let Some(app) = spawn_app_on(backend, often, Arc::clone(&clock) as _).await else {
+    let Some((app, clock)) = app_on_a_clock(backend, t0).await else {
         return;
     };
     let w = world(&app).await;
@@ -1314,6 +1548,129 @@ async fn a_ways_days_list_every_day_of_the_period_with_its_requests_and_accepted
         t0 + 86_400
     );
     assert_eq!(app.get(&theirs, Some(&w.c_admin)).await.status, 404);
+}
+
+async fn a_ways_scans_are_counted_by_what_came_of_them_over_whole_days_and_their_ends(
+    backend: Backend,
+) {
+    // A clock the test holds, from a Beijing midnight (16:00 UTC): a period between local
+    // midnights starts and ends inside UTC days, counted scan by scan around its whole days.
+    let day = 86_400;
+    let t0 = (namecard::card::unix_now() / day - 30) * day - 8 * 3600;
+    let Some((app, clock)) = app_on_a_clock(backend, t0).await else {
+        return;
+    };
+    let w = world(&app).await;
+    let id = new_way(&app, &w, &[w.ada.0], json!({})).await;
+    let text = way_text(&app, &w, id).await;
+    let buyers = requesters(&app, &w, "S", 3).await;
+    let way_path = format!("/v1/orgs/{}/contact-ways/{id}", w.acme);
+    let at = |secs: i64| {
+        clock.set(t0 + secs);
+        list_issued_since(&app, t0 + secs)
+    };
+
+    // 00:01 Beijing: a request, then the same buyer again (already waiting), and a preview,
+    // which is not a scan.
+    at(60).await;
+    app.scan_text(&buyers[0].1, &text).await.expect(201);
+    let again = app.scan_text(&buyers[0].1, &text).await;
+    assert!(again.status.is_success(), "{}", again.json);
+    app.post(
+        "/v1/scans/preview",
+        Some(&buyers[1].1),
+        json!({ "text": text }),
+    )
+    .await
+    .expect(200);
+    // 10:00: a colleague; the next day, paused, a refusal.
+    at(10 * 3600).await;
+    let colleague = app.scan_text(&w.dee.1, &text).await;
+    assert!(colleague.status.is_success(), "{}", colleague.json);
+    at(day + 3600).await;
+    app.send(
+        Method::PATCH,
+        &way_path,
+        Some(&w.admin),
+        Some(json!({ "paused": true })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.scan_text(&buyers[1].1, &text).await.problem_code(),
+        "contact_way_paused"
+    );
+    app.send(
+        Method::PATCH,
+        &way_path,
+        Some(&w.admin),
+        Some(json!({ "paused": false })),
+    )
+    .await
+    .expect(200);
+    // The third local day at 20:00 (inside the period's last part day), and a scan after it.
+    at(2 * day + 20 * 3600).await;
+    app.scan_text(&buyers[1].1, &text).await.expect(201);
+    at(3 * day + 5).await;
+    app.scan_text(&buyers[2].1, &text).await.expect(201);
+
+    let scans = |from: i64, to: i64| {
+        let path = format!("{way_path}/stats?from={}&to={}", t0 + from, t0 + to);
+        let app = &app;
+        let admin = w.admin.clone();
+        async move {
+            let stats = app.get(&path, Some(&admin)).await.expect(200);
+            let s = &stats["scans"];
+            [
+                "scans",
+                "requested",
+                "already_pending",
+                "already_connected",
+                "colleague",
+                "refused",
+            ]
+            .map(|k| s[k].as_i64().expect("a count"))
+        }
+    };
+    assert_eq!(
+        scans(0, 3 * day).await,
+        [5, 2, 1, 0, 1, 1],
+        "the three local days"
+    );
+    assert_eq!(
+        scans(0, 4 * day).await,
+        [6, 3, 1, 0, 1, 1],
+        "and the day after"
+    );
+    assert_eq!(
+        scans(60, 3 * day).await,
+        [5, 2, 1, 0, 1, 1],
+        "from the second of the first"
+    );
+    assert_eq!(
+        scans(61, 3 * day).await,
+        [3, 1, 0, 0, 1, 1],
+        "from a second after it"
+    );
+    // One whole UTC day (8:00 to 8:00 Beijing): the colleague's scan and the refusal.
+    assert_eq!(scans(8 * 3600, day + 8 * 3600).await, [2, 0, 0, 0, 1, 1]);
+    assert_eq!(
+        scans(8 * 3600, day).await,
+        [1, 0, 0, 0, 1, 0],
+        "until the next local midnight"
+    );
+    // Inside one part day, and a period with no scans.
+    assert_eq!(scans(0, 3600).await, [2, 1, 1, 0, 0, 0]);
+    assert_eq!(scans(5 * day, 6 * day).await, [0; 6]);
+    // The requests of the same three days: the two made, as before.
+    let stats = app
+        .get(
+            &format!("{way_path}/stats?from={t0}&to={}", t0 + 3 * day),
+            Some(&w.admin),
+        )
+        .await
+        .expect(200);
+    assert_eq!(stats["total"]["requests"], 2, "{stats}");
 }
 
 /// Sales (Ada, and Cy too) with South under it (Cy), in Acme; Dee is in neither.
@@ -1758,6 +2115,8 @@ on_both_databases!(
     every_change_to_a_way_made_through_the_api_reaches_the_webhook,
     a_ways_stats_count_its_requests_per_member_over_a_period,
     an_organizations_stats_per_channel_count_personal_cards_and_team_codes_over_a_period,
+    a_ways_scans_are_counted_by_what_came_of_them_over_whole_days_and_their_ends,
+    a_ways_stats_over_any_period_agree_with_its_requests_counted_one_by_one,
     a_ways_days_list_every_day_of_the_period_with_its_requests_and_accepted,
     a_departments_way_takes_turns_among_the_members_of_the_department_and_everything_under_it,
     members_who_leave_the_department_or_are_deactivated_stop_answering_its_way,

@@ -1314,6 +1314,8 @@ async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_c
         .await;
     assert!(funnel.contains("1 pending"), "{funnel}");
     assert!(funnel.contains("Accepted 0"), "{funnel}");
+    // One scan sent it; the previews (the photo's, the link's) are not scans.
+    assert!(funnel.contains("Scans 1"), "{funnel}");
     let stats = app
         .get(
             &format!("/v1/orgs/{}/contact-ways/{way}/stats", orgs.a),
@@ -1322,6 +1324,8 @@ async fn an_admin_makes_a_team_code_whose_poster_a_partner_scans_and_its_chart_c
         .await;
     let stats = stats.json;
     assert_eq!(stats["total"]["requests"], json!(1), "{stats}");
+    assert_eq!(stats["scans"]["scans"], json!(1), "{stats}");
+    assert_eq!(stats["scans"]["requested"], json!(1), "{stats}");
     let answerer = stats["members"][0]["member_id"].as_i64().expect("a member");
     let member_row = b
         .wait_for_text(

@@ -327,6 +327,8 @@ chart-day = { $requests ->
 }
 chart-accepted = Accepted
 chart-requests = Requests made that day
+funnel-scans = Scans
+funnel-scans-note = ({ $refused } refused, { $waiting } already waiting, { $connected } already contacts, { $colleagues } by colleagues)
 funnel-requests = Requests
 funnel-requests-note = ({ $pending } pending, { $rejected } rejected, { $expired } expired, { $cancelled } withdrawn)
 funnel-accepted = Accepted
@@ -340,7 +342,7 @@ chart-accepted-per-day = Accepted per day
 chart-accepted-per-day-hint = Of the requests made each day, how many have been accepted.
 chart-label = Accepted requests per day, { $name }
 chart-funnel = Funnel
-chart-counts = Every scan that sends a request counts; the API does not count scans that made none (the scanner was already connected or waiting, or a policy blocked them).
+chart-counts = Scans counts every scan of the code in the period, whatever came of it; requests are those made in the period, as they stand now.
 chart-median = Median time to answer:
 chart-per-member = Per member
 chart-no-requests = No requests in this period.
