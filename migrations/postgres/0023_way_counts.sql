@@ -30,7 +30,7 @@ CREATE TABLE way_request_days (
     day       BIGINT NOT NULL,
     status    TEXT NOT NULL,
     requests  BIGINT NOT NULL,
-    PRIMARY KEY (way_id, owner_id, day, status)
+    PRIMARY KEY (way_id, day, owner_id, status)
 );
 CREATE TABLE way_answer_days (
     way_id    BIGINT NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE way_answer_days (
     day       BIGINT NOT NULL,
     bucket    BIGINT NOT NULL,
     answers   BIGINT NOT NULL,
-    PRIMARY KEY (way_id, owner_id, day, bucket)
+    PRIMARY KEY (way_id, day, owner_id, bucket)
 );
 INSERT INTO way_request_days (way_id, owner_id, day, status, requests)
     SELECT way_id, owner_id, created_at / 86400, status, COUNT(*) FROM contact_requests
@@ -71,12 +71,12 @@ BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.way_id IS NOT NULL THEN
         INSERT INTO way_request_days (way_id, owner_id, day, status, requests)
         VALUES (NEW.way_id, NEW.owner_id, NEW.created_at / 86400, NEW.status, 1)
-        ON CONFLICT (way_id, owner_id, day, status)
+        ON CONFLICT (way_id, day, owner_id, status)
         DO UPDATE SET requests = way_request_days.requests + 1;
         IF NEW.status IN ('accepted', 'rejected') AND NEW.decided_at IS NOT NULL THEN
             INSERT INTO way_answer_days (way_id, owner_id, day, bucket, answers)
             VALUES (NEW.way_id, NEW.owner_id, NEW.created_at / 86400, CASE WHEN (NEW.decided_at - NEW.created_at) < 60 THEN 0 WHEN (NEW.decided_at - NEW.created_at) < 300 THEN 1 WHEN (NEW.decided_at - NEW.created_at) < 900 THEN 2 WHEN (NEW.decided_at - NEW.created_at) < 1800 THEN 3 WHEN (NEW.decided_at - NEW.created_at) < 3600 THEN 4 WHEN (NEW.decided_at - NEW.created_at) < 7200 THEN 5 WHEN (NEW.decided_at - NEW.created_at) < 10800 THEN 6 WHEN (NEW.decided_at - NEW.created_at) < 14400 THEN 7 WHEN (NEW.decided_at - NEW.created_at) < 21600 THEN 8 WHEN (NEW.decided_at - NEW.created_at) < 28800 THEN 9 WHEN (NEW.decided_at - NEW.created_at) < 36000 THEN 10 WHEN (NEW.decided_at - NEW.created_at) < 43200 THEN 11 WHEN (NEW.decided_at - NEW.created_at) < 54000 THEN 12 WHEN (NEW.decided_at - NEW.created_at) < 64800 THEN 13 WHEN (NEW.decided_at - NEW.created_at) < 75600 THEN 14 WHEN (NEW.decided_at - NEW.created_at) < 86400 THEN 15 WHEN (NEW.decided_at - NEW.created_at) < 172800 THEN 16 WHEN (NEW.decided_at - NEW.created_at) < 259200 THEN 17 WHEN (NEW.decided_at - NEW.created_at) < 432000 THEN 18 WHEN (NEW.decided_at - NEW.created_at) < 604800 THEN 19 WHEN (NEW.decided_at - NEW.created_at) < 1209600 THEN 20 ELSE 21 END, 1)
-            ON CONFLICT (way_id, owner_id, day, bucket)
+            ON CONFLICT (way_id, day, owner_id, bucket)
             DO UPDATE SET answers = way_answer_days.answers + 1;
         END IF;
     END IF;

@@ -30,7 +30,7 @@ CREATE TABLE way_request_days (
     day       BIGINT NOT NULL,
     status    TEXT NOT NULL,
     requests  BIGINT NOT NULL,
-    PRIMARY KEY (way_id, owner_id, day, status)
+    PRIMARY KEY (way_id, day, owner_id, status)
 );
 CREATE TABLE way_answer_days (
     way_id    BIGINT NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE way_answer_days (
     day       BIGINT NOT NULL,
     bucket    BIGINT NOT NULL,
     answers   BIGINT NOT NULL,
-    PRIMARY KEY (way_id, owner_id, day, bucket)
+    PRIMARY KEY (way_id, day, owner_id, bucket)
 );
 INSERT INTO way_request_days (way_id, owner_id, day, status, requests)
     SELECT way_id, owner_id, created_at / 86400, status, COUNT(*) FROM contact_requests
@@ -62,12 +62,12 @@ BEGIN
     INSERT INTO way_request_days (way_id, owner_id, day, status, requests)
     SELECT NEW.way_id, NEW.owner_id, NEW.created_at / 86400, NEW.status, 1
     WHERE NEW.way_id IS NOT NULL
-    ON CONFLICT (way_id, owner_id, day, status) DO UPDATE SET requests = requests + 1;
+    ON CONFLICT (way_id, day, owner_id, status) DO UPDATE SET requests = requests + 1;
     INSERT INTO way_answer_days (way_id, owner_id, day, bucket, answers)
     SELECT NEW.way_id, NEW.owner_id, NEW.created_at / 86400, CASE WHEN (NEW.decided_at - NEW.created_at) < 60 THEN 0 WHEN (NEW.decided_at - NEW.created_at) < 300 THEN 1 WHEN (NEW.decided_at - NEW.created_at) < 900 THEN 2 WHEN (NEW.decided_at - NEW.created_at) < 1800 THEN 3 WHEN (NEW.decided_at - NEW.created_at) < 3600 THEN 4 WHEN (NEW.decided_at - NEW.created_at) < 7200 THEN 5 WHEN (NEW.decided_at - NEW.created_at) < 10800 THEN 6 WHEN (NEW.decided_at - NEW.created_at) < 14400 THEN 7 WHEN (NEW.decided_at - NEW.created_at) < 21600 THEN 8 WHEN (NEW.decided_at - NEW.created_at) < 28800 THEN 9 WHEN (NEW.decided_at - NEW.created_at) < 36000 THEN 10 WHEN (NEW.decided_at - NEW.created_at) < 43200 THEN 11 WHEN (NEW.decided_at - NEW.created_at) < 54000 THEN 12 WHEN (NEW.decided_at - NEW.created_at) < 64800 THEN 13 WHEN (NEW.decided_at - NEW.created_at) < 75600 THEN 14 WHEN (NEW.decided_at - NEW.created_at) < 86400 THEN 15 WHEN (NEW.decided_at - NEW.created_at) < 172800 THEN 16 WHEN (NEW.decided_at - NEW.created_at) < 259200 THEN 17 WHEN (NEW.decided_at - NEW.created_at) < 432000 THEN 18 WHEN (NEW.decided_at - NEW.created_at) < 604800 THEN 19 WHEN (NEW.decided_at - NEW.created_at) < 1209600 THEN 20 ELSE 21 END, 1
     WHERE NEW.way_id IS NOT NULL AND NEW.status IN ('accepted', 'rejected')
       AND NEW.decided_at IS NOT NULL
-    ON CONFLICT (way_id, owner_id, day, bucket) DO UPDATE SET answers = answers + 1;
+    ON CONFLICT (way_id, day, owner_id, bucket) DO UPDATE SET answers = answers + 1;
 END;
 CREATE TRIGGER contact_requests_count_way_update
 AFTER UPDATE OF way_id, owner_id, created_at, status, decided_at ON contact_requests
@@ -82,12 +82,12 @@ BEGIN
     INSERT INTO way_request_days (way_id, owner_id, day, status, requests)
     SELECT NEW.way_id, NEW.owner_id, NEW.created_at / 86400, NEW.status, 1
     WHERE NEW.way_id IS NOT NULL
-    ON CONFLICT (way_id, owner_id, day, status) DO UPDATE SET requests = requests + 1;
+    ON CONFLICT (way_id, day, owner_id, status) DO UPDATE SET requests = requests + 1;
     INSERT INTO way_answer_days (way_id, owner_id, day, bucket, answers)
     SELECT NEW.way_id, NEW.owner_id, NEW.created_at / 86400, CASE WHEN (NEW.decided_at - NEW.created_at) < 60 THEN 0 WHEN (NEW.decided_at - NEW.created_at) < 300 THEN 1 WHEN (NEW.decided_at - NEW.created_at) < 900 THEN 2 WHEN (NEW.decided_at - NEW.created_at) < 1800 THEN 3 WHEN (NEW.decided_at - NEW.created_at) < 3600 THEN 4 WHEN (NEW.decided_at - NEW.created_at) < 7200 THEN 5 WHEN (NEW.decided_at - NEW.created_at) < 10800 THEN 6 WHEN (NEW.decided_at - NEW.created_at) < 14400 THEN 7 WHEN (NEW.decided_at - NEW.created_at) < 21600 THEN 8 WHEN (NEW.decided_at - NEW.created_at) < 28800 THEN 9 WHEN (NEW.decided_at - NEW.created_at) < 36000 THEN 10 WHEN (NEW.decided_at - NEW.created_at) < 43200 THEN 11 WHEN (NEW.decided_at - NEW.created_at) < 54000 THEN 12 WHEN (NEW.decided_at - NEW.created_at) < 64800 THEN 13 WHEN (NEW.decided_at - NEW.created_at) < 75600 THEN 14 WHEN (NEW.decided_at - NEW.created_at) < 86400 THEN 15 WHEN (NEW.decided_at - NEW.created_at) < 172800 THEN 16 WHEN (NEW.decided_at - NEW.created_at) < 259200 THEN 17 WHEN (NEW.decided_at - NEW.created_at) < 432000 THEN 18 WHEN (NEW.decided_at - NEW.created_at) < 604800 THEN 19 WHEN (NEW.decided_at - NEW.created_at) < 1209600 THEN 20 ELSE 21 END, 1
     WHERE NEW.way_id IS NOT NULL AND NEW.status IN ('accepted', 'rejected')
       AND NEW.decided_at IS NOT NULL
-    ON CONFLICT (way_id, owner_id, day, bucket) DO UPDATE SET answers = answers + 1;
+    ON CONFLICT (way_id, day, owner_id, bucket) DO UPDATE SET answers = answers + 1;
 END;
 CREATE TRIGGER contact_requests_count_way_delete AFTER DELETE ON contact_requests
 WHEN OLD.way_id IS NOT NULL

@@ -402,7 +402,8 @@ impl Contacts {
 
     /// The part of a scan after a team code's way was found on record: unless it is a preview,
     /// the scan is recorded on the way with what came of it (a refusal too, not a failure of
-    /// the service's own), the top of the way's funnel.
+    /// the service's own), the top of the way's funnel. A scan that reached the store's request
+    /// creation (a request, one pending, a contact) was recorded in its transaction.
     async fn scan_way(
         &self,
         who: Requester<'_>,
@@ -419,17 +420,17 @@ impl Contacts {
         }
         let outcome = match &scanned {
             Ok(s) => match s.outcome {
-                Outcome::RequestCreated(_) => ScanOutcome::Requested,
-                Outcome::AlreadyPending(_) => ScanOutcome::AlreadyPending,
-                Outcome::AlreadyConnected(_) => ScanOutcome::AlreadyConnected,
                 Outcome::SameOrganization => ScanOutcome::Colleague,
-                Outcome::Preview { .. } => return scanned,
+                Outcome::RequestCreated(_)
+                | Outcome::AlreadyPending(_)
+                | Outcome::AlreadyConnected(_)
+                | Outcome::Preview { .. } => return scanned,
             },
             Err(ContactError::Store(_) | ContactError::Busy) => return scanned,
             Err(_) => ScanOutcome::Refused,
         };
-        // The scan's own result stands (its request is made): a failure to count it is the
-        // operators' to see, not a failure the scanner would retry.
+        // The scan's own answer stands: a failure to count it is the operators' to see, not a
+        // failure the scanner would retry.
         if let Err(e) = self.store.record_scan(id, now, outcome).await {
             tracing::error!(way = id.get(), error = %e, "a team-code scan was not recorded in the way's statistics");
         }

@@ -8,7 +8,8 @@ use crate::card::CardId;
 use crate::domain::contact::relation_pair;
 use crate::domain::{
     Contact, ContactId, ContactQuery, ContactRequest, ContactSource, ContactWayId, Decision,
-    MemberId, OrgId, OrgRef, Party, RequestId, RequestStatus, TagId, Via, fold_for_search,
+    MemberId, OrgId, OrgRef, Party, RequestId, RequestStatus, ScanOutcome, TagId, Via,
+    fold_for_search,
 };
 
 /// A request to be created.
@@ -24,7 +25,8 @@ pub struct NewContactRequest {
     pub card_id: Option<CardId>,
     pub card_channel: Option<String>,
     pub one_time_card: bool,
-    /// The contact way scanned; a one-time way is claimed in the same transaction.
+    /// The contact way scanned; a one-time way is claimed in the same transaction, and the scan
+    /// is recorded on the way with what came of it (a request, one pending, a contact).
     pub way: Option<ContactWayId>,
     pub one_time_way: bool,
     pub created_at: i64,
@@ -373,9 +375,17 @@ for_both_databases! {
                 .execute(&mut *tx)
                 .await?;
                 if let Some(contact) = fetch_contact(&mut tx, req.requester_id, req.owner_id).await? {
+                    if let Some(way) = req.way {
+                        Sql::insert_scan(&mut tx, way, req.created_at, ScanOutcome::AlreadyConnected).await?;
+                        tx.commit().await?;
+                    }
                     return Ok(RequestCreated::AlreadyConnected(contact));
                 }
                 if let Some(pending) = fetch_pending(&mut tx, req.requester_id, req.owner_id, req.created_at).await? {
+                    if let Some(way) = req.way {
+                        Sql::insert_scan(&mut tx, way, req.created_at, ScanOutcome::AlreadyPending).await?;
+                        tx.commit().await?;
+                    }
                     return Ok(RequestCreated::AlreadyPending(pending));
                 }
                 let card_id = req.card_id.map(|c| c.to_string());
@@ -424,6 +434,9 @@ for_both_databases! {
                         tx.rollback().await?;
                         return Ok(RequestCreated::WayAlreadyUsed);
                     }
+                }
+                if let Some(way) = req.way {
+                    Sql::insert_scan(&mut tx, way, req.created_at, ScanOutcome::Requested).await?;
                 }
                 let view = fetch_request(&mut tx, RequestId::new(id), req.created_at).await?;
                 Self::write_event(&mut tx, &event(&view)).await?;

@@ -96,7 +96,8 @@ pub trait WayStore: Send + Sync {
         now: i64,
     ) -> Result<WayStats, StoreError>;
     /// Records one scan of way `id` at `at` and what came of it (kept one by one and counted by
-    /// UTC day, in one transaction).
+    /// UTC day, in one transaction): a scan that made no request to the store. One that came to
+    /// a request, or found one pending or a contact, is recorded by the request's creation.
     async fn record_scan(
         &self,
         id: ContactWayId,
@@ -624,6 +625,34 @@ for_both_databases! {
         Ok((total, by_key))
     }
 
+    impl Sql {
+        /// Keeps one scan of way `id`, one by one and in its day's count, in the caller's
+        /// transaction (a request's, for the scans that come to one).
+        pub(crate) async fn insert_scan(
+            conn: &mut Conn,
+            id: ContactWayId,
+            at: i64,
+            outcome: ScanOutcome,
+        ) -> Result<(), StoreError> {
+            sqlx::query("INSERT INTO way_scans (way_id, at, outcome) VALUES ($1, $2, $3)")
+                .bind(id.get())
+                .bind(at)
+                .bind(outcome.as_str())
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "INSERT INTO way_scan_days (way_id, day, outcome, scans) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (way_id, day, outcome) DO UPDATE SET scans = way_scan_days.scans + 1",
+            )
+            .bind(id.get())
+            .bind(at.div_euclid(86_400))
+            .bind(outcome.as_str())
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+    }
+
     #[async_trait::async_trait]
     impl WayStore for Sql {
         async fn create_way(
@@ -880,25 +909,11 @@ for_both_databases! {
             let mut tx = self.begin_write().await?;
             // As for a round-robin turn, PostgreSQL does not wait for this commit's WAL to reach
             // the disk (a second wait beside the request's own): a crash may forget the last
-            // few scans, never count one twice, and the day counts stay those of the rows kept.
+            // few refusals, never count one twice, and the day counts stay those of the rows kept.
             if <Db as sqlx::Database>::NAME == "PostgreSQL" {
                 sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
             }
-            sqlx::query("INSERT INTO way_scans (way_id, at, outcome) VALUES ($1, $2, $3)")
-                .bind(id.get())
-                .bind(at)
-                .bind(outcome.as_str())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO way_scan_days (way_id, day, outcome, scans) VALUES ($1, $2, $3, 1) \
-                 ON CONFLICT (way_id, day, outcome) DO UPDATE SET scans = way_scan_days.scans + 1",
-            )
-            .bind(id.get())
-            .bind(at.div_euclid(86_400))
-            .bind(outcome.as_str())
-            .execute(&mut *tx)
-            .await?;
+            Sql::insert_scan(&mut tx, id, at, outcome).await?;
             tx.commit().await?;
             Ok(())
         }
