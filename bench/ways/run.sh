@@ -143,8 +143,8 @@ sql "INSERT INTO contact_requests ($columns) $noise_rows $(series "$NOISE")"
 # that made none (already waiting, already contacts, refused), as the service records them:
 # one by one in way_scans and counted by UTC day in way_scan_days.
 extra_outcome="CASE n % 3 WHEN 0 THEN 'already_pending' WHEN 1 THEN 'already_connected' ELSE 'refused' END"
-sql "INSERT INTO way_scans (way_id, at, outcome) SELECT $way, $created, 'requested' $(series "$HISTORY")"
-sql "INSERT INTO way_scans (way_id, at, outcome) SELECT $way, ($start + n * $year / $SCANS_EXTRA + 29), $extra_outcome $(series "$SCANS_EXTRA")"
+sql "INSERT INTO way_scans (way_id, at, outcome, org_id, channel) SELECT $way, $created, 'requested', $a, 'fair-2026' $(series "$HISTORY")"
+sql "INSERT INTO way_scans (way_id, at, outcome, org_id, channel) SELECT $way, ($start + n * $year / $SCANS_EXTRA + 29), $extra_outcome, $a, 'fair-2026' $(series "$SCANS_EXTRA")"
 sql "INSERT INTO way_scan_days (way_id, day, outcome, scans) SELECT way_id, at / 86400, outcome, COUNT(*) FROM way_scans WHERE way_id = $way GROUP BY way_id, at / 86400, outcome"
 # PostgreSQL: what autovacuum does after such an insert (statistics, and the visibility map an
 # index-only scan needs). SQLite: nothing, as the service runs no ANALYZE (with sqlite_stat1

@@ -6,9 +6,14 @@
 CREATE TABLE way_scans (
     way_id   BIGINT NOT NULL REFERENCES contact_ways (id),
     at       BIGINT NOT NULL,
-    outcome  TEXT NOT NULL
+    outcome  TEXT NOT NULL,
+    -- The way's organization and its channel at the scan (as a request keeps its channel), for
+    -- the organization's statistics per channel.
+    org_id   BIGINT NOT NULL REFERENCES organizations (id),
+    channel  TEXT
 );
 CREATE INDEX way_scans_by_way ON way_scans (way_id, at, outcome);
+CREATE INDEX way_scans_by_org ON way_scans (org_id, at, channel, outcome);
 
 CREATE TABLE way_scan_days (
     way_id   BIGINT NOT NULL REFERENCES contact_ways (id),

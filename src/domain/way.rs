@@ -511,9 +511,13 @@ pub fn every_day(from: i64, to: i64, counted: &[(i64, u64, u64)]) -> Vec<DayCoun
 /// alike.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChannelStats {
+    /// The team codes' scans in the period, whatever came of them.
+    pub scans: WayScans,
     pub total: WayCounts,
     /// By channel, in the order of their first request in the period.
     pub channels: Vec<(Option<String>, WayCounts)>,
+    /// The team codes' scans by channel (the way's at the scan), in channel order.
+    pub channel_scans: Vec<(Option<String>, WayScans)>,
 }
 
 /// The welcome message with its placeholders filled: `{requester}` and `{member}` (the one who

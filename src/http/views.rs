@@ -806,6 +806,8 @@ impl WayStatsView {
 pub struct ChannelCountsView {
     /// The channel of the card or team code; `null` for requests made without one.
     pub channel: Option<String>,
+    /// The scans of the channel's team codes.
+    pub scans: WayScansView,
     #[serde(flatten)]
     pub counts: WayCountsView,
 }
@@ -817,26 +819,41 @@ pub struct ChannelCountsView {
 pub struct ChannelStatsView {
     pub from: i64,
     pub to: i64,
+    /// The team codes' scans in the period (personal cards' scans are not recorded).
+    pub scans: WayScansView,
     pub total: WayCountsView,
-    /// Each channel a request came through in the period, in the order of its first.
+    /// Each channel a request came through in the period, in the order of its first; then
+    /// each channel whose team codes were scanned without a request.
     pub channels: Vec<ChannelCountsView>,
 }
 
 impl ChannelStatsView {
     /// The view of `s` over `from..to`.
     pub fn over(s: domain::ChannelStats, from: i64, to: i64) -> Self {
+        let mut scans = s.channel_scans;
+        let mut channels: Vec<ChannelCountsView> = s
+            .channels
+            .into_iter()
+            .map(|(channel, c)| {
+                let at = scans.iter().position(|(k, _)| *k == channel);
+                ChannelCountsView {
+                    scans: at.map(|i| scans.remove(i).1).unwrap_or_default().into(),
+                    channel,
+                    counts: c.into(),
+                }
+            })
+            .collect();
+        channels.extend(scans.into_iter().map(|(channel, s)| ChannelCountsView {
+            channel,
+            scans: s.into(),
+            counts: domain::WayCounts::default().into(),
+        }));
         Self {
             from,
             to,
+            scans: s.scans.into(),
             total: s.total.into(),
-            channels: s
-                .channels
-                .into_iter()
-                .map(|(channel, c)| ChannelCountsView {
-                    channel,
-                    counts: c.into(),
-                })
-                .collect(),
+            channels,
         }
     }
 }

@@ -21,7 +21,9 @@ use crate::domain::{
 };
 use crate::scan::{FoundCode, ScanError, ScanLimits};
 use crate::store::contacts::RemovedContact;
-use crate::store::{Direction, Event, NewContactRequest, RequestCreated, Store, StoreError};
+use crate::store::{
+    Direction, Event, NewContactRequest, RequestCreated, Store, StoreError, WayScan,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -413,7 +415,7 @@ impl Contacts {
         preview: bool,
         now: i64,
     ) -> Result<Scanned, ContactError> {
-        let id = way.id;
+        let (id, org_id, channel) = (way.id, way.org_id, way.channel.clone());
         let scanned = self.answer_way(who, text, claims, way, preview, now).await;
         if preview {
             return scanned;
@@ -431,7 +433,14 @@ impl Contacts {
         };
         // The scan's own answer stands: a failure to count it is the operators' to see, not a
         // failure the scanner would retry.
-        if let Err(e) = self.store.record_scan(id, now, outcome).await {
+        let scan = WayScan {
+            way: id,
+            org_id,
+            channel: channel.as_deref(),
+            at: now,
+            outcome,
+        };
+        if let Err(e) = self.store.record_scan(&scan).await {
             tracing::error!(way = id.get(), error = %e, "a team-code scan was not recorded in the way's statistics");
         }
         scanned

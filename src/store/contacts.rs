@@ -33,6 +33,19 @@ pub struct NewContactRequest {
     pub expires_at: i64,
 }
 
+impl NewContactRequest {
+    /// The scan of `way` that made this request, or found one pending or a contact.
+    fn scan_of(&self, way: ContactWayId, outcome: ScanOutcome) -> super::ways::WayScan<'_> {
+        super::ways::WayScan {
+            way,
+            org_id: self.owner_org_id,
+            channel: self.card_channel.as_deref(),
+            at: self.created_at,
+            outcome,
+        }
+    }
+}
+
 /// What creating a request did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestCreated {
@@ -376,14 +389,14 @@ for_both_databases! {
                 .await?;
                 if let Some(contact) = fetch_contact(&mut tx, req.requester_id, req.owner_id).await? {
                     if let Some(way) = req.way {
-                        Sql::insert_scan(&mut tx, way, req.created_at, ScanOutcome::AlreadyConnected).await?;
+                        Sql::insert_scan(&mut tx, &req.scan_of(way, ScanOutcome::AlreadyConnected)).await?;
                         tx.commit().await?;
                     }
                     return Ok(RequestCreated::AlreadyConnected(contact));
                 }
                 if let Some(pending) = fetch_pending(&mut tx, req.requester_id, req.owner_id, req.created_at).await? {
                     if let Some(way) = req.way {
-                        Sql::insert_scan(&mut tx, way, req.created_at, ScanOutcome::AlreadyPending).await?;
+                        Sql::insert_scan(&mut tx, &req.scan_of(way, ScanOutcome::AlreadyPending)).await?;
                         tx.commit().await?;
                     }
                     return Ok(RequestCreated::AlreadyPending(pending));
@@ -436,7 +449,7 @@ for_both_databases! {
                     }
                 }
                 if let Some(way) = req.way {
-                    Sql::insert_scan(&mut tx, way, req.created_at, ScanOutcome::Requested).await?;
+                    Sql::insert_scan(&mut tx, &req.scan_of(way, ScanOutcome::Requested)).await?;
                 }
                 let view = fetch_request(&mut tx, RequestId::new(id), req.created_at).await?;
                 Self::write_event(&mut tx, &event(&view)).await?;

@@ -54,7 +54,7 @@ pub use scim::{
 pub use sessions::{NewSigninLink, NewToken, SessionStore};
 pub use sqlite::SqliteStore;
 pub use transfers::{StartTransfer, TransferStore};
-pub use ways::{WayChange, WayStore};
+pub use ways::{WayChange, WayScan, WayStore};
 pub use webhooks::{Delivery, DeliveryResult, Webhook, WebhookStore};
 
 /// Declares [`Store`] as the sum of the aggregates' traits, listed once.

@@ -21,6 +21,17 @@ use crate::domain::{
 };
 use std::collections::{BTreeMap, HashMap};
 
+/// One scan of a team code, as it is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct WayScan<'a> {
+    pub way: ContactWayId,
+    /// The way's organization, and its channel at the scan.
+    pub org_id: OrgId,
+    pub channel: Option<&'a str>,
+    pub at: i64,
+    pub outcome: ScanOutcome,
+}
+
 /// Who changes a way, and when.
 #[derive(Debug, Clone, Copy)]
 pub struct WayChange<'a> {
@@ -98,12 +109,7 @@ pub trait WayStore: Send + Sync {
     /// Records one scan of way `id` at `at` and what came of it (kept one by one and counted by
     /// UTC day, in one transaction): a scan that made no request to the store. One that came to
     /// a request, or found one pending or a contact, is recorded by the request's creation.
-    async fn record_scan(
-        &self,
-        id: ContactWayId,
-        at: i64,
-        outcome: ScanOutcome,
-    ) -> Result<(), StoreError>;
+    async fn record_scan(&self, scan: &WayScan<'_>) -> Result<(), StoreError>;
     /// The requests made through way `id` in `from..to` by day (24 hours each from `from`): the
     /// day's index, its requests and how many of them were accepted; days without requests are
     /// left out.
@@ -628,16 +634,14 @@ for_both_databases! {
     impl Sql {
         /// Keeps one scan of way `id`, one by one and in its day's count, in the caller's
         /// transaction (a request's, for the scans that come to one).
-        pub(crate) async fn insert_scan(
-            conn: &mut Conn,
-            id: ContactWayId,
-            at: i64,
-            outcome: ScanOutcome,
-        ) -> Result<(), StoreError> {
-            sqlx::query("INSERT INTO way_scans (way_id, at, outcome) VALUES ($1, $2, $3)")
+        pub(crate) async fn insert_scan(conn: &mut Conn, scan: &WayScan<'_>) -> Result<(), StoreError> {
+            let WayScan { way: id, org_id, channel, at, outcome } = *scan;
+            sqlx::query("INSERT INTO way_scans (way_id, at, outcome, org_id, channel) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id.get())
                 .bind(at)
                 .bind(outcome.as_str())
+                .bind(org_id.get())
+                .bind(channel)
                 .execute(&mut *conn)
                 .await?;
             sqlx::query(
@@ -905,7 +909,7 @@ for_both_databases! {
             })
         }
 
-        async fn record_scan(&self, id: ContactWayId, at: i64, outcome: ScanOutcome) -> Result<(), StoreError> {
+        async fn record_scan(&self, scan: &WayScan<'_>) -> Result<(), StoreError> {
             let mut tx = self.begin_write().await?;
             // As for a round-robin turn, PostgreSQL does not wait for this commit's WAL to reach
             // the disk (a second wait beside the request's own): a crash may forget the last
@@ -913,7 +917,7 @@ for_both_databases! {
             if <Db as sqlx::Database>::NAME == "PostgreSQL" {
                 sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
             }
-            Sql::insert_scan(&mut tx, id, at, outcome).await?;
+            Sql::insert_scan(&mut tx, scan).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -958,7 +962,33 @@ for_both_databases! {
             };
             let mut conn = self.pool.acquire().await?;
             let (total, channels) = grouped_counts::<Option<String>>(&mut conn, "card_channel", &scope).await?;
-            Ok(ChannelStats { total, channels })
+            // The team codes' scans of the period by channel (its way's at the scan).
+            let rows = sqlx::query_as::<_, (Option<String>, String, i64)>(
+                "SELECT channel, outcome, COUNT(*) FROM way_scans WHERE org_id = $1 AND at >= $2 AND at < $3 \
+                 AND ($4 IS NULL OR channel = $4) GROUP BY channel, outcome ORDER BY channel, outcome",
+            )
+            .bind(org_id.get())
+            .bind(from)
+            .bind(to)
+            .bind(channel)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut scans = WayScans::default();
+            let mut channel_scans: Vec<(Option<String>, WayScans)> = Vec::new();
+            for (c, outcome, n) in rows {
+                let outcome = ScanOutcome::parse(&outcome).ok_or_else(|| corrupt("scan outcome", &outcome))?;
+                let n = u64::try_from(n).unwrap_or(0);
+                scans.add(outcome, n);
+                match channel_scans.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, s)) => s.add(outcome, n),
+                    None => {
+                        let mut s = WayScans::default();
+                        s.add(outcome, n);
+                        channel_scans.push((c, s));
+                    }
+                }
+            }
+            Ok(ChannelStats { scans, total, channels, channel_scans })
         }
 
         async fn pending_counts(

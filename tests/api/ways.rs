@@ -1134,6 +1134,23 @@ async fn an_organizations_stats_per_channel_count_personal_cards_and_team_codes_
         counts_of(&stats["total"]),
         counted([5, 0, 2, 1, 1, 1], Some(300))
     );
+    // The team codes' scans by channel: two of the fair's, one of the web's; personal cards'
+    // scans are not recorded.
+    let scans: Vec<(Value, Value)> = stats["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .map(|c| (c["channel"].clone(), c["scans"]["requested"].clone()))
+        .collect();
+    assert_eq!(
+        scans,
+        [
+            (json!("fair-2026"), json!(2)),
+            (json!("web"), json!(1)),
+            (Value::Null, json!(0))
+        ]
+    );
+    assert_eq!(stats["scans"]["scans"], 3, "{stats}");
 
     // All time: the later fair scan, expired by now, counts too; Li's request does not.
     let all = app.get(&path, Some(&w.admin)).await.expect(200);
@@ -1142,6 +1159,7 @@ async fn an_organizations_stats_per_channel_count_personal_cards_and_team_codes_
         counted([6, 0, 2, 1, 1, 2], Some(300))
     );
     assert_eq!(all["channels"][0]["requests"], 4);
+    assert_eq!(all["channels"][0]["scans"]["scans"], 3, "{all}");
     // One channel; a channel nothing came through.
     let only_web = app
         .get(&format!("{path}?{period}&channel=web"), Some(&w.admin))
