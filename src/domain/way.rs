@@ -8,7 +8,7 @@
 //! order, so people who join or leave the department answer or stop answering without anyone
 //! editing the way.
 
-use super::{ContactWayId, DepartmentId, DomainError, MemberId, OrgId, text_type};
+use super::{ContactWayId, DepartmentId, DomainError, MemberId, OrgId, RequestStatus, text_type};
 
 text_type!(
     /// A way's display name, which its team card shows instead of a member's name: 1 to 64
@@ -305,6 +305,18 @@ pub struct WayCounts {
 }
 
 impl WayCounts {
+    /// Counts `n` more requests whose status (as of now) is `status`.
+    pub fn add_status(&mut self, status: RequestStatus, n: u64) {
+        self.requests += n;
+        *match status {
+            RequestStatus::Pending => &mut self.pending,
+            RequestStatus::Accepted => &mut self.accepted,
+            RequestStatus::Rejected => &mut self.rejected,
+            RequestStatus::Cancelled => &mut self.cancelled,
+            RequestStatus::Expired => &mut self.expired,
+        } += n;
+    }
+
     /// Adds `other`'s counts to these (not its median, which does not add up).
     pub fn add(&mut self, other: &WayCounts) {
         self.requests += other.requests;

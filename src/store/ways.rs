@@ -471,15 +471,8 @@ for_both_databases! {
             if n == 0 {
                 continue;
             }
-            let c = members.entry(owner).or_default();
-            c.requests += count(n);
-            match RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))? {
-                RequestStatus::Pending => c.pending += count(n),
-                RequestStatus::Accepted => c.accepted += count(n),
-                RequestStatus::Rejected => c.rejected += count(n),
-                RequestStatus::Cancelled => c.cancelled += count(n),
-                RequestStatus::Expired => c.expired += count(n),
-            }
+            let status = RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+            members.entry(owner).or_default().add_status(status, count(n));
         }
         let (from, to) = split.period;
         let overdue = sqlx::query_as::<_, (i64, i64)>(
@@ -606,16 +599,13 @@ for_both_databases! {
             };
             let (_, earliest, c) = &mut groups[at];
             *earliest = (*earliest).min(first);
-            c.requests += count(n);
             match RequestStatus::parse(&status).ok_or_else(|| corrupt("status", &status))? {
+                // Pending past its expiry: expired, as the sweep will write it.
                 RequestStatus::Pending => {
-                    c.pending += count(n - overdue);
-                    c.expired += count(overdue);
+                    c.add_status(RequestStatus::Pending, count(n - overdue));
+                    c.add_status(RequestStatus::Expired, count(overdue));
                 }
-                RequestStatus::Accepted => c.accepted += count(n),
-                RequestStatus::Rejected => c.rejected += count(n),
-                RequestStatus::Cancelled => c.cancelled += count(n),
-                RequestStatus::Expired => c.expired += count(n),
+                status => c.add_status(status, count(n)),
             }
         }
         // Stable: groups whose first requests share a second stay in the order of their keys.
