@@ -225,6 +225,9 @@ pub struct ContactWay {
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
+    /// Round-robin turns taken so far (0, 1, 2, ... across all instances): the turn the next
+    /// scan takes, claimed in its request's transaction unless a concurrent scan took it.
+    pub turns: u64,
 }
 
 /// Whether a way takes a scan at `now`, and if not, why.

@@ -92,6 +92,11 @@ impl Decoder {
 /// answered `TooManyCodes`, so one upload cannot make an unbounded number of requests.
 pub const MAX_CODES_PER_SCAN: usize = 20;
 
+/// How often a team-code scan is routed again when concurrent scans keep claiming the
+/// round-robin turn it was routed by before it answers `Busy` (each retry means another scan
+/// got through, so this bounds the wait behind a burst of scans, not a livelock).
+const TURN_ATTEMPTS: usize = 256;
+
 /// Who may take a decision on a request: the owner accepts or rejects, the requester cancels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decider {
@@ -239,6 +244,8 @@ struct Presented<'a> {
     claims: &'a CardClaims,
     used: bool,
     way: Option<&'a ContactWay>,
+    /// The way's round-robin turn the owner was chosen by, claimed with the request.
+    turn: Option<u64>,
 }
 
 /// What the online check found: a member's card and its use, or a team code's live way.
@@ -388,6 +395,7 @@ impl Contacts {
             claims: &claims,
             used: card_use == CardUse::Used,
             way: None,
+            turn: None,
         };
         let how = (Via::QrScan, ContactSource::Card);
         let outcome = self
@@ -449,16 +457,40 @@ impl Contacts {
     /// A scan of a team code whose way is on record: a way that is not live refuses with its
     /// own error; the routing picks who answers (a requester already connected with, or
     /// waiting for, one of its members stays with them), both policies are checked as for a
-    /// personal card, and an auto-accept way accepts the new request at once.
+    /// personal card, and an auto-accept way accepts the new request at once. A round-robin
+    /// turn that a concurrent scan claimed first sends the scan round again on the way as it
+    /// is now (each retry means another scan got through).
     async fn answer_way(
         &self,
         who: Requester<'_>,
         text: String,
         claims: &CardClaims,
-        way: ContactWay,
+        mut way: ContactWay,
         preview: bool,
         now: i64,
     ) -> Result<Scanned, ContactError> {
+        for _ in 0..TURN_ATTEMPTS {
+            if let Some(scanned) = self
+                .answer_way_once(who, &text, claims, &way, preview, now)
+                .await?
+            {
+                return Ok(scanned);
+            }
+            way = self.store.get_way(way.id).await?;
+        }
+        Err(ContactError::Busy)
+    }
+
+    /// One round of [`Self::answer_way`]; `None` when the turn it was routed by was taken.
+    async fn answer_way_once(
+        &self,
+        who: Requester<'_>,
+        text: &str,
+        claims: &CardClaims,
+        way: &ContactWay,
+        preview: bool,
+        now: i64,
+    ) -> Result<Option<Scanned>, ContactError> {
         match way.state(now) {
             WayState::Live => {}
             WayState::Paused => return Err(ContactError::WayPaused),
@@ -479,10 +511,10 @@ impl Contacts {
                 .first_connected(who.member_id, &active, now)
                 .await?;
         }
-        let member = match answerer {
-            Some(m) => m,
+        let (member, turn) = match answerer {
+            Some(m) => (m, None),
             None => self
-                .route(&way, preview || way.org_id == who.org_id, now)
+                .route(way, preview || way.org_id == who.org_id, now)
                 .await?
                 .ok_or(ContactError::NoOneAvailable)?,
         };
@@ -491,11 +523,15 @@ impl Contacts {
         let card = Presented {
             claims,
             used: false,
-            way: Some(&way),
+            way: Some(way),
+            turn,
         };
-        let mut outcome = self
-            .request(who, &owner, how, Some(card), preview, now)
-            .await?;
+        let Some(mut outcome) = self
+            .request_once(who, &owner, how, Some(card), preview, now)
+            .await?
+        else {
+            return Ok(None);
+        };
         if let (Outcome::RequestCreated(r), true) = (&outcome, way.auto_accept) {
             let actor = format!("contact_way/{}", way.id);
             let event =
@@ -510,23 +546,24 @@ impl Contacts {
                 outcome = Outcome::RequestCreated(accepted);
             }
         }
-        Ok(Scanned {
-            text,
+        Ok(Some(Scanned {
+            text: text.to_owned(),
             owner,
             routed_from: None,
-            way: Some((way.id, way.name)),
+            way: Some((way.id, way.name.clone())),
             outcome,
-        })
+        }))
     }
 
-    /// Who the way's sharing rule picks among its active members; `peek` (a preview, or a
-    /// colleague's scan) takes no round-robin turn.
+    /// Who the way's sharing rule picks among its active members, with the round-robin turn
+    /// that picked them (to claim with the request); `peek` (a preview, or a colleague's scan)
+    /// claims no turn.
     async fn route(
         &self,
         way: &ContactWay,
         peek: bool,
         now: i64,
-    ) -> Result<Option<MemberId>, ContactError> {
+    ) -> Result<Option<(MemberId, Option<u64>)>, ContactError> {
         let active: Vec<MemberId> = way
             .members
             .iter()
@@ -537,8 +574,7 @@ impl Contacts {
             return Ok(None);
         }
         let (turn, pending) = match way.sharing {
-            Sharing::RoundRobin if !peek => (self.store.take_turn(way.id).await?, Vec::new()),
-            Sharing::RoundRobin => (0, Vec::new()),
+            Sharing::RoundRobin => (way.turns, Vec::new()),
             Sharing::FewestPending => {
                 let counts = self.store.pending_counts(&active, now).await?;
                 let pending = way
@@ -549,12 +585,11 @@ impl Contacts {
                 (0, pending)
             }
         };
-        Ok(crate::domain::way::route(
-            way.sharing,
-            &way.members,
-            &pending,
-            turn,
-        ))
+        let claim = (way.sharing == Sharing::RoundRobin && !peek).then_some(turn);
+        Ok(
+            crate::domain::way::route(way.sharing, &way.members, &pending, turn)
+                .map(|member| (member, claim)),
+        )
     }
 
     /// A team code's way, checked against the database: on record in the card's organization
@@ -692,8 +727,26 @@ impl Contacts {
         })
     }
 
-    /// The part of a scan and a phone request after the owner is known.
+    /// The part of a scan and a phone request after the owner is known, for a card that was
+    /// not routed by a turn.
     async fn request(
+        &self,
+        who: Requester<'_>,
+        owner: &Party,
+        how: (Via, ContactSource),
+        card: Option<Presented<'_>>,
+        preview: bool,
+        now: i64,
+    ) -> Result<Outcome, ContactError> {
+        // Without a turn to claim, the store has no turn to find taken.
+        self.request_once(who, owner, how, card, preview, now)
+            .await?
+            .ok_or(ContactError::Busy)
+    }
+
+    /// [`Self::request`]; `None` when the round-robin turn the owner was chosen by was claimed
+    /// by a concurrent scan first (nothing was written).
+    async fn request_once(
         &self,
         who: Requester<'_>,
         owner: &Party,
@@ -701,9 +754,9 @@ impl Contacts {
         card: Option<Presented<'_>>,
         preview: bool,
         now: i64,
-    ) -> Result<Outcome, ContactError> {
+    ) -> Result<Option<Outcome>, ContactError> {
         if owner.organization.id == who.org_id {
-            return Ok(Outcome::SameOrganization);
+            return Ok(Some(Outcome::SameOrganization));
         }
         self.check_both(who.org_id, owner.organization.id, true)
             .await?;
@@ -727,9 +780,10 @@ impl Contacts {
             } else {
                 Would::RequestCreated
             };
-            return Ok(Outcome::Preview { would });
+            return Ok(Some(Outcome::Preview { would }));
         }
         let way = card.as_ref().and_then(|c| c.way);
+        let turn = card.as_ref().and_then(|c| c.turn);
         let card = card.map(|c| c.claims);
         let new = NewContactRequest {
             requester_org_id: who.org_id,
@@ -748,6 +802,7 @@ impl Contacts {
             one_time_card: way.is_none() && card.is_some_and(|c| c.one_time),
             way: way.map(|w| w.id),
             one_time_way: way.is_some_and(|w| w.one_time),
+            turn,
             created_at: now,
             expires_at: now.saturating_add(self.settings.request_ttl_secs),
         };
@@ -769,7 +824,7 @@ impl Contacts {
                 .and_then(|(m, lang)| m.contact_request_notice(r, lang))
         };
         let notice: crate::store::contacts::NoticeFor<'_> = mail.map(|_| &build as _);
-        Ok(
+        Ok(Some(
             match self
                 .store
                 .create_contact_request(&new, &event, notice)
@@ -786,8 +841,9 @@ impl Contacts {
                 RequestCreated::AlreadyConnected(c) => Outcome::AlreadyConnected(c),
                 RequestCreated::CardAlreadyUsed => return Err(ContactError::CardAlreadyUsed),
                 RequestCreated::WayAlreadyUsed => return Err(ContactError::WayUsedUp),
+                RequestCreated::TurnTaken => return Ok(None),
             },
-        )
+        ))
     }
 
     /// Requests a contact by mobile number. An unknown number, a number whose owner keeps it

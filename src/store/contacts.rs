@@ -29,6 +29,10 @@ pub struct NewContactRequest {
     /// is recorded on the way with what came of it (a request, one pending, a contact).
     pub way: Option<ContactWayId>,
     pub one_time_way: bool,
+    /// The round-robin turn of `way` this request was routed by: claimed in the same
+    /// transaction (so a team-code scan commits once), or [`RequestCreated::TurnTaken`] when a
+    /// concurrent scan claimed it first.
+    pub turn: Option<u64>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -59,6 +63,8 @@ pub enum RequestCreated {
     CardAlreadyUsed,
     /// The one-time contact way was used by an earlier request.
     WayAlreadyUsed,
+    /// A concurrent scan claimed the round-robin turn first: nothing was written, route again.
+    TurnTaken,
 }
 
 /// Which requests of a member to list.
@@ -387,6 +393,19 @@ for_both_databases! {
                 .bind(req.created_at)
                 .execute(&mut *tx)
                 .await?;
+                if let (Some(way), Some(turn)) = (req.way, req.turn) {
+                    // The claim: of concurrent scans routed by the same turn, one finds it free
+                    // (on PostgreSQL the others wait for its row lock, then find it moved on).
+                    let claimed = sqlx::query("UPDATE contact_ways SET turns = turns + 1 WHERE id = $1 AND turns = $2")
+                        .bind(way.get())
+                        .bind(i64::try_from(turn).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await?;
+                    if claimed.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(RequestCreated::TurnTaken);
+                    }
+                }
                 if let Some(contact) = fetch_contact(&mut tx, req.requester_id, req.owner_id).await? {
                     if let Some(way) = req.way {
                         Sql::insert_scan(&mut tx, &req.scan_of(way, ScanOutcome::AlreadyConnected)).await?;

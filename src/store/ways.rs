@@ -92,8 +92,6 @@ pub trait WayStore: Send + Sync {
         text: &str,
         replacing: Option<&str>,
     ) -> Result<ContactWay, StoreError>;
-    /// Takes the way's next round-robin turn (0, 1, 2, ... across all instances).
-    async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError>;
     /// The scans of way `id` in `from..to`, and what the requests made through it in `from..to`
     /// came to as of `now`, in total and per member (in member-id order), in one snapshot. The
     /// whole UTC days of the period are read from the counts by day that the database keeps
@@ -139,7 +137,7 @@ pub trait WayStore: Send + Sync {
 
 /// The columns of a way, in `WayRow`'s order.
 const WAY_COLUMNS: &str = "id, org_id, name, channel, department_id, sharing, auto_accept, expires_at, one_time, \
-     used_at, welcome, paused, owner_member, card_text, created_by, created_at, updated_at, deleted_at";
+     used_at, welcome, paused, owner_member, card_text, created_by, created_at, updated_at, deleted_at, turns";
 
 #[derive(sqlx::FromRow)]
 struct WayRow {
@@ -161,6 +159,7 @@ struct WayRow {
     created_at: i64,
     updated_at: i64,
     deleted_at: Option<i64>,
+    turns: i64,
 }
 
 impl WayRow {
@@ -186,6 +185,8 @@ impl WayRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
+            turns: u64::try_from(self.turns)
+                .map_err(|_| corrupt("turns", self.turns.to_string()))?,
         })
     }
 }
@@ -626,23 +627,24 @@ for_both_databases! {
         /// transaction (a request's, for the scans that come to one).
         pub(crate) async fn insert_scan(conn: &mut Conn, scan: &WayScan<'_>) -> Result<(), StoreError> {
             let WayScan { way: id, org_id, channel, at, outcome } = *scan;
-            sqlx::query("INSERT INTO way_scans (way_id, at, outcome, org_id, channel) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id.get())
-                .bind(at)
-                .bind(outcome.as_str())
-                .bind(org_id.get())
-                .bind(channel)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(
-                "INSERT INTO way_scan_days (way_id, day, outcome, scans) VALUES ($1, $2, $3, 1) \
-                 ON CONFLICT (way_id, day, outcome) DO UPDATE SET scans = way_scan_days.scans + 1",
-            )
-            .bind(id.get())
-            .bind(at.div_euclid(86_400))
-            .bind(outcome.as_str())
-            .execute(&mut *conn)
-            .await?;
+            const SCAN: &str = "INSERT INTO way_scans (way_id, at, outcome, org_id, channel) VALUES ($1, $2, $3, $4, $5)";
+            const DAY: &str = "INSERT INTO way_scan_days (way_id, day, outcome, scans) VALUES ($1, $6, $3, 1) \
+                 ON CONFLICT (way_id, day, outcome) DO UPDATE SET scans = way_scan_days.scans + 1";
+            // PostgreSQL takes both in one statement (one round trip inside a team-code scan's
+            // request transaction); SQLite has no data-modifying CTE, and no round trip either.
+            let both = format!("WITH scan AS ({SCAN}) {DAY}");
+            let statements: &[&str] = if <Db as sqlx::Database>::NAME == "PostgreSQL" { &[&both] } else { &[SCAN, DAY] };
+            for sql in statements {
+                sqlx::query(sql)
+                    .bind(id.get())
+                    .bind(at)
+                    .bind(outcome.as_str())
+                    .bind(org_id.get())
+                    .bind(channel)
+                    .bind(at.div_euclid(86_400))
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Ok(())
         }
     }
@@ -835,29 +837,6 @@ for_both_databases! {
             let way = fetch_way(&mut tx, id).await?;
             tx.commit().await?;
             Ok(way)
-        }
-
-        async fn take_turn(&self, id: ContactWayId) -> Result<u64, StoreError> {
-            let take = sqlx::query_as::<_, (i64,)>(
-                "UPDATE contact_ways SET turns = turns + 1 WHERE id = $1 RETURNING turns",
-            )
-            .bind(id.get());
-            // On PostgreSQL the turn's commit does not wait for its WAL to reach the disk: that
-            // wait, a second one besides the request's own, made a team-code scan cost 1.27x a
-            // personal card's. A crash may forget the last few turns, which only means the round
-            // robin gives one of them again; concurrent scans still never share a turn.
-            let taken = if <Db as sqlx::Database>::NAME == "PostgreSQL" {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
-                let taken = take.fetch_optional(&mut *tx).await?;
-                tx.commit().await?;
-                taken
-            } else {
-                take.fetch_optional(&self.pool).await?
-            };
-            let (turns,) = taken.ok_or(StoreError::NotFound("contact way"))?;
-            // The turn taken is the one before the increment.
-            Ok(u64::try_from(turns - 1).unwrap_or(0))
         }
 
         async fn way_stats(
