@@ -11,12 +11,11 @@ use image::GrayImage;
 use rxing::common::GlobalHistogramBinarizer;
 use rxing::multi::MultipleBarcodeReader;
 use rxing::multi::qrcode::QRCodeMultiReader;
-use rxing::qrcode::cpp_port::QrReader;
-use rxing::qrcode::cpp_port::detector::FindFinderPatterns;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source};
 
 use super::binarize::{FastHybridBinarizer, hybrid_black_matrix};
 use super::contain::contained;
+use super::qr::{find_finder_patterns, read_qr};
 use super::text::bytes_to_text;
 
 /// One QR code found by a step, in the coordinates of the image the step was given.
@@ -199,11 +198,11 @@ pub fn lacks_finder_patterns(image: &GrayImage) -> bool {
             // Too small to binarise in blocks: let the cascade decide.
             return false;
         };
-        if !FindFinderPatterns(&matrix, true, 0).is_empty() {
+        if !find_finder_patterns(&matrix, true).is_empty() {
             return false;
         }
         matrix.flip_self();
-        FindFinderPatterns(&matrix, true, 0).is_empty()
+        find_finder_patterns(&matrix, true).is_empty()
     })
 }
 
@@ -245,13 +244,14 @@ fn luma_source(image: &GrayImage) -> Option<Luma8Source<'_>> {
 }
 
 fn decode_with<B: Binarizer>(bitmap: &mut BinaryBitmap<B>, classic: bool) -> Vec<StepCode> {
-    let hints = qr_hints();
-    let results = if classic {
-        QRCodeMultiReader::default().decode_multiple_with_hints(bitmap, &hints)
+    if classic {
+        QRCodeMultiReader::default()
+            .decode_multiple_with_hints(bitmap, &qr_hints())
+            .map(rxing_codes)
+            .unwrap_or_default()
     } else {
-        QrReader.decode_multiple_with_hints(bitmap, &hints)
-    };
-    results.map(rxing_codes).unwrap_or_default()
+        rxing_codes(read_qr(bitmap.get_black_matrix(), true))
+    }
 }
 
 /// rxing's port of the zxing-cpp QR detector on rxing's hybrid (local) binarisation.
@@ -273,17 +273,8 @@ pub fn rxing_fast(image: &GrayImage) -> Vec<StepCode> {
         let Some(source) = luma_source(image) else {
             return Vec::new();
         };
-        let hints = DecodeHints {
-            PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
-            ..DecodeHints::default()
-        };
-        QrReader
-            .decode_multiple_with_hints(
-                &mut BinaryBitmap::new(FastHybridBinarizer::new(source)),
-                &hints,
-            )
-            .map(rxing_codes)
-            .unwrap_or_default()
+        let bitmap = BinaryBitmap::new(FastHybridBinarizer::new(source));
+        rxing_codes(read_qr(bitmap.get_black_matrix(), false))
     })
 }
 
@@ -458,46 +449,68 @@ pub fn shrink(image: &GrayImage, factor: u32) -> GrayImage {
     if width < f || height < f {
         return image.clone();
     }
-    let (out_width, out_height) = (width / f, height / f);
-    let area = (f * f) as u64;
-    // Division by the block area as a multiplication: exact for every sum of `area` bytes
-    // while area * area * 255 < 2^32 (factors up to 63; larger ones divide).
-    let reciprocal = (1u64 << 32) / area + 1;
-    let exact = area * area * 255 < 1 << 32;
-    let mut out = Vec::with_capacity(out_width * out_height);
-    // Sum each column over the block's rows first (element-wise, vectorised), then each block.
-    let mut columns = vec![0u32; width];
-    for rows in image.as_raw().chunks_exact(width * f).take(out_height) {
-        columns.fill(0);
-        for row in rows.chunks_exact(width) {
-            for (sum, &pixel) in columns.iter_mut().zip(row) {
-                *sum += u32::from(pixel);
-            }
-        }
-        let mean = |sum: u32| {
-            let sum = u64::from(sum);
-            let mean = if exact {
-                (sum * reciprocal) >> 32
-            } else {
-                sum / area
-            };
-            u8::try_from(mean).unwrap_or(u8::MAX)
-        };
-        // The common factors with a block width known at compile time (unrolled sums).
-        match f {
-            2 => out.extend(block_sums::<2>(&columns).map(mean)),
-            3 => out.extend(block_sums::<3>(&columns).map(mean)),
-            4 => out.extend(block_sums::<4>(&columns).map(mean)),
-            _ => out.extend(columns.chunks_exact(f).map(|b| mean(b.iter().sum()))),
-        }
-    }
-    GrayImage::from_raw(out_width as u32, out_height as u32, out).unwrap_or_else(|| image.clone())
+    let out = if f * f * 255 <= usize::from(u16::MAX) {
+        shrink_by::<u16>(image.as_raw(), width, height, f)
+    } else {
+        shrink_by::<u32>(image.as_raw(), width, height, f)
+    };
+    GrayImage::from_raw((width / f) as u32, (height / f) as u32, out)
+        .unwrap_or_else(|| image.clone())
 }
 
-fn block_sums<const F: usize>(columns: &[u32]) -> impl Iterator<Item = u32> + '_ {
+/// [`shrink`]'s means, with sums of type `S`: `u16` whenever a block's sum fits (factors up to
+/// 15), which halves the column sums' memory traffic and doubles their vector width. Each mean
+/// is read from a table of every block sum's floor (at most 16 KB, for factors up to 8) or,
+/// for larger blocks, divided.
+fn shrink_by<S>(pixels: &[u8], width: usize, height: usize, f: usize) -> Vec<u8>
+where
+    S: Copy + Default + From<u8> + std::ops::AddAssign + std::iter::Sum + Into<u32>,
+{
+    let (out_width, out_height) = (width / f, height / f);
+    let area = (f * f) as u32;
+    let table: Vec<u8> = if area <= 64 {
+        (0..=area * 255).map(|sum| (sum / area) as u8).collect()
+    } else {
+        Vec::new()
+    };
+    let mean = |sum: S| {
+        let sum: u32 = sum.into();
+        match table.get(sum as usize) {
+            Some(&mean) => mean,
+            None => u8::try_from(sum / area).unwrap_or(u8::MAX),
+        }
+    };
+    let mut out = Vec::with_capacity(out_width * out_height);
+    // Sum each column over the block's rows first (element-wise, vectorised), then each block.
+    let mut columns = vec![S::default(); width];
+    for rows in pixels.chunks_exact(width * f).take(out_height) {
+        columns.fill(S::default());
+        for row in rows.chunks_exact(width) {
+            for (sum, &pixel) in columns.iter_mut().zip(row) {
+                *sum += S::from(pixel);
+            }
+        }
+        // The common factors with a block width known at compile time (unrolled sums).
+        match f {
+            2 => out.extend(block_sums::<S, 2>(&columns).map(mean)),
+            3 => out.extend(block_sums::<S, 3>(&columns).map(mean)),
+            4 => out.extend(block_sums::<S, 4>(&columns).map(mean)),
+            _ => out.extend(
+                columns
+                    .chunks_exact(f)
+                    .map(|b| mean(b.iter().copied().sum())),
+            ),
+        }
+    }
+    out
+}
+
+fn block_sums<S: Copy + std::iter::Sum, const F: usize>(
+    columns: &[S],
+) -> impl Iterator<Item = S> + '_ {
     columns
         .chunks_exact(F)
-        .map(|block| block.iter().sum::<u32>())
+        .map(|block| block.iter().copied().sum::<S>())
 }
 
 /// Black where a pixel is darker than the mean of its neighbourhood (an integral image keeps

@@ -11,6 +11,7 @@ mod contain;
 #[doc(hidden)]
 pub mod corpus;
 mod error;
+pub mod qr;
 #[doc(hidden)]
 pub mod synth;
 pub mod text;
