@@ -3,7 +3,7 @@
 //! - `cards-12mp/card-N.jpg`: synthetic cards (rotated 15 degrees, perspective, blur, uneven
 //!   light, JPEG q70), see `namecard::scan::synth`;
 //! - `hard-12mp/hard-N-KIND.jpg` (and `.txt`): the hard set of `tests/scan/hard_photos.rs`
-//!   (`HardShot` of our printable cards, seeds 1 to 12);
+//!   (`HardShot` of our printable cards, seeds 1 to 18);
 //! - `nocode-12mp/*.jpg`: 12 MP photos with nothing to read (a card whose code was left out, on
 //!   a desk and on a cluttered table; every corpus negative upscaled, JPEG q85).
 //!
@@ -19,7 +19,7 @@ use namecard::scan::synth::{
 };
 
 /// As many as the test's set.
-const HARD_SHOTS: u64 = 12;
+const HARD_SHOTS: u64 = 18;
 
 fn main() -> Result<(), String> {
     let out = std::env::args().nth(1).ok_or("usage: scan_synth OUT_DIR")?;

@@ -4,9 +4,10 @@
 //! Profiled on the corpus in a release build, rxing's `GetPatternRowTP` (the run lengths of one
 //! bit-matrix row, read bit by bit through `BitArray::get`) took an eighth of the first cascade
 //! step's time. [`find_finder_patterns`] is rxing's `FindFinderPatterns` with the run lengths
-//! taken from whole words by counting trailing zeros, and [`read_qr`] is the QR part of
-//! `QrReader::decode_multiple_with_hints` over it: the same candidates, sets, samples and
-//! decodes in the same order (tests compare both with rxing's), so every photo reads as before.
+//! taken from whole words by counting trailing zeros (the same candidates: a test compares them
+//! with rxing's), and [`read_qr`] is the QR part of `QrReader::decode_multiple_with_hints` over
+//! it, with the finder patterns grouped into sets as zxing-cpp 3.1.1 groups them
+//! ([`finder_pattern_sets`]): rxing's older grouping rejects steeply tilted codes.
 
 use rxing::common::cpp_essentials::{
     ConcentricPattern, FindLeftGuardBy, FixedPattern, IsPattern, LocateConcentricPattern,
@@ -14,7 +15,7 @@ use rxing::common::cpp_essentials::{
 };
 use rxing::common::{BitMatrix, DetectorRXingResult};
 use rxing::qrcode::cpp_port::decoder::Decode;
-use rxing::qrcode::cpp_port::detector::{GenerateFinderPatternSets, SampleQR};
+use rxing::qrcode::cpp_port::detector::{FinderPatternSet, SampleQR};
 use rxing::{BarcodeFormat, Point, RXingResult, point};
 
 /// The finder pattern's 1:1:3:1:1 bars.
@@ -23,13 +24,13 @@ const FINDER: FixedPattern<5, 7, false> = FixedPattern::new([1, 1, 3, 1, 1]);
 const WORD_BITS: usize = usize::BITS as usize;
 
 /// Every QR code rxing's `QrReader` reads in `matrix` (QR codes only, not Micro or rMQR), in its
-/// order, with the corners it reports.
+/// order, with the corners it reports; but trying the finder-pattern sets zxing-cpp 3.1.1 tries.
 #[must_use]
 pub fn read_qr(matrix: &BitMatrix, try_harder: bool) -> Vec<RXingResult> {
     let mut patterns = find_finder_patterns(matrix, try_harder);
     let mut used: Vec<ConcentricPattern> = Vec::new();
     let mut results = Vec::new();
-    for set in GenerateFinderPatternSets(&mut patterns) {
+    for set in finder_pattern_sets(&mut patterns) {
         if used.contains(&set.bl) || used.contains(&set.tl) || used.contains(&set.tr) {
             continue;
         }
@@ -106,6 +107,153 @@ pub fn find_finder_patterns(matrix: &BitMatrix, try_harder: bool) -> Vec<Concent
     found
 }
 
+/// The plausible triples of finder patterns, most plausible first: zxing-cpp 3.1.1's
+/// `GenerateFinderPatternSets`, which rxing 0.9.3 ports from an earlier zxing-cpp. The newer
+/// one judges a photo holding at most five patterns (one code, maybe a stray) by its module
+/// count alone: the size, leg-ratio and right-angle filters are for crowded photos, and they
+/// reject a steeply tilted and turned code (half foreshortened at 45 degrees, its corner
+/// angle is about 127 degrees). It also allows sizes to differ by 2 px more than twice, and
+/// keeps each triple's smaller patterns in size order whatever order the bins gave them.
+#[must_use]
+pub fn finder_pattern_sets(patterns: &mut [ConcentricPattern]) -> Vec<FinderPatternSet> {
+    /// The largest symbol's modules, with room for an overestimate from the size correction.
+    const MAX_MODULE_COUNT: f64 = 177.0 * 1.5;
+    /// Candidates compared with each pattern: keeps a photo of many codes linear.
+    const MAX_CANDIDATES: usize = 15;
+    /// Sets kept, best first.
+    const MAX_SETS: usize = 256;
+    patterns.sort_by_key(|p| std::cmp::Reverse(p.size));
+    let count = patterns.len();
+    if count < 3 {
+        return Vec::new();
+    }
+    let use_filters = count > 5;
+    // Distance scaled by the size ratio: a coarse correction for the foreshortening of a
+    // slanted symbol (a pattern's size is proportional to its distance from the camera).
+    let squared_distance = |a: &ConcentricPattern, b: &ConcentricPattern| {
+        let d = a.p - b.p;
+        f64::from(Point::dot(d, d)) * f64::from(b.size) / f64::from(a.size)
+    };
+    let cos_upper = 60f64.to_radians().cos();
+    let cos_lower = 120f64.to_radians().cos();
+
+    // Spatial bins, so that each pattern is compared with the nearest others only.
+    let (min_x, max_x, min_y, max_y) = patterns.iter().fold(
+        (
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ),
+        |(a, b, c, d), p| (a.min(p.p.x), b.max(p.p.x), c.min(p.p.y), d.max(p.p.y)),
+    );
+    let bin_size = (patterns[count / 2].size * 3).max(32) as f32;
+    let bins_wide = (((max_x - min_x + 1.0) / bin_size).ceil() as i32).max(1);
+    let bins_high = (((max_y - min_y + 1.0) / bin_size).ceil() as i32).max(1);
+    let bin_of = |p: Point| {
+        (
+            (((p.x - min_x) / bin_size) as i32).clamp(0, bins_wide - 1),
+            (((p.y - min_y) / bin_size) as i32).clamp(0, bins_high - 1),
+        )
+    };
+    let mut bins = vec![Vec::new(); (bins_wide * bins_high) as usize];
+    for (index, pattern) in patterns.iter().enumerate() {
+        let (x, y) = bin_of(pattern.p);
+        bins[(y * bins_wide + x) as usize].push(index);
+    }
+
+    let mut sets: Vec<(f64, FinderPatternSet)> = Vec::new();
+    let mut candidates = Vec::with_capacity(MAX_CANDIDATES * 2);
+    for i in 0..count - 2 {
+        let c0 = &patterns[i];
+        let max_distance = f64::from(c0.size) / 7.0 * MAX_MODULE_COUNT;
+        let (cx, cy) = bin_of(c0.p);
+        let radius = (max_distance / f64::from(bin_size)).ceil() as i32;
+        candidates.clear();
+        for (dx, dy) in spiral(radius) {
+            let (x, y) = (cx + dx, cy + dy);
+            if x < 0 || x >= bins_wide || y < 0 || y >= bins_high {
+                continue;
+            }
+            for &index in &bins[(y * bins_wide + x) as usize] {
+                if index <= i || (use_filters && c0.size > patterns[index].size * 2 + 2) {
+                    continue;
+                }
+                candidates.push(index);
+            }
+            if candidates.len() >= MAX_CANDIDATES {
+                break;
+            }
+        }
+        for u in 0..candidates.len().saturating_sub(1) {
+            for &k in &candidates[u + 1..] {
+                let j = candidates[u];
+                // Sorted by descending size; the geometry below assumes a <= b <= c.
+                let (mut a, mut b, mut c) = (&patterns[j.max(k)], &patterns[j.min(k)], c0);
+                let mut ab = squared_distance(a, b);
+                let mut bc = squared_distance(b, c);
+                let mut ac = squared_distance(a, c);
+                // B becomes the corner: AC the longest side.
+                if bc >= ab && bc >= ac {
+                    std::mem::swap(&mut a, &mut b);
+                    std::mem::swap(&mut bc, &mut ac);
+                } else if ab >= ac && ab >= bc {
+                    std::mem::swap(&mut b, &mut c);
+                    std::mem::swap(&mut ab, &mut ac);
+                }
+                if use_filters && (ab > 4.0 * bc || bc > 4.0 * ab) {
+                    continue;
+                }
+                let (ab_len, bc_len) = (ab.sqrt(), bc.sqrt());
+                let module_count = (ab_len + bc_len)
+                    / (2.0 * f64::from(a.size + b.size + c.size) / (3.0 * 7.0))
+                    + 7.0;
+                if !(21.0 * 0.9..=MAX_MODULE_COUNT).contains(&module_count) {
+                    continue;
+                }
+                let cos = (ab + bc - ac) / (2.0 * ab_len * bc_len);
+                if use_filters && (cos.is_nan() || cos > cos_upper || cos < cos_lower) {
+                    continue;
+                }
+                // Close patterns at similar distances first.
+                let score = ab_len + bc_len + (ab_len - bc_len).abs();
+                if sets.len() >= MAX_SETS && sets.last().is_some_and(|(worst, _)| *worst <= score) {
+                    continue;
+                }
+                if Point::cross(c.p - b.p, a.p - b.p) < 0.0 {
+                    std::mem::swap(&mut a, &mut c);
+                }
+                let at = sets.partition_point(|(s, _)| *s <= score);
+                sets.insert(
+                    at,
+                    (
+                        score,
+                        FinderPatternSet {
+                            bl: *a,
+                            tl: *b,
+                            tr: *c,
+                        },
+                    ),
+                );
+                sets.truncate(MAX_SETS);
+            }
+        }
+    }
+    sets.into_iter().map(|(_, set)| set).collect()
+}
+
+/// zxing-cpp's `Spiral`: bin offsets from the centre outwards, ring by ring.
+fn spiral(radius: i32) -> impl Iterator<Item = (i32, i32)> {
+    std::iter::once((0, 0)).chain((1..=radius).flat_map(|r| {
+        let side = 0..2 * r;
+        side.clone()
+            .map(move |k| (r, -(r - 1) + k))
+            .chain(side.clone().map(move |k| ((r - 1) - k, r)))
+            .chain(side.clone().map(move |k| (-r, (r - 1) - k)))
+            .chain(side.map(move |k| (-(r - 1) + k, -r)))
+    }))
+}
+
 /// rxing's `FindPattern`: the next 1:1:3:1:1 window, after a quick plausibility test.
 fn find_pattern(view: PatternView<'_>) -> rxing::common::Result<PatternView<'_>> {
     FindLeftGuardBy::<5, _>(view, 5, |view: &PatternView, space: Option<f32>| {
@@ -157,7 +305,62 @@ mod tests {
     use rxing::common::{BitArray, BitMatrix};
     use rxing::qrcode::cpp_port::detector::FindFinderPatterns;
 
-    use super::{find_finder_patterns, pattern_row};
+    use rxing::common::cpp_essentials::ConcentricPattern;
+    use rxing::point;
+    use rxing::qrcode::cpp_port::detector::GenerateFinderPatternSets;
+
+    use super::{find_finder_patterns, finder_pattern_sets, pattern_row};
+
+    fn pattern(x: f32, y: f32, size: i32) -> ConcentricPattern {
+        ConcentricPattern {
+            p: point(x, y),
+            size,
+        }
+    }
+
+    /// A code half foreshortened and turned 45 degrees: its finder patterns' corner angle is
+    /// about 127 degrees, and the far pattern is less than half the near one's size.
+    fn steep_code() -> Vec<ConcentricPattern> {
+        let (s, c) = 127f32.to_radians().sin_cos();
+        vec![
+            pattern(400.0, 300.0, 21),
+            pattern(700.0, 300.0, 16),
+            pattern(400.0 + 260.0 * c, 300.0 + 260.0 * s, 10),
+        ]
+    }
+
+    #[test]
+    fn a_steeply_tilted_codes_finder_patterns_make_a_set_where_rxings_grouping_finds_none() {
+        assert!(GenerateFinderPatternSets(&mut steep_code()).is_empty());
+        let sets = finder_pattern_sets(&mut steep_code());
+        assert_eq!(sets.len(), 1);
+        assert_eq!(sets[0].tl.p, point(400.0, 300.0));
+        // Clockwise on screen: top-right, then bottom-left.
+        assert_eq!(sets[0].tr.p, point(700.0, 300.0));
+    }
+
+    #[test]
+    fn among_more_than_five_patterns_the_right_angle_filter_still_applies() {
+        let mut crowded = steep_code();
+        crowded.extend([
+            pattern(1500.0, 1500.0, 20),
+            pattern(1800.0, 1500.0, 20),
+            pattern(1500.0, 1800.0, 20),
+        ]);
+        let sets = finder_pattern_sets(&mut crowded);
+        assert!(!sets.is_empty());
+        assert!(
+            sets.iter().all(|set| set.tl.p != point(400.0, 300.0)),
+            "the 127 degree set is filtered out among six patterns"
+        );
+        assert_eq!(sets[0].tl.p, point(1500.0, 1500.0));
+    }
+
+    #[test]
+    fn fewer_than_three_patterns_make_no_set() {
+        assert!(finder_pattern_sets(&mut steep_code()[..2].to_vec()).is_empty());
+        assert!(finder_pattern_sets(&mut []).is_empty());
+    }
 
     fn random_matrix(width: u32, height: u32, seed: u64, density: u64) -> BitMatrix {
         let mut state = seed | 1;

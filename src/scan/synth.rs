@@ -515,8 +515,9 @@ pub fn table_corners(
 }
 
 /// One hard phone photo of the kind people take in a hall: the card covers 12-30 % of a 12 MP
-/// frame, tilted steeply (its height or width foreshortened by up to a half, its far edge
-/// narrower), rotated anyhow, in dim light with sensor noise, moderately out of focus, saved at
+/// frame, seen by a camera held close and at a steep angle (the card turned by up to 70 degrees
+/// about one axis and 40 about the other, so foreshortened by up to two thirds, its far edge
+/// much narrower), rotated anyhow, in dim light with sensor noise, moderately out of focus, saved at
 /// JPEG quality 40-65; and one more trouble by `seed % 6`: none, hand shake, glare on glossy
 /// stock, a cluttered table with the card in a hand, a screen's moiré, or curved paper.
 #[derive(Debug, Clone)]
@@ -546,22 +547,44 @@ impl HardShot {
         let (w, h) = (scene.width as f32, scene.height as f32);
         let aspect = card_width as f32 / card_height as f32;
         let area = rng.between(0.12, 0.30) * w * h;
-        let foreshortening = rng.between(0.0, 0.5);
-        let keystone = foreshortening * rng.between(0.2, 0.45);
-        // Upright half sizes, scaled so the foreshortened outline covers `area`.
-        let kept = (1.0 - foreshortening) * (1.0 - keystone / 2.0);
-        let half_w = (area * aspect / kept).sqrt() / 2.0;
-        let half_h = half_w / aspect;
-        let tilted_up = rng.below(2) == 0;
-        // Card corners around its centre: tilted about the horizontal axis (top edge far and
-        // narrower) or about the vertical one (right edge far and shorter).
-        let outline = if tilted_up {
-            let (hh, top) = (half_h * (1.0 - foreshortening), half_w * (1.0 - keystone));
-            [(-top, -hh), (top, -hh), (half_w, hh), (-half_w, hh)]
+        // The card through a pinhole camera: turned about one of its axes by up to 70 degrees
+        // (foreshortened by up to two thirds) and about the other by up to 40, either way, held
+        // 0.9-2 card widths from the lens (a phone held close: the far edge much narrower).
+        let steep = rng.between(0.0, 70.0).to_radians();
+        let other = rng.between(0.0, 40.0).to_radians();
+        let sign = |rng: &mut Lcg| if rng.below(2) == 0 { 1.0 } else { -1.0 };
+        let (pitch, yaw) = if rng.below(2) == 0 {
+            (steep, other)
         } else {
-            let (hw, right) = (half_w * (1.0 - foreshortening), half_h * (1.0 - keystone));
-            [(-hw, -half_h), (hw, -right), (hw, right), (-hw, half_h)]
+            (other, steep)
         };
+        let (pitch, yaw) = (pitch * sign(&mut rng), yaw * sign(&mut rng));
+        let distance = rng.between(0.9, 2.0) * 2.0 * aspect;
+        let project = |(x, y): (f32, f32)| {
+            let (sp, cp) = pitch.sin_cos();
+            let (sy, cy) = yaw.sin_cos();
+            let (y, z) = (y * cp, y * sp);
+            let (x, z) = (x * cy + z * sy, z * cy - x * sy);
+            (x * distance / (distance + z), y * distance / (distance + z))
+        };
+        let upright = [
+            (-aspect, -1.0),
+            (aspect, -1.0),
+            (aspect, 1.0),
+            (-aspect, 1.0),
+        ];
+        let seen = upright.map(project);
+        let seen_area = (0..4)
+            .map(|i| {
+                let (a, b) = (seen[i], seen[(i + 1) % 4]);
+                a.0 * b.1 - b.0 * a.1
+            })
+            .sum::<f32>()
+            .abs()
+            / 2.0;
+        let zoom = (area / seen_area).sqrt();
+        let outline = seen.map(|(x, y)| (x * zoom, y * zoom));
+        let half_w = aspect * zoom;
         let (s, c) = rng.between(-40.0, 40.0).to_radians().sin_cos();
         let turned = outline.map(|(x, y)| (x * c - y * s, x * s + y * c));
         let reach_x = turned.iter().map(|p| p.0.abs()).fold(0.0, f32::max);

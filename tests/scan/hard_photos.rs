@@ -1,5 +1,5 @@
 //! The hard phone photos of issue 17 (see `HardShot`): our printable cards at 12-30 % of a 12 MP
-//! frame, steeply tilted, in dim light, noisy, out of focus, JPEG 40-65, with hand shake, glare,
+//! frame, photographed close and at a steep angle (up to two thirds foreshortened), in dim light, noisy, out of focus, JPEG 40-65, with hand shake, glare,
 //! a hand and clutter, moiré or curved paper. We read at least as many as zxing-cpp, run on the
 //! same files in the same test where it is installed, and never a wrong text.
 
@@ -11,13 +11,13 @@ use namecard::scan::{ScanLimits, decode_photo};
 
 use crate::support::printed_card;
 
-/// The set: seeds 1..=SHOTS, each trouble (`seed % 6`) twice. (Drawing and reading 12 MP
+/// The set: seeds 1..=SHOTS, each trouble (`seed % 6`) three times. (Drawing and reading 12 MP
 /// photos in the test profile, where this crate is not optimised, costs seconds each.)
-const SHOTS: u64 = 12;
+const SHOTS: u64 = 18;
 
-/// What zxing-cpp 3.1.1 (PyPI) read of this set when it was last run here (2026-12-02, every
-/// one), for machines without it.
-const ZXING_CPP_READS: usize = 12;
+/// What zxing-cpp 3.1.1 (PyPI) read of this set when it was last run here (2026-12-03: all but
+/// seeds 3, 7, 13 and 14), for machines without it.
+const ZXING_CPP_READS: usize = 14;
 
 /// The Python with `zxingcpp` importable: `$NAMECARD_TEST_PYTHON`, or `bench/.venv`.
 fn zxing_python() -> Option<PathBuf> {
