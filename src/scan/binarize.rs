@@ -100,10 +100,8 @@ pub fn hybrid_black_matrix(luma: &[u8], width: usize, height: usize) -> Option<B
     let (sub_width, sub_height) = (width.div_ceil(BLOCK), height.div_ceil(BLOCK));
     let row_words = width.div_ceil(WORD_BITS);
     let mut words = vec![0usize; row_words * height];
-    // Per block row: every pixel's threshold, then every pixel's "at or below" flag (both
-    // plain element-wise loops the compiler vectorises), packed eight flags to a byte.
+    // Per block row: every pixel's threshold, then its bit: whether the pixel is at or below it.
     let mut pixel_thresholds = vec![0u8; width];
-    let mut flags = vec![0u8; width];
     for by in 0..sub_height {
         let top = by.clamp(2, sub_height - 3);
         for bx in 0..sub_width {
@@ -132,10 +130,11 @@ pub fn hybrid_black_matrix(luma: &[u8], width: usize, height: usize) -> Option<B
         let y0 = (by * BLOCK).min(height - BLOCK);
         for y in y0..y0 + BLOCK {
             let row = &luma[y * width..(y + 1) * width];
-            for ((flag, &pixel), &threshold) in flags.iter_mut().zip(row).zip(&pixel_thresholds) {
-                *flag = u8::from(pixel <= threshold);
-            }
-            pack_flags(&flags, &mut words[y * row_words..(y + 1) * row_words]);
+            set_at_or_below(
+                row,
+                &pixel_thresholds,
+                &mut words[y * row_words..(y + 1) * row_words],
+            );
         }
     }
     let mut matrix = BitMatrix::new(width as u32, height as u32).ok()?;
@@ -149,24 +148,33 @@ pub fn hybrid_black_matrix(luma: &[u8], width: usize, height: usize) -> Option<B
     Some(matrix)
 }
 
-/// ORs one flag byte (0 or 1) per pixel into the row's bit words, least significant bit first.
-/// Each word is gathered in a register and written once: ORing every byte into memory made
-/// each store wait for the one before (a fifth of the first cascade step's time).
-fn pack_flags(flags: &[u8], out: &mut [usize]) {
-    // Eight 0/1 bytes times this constant gather their bits, in order, in the top byte.
-    const GATHER: u64 = 0x0102_0408_1020_4080;
-    for (word, flags) in out.iter_mut().zip(flags.chunks(WORD_BITS)) {
+/// ORs into the row's bit words (least significant bit first) a 1 for every pixel at or below
+/// its threshold. Sixteen pixels are compared at once and their bits taken with one mask move
+/// (`wide`: SSE2's `pmovmskb`, NEON or wasm alike). Gathering 0/1 flag bytes by multiplication,
+/// as before, cost a third of the binarisation; the first cascade step on the corpus's photos
+/// ran about 8 % faster without it.
+fn set_at_or_below(row: &[u8], thresholds: &[u8], out: &mut [usize]) {
+    const LANES: usize = 16;
+    let lanes = |bytes: &[u8]| {
+        let mut lane = [0u8; LANES];
+        lane.copy_from_slice(bytes);
+        wide::u8x16::new(lane)
+    };
+    for ((word, pixels), limits) in out
+        .iter_mut()
+        .zip(row.chunks(WORD_BITS))
+        .zip(thresholds.chunks(WORD_BITS))
+    {
         let mut bits = 0usize;
-        let mut eights = flags.chunks_exact(8);
-        for (i, eight) in eights.by_ref().enumerate() {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(eight);
-            let byte = u64::from_le_bytes(bytes).wrapping_mul(GATHER) >> 56;
-            bits |= (byte as usize) << (i * 8);
+        let mut groups = pixels.chunks_exact(LANES).zip(limits.chunks_exact(LANES));
+        for (i, (pixels, limits)) in groups.by_ref().enumerate() {
+            let (pixels, limits) = (lanes(pixels), lanes(limits));
+            let at_or_below = pixels.min(limits).simd_eq(pixels);
+            bits |= (at_or_below.to_bitmask() as usize) << (i * LANES);
         }
-        let whole = flags.len() - eights.remainder().len();
-        for (i, &flag) in eights.remainder().iter().enumerate() {
-            bits |= usize::from(flag) << (whole + i);
+        let whole = pixels.len() / LANES * LANES;
+        for (i, (&pixel, &limit)) in pixels[whole..].iter().zip(&limits[whole..]).enumerate() {
+            bits |= usize::from(pixel <= limit) << (whole + i);
         }
         *word |= bits;
     }
