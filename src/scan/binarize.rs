@@ -87,13 +87,20 @@ impl<'a> Binarizer for FastHybridBinarizer<'a> {
     }
 }
 
+/// Whether an image of this size gets the block (hybrid) binarisation; smaller ones get the
+/// global histogram, as in rxing.
+#[must_use]
+pub fn binarizes_in_blocks(width: usize, height: usize) -> bool {
+    width >= MINIMUM_DIMENSION && height >= MINIMUM_DIMENSION
+}
+
 /// rxing's `HybridBinarizer::calculateBlackMatrix`, or `None` when the image is too small for
 /// it. Blocks are 8x8 pixels; the last block of a row or column that does not divide by 8 is
 /// moved back inside the image and overlaps its neighbour, and a pixel two blocks cover is black
 /// if either block's threshold says so (rxing only ever sets bits), as here.
 #[must_use]
 pub fn hybrid_black_matrix(luma: &[u8], width: usize, height: usize) -> Option<BitMatrix> {
-    if width < MINIMUM_DIMENSION || height < MINIMUM_DIMENSION || luma.len() != width * height {
+    if !binarizes_in_blocks(width, height) || luma.len() != width * height {
         return None;
     }
     let black_points = black_points(luma, width, height);

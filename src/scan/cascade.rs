@@ -8,12 +8,12 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use image::GrayImage;
-use rxing::common::GlobalHistogramBinarizer;
+use rxing::common::{BitMatrix, GlobalHistogramBinarizer};
 use rxing::multi::MultipleBarcodeReader;
 use rxing::multi::qrcode::QRCodeMultiReader;
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source};
 
-use super::binarize::{FastHybridBinarizer, hybrid_black_matrix};
+use super::binarize::{FastHybridBinarizer, binarizes_in_blocks};
 use super::contain::contained;
 use super::qr::{find_finder_patterns, read_qr};
 use super::text::bytes_to_text;
@@ -131,11 +131,17 @@ pub fn run(image: &GrayImage, deadline: Instant) -> CascadeResult {
                 quick_no: false,
             };
         }
-        let codes = (step.run)(work);
+        // The first step on a large photo also says whether its binarisation shows any finder
+        // pattern, from the same bit matrix (see `fast_search`).
+        let (codes, lacks_patterns) = if factor > 1 && i == 0 {
+            fast_search(work, true)
+        } else {
+            ((step.run)(work), false)
+        };
         if !codes.is_empty() {
             return found(codes, scale, step.name);
         }
-        if factor > 1 && i == 0 && lacks_finder_patterns(work) {
+        if lacks_patterns {
             // A quick no: a large photo whose working copy shows not one finder pattern,
             // dark or light, holds no code the fallbacks could read either (they search the
             // same copy, or the full size where a finder pattern would show at least as
@@ -187,23 +193,14 @@ fn found(codes: Vec<StepCode>, scale: f32, step: &'static str) -> CascadeResult 
 }
 
 /// Whether the try-harder finder-pattern search (every third row) finds not one candidate in
-/// `image`'s hybrid binarisation nor in its negative. (A panic in the search says "maybe".)
-pub fn lacks_finder_patterns(image: &GrayImage) -> bool {
-    contained(|| {
-        let Some(mut matrix) = hybrid_black_matrix(
-            image.as_raw(),
-            image.width() as usize,
-            image.height() as usize,
-        ) else {
-            // Too small to binarise in blocks: let the cascade decide.
-            return false;
-        };
-        if !find_finder_patterns(&matrix, true).is_empty() {
-            return false;
-        }
-        matrix.flip_self();
-        find_finder_patterns(&matrix, true).is_empty()
-    })
+/// `matrix` nor in its negative.
+pub fn lacks_finder_patterns(matrix: &BitMatrix) -> bool {
+    if !find_finder_patterns(matrix, true).is_empty() {
+        return false;
+    }
+    let mut negative = matrix.clone();
+    negative.flip_self();
+    find_finder_patterns(&negative, true).is_empty()
 }
 
 fn qr_hints() -> DecodeHints {
@@ -269,12 +266,25 @@ pub fn rxing_hybrid(image: &GrayImage) -> Vec<StepCode> {
 
 /// The zxing-cpp detector without try-harder.
 pub fn rxing_fast(image: &GrayImage) -> Vec<StepCode> {
+    fast_search(image, false).0
+}
+
+/// [`rxing_fast`]'s codes and, when asked for the quick no and nothing was read, whether the
+/// same bit matrix [`lacks_finder_patterns`] (only a block binarisation is trusted with that;
+/// a panic in either says "nothing read, maybe").
+fn fast_search(image: &GrayImage, quick_no: bool) -> (Vec<StepCode>, bool) {
     contained(|| {
         let Some(source) = luma_source(image) else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
         let bitmap = BinaryBitmap::new(FastHybridBinarizer::new(source));
-        rxing_codes(read_qr(bitmap.get_black_matrix(), false))
+        let matrix = bitmap.get_black_matrix();
+        let codes = rxing_codes(read_qr(matrix, false));
+        let lacks = quick_no
+            && codes.is_empty()
+            && binarizes_in_blocks(image.width() as usize, image.height() as usize)
+            && lacks_finder_patterns(matrix);
+        (codes, lacks)
     })
 }
 
@@ -459,7 +469,7 @@ pub fn shrink(image: &GrayImage, factor: u32) -> GrayImage {
 }
 
 /// [`shrink`]'s means, with sums of type `S`: `u16` whenever a block's sum fits (factors up to
-/// 15), which halves the column sums' memory traffic and doubles their vector width. Each mean
+/// 16), which halves the column sums' memory traffic and doubles their vector width. Each mean
 /// is read from a table of every block sum's floor (at most 16 KB, for factors up to 8) or,
 /// for larger blocks, divided.
 fn shrink_by<S>(pixels: &[u8], width: usize, height: usize, f: usize) -> Vec<u8>

@@ -517,8 +517,8 @@ pub fn table_corners(
 /// One hard phone photo of the kind people take in a hall: the card covers 12-30 % of a 12 MP
 /// frame, seen by a camera held close and at a steep angle (the card turned by up to 70 degrees
 /// about one axis and 40 about the other, so foreshortened by up to two thirds, its far edge
-/// much narrower), rotated anyhow, in dim light with sensor noise, moderately out of focus, saved at
-/// JPEG quality 40-65; and one more trouble by `seed % 6`: none, hand shake, glare on glossy
+/// much narrower), rotated anyhow, in dim light with sensor noise, moderately out of focus,
+/// saved at JPEG quality 40-65; and one more trouble by `seed % 6`: none, hand shake, glare on glossy
 /// stock, a cluttered table with the card in a hand, a screen's moiré, or curved paper.
 #[derive(Debug, Clone)]
 pub struct HardShot {
@@ -560,9 +560,8 @@ impl HardShot {
         };
         let (pitch, yaw) = (pitch * sign(&mut rng), yaw * sign(&mut rng));
         let distance = rng.between(0.9, 2.0) * 2.0 * aspect;
+        let ((sp, cp), (sy, cy)) = (pitch.sin_cos(), yaw.sin_cos());
         let project = |(x, y): (f32, f32)| {
-            let (sp, cp) = pitch.sin_cos();
-            let (sy, cy) = yaw.sin_cos();
             let (y, z) = (y * cp, y * sp);
             let (x, z) = (x * cy + z * sy, z * cy - x * sy);
             (x * distance / (distance + z), y * distance / (distance + z))

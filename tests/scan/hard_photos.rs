@@ -1,6 +1,7 @@
 //! The hard phone photos of issue 17 (see `HardShot`): our printable cards at 12-30 % of a 12 MP
-//! frame, photographed close and at a steep angle (up to two thirds foreshortened), in dim light, noisy, out of focus, JPEG 40-65, with hand shake, glare,
-//! a hand and clutter, moiré or curved paper. We read at least as many as zxing-cpp, run on the
+//! frame, photographed close and at a steep angle (up to two thirds foreshortened), in dim
+//! light, noisy, out of focus, JPEG 40-65, with hand shake, glare, a hand and clutter, moiré or
+//! curved paper. We read at least as many as zxing-cpp, run on the
 //! same files in the same test where it is installed, and never a wrong text.
 
 use std::path::{Path, PathBuf};
