@@ -32,6 +32,29 @@ impl Drop for Browser {
     }
 }
 
+impl Browser {
+    /// Waits up to `patience` for an element at `css`. A lookup that fails for any reason is
+    /// tried again: a page that navigates (sign-in leads on to the card) aborts Chromium's
+    /// lookup with "aborted by navigation", which is not the element's absence, and fantoccini's
+    /// own wait gives up on it.
+    pub async fn wait_for_within(
+        &self,
+        css: &str,
+        patience: Duration,
+    ) -> fantoccini::elements::Element {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            match self.client.find(fantoccini::Locator::Css(css)).await {
+                Ok(element) => return element,
+                Err(e) if tokio::time::Instant::now() >= deadline => {
+                    panic!("no {css} on the page: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+}
+
 /// chromedriver on the PATH, if installed.
 pub fn chromedriver() -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {

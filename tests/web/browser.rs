@@ -43,12 +43,7 @@ impl Browser {
     }
 
     async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+        self.wait_for_within(css, PATIENCE).await
     }
 
     async fn find_all(&self, css: &str) -> Vec<fantoccini::elements::Element> {
