@@ -12,6 +12,7 @@ mod contain;
 pub mod corpus;
 mod error;
 pub mod qr;
+mod reed_solomon;
 #[doc(hidden)]
 pub mod synth;
 pub mod text;

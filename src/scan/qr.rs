@@ -9,14 +9,20 @@
 //! it, with the finder patterns grouped into sets as zxing-cpp 3.1.1 groups them
 //! ([`finder_pattern_sets`]): rxing's older grouping rejects steeply tilted codes.
 
+use rxing::common::cpp_essentials::DecoderResult;
 use rxing::common::cpp_essentials::{
     ConcentricPattern, FindLeftGuardBy, FixedPattern, IsPattern, LocateConcentricPattern,
     PatternRow, PatternType, PatternView,
 };
 use rxing::common::{BitMatrix, DetectorRXingResult};
-use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::common::{FormatInformation, Version};
+use rxing::qrcode::cpp_port::Type;
+use rxing::qrcode::cpp_port::decoder::{Decode, DecodeBitStream};
 use rxing::qrcode::cpp_port::detector::{FinderPatternSet, SampleQR};
-use rxing::{BarcodeFormat, Point, RXingResult, point};
+use rxing::qrcode::decoder::DataBlock;
+use rxing::{BarcodeFormat, Exceptions, Point, RXingResult, point};
+
+use super::reed_solomon;
 
 /// The finder pattern's 1:1:3:1:1 bars.
 const FINDER: FixedPattern<5, 7, false> = FixedPattern::new([1, 1, 3, 1, 1]);
@@ -37,7 +43,7 @@ pub fn read_qr(matrix: &BitMatrix, try_harder: bool) -> Vec<RXingResult> {
         let Ok(detected) = SampleQR(matrix, &set) else {
             continue;
         };
-        let Ok(decoded) = Decode(detected.getBits()) else {
+        let Ok(decoded) = decode(detected.getBits()) else {
             continue;
         };
         if decoded.isValid() {
@@ -50,6 +56,132 @@ pub fn read_qr(matrix: &BitMatrix, try_harder: bool) -> Vec<RXingResult> {
         }
     }
     results
+}
+
+/// rxing's `Decode` (zxing-cpp's QR decoder) for a sampled Model 2 symbol, with the blocks
+/// corrected by [`reed_solomon`] instead of rxing's Reed-Solomon decoder and the function
+/// patterns built once per version; other symbols (Micro, rMQR, Model 1) go to rxing's.
+fn decode(bits: &BitMatrix) -> rxing::common::Result<DecoderResult<bool>> {
+    if !Version::HasValidSizeType(bits, Type::Model2) {
+        return Decode(bits);
+    }
+    let format = read_format_information(bits);
+    if format.qr_type() != Type::Model2 {
+        return Decode(bits);
+    }
+    let version = Version::Model2(Version::Number(bits))?;
+    let codewords = read_codewords(bits, version, &format)?;
+    let blocks = DataBlock::getDataBlocks(&codewords, version, format.error_correction_level)?;
+    if blocks.is_empty() {
+        return Err(Exceptions::format_with("Failed to get data blocks"));
+    }
+    let total: usize = blocks
+        .iter()
+        .map(|b| b.getNumDataCodewords() as usize)
+        .sum();
+    let mut data = Vec::with_capacity(total);
+    let mut block = Vec::new();
+    for data_block in &blocks {
+        block.clear();
+        block.extend_from_slice(data_block.getCodewords());
+        let data_len = data_block.getNumDataCodewords() as usize;
+        let ec = block.len() - data_len;
+        reed_solomon::correct(&mut block, ec)
+            .map_err(|_| Exceptions::reed_solomon_with("too many errors"))?;
+        data.extend_from_slice(&block[..data_len]);
+    }
+    Ok(
+        DecodeBitStream(&data, version, format.error_correction_level)?
+            .withIsMirrored(format.isMirrored),
+    )
+}
+
+/// rxing's `ReadFormatInformation` for a Model 2 sized symbol: both copies of the format bits,
+/// the second including the dark module (see `FormatInformation::DecodeQR`).
+fn read_format_information(bits: &BitMatrix) -> FormatInformation {
+    let append = |acc: u32, bit: bool| (acc << 1) | u32::from(bit);
+    let mut first = (0..6).fold(0, |acc, x| append(acc, bits.get(x, 8)));
+    // The timing pattern's module (6, 8) and (8, 6) are skipped.
+    first = append(first, bits.get(7, 8));
+    first = append(first, bits.get(8, 8));
+    first = append(first, bits.get(8, 7));
+    first = (0..=5)
+        .rev()
+        .fold(first, |acc, y| append(acc, bits.get(8, y)));
+    let dimension = bits.getHeight();
+    let mut second = (dimension - 8..dimension)
+        .rev()
+        .fold(0, |acc, y| append(acc, bits.get(8, y)));
+    second = (dimension - 8..dimension).fold(second, |acc, x| append(acc, bits.get(x, 8)));
+    FormatInformation::DecodeQR(first, second)
+}
+
+/// rxing's `ReadQRCodewords`: the data modules in the standard's zigzag order, unmasked, read
+/// transposed when the format bits say the symbol is mirrored.
+fn read_codewords(
+    bits: &BitMatrix,
+    version: &Version,
+    format: &FormatInformation,
+) -> rxing::common::Result<Vec<u8>> {
+    static FUNCTION_PATTERNS: std::sync::OnceLock<Vec<BitMatrix>> = std::sync::OnceLock::new();
+    let patterns = FUNCTION_PATTERNS.get_or_init(|| {
+        (1..=40)
+            .filter_map(|n| Version::Model2(n).ok()?.buildFunctionPattern().ok())
+            .collect()
+    });
+    let Some(function) = patterns.get(version.getVersionNumber() as usize - 1) else {
+        return Err(Exceptions::FORMAT);
+    };
+    let total = version.getTotalCodewords() as usize;
+    let dimension = bits.getHeight();
+    let mask = format.data_mask;
+    let mut result = Vec::with_capacity(total);
+    let (mut byte, mut count, mut upward) = (0u32, 0u32, true);
+    let mut x = dimension as i32 - 1;
+    while x > 0 {
+        if x == 6 {
+            x -= 1; // the vertical timing pattern
+        }
+        for row in 0..dimension {
+            let y = if upward { dimension - 1 - row } else { row };
+            for column in [x as u32, x as u32 - 1] {
+                if function.get(column, y) {
+                    continue;
+                }
+                let module = if format.isMirrored {
+                    bits.get(y, column)
+                } else {
+                    bits.get(column, y)
+                };
+                byte = (byte << 1) | u32::from(module != masked(mask, column, y));
+                count += 1;
+                if count % 8 == 0 {
+                    result.push(std::mem::take(&mut byte) as u8);
+                }
+            }
+        }
+        upward = !upward;
+        x -= 2;
+    }
+    if result.len() != total {
+        return Err(Exceptions::FORMAT);
+    }
+    Ok(result)
+}
+
+/// Whether data mask `mask` (0-7, ISO 18004 section 7.8.2; x the column, y the row) flips the
+/// module at (x, y).
+fn masked(mask: u8, x: u32, y: u32) -> bool {
+    match mask {
+        0 => (y + x).is_multiple_of(2),
+        1 => y.is_multiple_of(2),
+        2 => x.is_multiple_of(3),
+        3 => (y + x).is_multiple_of(3),
+        4 => (y / 2 + x / 3).is_multiple_of(2),
+        5 => (y * x).is_multiple_of(6),
+        6 => (y * x) % 6 < 3,
+        _ => (y + x + (y * x) % 3).is_multiple_of(2),
+    }
 }
 
 /// rxing's `FindFinderPatterns(matrix, try_harder, 0)`: the centres of every 1:1:3:1:1 pattern
