@@ -19,7 +19,7 @@ use rxing::qrcode::common::{FormatInformation, Version};
 use rxing::qrcode::cpp_port::Type;
 use rxing::qrcode::cpp_port::decoder::{Decode, DecodeBitStream};
 use rxing::qrcode::cpp_port::detector::{FinderPatternSet, SampleQR};
-use rxing::qrcode::decoder::DataBlock;
+use rxing::qrcode::decoder::{DataBlock, DataMask};
 use rxing::{BarcodeFormat, Exceptions, Point, RXingResult, point};
 
 use super::reed_solomon;
@@ -75,11 +75,7 @@ fn decode(bits: &BitMatrix) -> rxing::common::Result<DecoderResult<bool>> {
     if blocks.is_empty() {
         return Err(Exceptions::format_with("Failed to get data blocks"));
     }
-    let total: usize = blocks
-        .iter()
-        .map(|b| b.getNumDataCodewords() as usize)
-        .sum();
-    let mut data = Vec::with_capacity(total);
+    let mut data = Vec::with_capacity(codewords.len());
     let mut block = Vec::new();
     for data_block in &blocks {
         block.clear();
@@ -96,8 +92,8 @@ fn decode(bits: &BitMatrix) -> rxing::common::Result<DecoderResult<bool>> {
     )
 }
 
-/// rxing's `ReadFormatInformation` for a Model 2 sized symbol: both copies of the format bits,
-/// the second including the dark module (see `FormatInformation::DecodeQR`).
+/// rxing's `ReadFormatInformation` (private to rxing) for a Model 2 sized symbol: both copies
+/// of the format bits, the second including the dark module (see `FormatInformation::DecodeQR`).
 fn read_format_information(bits: &BitMatrix) -> FormatInformation {
     let append = |acc: u32, bit: bool| (acc << 1) | u32::from(bit);
     let mut first = (0..6).fold(0, |acc, x| append(acc, bits.get(x, 8)));
@@ -116,8 +112,8 @@ fn read_format_information(bits: &BitMatrix) -> FormatInformation {
     FormatInformation::DecodeQR(first, second)
 }
 
-/// rxing's `ReadQRCodewords`: the data modules in the standard's zigzag order, unmasked, read
-/// transposed when the format bits say the symbol is mirrored.
+/// rxing's `ReadQRCodewords` (private to rxing): the data modules in the standard's zigzag
+/// order, unmasked, read transposed when the format bits say the symbol is mirrored.
 fn read_codewords(
     bits: &BitMatrix,
     version: &Version,
@@ -134,7 +130,7 @@ fn read_codewords(
     };
     let total = version.getTotalCodewords() as usize;
     let dimension = bits.getHeight();
-    let mask = format.data_mask;
+    let mask = DataMask::try_from(format.data_mask)?;
     let mut result = Vec::with_capacity(total);
     let (mut byte, mut count, mut upward) = (0u32, 0u32, true);
     let mut x = dimension as i32 - 1;
@@ -153,7 +149,7 @@ fn read_codewords(
                 } else {
                     bits.get(column, y)
                 };
-                byte = (byte << 1) | u32::from(module != masked(mask, column, y));
+                byte = (byte << 1) | u32::from(module != mask.isMasked(y, column));
                 count += 1;
                 if count % 8 == 0 {
                     result.push(std::mem::take(&mut byte) as u8);
@@ -167,21 +163,6 @@ fn read_codewords(
         return Err(Exceptions::FORMAT);
     }
     Ok(result)
-}
-
-/// Whether data mask `mask` (0-7, ISO 18004 section 7.8.2; x the column, y the row) flips the
-/// module at (x, y).
-fn masked(mask: u8, x: u32, y: u32) -> bool {
-    match mask {
-        0 => (y + x).is_multiple_of(2),
-        1 => y.is_multiple_of(2),
-        2 => x.is_multiple_of(3),
-        3 => (y + x).is_multiple_of(3),
-        4 => (y / 2 + x / 3).is_multiple_of(2),
-        5 => (y * x).is_multiple_of(6),
-        6 => (y * x) % 6 < 3,
-        _ => (y + x + (y * x) % 3).is_multiple_of(2),
-    }
 }
 
 /// rxing's `FindFinderPatterns(matrix, try_harder, 0)`: the centres of every 1:1:3:1:1 pattern

@@ -108,11 +108,13 @@ pub fn correct(block: &mut [u8], ec: usize) -> Result<usize, Uncorrectable> {
             continue;
         }
         let factor = div(discrepancy, last_discrepancy);
-        let before = locator.clone();
+        // The locator grows: the one before this step becomes the next steps' `previous`.
+        let grows = 2 * length <= k;
+        let before = grows.then(|| locator.clone());
         for i in 0..=ec - shift {
             locator[i + shift] ^= mul(factor, previous[i]);
         }
-        if 2 * length <= k {
+        if let Some(before) = before {
             length = k + 1 - length;
             previous = before;
             last_discrepancy = discrepancy;
@@ -130,8 +132,9 @@ pub fn correct(block: &mut [u8], ec: usize) -> Result<usize, Uncorrectable> {
     let mut positions = Vec::with_capacity(length);
     for i in 0..n {
         let power = n - 1 - i;
-        if eval(locator, alpha_pow(255 - power % 255)) == 0 {
-            positions.push(i);
+        let (x, x_inv) = (alpha_pow(power), alpha_pow(255 - power % 255));
+        if eval(locator, x_inv) == 0 {
+            positions.push((i, x, x_inv));
         }
     }
     if positions.len() != length {
@@ -154,10 +157,7 @@ pub fn correct(block: &mut [u8], ec: usize) -> Result<usize, Uncorrectable> {
         .map(|(k, &c)| if k % 2 == 1 { c } else { 0 })
         .collect();
     let mut corrected = block.to_vec();
-    for &i in &positions {
-        let power = n - 1 - i;
-        let x = alpha_pow(power);
-        let x_inv = alpha_pow(255 - power % 255);
+    for &(i, x, x_inv) in &positions {
         let denominator = eval(&derivative, x_inv);
         if denominator == 0 {
             return Err(Uncorrectable);
