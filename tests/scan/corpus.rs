@@ -3,11 +3,12 @@
 
 use namecard::scan::{ScanLimits, corpus, decode_photo};
 
-/// Positive photos read exactly; the reference decoders (rxing, zxing-cpp) read 114 of 117.
-const MIN_POSITIVES_READ: usize = 115;
+/// Positive photos read exactly: all of them (issue 17 keeps 117 of 117; the reference
+/// decoders, rxing and zxing-cpp, read 114 and 113).
+const MIN_POSITIVES_READ: usize = 117;
 
 #[test]
-fn scan_reads_at_least_115_corpus_photos_exactly_and_never_a_wrong_text() {
+fn scan_reads_every_corpus_photo_exactly_and_never_a_wrong_text() {
     let Some(photos) = corpus::load_corpus().expect("the manifest is readable") else {
         eprintln!("skipped: qr-photos corpus not found (set NAMECARD_SHARED)");
         return;
