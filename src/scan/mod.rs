@@ -7,12 +7,14 @@
 
 pub mod binarize;
 pub mod cascade;
+mod concentric;
 mod contain;
 #[doc(hidden)]
 pub mod corpus;
 mod error;
 pub mod qr;
 mod reed_solomon;
+pub mod sample;
 #[doc(hidden)]
 pub mod synth;
 pub mod text;

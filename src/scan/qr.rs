@@ -9,23 +9,25 @@
 //! it, with the finder patterns grouped into sets as zxing-cpp 3.1.1 groups them
 //! ([`finder_pattern_sets`]): rxing's older grouping rejects steeply tilted codes.
 
+use rxing::common::BitMatrix;
 use rxing::common::cpp_essentials::DecoderResult;
 use rxing::common::cpp_essentials::{
-    ConcentricPattern, FindLeftGuardBy, FixedPattern, IsPattern, LocateConcentricPattern,
-    PatternRow, PatternType, PatternView,
+    ConcentricPattern, FindLeftGuardBy, FixedPattern, IsPattern, PatternRow, PatternType,
+    PatternView,
 };
-use rxing::common::{BitMatrix, DetectorRXingResult};
 use rxing::qrcode::common::{FormatInformation, Version};
 use rxing::qrcode::cpp_port::Type;
 use rxing::qrcode::cpp_port::decoder::{Decode, DecodeBitStream};
-use rxing::qrcode::cpp_port::detector::{FinderPatternSet, SampleQR};
+use rxing::qrcode::cpp_port::detector::FinderPatternSet;
 use rxing::qrcode::decoder::{DataBlock, DataMask};
 use rxing::{BarcodeFormat, Exceptions, Point, RXingResult, point};
 
+use super::concentric::locate_finder_pattern;
 use super::reed_solomon;
+use super::sample::sample_qr;
 
 /// The finder pattern's 1:1:3:1:1 bars.
-const FINDER: FixedPattern<5, 7, false> = FixedPattern::new([1, 1, 3, 1, 1]);
+pub(super) const FINDER: FixedPattern<5, 7, false> = FixedPattern::new([1, 1, 3, 1, 1]);
 /// Bits per word of rxing's bit rows.
 const WORD_BITS: usize = usize::BITS as usize;
 
@@ -40,17 +42,17 @@ pub fn read_qr(matrix: &BitMatrix, try_harder: bool) -> Vec<RXingResult> {
         if used.contains(&set.bl) || used.contains(&set.tl) || used.contains(&set.tr) {
             continue;
         }
-        let Ok(detected) = SampleQR(matrix, &set) else {
+        let Some(sampled) = sample_qr(matrix, &set) else {
             continue;
         };
-        let Ok(decoded) = decode(detected.getBits()) else {
+        let Ok(decoded) = decode(&sampled.bits) else {
             continue;
         };
         if decoded.isValid() {
             used.extend([set.bl, set.tl, set.tr]);
             results.push(RXingResult::with_decoder_result(
                 decoded,
-                detected.getPoints(),
+                &sampled.corners,
                 BarcodeFormat::QR_CODE,
             ));
         }
@@ -204,9 +206,7 @@ pub fn find_finder_patterns(matrix: &BitMatrix, try_harder: bool) -> Vec<Concent
                 .any(|old| Point::distance(p, old.p) < old.size as f32 / 2.0)
             {
                 let range = i32::from(next.iter().sum::<u16>()) * 3; // 3 for very skewed samples
-                if let Some(pattern) =
-                    LocateConcentricPattern::<true, 5, 7>(matrix, &[1, 1, 3, 1, 1], p, range)
-                {
+                if let Some(pattern) = locate_finder_pattern(matrix, p, range) {
                     found.push(pattern);
                 }
             }

@@ -5,6 +5,7 @@
 
 mod binarize;
 mod corpus;
+mod detector;
 mod hard_photos;
 mod inverted_and_mirrored;
 mod photos;
