@@ -30,9 +30,7 @@ fn corpus_photos(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(200));
     group.measurement_time(Duration::from_millis(500));
     for photo in photos.iter().filter(|p| !p.is_negative()) {
-        let bytes = std::fs::read(&photo.path).expect("photo is readable");
-        let upload = CheckedUpload::check(&bytes, &limits).expect("an image");
-        let image = DecodedImage::decode(&upload, &limits).expect("decodes");
+        let image = photo.decoded().expect("the photo decodes");
         group.bench_function(&photo.name, |b| {
             b.iter(|| scan_image(&image, Instant::now() + limits.time_budget));
         });

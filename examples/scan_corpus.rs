@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use namecard::scan::{self, DecodedImage, ScanLimits, cascade, corpus};
+use namecard::scan::{self, ScanLimits, cascade, corpus};
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,18 +35,11 @@ fn main() -> Result<(), String> {
     time_corpus(&photos, repeat)
 }
 
-fn load(photo: &corpus::CorpusPhoto) -> Result<DecodedImage, String> {
-    let bytes = std::fs::read(&photo.path).map_err(|e| format!("{}: {e}", photo.name))?;
-    let limits = ScanLimits::default();
-    let upload = scan::CheckedUpload::check(&bytes, &limits).map_err(|e| e.to_string())?;
-    DecodedImage::decode(&upload, &limits).map_err(|e| format!("{}: {e}", photo.name))
-}
-
 fn time_corpus(photos: &[corpus::CorpusPhoto], repeat: usize) -> Result<(), String> {
     let (mut read, mut positives, mut negatives_clean, mut negatives, mut wrong) = (0, 0, 0, 0, 0);
     let mut times = Vec::new();
     for photo in photos {
-        let image = load(photo)?;
+        let image = photo.decoded()?;
         let mut best = Duration::MAX;
         let mut texts = Vec::new();
         let mut step = "-";
@@ -104,7 +97,7 @@ fn per_step(photos: &[corpus::CorpusPhoto]) -> Result<(), String> {
         let mut wrong = 0;
         let mut total = Duration::ZERO;
         for photo in photos.iter().filter(|p| !p.is_negative()) {
-            let image = load(photo)?;
+            let image = photo.decoded()?;
             let start = Instant::now();
             let texts: Vec<String> = (step.run)(image.luma())
                 .into_iter()
@@ -122,7 +115,7 @@ fn per_step(photos: &[corpus::CorpusPhoto]) -> Result<(), String> {
         let negatives_hit = photos
             .iter()
             .filter(|p| p.is_negative())
-            .filter(|p| load(p).is_ok_and(|i| !(step.run)(i.luma()).is_empty()))
+            .filter(|p| p.decoded().is_ok_and(|i| !(step.run)(i.luma()).is_empty()))
             .count();
         println!(
             "step\t{}\tread {}\twrong {wrong}\tnegatives hit {negatives_hit}\ttotal_ms {:.1}",

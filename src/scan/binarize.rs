@@ -21,7 +21,7 @@ const MINIMUM_DIMENSION: usize = BLOCK * 5;
 /// Blocks with less contrast than this are taken as flat background (rxing: 24).
 const MIN_DYNAMIC_RANGE: u8 = 24;
 /// Bits per word of rxing's `BitMatrix` rows.
-const WORD_BITS: usize = usize::BITS as usize;
+pub(super) const WORD_BITS: usize = usize::BITS as usize;
 
 /// An rxing [`Binarizer`] over a borrowed grayscale buffer whose black matrix is rxing's
 /// hybrid binarisation, computed eagerly and faster (see the module documentation).
@@ -230,9 +230,8 @@ fn black_points(luma: &[u8], width: usize, height: usize) -> Vec<u32> {
     let whole = width / LANES * LANES;
     for by in 0..sub_height {
         let y0 = (by * BLOCK).min(height - BLOCK);
-        let rows: Vec<&[u8]> = luma[y0 * width..(y0 + BLOCK) * width]
-            .chunks_exact(width)
-            .collect();
+        let rows: [&[u8]; BLOCK] =
+            std::array::from_fn(|r| &luma[(y0 + r) * width..(y0 + r + 1) * width]);
         for x in (0..whole).step_by(LANES) {
             let first = lanes(&rows[0][x..x + LANES]);
             let (mut lo, mut hi) = (first, first);

@@ -38,6 +38,18 @@ impl CorpusPhoto {
         (all_required || alternative) && self.wrong_texts(texts).is_empty()
     }
 
+    /// The photo decoded as an upload is (default limits): upright grayscale.
+    ///
+    /// # Errors
+    /// A message naming the photo that cannot be read or decoded.
+    pub fn decoded(&self) -> Result<super::DecodedImage, String> {
+        let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.name))?;
+        let limits = super::ScanLimits::default();
+        let upload = super::CheckedUpload::check(&bytes, &limits)
+            .map_err(|e| format!("{}: {e}", self.name))?;
+        super::DecodedImage::decode(&upload, &limits).map_err(|e| format!("{}: {e}", self.name))
+    }
+
     /// The texts in `texts` that are neither required nor an accepted alternative.
     #[must_use]
     pub fn wrong_texts<'a>(&self, texts: &'a [String]) -> Vec<&'a String> {

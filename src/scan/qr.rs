@@ -22,14 +22,13 @@ use rxing::qrcode::cpp_port::detector::FinderPatternSet;
 use rxing::qrcode::decoder::{DataBlock, DataMask};
 use rxing::{BarcodeFormat, Exceptions, Point, RXingResult, point};
 
+use super::binarize::WORD_BITS;
 use super::concentric::locate_finder_pattern;
 use super::reed_solomon;
 use super::sample::sample_qr;
 
 /// The finder pattern's 1:1:3:1:1 bars.
 pub(super) const FINDER: FixedPattern<5, 7, false> = FixedPattern::new([1, 1, 3, 1, 1]);
-/// Bits per word of rxing's bit rows.
-const WORD_BITS: usize = usize::BITS as usize;
 
 /// Every QR code rxing's `QrReader` reads in `matrix` (QR codes only, not Micro or rMQR), in its
 /// order, with the corners it reports; but trying the finder-pattern sets zxing-cpp 3.1.1 tries.
@@ -121,15 +120,18 @@ fn read_codewords(
     version: &Version,
     format: &FormatInformation,
 ) -> rxing::common::Result<Vec<u8>> {
-    static FUNCTION_PATTERNS: std::sync::OnceLock<Vec<BitMatrix>> = std::sync::OnceLock::new();
+    // By version number - 1 (a version whose pattern rxing cannot build keeps its place).
+    static FUNCTION_PATTERNS: std::sync::OnceLock<Vec<Option<BitMatrix>>> =
+        std::sync::OnceLock::new();
     let patterns = FUNCTION_PATTERNS.get_or_init(|| {
         (1..=40)
-            .filter_map(|n| Version::Model2(n).ok()?.buildFunctionPattern().ok())
+            .map(|n| Version::Model2(n).ok()?.buildFunctionPattern().ok())
             .collect()
     });
-    let Some(function) = patterns.get(version.getVersionNumber() as usize - 1) else {
-        return Err(Exceptions::FORMAT);
-    };
+    let function = (version.getVersionNumber() as usize)
+        .checked_sub(1)
+        .and_then(|i| patterns.get(i)?.as_ref())
+        .ok_or(Exceptions::FORMAT)?;
     let total = version.getTotalCodewords() as usize;
     let dimension = bits.getHeight();
     let mask = DataMask::try_from(format.data_mask)?;

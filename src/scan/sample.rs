@@ -11,20 +11,18 @@
 
 use rxing::common::cpp_essentials::{
     BitMatrixCursorTrait, ConcentricPattern, DMRegressionLine, EdgeTracer,
-    FindConcentricPatternCorners, FitSquareToPoints, PatternType, ReadSymmetricPattern,
+    FindConcentricPatternCorners, FitSquareToPoints, Matrix, PatternType, ReadSymmetricPattern,
     RegressionLine, RegressionLineTrait,
 };
 use rxing::common::{BitMatrix, PerspectiveTransform, Quadrilateral};
 use rxing::qrcode::cpp_port::detector::{EstimateTilt, FinderPatternSet, Mod2Pix, ReadVersion};
 use rxing::{Point, point};
 
-use super::binarize::bit_matrix;
+use super::binarize::{WORD_BITS, bit_matrix};
 use super::concentric::{Bits, Cursor, Side, center_of_ring, floored, is_finder_pattern};
 
 /// The smallest symbol with version bits and more than one alignment pattern: version 7.
 const VERSION_7_SIZE: i32 = 17 + 4 * 7;
-/// Bits per word of rxing's bit rows.
-const WORD_BITS: usize = usize::BITS as usize;
 
 /// A symbol's modules and its corners (top-left, top-right, bottom-left, bottom-right, as
 /// rxing's detector reports them).
@@ -59,9 +57,8 @@ pub fn sample_qr(image: &BitMatrix, fp: &FinderPatternSet) -> Option<Sampled> {
     let tr2 = trace_line(bits, fp.tr.p, fp.tl.p, 2);
     let tr3 = trace_line(bits, fp.tr.p, fp.tl.p, 3);
     if bl2.isValid() && tr2.isValid() && bl3.isValid() && tr3.isValid() {
-        let crossing = (DMRegressionLine::intersect(&bl2, &tr2)?
-            + DMRegressionLine::intersect(&bl3, &tr3)?)
-            / 2.0;
+        let crossing =
+            (RegressionLine::intersect(&bl2, &tr2)? + RegressionLine::intersect(&bl3, &tr3)?) / 2.0;
         if dimension > 21
             && let Some(found) = locate_alignment_pattern(bits, module_size, crossing)
         {
@@ -107,9 +104,31 @@ pub fn sample_qr(image: &BitMatrix, fp: &FinderPatternSet) -> Option<Sampled> {
         dimension = version_size;
         mod2pix = Mod2Pix(dimension, br_offset, quad(br)).ok()?;
     }
-    let centres = version.getAlignmentPatternCenters();
-    let last = centres.len() - 1;
-    let mut at = AlignmentGrid::new(centres.len());
+    let regions = alignment_regions(
+        bits,
+        fp,
+        dimension,
+        module_size,
+        version.getAlignmentPatternCenters(),
+        mod2pix,
+    )?;
+    sample_grid(image, dimension, &regions)
+}
+
+/// The regions between a version 7+ symbol's alignment patterns, each with the transform its
+/// four corner patterns give (found, else guessed from neighbours, else projected by
+/// `mod2pix`); rxing's `SampleQR` from its `apP` matrix on.
+fn alignment_regions(
+    bits: Bits<'_>,
+    fp: &FinderPatternSet,
+    dimension: i32,
+    module_size: i32,
+    centres: &[u32],
+    mut mod2pix: PerspectiveTransform,
+) -> Option<Vec<Region>> {
+    let image = bits.matrix;
+    let last = centres.len().checked_sub(1)?;
+    let mut at = Matrix::<Point>::new(centres.len(), centres.len()).ok()?;
     let project = |x: usize, y: usize, transform: &PerspectiveTransform| {
         transform.transform_point(point(centres[x] as f32 + 0.5, centres[y] as f32 + 0.5))
     };
@@ -153,22 +172,20 @@ pub fn sample_qr(image: &BitMatrix, fp: &FinderPatternSet) -> Option<Sampled> {
             }
             across.clear();
             down.clear();
-            for (found, at_offset) in [(&mut across, true), (&mut down, false)] {
-                let mut i = 2;
-                while i < 2 * last + 2 && found.len() < 2 {
+            for (found, (ux, uy)) in [(&mut across, (1, 0)), (&mut down, (0, 1))] {
+                // The nearest first, alternately after and before.
+                for i in 2..2 * last + 2 {
+                    if found.len() == 2 {
+                        break;
+                    }
                     let offset = (i / 2) as isize * if i % 2 != 0 { 1 } else { -1 };
-                    let (xi, yi) = if at_offset {
-                        (x as isize + offset, y as isize)
-                    } else {
-                        (x as isize, y as isize + offset)
-                    };
+                    let (xi, yi) = (x as isize + offset * ux, y as isize + offset * uy);
                     if (0..=last as isize).contains(&xi)
                         && (0..=last as isize).contains(&yi)
                         && let Some(p) = at.get(xi as usize, yi as usize)
                     {
                         found.push(p);
                     }
-                    i += 1;
                 }
             }
             if across.len() == 2 && down.len() == 2 {
@@ -202,7 +219,6 @@ pub fn sample_qr(image: &BitMatrix, fp: &FinderPatternSet) -> Option<Sampled> {
     for y in 0..last {
         for x in 0..last {
             let (x0, x1, y0, y1) = (centres[x], centres[x + 1], centres[y], centres[y + 1]);
-            let corner = |x: usize, y: usize| at.get(x, y);
             regions.push(Region {
                 from: (
                     x0 as i32 - i32::from(x == 0) * 6,
@@ -217,40 +233,17 @@ pub fn sample_qr(image: &BitMatrix, fp: &FinderPatternSet) -> Option<Sampled> {
                         x0 as f32, x1 as f32, y0 as f32, y1 as f32, None,
                     ),
                     Quadrilateral::from([
-                        corner(x, y)?,
-                        corner(x + 1, y)?,
-                        corner(x + 1, y + 1)?,
-                        corner(x, y + 1)?,
+                        at.get(x, y)?,
+                        at.get(x + 1, y)?,
+                        at.get(x + 1, y + 1)?,
+                        at.get(x, y + 1)?,
                     ]),
                 )
                 .ok()?,
             });
         }
     }
-    sample_grid(image, dimension, &regions)
-}
-
-/// Alignment pattern positions in pixels, found or guessed, by their place in the grid.
-struct AlignmentGrid {
-    side: usize,
-    at: Vec<Option<Point>>,
-}
-
-impl AlignmentGrid {
-    fn new(side: usize) -> Self {
-        AlignmentGrid {
-            side,
-            at: vec![None; side * side],
-        }
-    }
-
-    fn get(&self, x: usize, y: usize) -> Option<Point> {
-        self.at[y * self.side + x]
-    }
-
-    fn set(&mut self, x: usize, y: usize, p: Point) {
-        self.at[y * self.side + x] = Some(p);
-    }
+    Some(regions)
 }
 
 /// rxing's `DimensionEstimate`.
@@ -319,7 +312,7 @@ fn trace_line(bits: Bits<'_>, p: Point, towards: Point, edge: i32) -> Regression
     if !(cursor.p().x.is_finite() && cursor.p().y.is_finite()) || main == Point::default() {
         // `towards` is `p`: rxing's cursor has no direction and its position turns NaN, and
         // each side adds that one point.
-        for _ in [Side::Left, Side::Right] {
+        for _ in 0..2 {
             line.add(point(f32::NAN, f32::NAN))
                 .expect("a traced point is added to its line");
         }
@@ -427,7 +420,11 @@ fn sample_grid(image: &BitMatrix, dimension: i32, regions: &[Region]) -> Option<
     } in regions
     {
         let inside = |x, y| image.is_in(centre(transform, x, y));
-        if !transform.isValid()
+        if *x0 < 0
+            || *y0 < 0
+            || *x1 > dimension
+            || *y1 > dimension
+            || !transform.isValid()
             || !inside(*x0, *y0)
             || !inside(x1 - 1, *y0)
             || !inside(x1 - 1, y1 - 1)
@@ -440,11 +437,7 @@ fn sample_grid(image: &BitMatrix, dimension: i32, regions: &[Region]) -> Option<
     let row_words = size.div_ceil(WORD_BITS);
     let mut words = vec![0usize; row_words * size];
     for region in regions {
-        let (x0, y0) = region.from;
-        let (x1, y1) = region.to;
-        if x0 < 0 || y0 < 0 || x1 > dimension || y1 > dimension {
-            return None;
-        }
+        let ((x0, y0), (x1, y1)) = (region.from, region.to);
         for y in y0..y1 {
             let row = &mut words[y as usize * row_words..(y as usize + 1) * row_words];
             // The word being filled stays in a register: ORing each bit into memory would

@@ -31,16 +31,13 @@ pub fn png(image: &image::GrayImage) -> Vec<u8> {
 /// Every corpus photo's name and upright grayscale pixels, as the scan module decodes them;
 /// `None`, after saying so, when the shared corpus is absent (set `NAMECARD_SHARED`).
 pub fn corpus_lumas() -> Option<Vec<(String, image::GrayImage)>> {
-    use namecard::scan::{CheckedUpload, DecodedImage, ScanLimits, corpus};
-    let Some(photos) = corpus::load_corpus().expect("the manifest is readable") else {
+    let Some(photos) = namecard::scan::corpus::load_corpus().expect("the manifest is readable")
+    else {
         eprintln!("skipped: qr-photos corpus not found (set NAMECARD_SHARED)");
         return None;
     };
-    let limits = ScanLimits::default();
     let lumas = photos.iter().map(|photo| {
-        let bytes = std::fs::read(&photo.path).expect("photo is readable");
-        let upload = CheckedUpload::check(&bytes, &limits).expect("an image");
-        let image = DecodedImage::decode(&upload, &limits).expect("decodes");
+        let image = photo.decoded().expect("the photo decodes");
         (photo.name.clone(), image.luma().clone())
     });
     Some(lumas.collect())
